@@ -1,0 +1,77 @@
+//! Compilar's core library: the PILAR domain, the local store and the facade ([`App`]) that every shell uses.
+//! It has no dependency on Tauri.
+
+pub mod api;
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod logging;
+pub mod store;
+pub mod util;
+
+pub use app::{App, Paths, DATA_DIR_ENV, IDENTIFIER};
+pub use error::{Error, ErrorPayload, Result};
+
+/// The TypeScript declarations of every type the UI exchanges with the core, as one module.
+pub fn typescript_bindings() -> String {
+    use ts_rs::{Config, TS};
+    let cfg = Config::default();
+    let decls = [
+        error::ErrorPayload::decl(&cfg),
+        domain::Mode::decl(&cfg),
+        domain::Letter::decl(&cfg),
+        domain::Pillar::decl(&cfg),
+        domain::Force::decl(&cfg),
+        domain::ConnectionKind::decl(&cfg),
+        domain::Connection::decl(&cfg),
+        domain::Framework::decl(&cfg),
+        domain::Scale::decl(&cfg),
+        domain::Question::decl(&cfg),
+        domain::ConfidenceLevel::decl(&cfg),
+        domain::ForceScore::decl(&cfg),
+        domain::Recommendation::decl(&cfg),
+        domain::Results::decl(&cfg),
+        api::Stage::decl(&cfg),
+        api::FrameworkInfo::decl(&cfg),
+        api::CreateAssessmentRequest::decl(&cfg),
+        api::AnswerRequest::decl(&cfg),
+        api::AnswerAck::decl(&cfg),
+        api::Assessment::decl(&cfg),
+        api::ListRequest::decl(&cfg),
+        api::AssessmentSummary::decl(&cfg),
+        api::AssessmentPage::decl(&cfg),
+        api::AssessmentRef::decl(&cfg),
+        api::Diagnostics::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\
+         // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p compilar-core bindings` after changing a type.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The UI's generated types must match the Rust types. `UPDATE_BINDINGS=1` rewrites the file.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/lib/bindings.ts");
+        let fresh = super::typescript_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+            std::fs::write(path, &fresh).unwrap();
+        }
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/lib/bindings.ts is out of date: run `UPDATE_BINDINGS=1 cargo test -p compilar-core bindings`"
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! SQL of the `assessments` aggregate. Every function runs on a connection handed out by [`super::Store`];
+//! the facade ([`crate::app::App`]) validates input against the domain before calling these.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Deserialize;
+
+use crate::domain::Results;
+use crate::error::{Error, Result};
+
+/// A stored answer: the value and when it was given (used to merge edits from two devices).
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredAnswer {
+    pub value: i64,
+    #[allow(dead_code)]
+    pub at: String,
+}
+
+/// An assessment as stored.
+#[derive(Debug, Clone)]
+pub struct AssessmentRow {
+    pub id: String,
+    pub pillar: String,
+    pub mode: String,
+    pub stage: String,
+    pub question_ids: Vec<String>,
+    pub answers: HashMap<String, i64>,
+    pub results: Option<Results>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub completed_at: Option<String>,
+    pub deleted_at: Option<String>,
+}
+
+/// A row of the history list.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub id: String,
+    pub pillar: String,
+    pub mode: String,
+    pub stage: String,
+    pub total: u32,
+    pub answered: u32,
+    pub pillar_score: Option<f64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub completed_at: Option<String>,
+}
+
+pub struct NewAssessment<'a> {
+    pub id: &'a str,
+    pub owner: &'a str,
+    pub pillar: &'a str,
+    pub mode: &'a str,
+    pub question_ids: &'a [String],
+    pub bank_version: u32,
+    pub now: &'a str,
+}
+
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Internal(format!("stored JSON could not be read: {e}"))
+}
+
+pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
+    let qids = serde_json::to_string(a.question_ids).map_err(json_err)?;
+    conn.prepare_cached(
+        "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, bank_version,
+                                  created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, '{}', ?6, ?7, ?7)",
+    )?
+    .execute(params![a.id, a.owner, a.pillar, a.mode, qids, a.bank_version, a.now])?;
+    Ok(())
+}
+
+fn row_to_assessment(r: &Row<'_>) -> rusqlite::Result<(AssessmentRow, String, String, Option<String>)> {
+    Ok((
+        AssessmentRow {
+            id: r.get(0)?,
+            pillar: r.get(1)?,
+            mode: r.get(2)?,
+            stage: r.get(3)?,
+            question_ids: Vec::new(),
+            answers: HashMap::new(),
+            results: None,
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+            completed_at: r.get(9)?,
+            deleted_at: r.get(10)?,
+        },
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+/// Loads one assessment of `owner`, deleted or not.
+pub fn get(conn: &Connection, id: &str, owner: &str) -> Result<AssessmentRow> {
+    let found = conn
+        .prepare_cached(
+            "SELECT id, pillar, mode, stage, question_ids, responses, results, created_at, updated_at,
+                    completed_at, deleted_at
+             FROM assessments WHERE id = ?1 AND owner_id = ?2",
+        )?
+        .query_row(params![id, owner], row_to_assessment)
+        .optional()?;
+    let Some((mut row, qids, responses, results)) = found else {
+        return Err(Error::AssessmentNotFound(id.to_owned()));
+    };
+    row.question_ids = serde_json::from_str(&qids).map_err(json_err)?;
+    let stored: HashMap<String, StoredAnswer> =
+        serde_json::from_str(&responses).map_err(json_err)?;
+    row.answers = stored.into_iter().map(|(k, v)| (k, v.value)).collect();
+    row.results = results
+        .map(|r| serde_json::from_str(&r))
+        .transpose()
+        .map_err(json_err)?;
+    Ok(row)
+}
+
+/// Explains why a guarded update matched no row.
+fn why_not(conn: &Connection, id: &str, owner: &str, question: Option<&str>) -> Result<Error> {
+    let state: Option<(String, Option<String>, bool)> = conn
+        .prepare_cached(
+            "SELECT stage, deleted_at,
+                    ?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(question_ids) WHERE value = ?3)
+             FROM assessments WHERE id = ?1 AND owner_id = ?2",
+        )?
+        .query_row(params![id, owner, question], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    Ok(match state {
+        None => Error::AssessmentNotFound(id.to_owned()),
+        Some((_, Some(_), _)) => Error::AssessmentDeleted,
+        Some((stage, None, _)) if stage == "completed" => Error::AssessmentCompleted,
+        Some((_, None, false)) => {
+            Error::QuestionNotInAssessment(question.unwrap_or_default().to_owned())
+        }
+        Some(_) => Error::Internal("the assessment could not be updated".into()),
+    })
+}
+
+/// Records one answer with a single `json_patch` statement; returns (questions answered, questions served).
+/// Answering again replaces the earlier value (idempotent for the same value).
+pub fn answer(
+    conn: &Connection,
+    id: &str,
+    owner: &str,
+    question: &str,
+    value: i64,
+    now: &str,
+) -> Result<(u32, u32)> {
+    let patch = serde_json::json!({ question: { "value": value, "at": now } }).to_string();
+    let answered: Option<(u32, u32)> = conn
+        .prepare_cached(
+            "UPDATE assessments SET responses = json_patch(responses, ?1), updated_at = ?2
+             WHERE id = ?3 AND owner_id = ?4 AND stage = 'quiz' AND deleted_at IS NULL
+               AND EXISTS (SELECT 1 FROM json_each(question_ids) WHERE value = ?5)
+             RETURNING (SELECT count(*) FROM json_each(responses)), json_array_length(question_ids)",
+        )?
+        .query_row(params![patch, now, id, owner, question], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match answered {
+        Some(counts) => Ok(counts),
+        None => Err(why_not(conn, id, owner, Some(question))?),
+    }
+}
+
+/// Marks an assessment completed with its results. Caller has checked the stage in the same transaction.
+pub fn complete(conn: &Connection, id: &str, owner: &str, results: &Results, now: &str) -> Result<()> {
+    let json = serde_json::to_string(results).map_err(json_err)?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE assessments SET stage = 'completed', results = ?1, completed_at = ?2, updated_at = ?2
+             WHERE id = ?3 AND owner_id = ?4 AND stage = 'quiz' AND deleted_at IS NULL",
+        )?
+        .execute(params![json, now, id, owner])?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(why_not(conn, id, owner, None)?)
+    }
+}
+
+/// Tombstones an assessment.
+pub fn delete(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE assessments SET deleted_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND owner_id = ?3 AND deleted_at IS NULL",
+        )?
+        .execute(params![now, id, owner])?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(why_not(conn, id, owner, None)?)
+    }
+}
+
+/// Clears the tombstone of an assessment.
+pub fn restore(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE assessments SET deleted_at = NULL, updated_at = ?1
+             WHERE id = ?2 AND owner_id = ?3 AND deleted_at IS NOT NULL",
+        )?
+        .execute(params![now, id, owner])?;
+    if n == 1 {
+        return Ok(());
+    }
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM assessments WHERE id = ?1 AND owner_id = ?2)")?
+        .query_row(params![id, owner], |r| r.get(0))?;
+    Err(if exists {
+        Error::NotDeleted
+    } else {
+        Error::AssessmentNotFound(id.to_owned())
+    })
+}
+
+/// Filters of the history list.
+pub struct ListFilter<'a> {
+    pub owner: &'a str,
+    pub pillar: Option<&'a str>,
+    pub mode: Option<&'a str>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Live (not deleted) assessments, newest first, and the total matching the filter.
+pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u32)> {
+    let total: u32 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM assessments
+             WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)",
+        )?
+        .query_row(params![f.owner, f.pillar, f.mode], |r| r.get(0))?;
+    let mut st = conn.prepare_cached(
+        "SELECT id, pillar, mode, stage, json_array_length(question_ids),
+                (SELECT count(*) FROM json_each(responses)), json_extract(results, '$.pillar_score'),
+                created_at, updated_at, completed_at
+         FROM assessments
+         WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)
+         ORDER BY created_at DESC, id DESC
+         LIMIT ?4 OFFSET ?5",
+    )?;
+    let rows = st
+        .query_map(params![f.owner, f.pillar, f.mode, f.limit, f.offset], |r| {
+            Ok(SummaryRow {
+                id: r.get(0)?,
+                pillar: r.get(1)?,
+                mode: r.get(2)?,
+                stage: r.get(3)?,
+                total: r.get(4)?,
+                answered: r.get(5)?,
+                pillar_score: r.get(6)?,
+                created_at: r.get(7)?,
+                updated_at: r.get(8)?,
+                completed_at: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((rows, total))
+}
+
+/// Number of live assessments (diagnostics).
+pub fn count(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM assessments WHERE deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}

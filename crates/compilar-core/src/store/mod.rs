@@ -1,0 +1,307 @@
+//! The local SQLite store.
+//!
+//! One writer connection lives on its own thread and applies write jobs in **group commits**: it takes every
+//! job waiting in its queue (up to [`MAX_BATCH`]), runs them in one `BEGIN IMMEDIATE` transaction, each inside
+//! its own savepoint (a failing job is rolled back alone and gets its own error), commits once, and only then
+//! acknowledges each job. Reads run on a small pool of read-only connections on tokio's blocking threads.
+//! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
+
+pub mod assessments;
+pub mod migrations;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex, Once};
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Result};
+pub use migrations::MigrationReport;
+
+/// Most jobs committed together.
+pub const MAX_BATCH: usize = 256;
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+const POOL_KEEP: usize = 4;
+
+static VEC_INIT: Once = Once::new();
+
+/// Registers sqlite-vec for every connection this process opens (idempotent).
+pub fn register_sqlite_vec() {
+    VEC_INIT.call_once(|| {
+        // SAFETY: sqlite3_vec_init has the signature SQLite expects of an extension entry point; registering
+        // it as an auto-extension is the documented way to load a statically linked extension.
+        #[allow(clippy::missing_transmute_annotations)]
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_auto_extension(Some(std::mem::transmute(
+                sqlite_vec::sqlite3_vec_init as *const (),
+            )))
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::error!(rc, "could not register sqlite-vec");
+        }
+    });
+}
+
+trait WriteJob: Send {
+    /// Runs the job on the writer connection; `true` if it succeeded.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Delivers the outcome once the transaction has committed (or failed).
+    fn finish(self: Box<Self>, commit: std::result::Result<(), CommitFailure>);
+}
+
+#[derive(Clone)]
+struct CommitFailure {
+    busy: bool,
+    message: String,
+}
+
+impl CommitFailure {
+    fn from_sqlite(e: &rusqlite::Error) -> Self {
+        CommitFailure {
+            busy: matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ffi::ErrorCode::DatabaseBusy | rusqlite::ffi::ErrorCode::DatabaseLocked)
+            ),
+            message: e.to_string(),
+        }
+    }
+    fn into_error(self) -> Error {
+        if self.busy {
+            Error::DatabaseBusy
+        } else {
+            Error::Internal(format!("commit failed: {}", self.message))
+        }
+    }
+}
+
+struct Job<T, F> {
+    f: Option<F>,
+    out: Option<Result<T>>,
+    tx: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let out = catch_unwind(AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|_| Err(Error::Internal("a database job panicked".into())));
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: std::result::Result<(), CommitFailure>) {
+        let out = match (self.out, commit) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (Some(Ok(_)), Err(c)) => Err(c.into_error()),
+            (None, Err(c)) => Err(c.into_error()),
+            (None, Ok(())) => Err(Error::Internal("a database job did not run".into())),
+        };
+        // The caller may have gone away (e.g. a cancelled request); the write stands either way.
+        let _ = self.tx.send(out);
+    }
+}
+
+type BoxedJob = Box<dyn WriteJob>;
+
+/// The database: a writer thread and a pool of readers.
+pub struct Store {
+    path: PathBuf,
+    jobs: Option<mpsc::Sender<BoxedJob>>,
+    writer: Option<JoinHandle<()>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    migration: MigrationReport,
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, applies pending migrations (backing up an existing
+    /// database into `backup_dir` first) and starts the writer thread.
+    pub fn open(path: &Path, backup_dir: &Path) -> Result<Store> {
+        register_sqlite_vec();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Internal(format!(
+                "the database could not switch to WAL mode (got {mode})"
+            )));
+        }
+        configure(&conn)?;
+        let migration = migrations::apply(&mut conn, migrations::MIGRATIONS, backup_dir)?;
+
+        let (tx, rx) = mpsc::channel::<BoxedJob>();
+        let writer = std::thread::Builder::new()
+            .name("compilar-db-writer".into())
+            .spawn(move || writer_loop(conn, rx))?;
+        Ok(Store {
+            path: path.to_owned(),
+            jobs: Some(tx),
+            writer: Some(writer),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            migration,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the migration runner did when this store was opened.
+    pub fn migration_report(&self) -> &MigrationReport {
+        &self.migration
+    }
+
+    /// Runs `f` on the writer connection inside a transaction; resolves once the transaction has committed.
+    /// If `f` fails, everything it wrote is rolled back and its error returned.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: BoxedJob = Box::new(Job {
+            f: Some(f),
+            out: None,
+            tx,
+        });
+        self.jobs
+            .as_ref()
+            .ok_or_else(writer_gone)?
+            .send(job)
+            .map_err(|_| writer_gone())?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+
+    /// Runs `f` on a read-only connection from the pool, off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.readers);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match pool.lock().map_err(|_| poisoned())?.pop() {
+                Some(c) => c,
+                None => open_reader(&path)?,
+            };
+            let out = f(&conn);
+            let mut pool = pool.lock().map_err(|_| poisoned())?;
+            if pool.len() < POOL_KEEP {
+                pool.push(conn);
+            }
+            out
+        })
+        .await?
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn writer_gone() -> Error {
+    Error::Internal("the database writer has stopped".into())
+}
+
+fn poisoned() -> Error {
+    Error::Internal("the reader pool is unusable after a crash in another task".into())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer finish what is queued, close its connection and exit.
+        drop(self.jobs.take());
+        if let Some(h) = self.writer.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<BoxedJob>) {
+    let mut batch: Vec<BoxedJob> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, &mut batch);
+    }
+}
+
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+fn run_batch(conn: &Connection, batch: &mut Vec<BoxedJob>) {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+        let failure = CommitFailure::from_sqlite(&e);
+        for job in batch.drain(..) {
+            job.finish(Err(failure.clone()));
+        }
+        return;
+    }
+    let mut savepoint_failed = None;
+    for job in batch.iter_mut() {
+        if let Err(e) = exec(conn, "SAVEPOINT job") {
+            savepoint_failed = Some(e);
+            break;
+        }
+        let ok = job.run(conn);
+        let end = if ok {
+            exec(conn, "RELEASE job")
+        } else {
+            exec(conn, "ROLLBACK TO job").and_then(|_| exec(conn, "RELEASE job"))
+        };
+        if let Err(e) = end {
+            savepoint_failed = Some(e);
+            break;
+        }
+    }
+    let outcome = match savepoint_failed {
+        Some(e) => Err(e),
+        None => exec(conn, "COMMIT"),
+    };
+    match outcome {
+        Ok(()) => {
+            for job in batch.drain(..) {
+                job.finish(Ok(()));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, jobs = batch.len(), "database transaction failed; rolled back");
+            let _ = conn.execute_batch("ROLLBACK");
+            let failure = CommitFailure::from_sqlite(&e);
+            for job in batch.drain(..) {
+                job.finish(Err(failure.clone()));
+            }
+        }
+    }
+}
