@@ -24,8 +24,10 @@ CREATE TABLE assessments (
     stage        TEXT NOT NULL CHECK (stage IN ('quiz', 'completed')),
     -- The questions served, in the order served (JSON array of question ids).
     question_ids TEXT NOT NULL CHECK (json_valid(question_ids) AND json_type(question_ids) = 'array'),
-    -- Answers: {"<question id>": {"value": 1..5, "at": "<UTC time>"}}, written with json_patch.
-    responses    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(responses)),
+    -- Answers as JSONB: {"<question id>": {"value": 1..5, "at": "<UTC time>"}}, written with jsonb_patch.
+    responses    BLOB NOT NULL CHECK (json_valid(responses, 4)),
+    answered     INTEGER NOT NULL DEFAULT 0 CHECK (answered >= 0),
+    total        INTEGER NOT NULL CHECK (total > 0),
     -- Scores, set once on completion (JSON of domain::Results).
     results      TEXT CHECK (results IS NULL OR json_valid(results)),
     bank_version INTEGER NOT NULL,

@@ -1,1 +1,135 @@
+//! The migration runner on real database files: empty database, re-open, backups, atomic failure, checksums.
 
+mod common;
+
+use compilar_core::store::migrations::{apply, Migration, MIGRATIONS};
+use rusqlite::Connection;
+
+fn tables(conn: &Connection) -> Vec<String> {
+    let mut st = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn empty_database_gets_every_migration_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+    let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
+    assert_eq!(r.applied, [1]);
+    assert_eq!(r.schema_version, 1);
+    assert!(r.backup.is_none(), "nothing to back up in an empty database");
+    let t = tables(&conn);
+    for want in ["app_meta", "assessments", "profiles", "schema_migrations"] {
+        assert!(t.contains(&want.to_string()), "{t:?}");
+    }
+    // STRICT tables reject a value of the wrong type.
+    conn.execute(
+        "INSERT INTO profiles (id, display_name, created_at, updated_at) VALUES ('p', 'Me', 't', 't')",
+        [],
+    )
+    .unwrap();
+    let e = conn.execute(
+        "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, bank_version, created_at, updated_at)
+         VALUES ('a', 'p', 'grpprosp', 'egalitarian', 'quiz', '[]', 'one', 't', 't')",
+        [],
+    );
+    assert!(e.is_err(), "STRICT must reject text in an INTEGER column");
+    let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
+    assert!(r.applied.is_empty());
+    assert_eq!(r.schema_version, 1);
+}
+
+#[test]
+fn pending_migration_backs_up_first_and_failure_is_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+    apply(&mut conn, MIGRATIONS, &backups).unwrap();
+    conn.execute(
+        "INSERT INTO app_meta (key, value) VALUES ('marker', 'kept')",
+        [],
+    )
+    .unwrap();
+
+    // A broken second migration: its first statement succeeds, its second fails. Nothing of it may remain.
+    let broken = [
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            name: "broken",
+            sql: "CREATE TABLE half (x INTEGER) STRICT; INSERT INTO no_such_table VALUES (1);",
+        },
+    ];
+    let e = apply(&mut conn, &broken, &backups).unwrap_err();
+    assert_eq!(e.code(), "migration_failed");
+    assert!(e.to_string().contains("migration 2 (broken) failed"), "{e}");
+    assert!(!tables(&conn).contains(&"half".to_string()));
+    let v: i64 = conn
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1);
+
+    // A good second migration: backup first, then applied.
+    let good = [
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            name: "notes",
+            sql: "CREATE TABLE notes (id TEXT PRIMARY KEY) STRICT;",
+        },
+    ];
+    let r = apply(&mut conn, &good, &backups).unwrap();
+    assert_eq!(r.applied, [2]);
+    let backup = r.backup.expect("a backup before migrating");
+    let b = Connection::open(&backup).unwrap();
+    let marker: String = b
+        .query_row("SELECT value FROM app_meta WHERE key = 'marker'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(marker, "kept");
+    assert!(!tables(&b).contains(&"notes".to_string()), "the backup is from before the migration");
+}
+
+#[test]
+fn changed_or_unknown_migrations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+    apply(&mut conn, MIGRATIONS, &backups).unwrap();
+
+    let edited = [Migration {
+        sql: "CREATE TABLE something_else (x INTEGER);",
+        ..MIGRATIONS[0]
+    }];
+    let e = apply(&mut conn, &edited, &backups).unwrap_err();
+    assert!(e.to_string().contains("checksum mismatch"), "{e}");
+
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (9, 'future', 'x', 't')",
+        [],
+    )
+    .unwrap();
+    let e = apply(&mut conn, MIGRATIONS, &backups).unwrap_err();
+    assert_eq!(e.code(), "migration_failed");
+    assert!(e.to_string().contains("newer release"), "{e}");
+}
+
+#[tokio::test]
+async fn app_refuses_a_database_from_a_newer_release() {
+    let t = common::open().await;
+    let dir = t.dir.path().to_owned();
+    drop(t.app);
+    let conn = Connection::open(dir.join("compilar.db")).unwrap();
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (99, 'future', 'x', 't')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let e = compilar_core::App::open(Some(dir)).await.err().unwrap();
+    assert_eq!(e.payload().code, "migration_failed");
+}

@@ -34,6 +34,7 @@ pub struct FrameworkInfo {
     pub framework: Framework,
     pub scale: Scale,
     /// Number of questions in an assessment of each pillar.
+    #[ts(type = "Record<string, number>")]
     pub questions_per_pillar: HashMap<String, u32>,
 }
 
@@ -47,6 +48,7 @@ pub struct CreateAssessmentRequest {
 pub struct AnswerRequest {
     pub assessment_id: String,
     pub question_id: String,
+    #[ts(type = "number")]
     pub value: i64,
 }
 
@@ -54,10 +56,8 @@ pub struct AnswerRequest {
 pub struct AnswerAck {
     pub assessment_id: String,
     pub question_id: String,
+    #[ts(type = "number")]
     pub value: i64,
-    /// Questions answered so far, this one included.
-    pub answered: u32,
-    pub total: u32,
 }
 
 /// One assessment with its questions in the order served.
@@ -69,6 +69,7 @@ pub struct Assessment {
     pub stage: Stage,
     pub questions: Vec<Question>,
     /// Question id → value on the scale.
+    #[ts(type = "Record<string, number>")]
     pub answers: HashMap<String, i64>,
     pub answered: u32,
     pub total: u32,
@@ -134,6 +135,7 @@ pub struct Diagnostics {
     pub log_dir: String,
     pub sqlite_version: String,
     pub vec_version: String,
+    #[ts(type = "number")]
     pub schema_version: i64,
     pub framework_version: u32,
     pub question_bank_version: u32,

@@ -227,20 +227,22 @@ impl App {
                 max: scale.max,
             });
         }
-        let owner = Arc::clone(&self.inner.profile);
-        let (id2, qid, value) = (id.clone(), req.question_id.clone(), req.value);
-        let (answered, total) = self
-            .inner
+        let patch = sql::AnswerPatch::new(
+            id,
+            Arc::clone(&self.inner.profile),
+            req.question_id,
+            req.value,
+            now(),
+        );
+        self.inner
             .store
-            .write(move |c| sql::answer(c, &id2, &owner, &qid, value, &now()))
-            .await?;
-        Ok(AnswerAck {
-            assessment_id: id,
-            question_id: req.question_id,
-            value: req.value,
-            answered,
-            total,
-        })
+            .write_statement(move |c| sql::answer(c, &patch).map(|()| patch))
+            .await
+            .map(|p| AnswerAck {
+                assessment_id: p.id,
+                question_id: p.question,
+                value: req.value,
+            })
     }
 
     /// Scores the assessment and freezes its answers.

@@ -10,9 +10,7 @@ pub const MAX_ID_LEN: usize = 64;
 
 /// Current UTC time as RFC 3339 with milliseconds (`2026-11-25T06:03:19.123Z`); sorts as text.
 pub fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A new time-ordered id (UUIDv7).

@@ -45,7 +45,7 @@ export type Connection = { mode: string, from: string, to: string, kind: Connect
 
 export type Framework = { version: number, modes: Array<Mode>, letters: Array<Letter>, pillars: Array<Pillar>, forces: Array<Force>, connections: Array<Connection>, };
 
-export type Scale = { min: bigint, max: bigint, 
+export type Scale = { min: number, max: number, 
 /**
  * One label per point of the scale, from `min` to `max`.
  */
@@ -87,23 +87,19 @@ export type FrameworkInfo = { framework: Framework, scale: Scale,
 /**
  * Number of questions in an assessment of each pillar.
  */
-questions_per_pillar: { [key in string]: number }, };
+questions_per_pillar: Record<string, number>, };
 
 export type CreateAssessmentRequest = { pillar: string, mode: string, };
 
-export type AnswerRequest = { assessment_id: string, question_id: string, value: bigint, };
+export type AnswerRequest = { assessment_id: string, question_id: string, value: number, };
 
-export type AnswerAck = { assessment_id: string, question_id: string, value: bigint, 
-/**
- * Questions answered so far, this one included.
- */
-answered: number, total: number, };
+export type AnswerAck = { assessment_id: string, question_id: string, value: number, };
 
 export type Assessment = { id: string, pillar: string, mode: string, stage: Stage, questions: Array<Question>, 
 /**
  * Question id → value on the scale.
  */
-answers: { [key in string]: bigint }, answered: number, total: number, results: Results | null, created_at: string, updated_at: string, completed_at: string | null, deleted_at: string | null, };
+answers: Record<string, number>, answered: number, total: number, results: Results | null, created_at: string, updated_at: string, completed_at: string | null, deleted_at: string | null, };
 
 export type ListRequest = { pillar?: string, mode?: string, 
 /**
@@ -121,4 +117,4 @@ total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
 
-export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: bigint, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
+export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };

@@ -15,7 +15,9 @@ pub const MIN_ITEMS_PER_FORCE: usize = 3;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
+    #[ts(type = "number")]
     pub min: i64,
+    #[ts(type = "number")]
     pub max: i64,
     /// One label per point of the scale, from `min` to `max`.
     pub labels: Vec<String>,

@@ -65,11 +65,20 @@ fn json_err(e: serde_json::Error) -> Error {
 pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     let qids = serde_json::to_string(a.question_ids).map_err(json_err)?;
     conn.prepare_cached(
-        "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, bank_version,
-                                  created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, '{}', ?6, ?7, ?7)",
+        "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, answered, total,
+                                  bank_version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8)",
     )?
-    .execute(params![a.id, a.owner, a.pillar, a.mode, qids, a.bank_version, a.now])?;
+    .execute(params![
+        a.id,
+        a.owner,
+        a.pillar,
+        a.mode,
+        qids,
+        a.question_ids.len() as u32,
+        a.bank_version,
+        a.now
+    ])?;
     Ok(())
 }
 
@@ -98,7 +107,7 @@ fn row_to_assessment(r: &Row<'_>) -> rusqlite::Result<(AssessmentRow, String, St
 pub fn get(conn: &Connection, id: &str, owner: &str) -> Result<AssessmentRow> {
     let found = conn
         .prepare_cached(
-            "SELECT id, pillar, mode, stage, question_ids, responses, results, created_at, updated_at,
+            "SELECT id, pillar, mode, stage, question_ids, json(responses), results, created_at, updated_at,
                     completed_at, deleted_at
              FROM assessments WHERE id = ?1 AND owner_id = ?2",
         )?
@@ -123,10 +132,10 @@ fn why_not(conn: &Connection, id: &str, owner: &str, question: Option<&str>) -> 
     let state: Option<(String, Option<String>, bool)> = conn
         .prepare_cached(
             "SELECT stage, deleted_at,
-                    ?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(question_ids) WHERE value = ?3)
+                    ?3 IS NULL OR instr(question_ids, ?3) > 0
              FROM assessments WHERE id = ?1 AND owner_id = ?2",
         )?
-        .query_row(params![id, owner, question], |r| {
+        .query_row(params![id, owner, question.map(quoted)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
@@ -141,31 +150,55 @@ fn why_not(conn: &Connection, id: &str, owner: &str, question: Option<&str>) -> 
     })
 }
 
-/// Records one answer with a single `json_patch` statement; returns (questions answered, questions served).
-/// Answering again replaces the earlier value (idempotent for the same value).
-pub fn answer(
-    conn: &Connection,
-    id: &str,
-    owner: &str,
-    question: &str,
-    value: i64,
-    now: &str,
-) -> Result<(u32, u32)> {
-    let patch = serde_json::json!({ question: { "value": value, "at": now } }).to_string();
-    let answered: Option<(u32, u32)> = conn
+/// The question id as it appears inside the stored JSON array (ids never contain quotes).
+fn quoted(question: &str) -> String {
+    format!("\"{question}\"")
+}
+
+/// One answer, prepared off the writer thread so the writer only runs the statement.
+pub struct AnswerPatch {
+    pub id: String,
+    pub owner: std::sync::Arc<str>,
+    pub question: String,
+    quoted: String,
+    path: String,
+    patch: String,
+    now: String,
+}
+
+impl AnswerPatch {
+    pub fn new(id: String, owner: std::sync::Arc<str>, question: String, value: i64, now: String) -> Self {
+        let quoted = quoted(&question);
+        AnswerPatch {
+            path: format!("$.{quoted}"),
+            patch: format!("{{{quoted}:{{\"value\":{value},\"at\":\"{now}\"}}}}"),
+            quoted,
+            id,
+            owner,
+            question,
+            now,
+        }
+    }
+}
+
+/// Records one answer with a single `jsonb_patch` statement. Answering again replaces the earlier value
+/// (idempotent for the same value). The `answered` counter grows only when the question had no answer yet
+/// (SET expressions see the row as it was before the update).
+pub fn answer(conn: &Connection, a: &AnswerPatch) -> Result<()> {
+    let n = conn
         .prepare_cached(
-            "UPDATE assessments SET responses = json_patch(responses, ?1), updated_at = ?2
+            "UPDATE assessments
+             SET answered = answered + (json_type(responses, ?6) IS NULL),
+                 responses = jsonb_patch(responses, ?1),
+                 updated_at = ?2
              WHERE id = ?3 AND owner_id = ?4 AND stage = 'quiz' AND deleted_at IS NULL
-               AND EXISTS (SELECT 1 FROM json_each(question_ids) WHERE value = ?5)
-             RETURNING (SELECT count(*) FROM json_each(responses)), json_array_length(question_ids)",
+               AND instr(question_ids, ?5) > 0",
         )?
-        .query_row(params![patch, now, id, owner, question], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    match answered {
-        Some(counts) => Ok(counts),
-        None => Err(why_not(conn, id, owner, Some(question))?),
+        .execute(params![a.patch, a.now, a.id, &*a.owner, a.quoted, a.path])?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(why_not(conn, &a.id, &a.owner, Some(&a.question))?)
     }
 }
 
@@ -239,8 +272,7 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
         )?
         .query_row(params![f.owner, f.pillar, f.mode], |r| r.get(0))?;
     let mut st = conn.prepare_cached(
-        "SELECT id, pillar, mode, stage, json_array_length(question_ids),
-                (SELECT count(*) FROM json_each(responses)), json_extract(results, '$.pillar_score'),
+        "SELECT id, pillar, mode, stage, total, answered, json_extract(results, '$.pillar_score'),
                 created_at, updated_at, completed_at
          FROM assessments
          WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)

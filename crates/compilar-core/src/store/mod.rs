@@ -2,8 +2,10 @@
 //!
 //! One writer connection lives on its own thread and applies write jobs in **group commits**: it takes every
 //! job waiting in its queue (up to [`MAX_BATCH`]), runs them in one `BEGIN IMMEDIATE` transaction, each inside
-//! its own savepoint (a failing job is rolled back alone and gets its own error), commits once, and only then
-//! acknowledges each job. Reads run on a small pool of read-only connections on tokio's blocking threads.
+//! its own savepoint (a failing job is rolled back alone and gets its own error; a job of one statement needs
+//! no savepoint, since SQLite makes every statement atomic), commits once, and only then acknowledges each job.
+//! Reads run on a small pool of read-only connections on tokio's blocking threads. A checkpointer thread
+//! copies the WAL back into the database in the background, so writers never wait on its `fsync`.
 //! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
 
 pub mod assessments;
@@ -24,6 +26,10 @@ pub use migrations::MigrationReport;
 pub const MAX_BATCH: usize = 256;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 const POOL_KEEP: usize = 4;
+/// How often the checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Safety net if the checkpointer falls behind: the writer checkpoints itself past this many WAL pages.
+const AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 static VEC_INIT: Once = Once::new();
 
@@ -45,6 +51,8 @@ pub fn register_sqlite_vec() {
 }
 
 trait WriteJob: Send {
+    /// Whether the job runs a single modifying statement (then it needs no savepoint).
+    fn single_statement(&self) -> bool;
     /// Runs the job on the writer connection; `true` if it succeeded.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Delivers the outcome once the transaction has committed (or failed).
@@ -77,6 +85,7 @@ impl CommitFailure {
 }
 
 struct Job<T, F> {
+    single: bool,
     f: Option<F>,
     out: Option<Result<T>>,
     tx: oneshot::Sender<Result<T>>,
@@ -87,6 +96,10 @@ where
     T: Send,
     F: FnOnce(&Connection) -> Result<T> + Send,
 {
+    fn single_statement(&self) -> bool {
+        self.single
+    }
+
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(f) = self.f.take() else { return false };
         let out = catch_unwind(AssertUnwindSafe(|| f(conn)))
@@ -116,6 +129,7 @@ pub struct Store {
     path: PathBuf,
     jobs: Option<mpsc::Sender<BoxedJob>>,
     writer: Option<JoinHandle<()>>,
+    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
     readers: Arc<Mutex<Vec<Connection>>>,
     migration: MigrationReport,
 }
@@ -146,7 +160,15 @@ impl Store {
             )));
         }
         configure(&conn)?;
+        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"))?;
         let migration = migrations::apply(&mut conn, migrations::MIGRATIONS, backup_dir)?;
+
+        let checkpoint_conn = Connection::open(path)?;
+        configure(&checkpoint_conn)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let checkpointer = std::thread::Builder::new()
+            .name("compilar-db-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoint_conn, stopped))?;
 
         let (tx, rx) = mpsc::channel::<BoxedJob>();
         let writer = std::thread::Builder::new()
@@ -156,6 +178,7 @@ impl Store {
             path: path.to_owned(),
             jobs: Some(tx),
             writer: Some(writer),
+            checkpointer: Some((stop, checkpointer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             migration,
         })
@@ -177,8 +200,27 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        self.submit(false, f).await
+    }
+
+    /// Like [`Store::write`] for a job that runs exactly one modifying statement (reads before it are fine):
+    /// SQLite makes the statement atomic, so the job skips the savepoint. The hot path of answers uses it.
+    pub async fn write_statement<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.submit(true, f).await
+    }
+
+    async fn submit<T, F>(&self, single: bool, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: BoxedJob = Box::new(Job {
+            single,
             f: Some(f),
             out: None,
             tx,
@@ -239,6 +281,19 @@ impl Drop for Store {
         if let Some(h) = self.writer.take() {
             let _ = h.join();
         }
+        if let Some((stop, h)) = self.checkpointer.take() {
+            drop(stop);
+            let _ = h.join();
+        }
+    }
+}
+
+fn checkpoint_loop(conn: Connection, stop: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        // PASSIVE never blocks writers or readers; it copies what it can.
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "background checkpoint failed");
+        }
     }
 }
 
@@ -270,6 +325,10 @@ fn run_batch(conn: &Connection, batch: &mut Vec<BoxedJob>) {
     }
     let mut savepoint_failed = None;
     for job in batch.iter_mut() {
+        if job.single_statement() {
+            job.run(conn);
+            continue;
+        }
         if let Err(e) = exec(conn, "SAVEPOINT job") {
             savepoint_failed = Some(e);
             break;
