@@ -4,8 +4,8 @@ mod common;
 
 use std::collections::HashMap;
 
-use compilar_core::api::AnswerRequest;
 use common::{create, open};
+use compilar_core::api::AnswerRequest;
 
 const TASKS: usize = 8;
 const ANSWERS_PER_TASK: usize = 600;
@@ -49,8 +49,15 @@ async fn eight_writers_lose_no_answer() {
     }
     assert_eq!(expected.len(), qids.len());
     let got = t.app.get_assessment(&a.id).await.unwrap();
-    assert_eq!(got.answered as usize, qids.len(), "every question has an answer");
-    assert_eq!(got.answers, expected, "an acknowledged answer was lost or overwritten");
+    assert_eq!(
+        got.answered as usize,
+        qids.len(),
+        "every question has an answer"
+    );
+    assert_eq!(
+        got.answers, expected,
+        "an acknowledged answer was lost or overwritten"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -67,7 +67,11 @@ async fn kill_9_loses_no_acknowledged_answer() {
     while let Some(Ok(line)) = lines.next() {
         if let Some(rest) = line.strip_prefix("ACK ") {
             let parts: Vec<String> = rest.split(' ').map(str::to_owned).collect();
-            acks.push((parts[0].clone(), parts[1].clone(), parts[2].parse::<i64>().unwrap()));
+            acks.push((
+                parts[0].clone(),
+                parts[1].clone(),
+                parts[2].parse::<i64>().unwrap(),
+            ));
         }
         if acks.len() >= 2_000 || start.elapsed() > Duration::from_secs(3) {
             break;
@@ -87,7 +91,11 @@ async fn kill_9_loses_no_acknowledged_answer() {
             }
         }
     }
-    assert!(acks.len() > 100, "the child acknowledged only {} answers", acks.len());
+    assert!(
+        acks.len() > 100,
+        "the child acknowledged only {} answers",
+        acks.len()
+    );
 
     let app = App::open(Some(dir.path().to_owned())).await.unwrap();
     let mut checked = 0;
@@ -97,13 +105,19 @@ async fn kill_9_loses_no_acknowledged_answer() {
             current = Some(app.get_assessment(aid).await.unwrap());
         }
         let a = current.as_ref().unwrap();
-        assert_eq!(a.answers.get(qid), Some(v), "acknowledged answer {aid} {qid} lost");
+        assert_eq!(
+            a.answers.get(qid),
+            Some(v),
+            "acknowledged answer {aid} {qid} lost"
+        );
         checked += 1;
     }
     assert_eq!(checked, acks.len());
     drop(app);
     let conn = rusqlite::Connection::open(dir.path().join("compilar.db")).unwrap();
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
     println!("verified {} acknowledged answers after SIGKILL", acks.len());
 }

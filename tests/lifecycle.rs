@@ -2,9 +2,9 @@
 
 mod common;
 
+use common::{create, open};
 use compilar_core::api::{AnswerRequest, CreateAssessmentRequest, ListRequest, Stage};
 use compilar_core::{App, Error};
-use common::{create, open};
 
 fn ans(id: &str, q: &str, v: i64) -> AnswerRequest {
     AnswerRequest {
@@ -27,7 +27,10 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert_eq!(a.total, 12);
     assert_eq!(a.answered, 0);
     assert_eq!(uuid::Uuid::parse_str(&a.id).unwrap().get_version_num(), 7);
-    assert!(a.questions.iter().all(|q| q.pillar == "grpprosp" && q.mode == "egalitarian"));
+    assert!(a
+        .questions
+        .iter()
+        .all(|q| q.pillar == "grpprosp" && q.mode == "egalitarian"));
     // Served order is shuffled but stable: reading it again gives the same order.
     let again = app.get_assessment(&a.id).await.unwrap();
     let order: Vec<_> = a.questions.iter().map(|q| &q.id).collect();
@@ -38,7 +41,10 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     for (i, q) in a.questions.iter().enumerate() {
         let ack = app.answer(ans(&a.id, &q.id, 4)).await.unwrap();
         assert_eq!((ack.question_id.as_str(), ack.value), (q.id.as_str(), 4));
-        assert_eq!(app.get_assessment(&a.id).await.unwrap().answered as usize, i + 1);
+        assert_eq!(
+            app.get_assessment(&a.id).await.unwrap().answered as usize,
+            i + 1
+        );
     }
     let first = a.questions[0].id.clone();
     app.answer(ans(&a.id, &first, 2)).await.unwrap();
@@ -102,8 +108,16 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert_eq!(del.id, b.id);
     let page = app.list_assessments(ListRequest::default()).await.unwrap();
     assert_eq!(page.total, 2);
-    assert!(app.get_assessment(&b.id).await.unwrap().deleted_at.is_some());
-    let e = app.answer(ans(&b.id, &b.questions[0].id, 3)).await.unwrap_err();
+    assert!(app
+        .get_assessment(&b.id)
+        .await
+        .unwrap()
+        .deleted_at
+        .is_some());
+    let e = app
+        .answer(ans(&b.id, &b.questions[0].id, 3))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
     let e = app.complete_assessment(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
@@ -113,7 +127,13 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert!(restored.deleted_at.is_none());
     let e = app.restore_assessment(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "not_deleted");
-    assert_eq!(app.list_assessments(ListRequest::default()).await.unwrap().total, 3);
+    assert_eq!(
+        app.list_assessments(ListRequest::default())
+            .await
+            .unwrap()
+            .total,
+        3
+    );
 
     // Everything survives a restart.
     let dir = t.dir.path().to_owned();
@@ -121,7 +141,13 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     let app = App::open(Some(dir)).await.unwrap();
     let back = app.get_assessment(&a.id).await.unwrap();
     assert_eq!(back.results.unwrap(), r);
-    assert_eq!(app.list_assessments(ListRequest::default()).await.unwrap().total, 3);
+    assert_eq!(
+        app.list_assessments(ListRequest::default())
+            .await
+            .unwrap()
+            .total,
+        3
+    );
     let d = app.diagnostics().await.unwrap();
     assert!(d.vec_version.starts_with('v'), "{}", d.vec_version);
     assert_eq!(d.schema_version, 1);
@@ -195,22 +221,58 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
             .await
             .unwrap_err(),
         ),
-        ("unknown_question", app.answer(ans(&a.id, "ownprosp.goal_clarity.99", 3)).await.unwrap_err()),
+        (
+            "unknown_question",
+            app.answer(ans(&a.id, "ownprosp.goal_clarity.99", 3))
+                .await
+                .unwrap_err(),
+        ),
         (
             "question_not_in_assessment",
-            app.answer(ans(&a.id, "grpprosp.goal_clarity.1", 3)).await.unwrap_err(),
+            app.answer(ans(&a.id, "grpprosp.goal_clarity.1", 3))
+                .await
+                .unwrap_err(),
         ),
         (
             "assessment_not_found",
-            app.answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3)).await.unwrap_err(),
+            app.answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3))
+                .await
+                .unwrap_err(),
         ),
-        ("invalid_id", app.answer(ans("not-an-id", &q, 3)).await.unwrap_err()),
-        ("invalid_id", app.get_assessment("'; DROP TABLE assessments; --").await.unwrap_err()),
-        ("payload_too_large", app.answer(ans(&"a".repeat(1_000_000), &q, 3)).await.unwrap_err()),
-        ("payload_too_large", app.answer(ans(&a.id, &"q".repeat(100_000), 3)).await.unwrap_err()),
-        ("value_out_of_range", app.answer(ans(&a.id, &q, 0)).await.unwrap_err()),
-        ("value_out_of_range", app.answer(ans(&a.id, &q, 6)).await.unwrap_err()),
-        ("value_out_of_range", app.answer(ans(&a.id, &q, i64::MIN)).await.unwrap_err()),
+        (
+            "invalid_id",
+            app.answer(ans("not-an-id", &q, 3)).await.unwrap_err(),
+        ),
+        (
+            "invalid_id",
+            app.get_assessment("'; DROP TABLE assessments; --")
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "payload_too_large",
+            app.answer(ans(&"a".repeat(1_000_000), &q, 3))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "payload_too_large",
+            app.answer(ans(&a.id, &"q".repeat(100_000), 3))
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "value_out_of_range",
+            app.answer(ans(&a.id, &q, 0)).await.unwrap_err(),
+        ),
+        (
+            "value_out_of_range",
+            app.answer(ans(&a.id, &q, 6)).await.unwrap_err(),
+        ),
+        (
+            "value_out_of_range",
+            app.answer(ans(&a.id, &q, i64::MIN)).await.unwrap_err(),
+        ),
         (
             "invalid_argument",
             app.list_assessments(ListRequest {
@@ -238,8 +300,16 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
             .await
             .unwrap_err(),
         ),
-        ("assessment_not_found", app.delete_assessment("018f0000-0000-7000-8000-000000000000").await.unwrap_err()),
-        ("not_deleted", app.restore_assessment(&a.id).await.unwrap_err()),
+        (
+            "assessment_not_found",
+            app.delete_assessment("018f0000-0000-7000-8000-000000000000")
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "not_deleted",
+            app.restore_assessment(&a.id).await.unwrap_err(),
+        ),
     ];
     for (code, e) in &cases {
         assert_eq!(e.code(), *code, "{e}");
@@ -247,16 +317,33 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         assert_eq!(p.code, *code);
         assert!(!p.message.is_empty());
         assert!(!p.retryable);
-        assert!(p.message.len() < 300, "message echoes too much input: {}", p.message);
+        assert!(
+            p.message.len() < 300,
+            "message echoes too much input: {}",
+            p.message
+        );
     }
-    assert_eq!(snapshot(app, &a.id).await, before, "a rejected call changed the assessment");
-    assert_eq!(app.list_assessments(ListRequest::default()).await.unwrap().total, 1);
+    assert_eq!(
+        snapshot(app, &a.id).await,
+        before,
+        "a rejected call changed the assessment"
+    );
+    assert_eq!(
+        app.list_assessments(ListRequest::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
 
     // Completing with no answers is refused and leaves the assessment in the quiz.
     let empty = create(app, "status", "hierarchical").await;
     let e = app.complete_assessment(&empty.id).await.unwrap_err();
     assert_eq!(e.code(), "no_answers");
-    assert_eq!(app.get_assessment(&empty.id).await.unwrap().stage, Stage::Quiz);
+    assert_eq!(
+        app.get_assessment(&empty.id).await.unwrap().stage,
+        Stage::Quiz
+    );
 }
 
 #[tokio::test]

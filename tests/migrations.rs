@@ -22,7 +22,10 @@ fn empty_database_gets_every_migration_once() {
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
     assert_eq!(r.applied, [1]);
     assert_eq!(r.schema_version, 1);
-    assert!(r.backup.is_none(), "nothing to back up in an empty database");
+    assert!(
+        r.backup.is_none(),
+        "nothing to back up in an empty database"
+    );
     let t = tables(&conn);
     for want in ["app_meta", "assessments", "profiles", "schema_migrations"] {
         assert!(t.contains(&want.to_string()), "{t:?}");
@@ -70,7 +73,9 @@ fn pending_migration_backs_up_first_and_failure_is_atomic() {
     assert!(e.to_string().contains("migration 2 (broken) failed"), "{e}");
     assert!(!tables(&conn).contains(&"half".to_string()));
     let v: i64 = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(v, 1);
 
@@ -88,10 +93,15 @@ fn pending_migration_backs_up_first_and_failure_is_atomic() {
     let backup = r.backup.expect("a backup before migrating");
     let b = Connection::open(&backup).unwrap();
     let marker: String = b
-        .query_row("SELECT value FROM app_meta WHERE key = 'marker'", [], |r| r.get(0))
+        .query_row("SELECT value FROM app_meta WHERE key = 'marker'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(marker, "kept");
-    assert!(!tables(&b).contains(&"notes".to_string()), "the backup is from before the migration");
+    assert!(
+        !tables(&b).contains(&"notes".to_string()),
+        "the backup is from before the migration"
+    );
 }
 
 #[test]

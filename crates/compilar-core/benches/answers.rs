@@ -35,14 +35,23 @@ fn main() {
 
 type Owned = Vec<(Vec<(String, Vec<String>)>, HashMap<(usize, usize), i64>)>;
 
-async fn round(app: &App, assessments: &[(String, Vec<String>)], per_writer: usize, report: bool) -> Owned {
+async fn round(
+    app: &App,
+    assessments: &[(String, Vec<String>)],
+    per_writer: usize,
+    report: bool,
+) -> Owned {
     let start = Instant::now();
     let mut handles = Vec::new();
     for w in 0..WRITERS {
         let app = app.clone();
         // Writer w owns every 8th assessment, so the final value of each answer is known exactly.
-        let mine: Vec<(String, Vec<String>)> =
-            assessments.iter().skip(w).step_by(WRITERS).cloned().collect();
+        let mine: Vec<(String, Vec<String>)> = assessments
+            .iter()
+            .skip(w)
+            .step_by(WRITERS)
+            .cloned()
+            .collect();
         handles.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(per_writer);
             let mut last: HashMap<(usize, usize), i64> = HashMap::new();

@@ -217,7 +217,9 @@ impl App {
         check_len(&req.question_id, "question id")?;
         let d = &self.inner.domain;
         if d.bank.get(&req.question_id).is_none() {
-            return Err(Error::UnknownQuestion(truncate_for_message(&req.question_id)));
+            return Err(Error::UnknownQuestion(truncate_for_message(
+                &req.question_id,
+            )));
         }
         let scale = &d.bank.scale;
         if req.value < scale.min || req.value > scale.max {
@@ -287,10 +289,9 @@ impl App {
             .question_ids
             .iter()
             .map(|q| {
-                d.bank
-                    .get(q)
-                    .cloned()
-                    .ok_or_else(|| Error::Internal(format!("stored question {q} is not in the bank")))
+                d.bank.get(q).cloned().ok_or_else(|| {
+                    Error::Internal(format!("stored question {q} is not in the bank"))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Assessment {

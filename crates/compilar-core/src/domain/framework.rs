@@ -141,7 +141,10 @@ impl Framework {
             ));
         }
         for l in &self.letters {
-            if l.name.trim().is_empty() || l.letter.trim().is_empty() || l.question.trim().is_empty() {
+            if l.name.trim().is_empty()
+                || l.letter.trim().is_empty()
+                || l.question.trim().is_empty()
+            {
                 p(format!("letter {}: a text field is empty", l.id));
             }
         }
@@ -311,8 +314,16 @@ mod tests {
         assert_eq!(fw.forces.len(), 20);
         assert_eq!(fw.connections.len(), 40);
         for id in [
-            "grpprosp", "ownprosp", "indrecip", "dirrecip", "popularity", "status", "divsexp",
-            "normexp", "outresp", "incresp",
+            "grpprosp",
+            "ownprosp",
+            "indrecip",
+            "dirrecip",
+            "popularity",
+            "status",
+            "divsexp",
+            "normexp",
+            "outresp",
+            "incresp",
         ] {
             assert!(fw.pillar(id).is_some(), "{id}");
         }
@@ -320,7 +331,12 @@ mod tests {
         let names: Vec<_> = fw.forces_of(gp).iter().map(|f| f.id.as_str()).collect();
         assert_eq!(
             names,
-            ["goal_clarity", "future_confidence", "shared_vision", "incentive_alignment"]
+            [
+                "goal_clarity",
+                "future_confidence",
+                "shared_vision",
+                "incentive_alignment"
+            ]
         );
     }
 
@@ -329,7 +345,10 @@ mod tests {
         let mut fw = builtin();
         fw.pillars[1].id = "grpprosp".into();
         let m = problems(&fw);
-        assert!(m.contains("pillar id grpprosp is used more than once"), "{m}");
+        assert!(
+            m.contains("pillar id grpprosp is used more than once"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -337,7 +356,10 @@ mod tests {
         let mut fw = builtin();
         fw.connections[0].to = "dirrecip".into();
         let m = problems(&fw);
-        assert!(m.contains("pillar dirrecip belongs to mode hierarchical, not egalitarian"), "{m}");
+        assert!(
+            m.contains("pillar dirrecip belongs to mode hierarchical, not egalitarian"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -345,11 +367,17 @@ mod tests {
         let mut fw = builtin();
         fw.connections[1] = fw.connections[0].clone();
         let m = problems(&fw);
-        assert!(m.contains("connection grpprosp \u{2192} indrecip: listed more than once"), "{m}");
+        assert!(
+            m.contains("connection grpprosp \u{2192} indrecip: listed more than once"),
+            "{m}"
+        );
         let mut fw = builtin();
         fw.connections.pop();
         let m = problems(&fw);
-        assert!(m.contains("mode hierarchical must have 20 connections"), "{m}");
+        assert!(
+            m.contains("mode hierarchical must have 20 connections"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -367,8 +395,14 @@ mod tests {
         let mut fw = builtin();
         fw.forces[0].letter = "involved".into();
         let m = problems(&fw);
-        assert!(m.contains("letter prospects must have 4 forces, found 3"), "{m}");
-        assert!(m.contains("letter involved must have 4 forces, found 5"), "{m}");
+        assert!(
+            m.contains("letter prospects must have 4 forces, found 3"),
+            "{m}"
+        );
+        assert!(
+            m.contains("letter involved must have 4 forces, found 5"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -378,7 +412,10 @@ mod tests {
         fw.forces[3].action = "  ".into();
         let m = problems(&fw);
         assert!(m.contains("pillar grpprosp: unknown mode anarchic"), "{m}");
-        assert!(m.contains("force incentive_alignment: action is empty"), "{m}");
+        assert!(
+            m.contains("force incentive_alignment: action is empty"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -108,7 +108,11 @@ impl QuestionBank {
                     problems.push(format!(
                         "question bank: {key} is not a force of pillar {} (its forces are {})",
                         pillar.id,
-                        forces.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ")
+                        forces
+                            .iter()
+                            .map(|f| f.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
             }
@@ -140,7 +144,10 @@ impl QuestionBank {
         }
         for pillar in &fw.pillars {
             if !seen_pillars.contains(pillar.id.as_str()) {
-                problems.push(format!("question bank: pillar {} has no questions", pillar.id));
+                problems.push(format!(
+                    "question bank: pillar {} has no questions",
+                    pillar.id
+                ));
             }
         }
         let mut by_id = HashMap::new();
@@ -213,7 +220,9 @@ mod tests {
     }
 
     fn err(text: &str) -> String {
-        QuestionBank::from_toml(text, &fw()).unwrap_err().to_string()
+        QuestionBank::from_toml(text, &fw())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -223,14 +232,9 @@ mod tests {
         assert!(bank.all().len() >= 120);
         for p in &fw.pillars {
             for f in fw.forces_of(p) {
-                let n = bank
-                    .for_pillar(&p.id)
-                    .filter(|q| q.force == f.id)
-                    .count();
+                let n = bank.for_pillar(&p.id).filter(|q| q.force == f.id).count();
                 assert!(n >= 3, "{} {}", p.id, f.id);
-                assert!(bank
-                    .for_pillar(&p.id)
-                    .any(|q| q.force == f.id && q.reverse));
+                assert!(bank.for_pillar(&p.id).any(|q| q.force == f.id && q.reverse));
             }
         }
         let q = bank.get("grpprosp.goal_clarity.3").unwrap();
@@ -270,11 +274,22 @@ mod tests {
 
     #[test]
     fn wrong_force_duplicate_id_and_bad_scale_are_named() {
-        let text = QB.replacen("[pillars.items]\ngoal_clarity", "[pillars.items]\nhelp_norms", 1);
+        let text = QB.replacen(
+            "[pillars.items]\ngoal_clarity",
+            "[pillars.items]\nhelp_norms",
+            1,
+        );
         let m = err(&text);
-        assert!(m.contains("help_norms is not a force of pillar grpprosp"), "{m}");
+        assert!(
+            m.contains("help_norms is not a force of pillar grpprosp"),
+            "{m}"
+        );
 
-        let text = QB.replacen("{ n = 2, text = \"As peers", "{ n = 1, text = \"As peers", 1);
+        let text = QB.replacen(
+            "{ n = 2, text = \"As peers",
+            "{ n = 1, text = \"As peers",
+            1,
+        );
         assert!(err(&text).contains("question id grpprosp.goal_clarity.1 is used more than once"));
 
         let text = QB.replacen("max = 5", "max = 7", 1);

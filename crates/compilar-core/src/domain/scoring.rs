@@ -115,7 +115,11 @@ pub fn score(
                     max: scale.max,
                 });
             }
-            let v = if q.reverse { scale.max + scale.min - v } else { v };
+            let v = if q.reverse {
+                scale.max + scale.min - v
+            } else {
+                v
+            };
             acc[slot].0 += (v - scale.min) as f64 / span * 100.0;
             acc[slot].1 += 1;
             answered += 1;
@@ -319,7 +323,10 @@ mod tests {
         let rec: Vec<_> = r.recommendations.iter().map(|x| x.force.as_str()).collect();
         assert_eq!(rec, ["shared_vision", "future_confidence"]);
         assert!(r.insights[0].starts_with("Group Prospects scores 54 out of 100 and is mixed"));
-        assert!(r.insights.iter().any(|i| i.contains("uneven (75 points apart)")));
+        assert!(r
+            .insights
+            .iter()
+            .any(|i| i.contains("uneven (75 points apart)")));
     }
 
     #[test]
@@ -329,7 +336,16 @@ mod tests {
         // Agree fully with every positive item and disagree fully with every reverse item: all 100.
         let all_best: HashMap<String, i64> = q
             .iter()
-            .map(|id| (id.clone(), if d.bank.get(id).unwrap().reverse { 1 } else { 5 }))
+            .map(|id| {
+                (
+                    id.clone(),
+                    if d.bank.get(id).unwrap().reverse {
+                        1
+                    } else {
+                        5
+                    },
+                )
+            })
             .collect();
         let r = score(&d, "status", &q, &all_best).unwrap();
         assert_eq!(r.pillar_score, 100.0);
@@ -352,7 +368,10 @@ mod tests {
     #[test]
     fn unanswered_force_has_no_score_and_low_confidence() {
         let d = domain();
-        let a = answers(&[("outresp.trust_signals.1", 2), ("outresp.trust_signals.2", 1)]);
+        let a = answers(&[
+            ("outresp.trust_signals.1", 2),
+            ("outresp.trust_signals.2", 1),
+        ]);
         let r = score(&d, "outresp", &ids(&d, "outresp"), &a).unwrap();
         // trust_signals: 25, 0 → 12.5; pillar = 12.5 (the only scored force)
         assert_eq!(r.forces[1].score, Some(12.5));
@@ -362,7 +381,10 @@ mod tests {
         assert_eq!(r.confidence_level, ConfidenceLevel::Low);
         assert_eq!(r.strongest, "trust_signals");
         assert!(r.insights[0].contains("under strain"));
-        assert!(r.insights.iter().any(|i| i.contains("You answered 2 of 12")));
+        assert!(r
+            .insights
+            .iter()
+            .any(|i| i.contains("You answered 2 of 12")));
     }
 
     #[test]

@@ -82,7 +82,9 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     Ok(())
 }
 
-fn row_to_assessment(r: &Row<'_>) -> rusqlite::Result<(AssessmentRow, String, String, Option<String>)> {
+fn row_to_assessment(
+    r: &Row<'_>,
+) -> rusqlite::Result<(AssessmentRow, String, String, Option<String>)> {
     Ok((
         AssessmentRow {
             id: r.get(0)?,
@@ -167,7 +169,13 @@ pub struct AnswerPatch {
 }
 
 impl AnswerPatch {
-    pub fn new(id: String, owner: std::sync::Arc<str>, question: String, value: i64, now: String) -> Self {
+    pub fn new(
+        id: String,
+        owner: std::sync::Arc<str>,
+        question: String,
+        value: i64,
+        now: String,
+    ) -> Self {
         let quoted = quoted(&question);
         AnswerPatch {
             path: format!("$.{quoted}"),
@@ -203,7 +211,13 @@ pub fn answer(conn: &Connection, a: &AnswerPatch) -> Result<()> {
 }
 
 /// Marks an assessment completed with its results. Caller has checked the stage in the same transaction.
-pub fn complete(conn: &Connection, id: &str, owner: &str, results: &Results, now: &str) -> Result<()> {
+pub fn complete(
+    conn: &Connection,
+    id: &str,
+    owner: &str,
+    results: &Results,
+    now: &str,
+) -> Result<()> {
     let json = serde_json::to_string(results).map_err(json_err)?;
     let n = conn
         .prepare_cached(
@@ -245,7 +259,9 @@ pub fn restore(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()
         return Ok(());
     }
     let exists: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM assessments WHERE id = ?1 AND owner_id = ?2)")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM assessments WHERE id = ?1 AND owner_id = ?2)",
+        )?
         .query_row(params![id, owner], |r| r.get(0))?;
     Err(if exists {
         Error::NotDeleted

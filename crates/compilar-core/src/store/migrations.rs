@@ -109,10 +109,11 @@ pub fn apply(
         tracing::info!(version = m.version, name = m.name, "migration applied");
         done.push(m.version);
     }
-    let schema_version =
-        conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| {
-            r.get(0)
-        })?;
+    let schema_version = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(MigrationReport {
         applied: done,
         schema_version,

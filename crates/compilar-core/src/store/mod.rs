@@ -70,7 +70,10 @@ impl CommitFailure {
         CommitFailure {
             busy: matches!(
                 e.sqlite_error_code(),
-                Some(rusqlite::ffi::ErrorCode::DatabaseBusy | rusqlite::ffi::ErrorCode::DatabaseLocked)
+                Some(
+                    rusqlite::ffi::ErrorCode::DatabaseBusy
+                        | rusqlite::ffi::ErrorCode::DatabaseLocked
+                )
             ),
             message: e.to_string(),
         }
@@ -160,7 +163,9 @@ impl Store {
             )));
         }
         configure(&conn)?;
-        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"))?;
+        conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
+        ))?;
         let migration = migrations::apply(&mut conn, migrations::MIGRATIONS, backup_dir)?;
 
         let checkpoint_conn = Connection::open(path)?;
@@ -260,7 +265,9 @@ impl Store {
 fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )?;
     configure(&conn)?;
     Ok(conn)
