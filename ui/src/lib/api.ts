@@ -1,0 +1,49 @@
+// Typed calls to the core. Every command returns its value or rejects with an ErrorPayload.
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  AnswerAck,
+  AnswerRequest,
+  Assessment,
+  AssessmentPage,
+  AssessmentRef,
+  CreateAssessmentRequest,
+  Diagnostics,
+  ErrorPayload,
+  FrameworkInfo,
+  ListRequest,
+} from "./bindings";
+
+/** Turns anything a command may reject with into an ErrorPayload the UI can show. */
+export function toErrorPayload(e: unknown): ErrorPayload {
+  if (typeof e === "object" && e !== null) {
+    const o = e as Record<string, unknown>;
+    if (typeof o.code === "string" && typeof o.message === "string") {
+      return { code: o.code, message: o.message, retryable: o.retryable === true };
+    }
+  }
+  if (typeof e === "string" && e.length > 0) {
+    // Tauri reports argument errors as plain strings; they mean the UI sent something the core cannot read.
+    return { code: "invalid_argument", message: e, retryable: false };
+  }
+  return { code: "internal", message: "Something went wrong inside Compilar.", retryable: false };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toErrorPayload(e);
+  }
+}
+
+export const api = {
+  framework: () => call<FrameworkInfo>("framework"),
+  createAssessment: (req: CreateAssessmentRequest) => call<Assessment>("create_assessment", { req }),
+  answer: (req: AnswerRequest) => call<AnswerAck>("answer", { req }),
+  completeAssessment: (id: string) => call<Assessment>("complete_assessment", { id }),
+  getAssessment: (id: string) => call<Assessment>("get_assessment", { id }),
+  listAssessments: (req: ListRequest) => call<AssessmentPage>("list_assessments", { req }),
+  deleteAssessment: (id: string) => call<AssessmentRef>("delete_assessment", { id }),
+  restoreAssessment: (id: string) => call<Assessment>("restore_assessment", { id }),
+  diagnostics: () => call<Diagnostics>("diagnostics"),
+};

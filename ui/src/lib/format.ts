@@ -1,0 +1,38 @@
+// Small display helpers shared by the pages.
+
+export type Band = "strong" | "mixed" | "strained";
+
+/** Same thresholds as the core's insights (STRONG_FROM = 70, MIXED_FROM = 45). */
+export function band(score: number): Band {
+  if (score >= 70) return "strong";
+  if (score >= 45) return "mixed";
+  return "strained";
+}
+
+export const bandLabel: Record<Band, string> = {
+  strong: "Working well",
+  mixed: "Mixed",
+  strained: "Under strain",
+};
+
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined ? "–" : Math.round(score).toString();
+}
+
+/** "25 Nov 2026, 14:03" in the user's locale and time zone. */
+export function formatDate(iso: string | null | undefined, locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleString(locale, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+export function capitalise(s: string): string {
+  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+}

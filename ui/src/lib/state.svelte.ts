@@ -1,0 +1,39 @@
+// App-wide state: the current page and the framework data (loaded once).
+import { api } from "./api";
+import type { ErrorPayload, FrameworkInfo, Pillar } from "./bindings";
+
+export type Route =
+  | { name: "home" }
+  | { name: "select" }
+  | { name: "quiz"; id: string }
+  | { name: "results"; id: string }
+  | { name: "history" };
+
+export const nav = $state<{ route: Route }>({ route: { name: "home" } });
+
+export function go(route: Route): void {
+  nav.route = route;
+  window.scrollTo?.(0, 0);
+}
+
+export const fw = $state<{ info: FrameworkInfo | null; error: ErrorPayload | null }>({
+  info: null,
+  error: null,
+});
+
+export async function loadFramework(): Promise<void> {
+  fw.error = null;
+  try {
+    fw.info = await api.framework();
+  } catch (e) {
+    fw.error = e as ErrorPayload;
+  }
+}
+
+export function pillarById(id: string): Pillar | undefined {
+  return fw.info?.framework.pillars.find((p) => p.id === id);
+}
+
+export function modeName(id: string): string {
+  return fw.info?.framework.modes.find((m) => m.id === id)?.name ?? id;
+}
