@@ -1,1 +1,237 @@
+//! End to end in the real app window: tauri-driver + WebKitWebDriver drive the built app under a display
+//! (Xvfb in CI) through a whole assessment, the results page and history with delete and undo.
+//!
+//! Needs: `DISPLAY`, `tauri-driver` and `WebKitWebDriver` on PATH, and the built app (`target/debug/compilar`,
+//! or `COMPILAR_APP`). Outside CI it skips itself with a message when these are missing; with `CI` set it
+//! fails instead, so CI can never pass without running it.
 
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use compilar_core::domain::{score, Domain};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const DRIVER_PORT: u16 = 4444;
+
+fn app_path() -> PathBuf {
+    std::env::var_os("COMPILAR_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/compilar"))
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Why the test cannot run here, if it cannot.
+fn missing_prerequisite() -> Option<String> {
+    if std::env::var_os("DISPLAY").is_none() {
+        return Some("DISPLAY is not set (run under xvfb-run)".into());
+    }
+    if !app_path().is_file() {
+        return Some(format!("the app is not built at {}", app_path().display()));
+    }
+    for tool in ["tauri-driver", "WebKitWebDriver"] {
+        if which(tool).is_none() {
+            return Some(format!("{tool} is not on PATH"));
+        }
+    }
+    None
+}
+
+/// tauri-driver in its own process group, stopped with SIGTERM to the whole group (SIGKILL would leave
+/// WebKitWebDriver and the app running).
+struct Driver(Child);
+
+impl Driver {
+    fn start(data_home: &Path) -> Driver {
+        let child = Command::new("tauri-driver")
+            .args(["--port", &DRIVER_PORT.to_string()])
+            .env("XDG_DATA_HOME", data_home)
+            .env_remove("COMPILAR_DATA_DIR")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("start tauri-driver");
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", DRIVER_PORT)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver(child)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let pid = self.0.id() as libc::pid_t;
+        // SAFETY: plain syscalls on a child we spawned; the group is signalled only if it is the child's own.
+        let (group, ours) = unsafe { (libc::getpgid(pid), libc::getpgrp()) };
+        if group == pid && group != ours {
+            unsafe { libc::kill(-group, libc::SIGTERM) };
+        } else {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(sel))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {sel}: {e}"))
+}
+
+async fn text_of(c: &Client, sel: &str) -> String {
+    css(c, sel).await.text().await.unwrap()
+}
+
+/// Polls `f` until it returns Some, for at most 10 s.
+async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test]
+async fn take_an_assessment_in_the_real_window() {
+    if let Some(why) = missing_prerequisite() {
+        if std::env::var_os("CI").is_some() {
+            panic!("the end-to-end test must run in CI, but {why}");
+        }
+        eprintln!("SKIPPED end-to-end test: {why}");
+        return;
+    }
+    let data_home = tempfile::tempdir().unwrap();
+    let _driver = Driver::start(data_home.path());
+    let caps = serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_path() }
+    });
+    let caps = caps.as_object().unwrap().clone().into_iter().collect();
+    let c = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{DRIVER_PORT}"))
+        .await
+        .expect("WebDriver session");
+
+    // Home → pillar (Prospects) → mode (egalitarian: Group Prospects) → quiz.
+    css(&c, "[data-testid=start]").await.click().await.unwrap();
+    css(&c, "[data-testid=letter-prospects]").await.click().await.unwrap();
+    css(&c, "[data-testid=mode-egalitarian]").await.click().await.unwrap();
+    screenshot(&c, "select").await;
+    css(&c, "[data-testid=begin]").await.click().await.unwrap();
+
+    // Answer every question; the quiz moves on to the next unanswered one by itself.
+    let mut given: HashMap<String, i64> = HashMap::new();
+    for n in 1..=12 {
+        let (qid, el) = until("an unanswered question", || async {
+            let q = c.find(Locator::Css("[data-testid=question]")).await.ok()?;
+            let qid = q.attr("data-question-id").await.ok()??;
+            if given.contains_key(&qid) {
+                return None;
+            }
+            Some((qid, q))
+        })
+        .await;
+        let _ = el;
+        let value = (n % 5 + 1) as i64;
+        if n == 6 {
+            // Keyboard use: a digit answers the current question.
+            c.active_element()
+                .await
+                .unwrap()
+                .send_keys(&value.to_string())
+                .await
+                .unwrap();
+        } else {
+            css(&c, &format!("[data-testid=answer-{value}]"))
+                .await
+                .click()
+                .await
+                .unwrap();
+        }
+        given.insert(qid, value);
+        let want = format!("{n} of 12 answered");
+        until("the progress to update", || async {
+            let t = c.find(Locator::Css("[data-testid=progress-text]")).await.ok()?.text().await.ok()?;
+            (t == want).then_some(())
+        })
+        .await;
+        if n == 7 {
+            screenshot(&c, "quiz").await;
+        }
+    }
+
+    // Go back one question and change its answer.
+    css(&c, "[data-testid=prev]").await.click().await.unwrap();
+    let q = css(&c, "[data-testid=question]").await;
+    let changed = q.attr("data-question-id").await.unwrap().unwrap();
+    css(&c, "[data-testid=answer-1]").await.click().await.unwrap();
+    until("the changed answer to show", || async {
+        let el = c.find(Locator::Css("[data-testid=answer-1]")).await.ok()?;
+        (el.attr("aria-checked").await.ok()?? == "true").then_some(())
+    })
+    .await;
+    given.insert(changed, 1);
+    assert_eq!(text_of(&c, "[data-testid=progress-text]").await, "12 of 12 answered");
+
+    // Finish → results, with the score the core's scoring gives for exactly these answers.
+    css(&c, "[data-testid=finish]").await.click().await.unwrap();
+    let shown = text_of(&c, "[data-testid=pillar-score]").await;
+    let domain = Domain::builtin().unwrap();
+    let ids: Vec<String> = given.keys().cloned().collect();
+    let expected = score(&domain, "grpprosp", &ids, &given).unwrap();
+    assert_eq!(shown, format!("{}", expected.pillar_score.round() as i64));
+    assert!(text_of(&c, "[data-testid=results-title]").await.contains("Group Prospects"));
+    let forces = c.find_all(Locator::Css("[data-testid=force-score]")).await.unwrap();
+    assert_eq!(forces.len(), 4);
+    css(&c, "[data-testid=force-chart] canvas").await;
+    screenshot(&c, "results").await;
+
+    // History: the assessment is listed; delete it, then undo.
+    css(&c, "[data-testid=nav-history]").await.click().await.unwrap();
+    css(&c, "[data-testid=history-item]").await;
+    screenshot(&c, "history").await;
+    css(&c, "[data-testid=delete]").await.click().await.unwrap();
+    css(&c, "[data-testid=undo-toast]").await;
+    assert!(c.find(Locator::Css("[data-testid=history-item]")).await.is_err());
+    css(&c, "[data-testid=undo]").await.click().await.unwrap();
+    css(&c, "[data-testid=history-item]").await;
+
+    // Home lists it as a recent result.
+    css(&c, "[data-testid=nav-home]").await.click().await.unwrap();
+    css(&c, "[data-testid=recent-item]").await;
+    screenshot(&c, "home").await;
+
+    c.close().await.unwrap();
+    println!("e2e: completed an assessment in the real window (score {shown})");
+}
