@@ -20,7 +20,9 @@ const DRIVER_PORT: u16 = 4444;
 fn app_path() -> PathBuf {
     std::env::var_os("COMPILAR_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/compilar"))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/compilar")
+        })
 }
 
 fn which(cmd: &str) -> Option<PathBuf> {
@@ -64,7 +66,10 @@ impl Driver {
             .expect("start tauri-driver");
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", DRIVER_PORT)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not start listening");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "tauri-driver did not start listening"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Driver(child)
@@ -108,7 +113,10 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
 }
@@ -145,8 +153,16 @@ async fn take_an_assessment_in_the_real_window() {
 
     // Home → pillar (Prospects) → mode (egalitarian: Group Prospects) → quiz.
     css(&c, "[data-testid=start]").await.click().await.unwrap();
-    css(&c, "[data-testid=letter-prospects]").await.click().await.unwrap();
-    css(&c, "[data-testid=mode-egalitarian]").await.click().await.unwrap();
+    css(&c, "[data-testid=letter-prospects]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(&c, "[data-testid=mode-egalitarian]")
+        .await
+        .click()
+        .await
+        .unwrap();
     screenshot(&c, "select").await;
     css(&c, "[data-testid=begin]").await.click().await.unwrap();
 
@@ -182,7 +198,13 @@ async fn take_an_assessment_in_the_real_window() {
         given.insert(qid, value);
         let want = format!("{n} of 12 answered");
         until("the progress to update", || async {
-            let t = c.find(Locator::Css("[data-testid=progress-text]")).await.ok()?.text().await.ok()?;
+            let t = c
+                .find(Locator::Css("[data-testid=progress-text]"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
             (t == want).then_some(())
         })
         .await;
@@ -195,14 +217,21 @@ async fn take_an_assessment_in_the_real_window() {
     css(&c, "[data-testid=prev]").await.click().await.unwrap();
     let q = css(&c, "[data-testid=question]").await;
     let changed = q.attr("data-question-id").await.unwrap().unwrap();
-    css(&c, "[data-testid=answer-1]").await.click().await.unwrap();
+    css(&c, "[data-testid=answer-1]")
+        .await
+        .click()
+        .await
+        .unwrap();
     until("the changed answer to show", || async {
         let el = c.find(Locator::Css("[data-testid=answer-1]")).await.ok()?;
         (el.attr("aria-checked").await.ok()?? == "true").then_some(())
     })
     .await;
     given.insert(changed, 1);
-    assert_eq!(text_of(&c, "[data-testid=progress-text]").await, "12 of 12 answered");
+    assert_eq!(
+        text_of(&c, "[data-testid=progress-text]").await,
+        "12 of 12 answered"
+    );
 
     // Finish → results, with the score the core's scoring gives for exactly these answers.
     css(&c, "[data-testid=finish]").await.click().await.unwrap();
@@ -211,24 +240,40 @@ async fn take_an_assessment_in_the_real_window() {
     let ids: Vec<String> = given.keys().cloned().collect();
     let expected = score(&domain, "grpprosp", &ids, &given).unwrap();
     assert_eq!(shown, format!("{}", expected.pillar_score.round() as i64));
-    assert!(text_of(&c, "[data-testid=results-title]").await.contains("Group Prospects"));
-    let forces = c.find_all(Locator::Css("[data-testid=force-score]")).await.unwrap();
+    assert!(text_of(&c, "[data-testid=results-title]")
+        .await
+        .contains("Group Prospects"));
+    let forces = c
+        .find_all(Locator::Css("[data-testid=force-score]"))
+        .await
+        .unwrap();
     assert_eq!(forces.len(), 4);
     css(&c, "[data-testid=force-chart] canvas").await;
     screenshot(&c, "results").await;
 
     // History: the assessment is listed; delete it, then undo.
-    css(&c, "[data-testid=nav-history]").await.click().await.unwrap();
+    css(&c, "[data-testid=nav-history]")
+        .await
+        .click()
+        .await
+        .unwrap();
     css(&c, "[data-testid=history-item]").await;
     screenshot(&c, "history").await;
     css(&c, "[data-testid=delete]").await.click().await.unwrap();
     css(&c, "[data-testid=undo-toast]").await;
-    assert!(c.find(Locator::Css("[data-testid=history-item]")).await.is_err());
+    assert!(c
+        .find(Locator::Css("[data-testid=history-item]"))
+        .await
+        .is_err());
     css(&c, "[data-testid=undo]").await.click().await.unwrap();
     css(&c, "[data-testid=history-item]").await;
 
     // Home lists it as a recent result.
-    css(&c, "[data-testid=nav-home]").await.click().await.unwrap();
+    css(&c, "[data-testid=nav-home]")
+        .await
+        .click()
+        .await
+        .unwrap();
     css(&c, "[data-testid=recent-item]").await;
     screenshot(&c, "home").await;
 

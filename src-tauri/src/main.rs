@@ -28,8 +28,14 @@ fn framework(core: State<'_, Core>) -> Reply<FrameworkInfo> {
 }
 
 #[tauri::command]
-async fn create_assessment(core: State<'_, Core>, req: CreateAssessmentRequest) -> Reply<Assessment> {
-    core.app()?.create_assessment(req).await.map_err(|e| e.payload())
+async fn create_assessment(
+    core: State<'_, Core>,
+    req: CreateAssessmentRequest,
+) -> Reply<Assessment> {
+    core.app()?
+        .create_assessment(req)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
@@ -39,27 +45,42 @@ async fn answer(core: State<'_, Core>, req: AnswerRequest) -> Reply<AnswerAck> {
 
 #[tauri::command]
 async fn complete_assessment(core: State<'_, Core>, id: String) -> Reply<Assessment> {
-    core.app()?.complete_assessment(&id).await.map_err(|e| e.payload())
+    core.app()?
+        .complete_assessment(&id)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
 async fn get_assessment(core: State<'_, Core>, id: String) -> Reply<Assessment> {
-    core.app()?.get_assessment(&id).await.map_err(|e| e.payload())
+    core.app()?
+        .get_assessment(&id)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
 async fn list_assessments(core: State<'_, Core>, req: ListRequest) -> Reply<AssessmentPage> {
-    core.app()?.list_assessments(req).await.map_err(|e| e.payload())
+    core.app()?
+        .list_assessments(req)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
 async fn delete_assessment(core: State<'_, Core>, id: String) -> Reply<AssessmentRef> {
-    core.app()?.delete_assessment(&id).await.map_err(|e| e.payload())
+    core.app()?
+        .delete_assessment(&id)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
 async fn restore_assessment(core: State<'_, Core>, id: String) -> Reply<Assessment> {
-    core.app()?.restore_assessment(&id).await.map_err(|e| e.payload())
+    core.app()?
+        .restore_assessment(&id)
+        .await
+        .map_err(|e| e.payload())
 }
 
 #[tauri::command]
