@@ -20,14 +20,22 @@ fn empty_database_gets_every_migration_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
-    assert_eq!(r.applied, [1]);
-    assert_eq!(r.schema_version, 1);
+    assert_eq!(r.applied, [1, 2]);
+    assert_eq!(r.schema_version, 2);
     assert!(
         r.backup.is_none(),
         "nothing to back up in an empty database"
     );
     let t = tables(&conn);
-    for want in ["app_meta", "assessments", "profiles", "schema_migrations"] {
+    for want in [
+        "app_meta",
+        "assessments",
+        "profiles",
+        "schema_migrations",
+        "provider_settings",
+        "app_settings",
+        "llm_calls",
+    ] {
         assert!(t.contains(&want.to_string()), "{t:?}");
     }
     // STRICT tables reject a value of the wrong type.
@@ -44,7 +52,7 @@ fn empty_database_gets_every_migration_once() {
     assert!(e.is_err(), "STRICT must reject text in an INTEGER column");
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
     assert!(r.applied.is_empty());
-    assert_eq!(r.schema_version, 1);
+    assert_eq!(r.schema_version, 2);
 }
 
 #[test]
@@ -52,7 +60,7 @@ fn pending_migration_backs_up_first_and_failure_is_atomic() {
     let dir = tempfile::tempdir().unwrap();
     let backups = dir.path().join("backups");
     let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
-    apply(&mut conn, MIGRATIONS, &backups).unwrap();
+    apply(&mut conn, &MIGRATIONS[..1], &backups).unwrap();
     conn.execute(
         "INSERT INTO app_meta (key, value) VALUES ('marker', 'kept')",
         [],
@@ -142,4 +150,27 @@ async fn app_refuses_a_database_from_a_newer_release() {
     drop(conn);
     let e = compilar_core::App::open(Some(dir)).await.err().unwrap();
     assert_eq!(e.payload().code, "migration_failed");
+}
+
+#[test]
+fn a_release_1_database_upgrades_and_keeps_its_data() {
+    // A fixture of the previous release: schema 1 with a profile and an assessment in it.
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+    apply(&mut conn, &MIGRATIONS[..1], &backups).unwrap();
+    conn.execute_batch(
+        "INSERT INTO profiles (id, display_name, created_at, updated_at) VALUES ('p', 'Me', 't', 't');
+         INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, total, bank_version, created_at, updated_at)
+         VALUES ('a', 'p', 'grpprosp', 'egalitarian', 'quiz', '[]', jsonb('{}'), 12, 1, 't', 't');",
+    )
+    .unwrap();
+    let r = apply(&mut conn, MIGRATIONS, &backups).unwrap();
+    assert_eq!(r.applied, [2]);
+    assert!(r.backup.is_some());
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM assessments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    assert!(tables(&conn).contains(&"llm_calls".to_string()));
 }

@@ -142,3 +142,60 @@ pub struct Diagnostics {
     pub questions: u32,
     pub assessments: u32,
 }
+
+/// Everything the Settings page shows about AI providers (never a key).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LlmSettings {
+    pub providers: Vec<crate::llm::ProviderView>,
+    pub ai: crate::llm::AiSettings,
+    pub keychain: crate::llm::KeychainStatus,
+}
+
+/// All provider settings at once; `position` gives the fallback order.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SaveProvidersRequest {
+    pub providers: Vec<crate::llm::ProviderSettings>,
+}
+
+/// Stores or replaces a provider's API key in the keychain.
+#[derive(Deserialize, TS)]
+pub struct SetKeyRequest {
+    pub provider: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for SetKeyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key never reaches a log line, even through Debug.
+        f.debug_struct("SetKeyRequest")
+            .field("provider", &self.provider)
+            .field("key", &"[hidden]")
+            .finish()
+    }
+}
+
+/// A question for a model ("try a prompt" in Settings).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AskRequest {
+    /// Chosen by the caller; [`crate::App::cancel_stream`] stops the stream with it.
+    pub request_id: String,
+    pub prompt: String,
+    /// Providers to skip ("retry with another provider").
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// The Diagnostics page's view of the AI layer.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LlmStatus {
+    pub providers: Vec<crate::llm::ProviderStatus>,
+    pub rate_limit: crate::llm::RateLimitState,
+    pub keychain: crate::llm::KeychainStatus,
+    pub calls: Vec<crate::store::llm::CallLogEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct BreakerControlRequest {
+    pub provider: String,
+    pub action: crate::llm::BreakerAction,
+}

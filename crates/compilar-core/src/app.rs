@@ -10,6 +10,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::api::*;
 use crate::domain::{self, truncate_for_message, Domain};
 use crate::error::{Error, Result};
+use crate::llm::{
+    Clock, KeychainBackend, Llm, LlmOptions, Prompt, ProviderKind, Secrets, SystemClock,
+};
 use crate::store::{assessments as sql, Store};
 use crate::util::{new_id, now, parse_id};
 
@@ -61,9 +64,52 @@ impl Paths {
     }
 }
 
+/// How to open the app. [`AppOptions::default`] is what the desktop app uses.
+pub struct AppOptions {
+    /// The data folder (see [`Paths::resolve`]).
+    pub data_dir: Option<PathBuf>,
+    /// Where API keys live.
+    pub keychain: KeychainBackend,
+    /// Keys that override the keychain (normally `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`).
+    pub env_keys: HashMap<ProviderKind, String>,
+    /// The clock of the circuit breakers and the rate limiter.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            data_dir: None,
+            keychain: KeychainBackend::Os,
+            env_keys: Secrets::env_keys(),
+            clock: Arc::new(SystemClock::new()),
+        }
+    }
+}
+
+impl AppOptions {
+    /// For tests: this data folder, keyring's in-memory store, no keys from the environment.
+    pub fn for_tests(data_dir: &Path) -> Self {
+        AppOptions {
+            data_dir: Some(data_dir.to_owned()),
+            keychain: KeychainBackend::Mock,
+            env_keys: HashMap::new(),
+            clock: Arc::new(SystemClock::new()),
+        }
+    }
+}
+
+/// Longest prompt accepted from a person.
+const MAX_PROMPT_CHARS: usize = 20_000;
+const MAX_CALLS_SHOWN: u32 = 50;
+const PLAYGROUND_SYSTEM: &str = "You are the assistant inside Compilar, a desktop app for understanding how groups \
+coordinate, built on the PILAR framework (Prospects, Involved, Liked, Agency, Respect). Answer clearly and briefly, \
+in Markdown.";
+
 struct Inner {
     domain: Arc<Domain>,
-    store: Store,
+    store: Arc<Store>,
+    llm: Llm,
     paths: Paths,
     profile: Arc<str>,
 }
@@ -120,8 +166,17 @@ impl App {
     /// Opens the app's data in `data_dir` (see [`Paths::resolve`]): loads and validates the PILAR data,
     /// opens the database and applies migrations. Call once at start-up.
     pub async fn open(data_dir: Option<PathBuf>) -> Result<App> {
+        App::open_with(AppOptions {
+            data_dir,
+            ..AppOptions::default()
+        })
+        .await
+    }
+
+    /// [`App::open`] with every dependency chosen by the caller.
+    pub async fn open_with(opts: AppOptions) -> Result<App> {
         let domain = Arc::new(Domain::builtin()?);
-        let paths = Paths::resolve(data_dir.as_deref())?;
+        let paths = Paths::resolve(opts.data_dir.as_deref())?;
         let (db, backups, dir) = (
             paths.database.clone(),
             paths.backup_dir.clone(),
@@ -132,12 +187,23 @@ impl App {
             Store::open(&db, &backups)
         })
         .await??;
+        let store = Arc::new(store);
         let profile = store.write(ensure_local_profile).await?;
+        let llm = Llm::open(
+            Arc::clone(&store),
+            LlmOptions {
+                clock: opts.clock,
+                keychain: opts.keychain,
+                env_keys: opts.env_keys,
+            },
+        )
+        .await?;
         tracing::info!(data_dir = %paths.data_dir.display(), "Compilar core ready");
         Ok(App {
             inner: Arc::new(Inner {
                 domain,
                 store,
+                llm,
                 paths,
                 profile: Arc::from(profile.as_str()),
             }),
@@ -434,5 +500,146 @@ impl App {
             questions: d.bank.all().len() as u32,
             assessments,
         })
+    }
+}
+
+/// The AI layer: provider settings and keys, "try a prompt", breakers, the rate limit and the call log.
+impl App {
+    /// The LLM service (for the core's own features and for tests).
+    pub fn llm(&self) -> &Llm {
+        &self.inner.llm
+    }
+
+    /// Provider settings, key status (never a key) and whether the keychain works.
+    pub async fn llm_settings(&self) -> Result<LlmSettings> {
+        let (providers, ai, keychain) = self.inner.llm.settings_view().await?;
+        Ok(LlmSettings {
+            providers,
+            ai,
+            keychain,
+        })
+    }
+
+    /// Saves every provider's settings (and so the fallback order). All are validated before any is saved.
+    pub async fn save_provider_settings(&self, req: SaveProvidersRequest) -> Result<LlmSettings> {
+        self.inner.llm.save_settings(req.providers).await?;
+        self.llm_settings().await
+    }
+
+    pub async fn save_ai_settings(&self, ai: crate::llm::AiSettings) -> Result<LlmSettings> {
+        self.inner.llm.save_ai_settings(ai).await?;
+        self.llm_settings().await
+    }
+
+    /// Stores or replaces a provider's key in the OS keychain.
+    pub async fn set_api_key(&self, req: SetKeyRequest) -> Result<LlmSettings> {
+        check_len(&req.provider, "provider")?;
+        self.inner.llm.set_key(&req.provider, &req.key).await?;
+        self.llm_settings().await
+    }
+
+    pub async fn remove_api_key(&self, provider: &str) -> Result<LlmSettings> {
+        check_len(provider, "provider")?;
+        self.inner.llm.remove_key(provider).await?;
+        self.llm_settings().await
+    }
+
+    /// Lists the provider's models to check the address and the key.
+    pub async fn test_provider(&self, provider: &str) -> Result<crate::llm::ConnectionTest> {
+        check_len(provider, "provider")?;
+        self.inner.llm.test_connection(provider).await
+    }
+
+    fn playground_prompt(&self, req: &AskRequest) -> Result<Prompt> {
+        let text = req.prompt.trim();
+        if text.is_empty() {
+            return Err(Error::InvalidArgument("Write a question first.".into()));
+        }
+        if req.prompt.chars().count() > MAX_PROMPT_CHARS {
+            return Err(Error::PayloadTooLarge {
+                what: "prompt",
+                max: MAX_PROMPT_CHARS,
+                unit: "characters",
+            });
+        }
+        if req.request_id.trim().is_empty() || req.request_id.len() > 64 {
+            return Err(Error::InvalidArgument(
+                "The request id must be 1 to 64 characters.".into(),
+            ));
+        }
+        if req.exclude.len() > crate::llm::settings::PROVIDER_IDS.len() {
+            return Err(Error::InvalidArgument("Too many providers to skip.".into()));
+        }
+        for p in &req.exclude {
+            if !crate::llm::settings::PROVIDER_IDS.contains(&p.as_str()) {
+                return Err(Error::UnknownProvider(truncate_for_message(p)));
+            }
+        }
+        Ok(Prompt {
+            system: Some(PLAYGROUND_SYSTEM.to_owned()),
+            messages: vec![crate::llm::ChatMessage {
+                role: crate::llm::Role::User,
+                content: text.to_owned(),
+            }],
+            max_tokens: 1024,
+            temperature: None,
+        })
+    }
+
+    /// A whole answer to a prompt, from the first provider in the chain that can give one.
+    pub async fn ask(&self, req: AskRequest) -> Result<crate::llm::ChatAnswer> {
+        let prompt = self.playground_prompt(&req)?;
+        self.inner
+            .llm
+            .chat(crate::llm::Feature::Playground, &prompt, &req.exclude)
+            .await
+    }
+
+    /// A streamed answer: events go to `sink` (ending with one `done` or `error`), and the last event is
+    /// returned. Bad input fails before anything is sent. [`App::cancel_stream`] stops it.
+    pub async fn ask_stream<F>(&self, req: AskRequest, sink: F) -> Result<crate::llm::StreamEvent>
+    where
+        F: Fn(crate::llm::StreamEvent) + Send + Sync,
+    {
+        let prompt = self.playground_prompt(&req)?;
+        let llm = &self.inner.llm;
+        let cancel = llm.register_stream(&req.request_id)?;
+        let end = llm
+            .stream(
+                crate::llm::Feature::Playground,
+                &prompt,
+                &req.exclude,
+                &cancel,
+                &sink,
+            )
+            .await;
+        llm.unregister_stream(&req.request_id);
+        Ok(end)
+    }
+
+    /// Stops a running stream. Returns whether one was running under that id.
+    pub fn cancel_stream(&self, request_id: &str) -> bool {
+        self.inner.llm.cancel(request_id)
+    }
+
+    /// Breakers, the rate limit, the keychain and the recent call log, for the Diagnostics page.
+    pub async fn llm_status(&self) -> Result<LlmStatus> {
+        let llm = &self.inner.llm;
+        let providers = llm.provider_status().await?;
+        let calls = llm.recent_calls(MAX_CALLS_SHOWN).await?;
+        let keychain = self.llm_settings().await?.keychain;
+        Ok(LlmStatus {
+            providers,
+            rate_limit: llm.rate_limit_state(),
+            keychain,
+            calls,
+        })
+    }
+
+    /// Reset, force open or force close a provider's breaker.
+    pub async fn control_breaker(&self, req: BreakerControlRequest) -> Result<LlmStatus> {
+        check_len(&req.provider, "provider")?;
+        self.inner.llm.control_breaker(&req.provider, req.action)?;
+        self.llm_status().await
     }
 }

@@ -61,6 +61,31 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("Something went wrong inside Compilar.")]
     Internal(String),
+    #[error("{provider}: {}", .error.message)]
+    Llm {
+        provider: String,
+        error: crate::llm::LlmError,
+    },
+    #[error("{message}")]
+    CircuitOpen {
+        message: String,
+        retry_after_ms: Option<u64>,
+    },
+    #[error("You have used all {max} AI actions allowed per {window}. Try again in {wait}.")]
+    RateLimited {
+        max: u32,
+        window: String,
+        wait: String,
+        retry_after_ms: u64,
+    },
+    #[error("No AI provider is set up. Add an API key for Anthropic or OpenAI in Settings, or turn on a local model (for example Ollama). Everything else in Compilar works without one.")]
+    NoProvider,
+    #[error("No provider could answer. {summary}")]
+    AllProvidersFailed { summary: String, retryable: bool },
+    #[error("{0}")]
+    KeychainUnavailable(String),
+    #[error("Unknown provider \u{201c}{0}\u{201d}.")]
+    UnknownProvider(String),
 }
 
 /// The error as the UI sees it.
@@ -98,12 +123,26 @@ impl Error {
             Error::Migration(_) => "migration_failed",
             Error::Io(_) => "io_error",
             Error::Internal(_) => "internal",
+            Error::Llm { error, .. } => error.kind.code(),
+            Error::CircuitOpen { .. } => "circuit_open",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::NoProvider => "no_provider",
+            Error::AllProvidersFailed { .. } => "all_providers_failed",
+            Error::KeychainUnavailable(_) => "keychain_unavailable",
+            Error::UnknownProvider(_) => "unknown_provider",
         }
     }
 
     /// Whether trying the same action again may succeed.
     pub fn retryable(&self) -> bool {
-        matches!(self, Error::DatabaseBusy | Error::Io(_))
+        match self {
+            Error::DatabaseBusy | Error::Io(_) => true,
+            Error::Llm { error, .. } => error.kind.retryable(),
+            Error::CircuitOpen { retry_after_ms, .. } => retry_after_ms.is_some(),
+            Error::RateLimited { .. } => true,
+            Error::AllProvidersFailed { retryable, .. } => *retryable,
+            _ => false,
+        }
     }
 
     /// The UI form of the error. Internal details stay in the logs.

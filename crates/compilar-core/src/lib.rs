@@ -5,11 +5,12 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod llm;
 pub mod logging;
 pub mod store;
 pub mod util;
 
-pub use app::{App, Paths, DATA_DIR_ENV, IDENTIFIER};
+pub use app::{App, AppOptions, Paths, DATA_DIR_ENV, IDENTIFIER};
 pub use error::{Error, ErrorPayload, Result};
 
 /// The TypeScript declarations of every type the UI exchanges with the core, as one module.
@@ -42,6 +43,36 @@ pub fn typescript_bindings() -> String {
         api::AssessmentPage::decl(&cfg),
         api::AssessmentRef::decl(&cfg),
         api::Diagnostics::decl(&cfg),
+        llm::ProviderKind::decl(&cfg),
+        llm::Role::decl(&cfg),
+        llm::ChatMessage::decl(&cfg),
+        llm::Usage::decl(&cfg),
+        llm::LlmErrorKind::decl(&cfg),
+        llm::Timeouts::decl(&cfg),
+        llm::breaker::FailureRate::decl(&cfg),
+        llm::BreakerConfig::decl(&cfg),
+        llm::BreakerState::decl(&cfg),
+        llm::breaker::FailureRecord::decl(&cfg),
+        llm::BreakerSnapshot::decl(&cfg),
+        llm::RateLimitConfig::decl(&cfg),
+        llm::RateLimitState::decl(&cfg),
+        llm::ProviderSettings::decl(&cfg),
+        llm::AiSettings::decl(&cfg),
+        llm::KeySource::decl(&cfg),
+        llm::KeychainStatus::decl(&cfg),
+        llm::ProviderView::decl(&cfg),
+        llm::ProviderStatus::decl(&cfg),
+        llm::ConnectionTest::decl(&cfg),
+        llm::ChatAnswer::decl(&cfg),
+        llm::StreamEvent::decl(&cfg),
+        llm::BreakerAction::decl(&cfg),
+        store::llm::CallLogEntry::decl(&cfg),
+        api::LlmSettings::decl(&cfg),
+        api::SaveProvidersRequest::decl(&cfg),
+        api::SetKeyRequest::decl(&cfg),
+        api::AskRequest::decl(&cfg),
+        api::LlmStatus::decl(&cfg),
+        api::BreakerControlRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

@@ -29,3 +29,42 @@ pub fn parse_id(s: &str) -> Result<Uuid> {
     }
     Uuid::try_parse(s.trim()).map_err(|_| Error::InvalidId(truncate_for_message(s)))
 }
+
+/// A duration for people: "45 s", "3 min 20 s", "1 h 5 min".
+pub fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_millis() > 0);
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        match s % 60 {
+            0 => format!("{} min", s / 60),
+            r => format!("{} min {r} s", s / 60),
+        }
+    } else {
+        match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            m => format!("{} h {m} min", s / 3600),
+        }
+    }
+}
+
+/// UTC time `d` from now, RFC 3339 with milliseconds.
+pub fn time_in(d: std::time::Duration) -> String {
+    let at = chrono::Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(200)), "1 s");
+        assert_eq!(human_duration(Duration::from_secs(45)), "45 s");
+        assert_eq!(human_duration(Duration::from_secs(120)), "2 min");
+        assert_eq!(human_duration(Duration::from_secs(200)), "3 min 20 s");
+        assert_eq!(human_duration(Duration::from_secs(3900)), "1 h 5 min");
+    }
+}

@@ -118,3 +118,188 @@ total: number, limit: number, offset: number, };
 export type AssessmentRef = { id: string, };
 
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
+
+export type ProviderKind = "openai" | "anthropic" | "ollama" | "openai_compatible";
+
+export type Role = "user" | "assistant";
+
+export type ChatMessage = { role: Role, content: string, };
+
+export type Usage = { input_tokens: number, output_tokens: number, };
+
+export type LlmErrorKind = "rate_limited" | "auth" | "context_too_long" | "model_not_found" | "timeout" | "server" | "network" | "malformed" | "bad_request" | "cancelled" | "unsupported" | "not_configured";
+
+export type Timeouts = { 
+/**
+ * Connecting to the server.
+ */
+connect_secs: number, 
+/**
+ * From sending to the first token (streams) — local models may need to load first.
+ */
+first_token_secs: number, 
+/**
+ * Longest silence between two tokens of a stream.
+ */
+stall_secs: number, 
+/**
+ * A whole (non-streamed) answer.
+ */
+request_secs: number, 
+/**
+ * A call whose first token (or whole answer) takes longer than this counts as a breaker failure, even if
+ * it succeeds. 0 turns the rule off.
+ */
+slow_call_secs: number, };
+
+export type FailureRate = { 
+/**
+ * The sliding window, in seconds.
+ */
+window_secs: number, 
+/**
+ * No decision before this many calls in the window.
+ */
+min_calls: number, 
+/**
+ * Open when failures / calls in the window reaches this share (0–1).
+ */
+threshold: number, };
+
+export type BreakerConfig = { failure_threshold: number, recovery_secs: number, max_recovery_secs: number, half_open_trials: number, failure_rate: FailureRate | null, };
+
+export type BreakerState = "closed" | "open" | "half_open" | "forced_open";
+
+export type FailureRecord = { at: string, code: string, message: string, };
+
+export type BreakerSnapshot = { state: BreakerState, consecutive_failures: number, failure_threshold: number, 
+/**
+ * Milliseconds until the next trial call is allowed (open state only).
+ */
+next_trial_in_ms: number | null, 
+/**
+ * The same as a UTC time.
+ */
+next_trial_at: string | null, trial_permits_left: number, trial_successes: number, trials_needed: number, 
+/**
+ * How many times in a row the circuit opened without closing (drives the back-off).
+ */
+consecutive_opens: number, successes: number, failures: number, rejections: number, recent_failures: Array<FailureRecord>, };
+
+export type RateLimitConfig = { max_actions: number, window_secs: number, };
+
+export type RateLimitState = { max_actions: number, window_secs: number, used: number, remaining: number, 
+/**
+ * Milliseconds until the next action is allowed (0 when one is allowed now).
+ */
+next_allowed_in_ms: number, 
+/**
+ * The same as a UTC time, when an action is not allowed now.
+ */
+next_allowed_at: string | null, };
+
+export type ProviderSettings = { 
+/**
+ * `anthropic`, `openai` or `local`.
+ */
+id: string, kind: ProviderKind, label: string, enabled: boolean, 
+/**
+ * Place in the fallback chain (0 first).
+ */
+position: number, base_url: string, chat_model: string, embedding_model: string | null, timeouts: Timeouts, breaker: BreakerConfig, 
+/**
+ * Context size asked of an Ollama server (`options.num_ctx`).
+ */
+num_ctx: number, };
+
+export type AiSettings = { rate_limit: RateLimitConfig, 
+/**
+ * Store prompts and answers in the call log (off by default).
+ */
+log_prompts: boolean, 
+/**
+ * Call-log rows older than this are deleted.
+ */
+call_log_retention_days: number, };
+
+export type KeySource = "keychain" | "environment" | "none";
+
+export type KeychainStatus = { available: boolean, 
+/**
+ * e.g. "Secret Service", "macOS Keychain".
+ */
+backend: string, 
+/**
+ * Why it is unavailable and what to do.
+ */
+message: string | null, };
+
+export type ProviderView = { settings: ProviderSettings, key_source: KeySource, needs_key: boolean, configured: boolean, 
+/**
+ * The environment variable that overrides the stored key.
+ */
+key_env_var: string | null, };
+
+export type ProviderStatus = { id: string, label: string, kind: ProviderKind, enabled: boolean, 
+/**
+ * It has what it needs to be called (a key, for cloud providers).
+ */
+configured: boolean, position: number, model: string, breaker: BreakerSnapshot, };
+
+export type ConnectionTest = { provider: string, ok: boolean, latency_ms: number, models: Array<string>, 
+/**
+ * Whether the configured chat model is among `models` (`None` when the list is empty).
+ */
+model_available: boolean | null, message: string, error: ErrorPayload | null, };
+
+export type ChatAnswer = { text: string, provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, 
+/**
+ * Providers tried before this one, with why they did not answer.
+ */
+fallback_from: Array<string>, };
+
+export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", code: string, message: string, retryable: boolean, 
+/**
+ * The provider that was answering (set when the error came after the first token).
+ */
+provider: string | null, 
+/**
+ * Part of an answer was shown: offer "retry with another provider".
+ */
+after_first_token: boolean, };
+
+export type BreakerAction = "reset" | "force_open" | "force_close";
+
+export type CallLogEntry = { id: number, action_id: string, at: string, feature: string, provider: string, model: string, streamed: boolean, latency_ms: number, ttft_ms: number | null, tokens_in: number, tokens_out: number, 
+/**
+ * `ok`, `error`, `rejected` (breaker open) or `cancelled`.
+ */
+outcome: string, error_code: string | null, error_message: string | null, 
+/**
+ * The provider's breaker state after the call.
+ */
+breaker_state: string, prompt: string | null, output: string | null, 
+/**
+ * Whether this action counts against the AI-action limit.
+ */
+rate_limited: boolean, };
+
+export type LlmSettings = { providers: Array<ProviderView>, ai: AiSettings, keychain: KeychainStatus, };
+
+export type SaveProvidersRequest = { providers: Array<ProviderSettings>, };
+
+export type SetKeyRequest = { provider: string, key: string, };
+
+export type AskRequest = { 
+/**
+ * Chosen by the caller; [`crate::App::cancel_stream`] stops the stream with it.
+ */
+request_id: string, prompt: string, 
+/**
+ * Providers to skip ("retry with another provider").
+ */
+exclude: Array<string>, };
+
+export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimitState, keychain: KeychainStatus, calls: Array<CallLogEntry>, };
+
+export type BreakerControlRequest = { provider: string, action: BreakerAction, };

@@ -22,11 +22,18 @@ pub struct Migration {
 }
 
 /// The migrations of the local database, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../../../migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../../../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "llm",
+        sql: include_str!("../../../../migrations/0002_llm.sql"),
+    },
+];
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]

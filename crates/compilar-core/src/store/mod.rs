@@ -9,6 +9,7 @@
 //! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
 
 pub mod assessments;
+pub mod llm;
 pub mod migrations;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -216,6 +217,30 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         self.submit(true, f).await
+    }
+
+    /// Queues a single-statement write without waiting for it (for work that must outlive its caller, such as
+    /// the call-log row of a call whose future was dropped). Failures are logged.
+    pub fn write_detached<F>(&self, f: F)
+    where
+        F: FnOnce(&Connection) -> Result<()> + Send + 'static,
+    {
+        let (tx, _rx) = oneshot::channel();
+        let job: BoxedJob = Box::new(Job {
+            single: true,
+            f: Some(move |c: &Connection| {
+                let r = f(c);
+                if let Err(e) = &r {
+                    tracing::warn!(error = %e, "a background database write failed");
+                }
+                r
+            }),
+            out: None,
+            tx,
+        });
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(job);
+        }
     }
 
     async fn submit<T, F>(&self, single: bool, f: F) -> Result<T>

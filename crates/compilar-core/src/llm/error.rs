@@ -1,0 +1,315 @@
+//! What can go wrong when talking to a model provider, as types.
+//!
+//! Every provider maps its wire errors to one [`LlmErrorKind`]; the circuit breaker, the fallback chain and the
+//! UI all decide on the kind, never on message text.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The kinds of provider failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmErrorKind {
+    /// 429: the provider asks us to slow down (often with `Retry-After`).
+    RateLimited,
+    /// 401/403: the key is missing, wrong or lacks access.
+    Auth,
+    /// The prompt does not fit the model's context window.
+    ContextTooLong,
+    /// The model does not exist on this provider (or is not pulled on a local server).
+    ModelNotFound,
+    /// No answer (or no first token) in time, or a stream stalled between tokens.
+    Timeout,
+    /// 5xx or an `error` event from the provider.
+    Server,
+    /// Could not connect, connection refused or reset, DNS failure.
+    Network,
+    /// The reply did not follow the provider's documented format, or a stream ended before it finished.
+    Malformed,
+    /// The request itself was rejected as invalid (400 other than context length).
+    BadRequest,
+    /// The user stopped the call.
+    Cancelled,
+    /// The provider cannot do this (e.g. embeddings on Anthropic).
+    Unsupported,
+    /// The provider is not set up (no API key).
+    NotConfigured,
+}
+
+impl LlmErrorKind {
+    /// Stable machine code (also the error code the UI sees).
+    pub fn code(self) -> &'static str {
+        match self {
+            LlmErrorKind::RateLimited => "provider_rate_limited",
+            LlmErrorKind::Auth => "provider_auth",
+            LlmErrorKind::ContextTooLong => "context_too_long",
+            LlmErrorKind::ModelNotFound => "model_not_found",
+            LlmErrorKind::Timeout => "provider_timeout",
+            LlmErrorKind::Server => "provider_server_error",
+            LlmErrorKind::Network => "provider_unreachable",
+            LlmErrorKind::Malformed => "provider_malformed_response",
+            LlmErrorKind::BadRequest => "provider_bad_request",
+            LlmErrorKind::Cancelled => "cancelled",
+            LlmErrorKind::Unsupported => "provider_unsupported",
+            LlmErrorKind::NotConfigured => "provider_not_configured",
+        }
+    }
+
+    /// Whether this failure says the provider is unhealthy (and so counts against its circuit breaker).
+    /// Auth, context length, bad requests, missing models and cancellations are the caller's business.
+    pub fn is_health_failure(self) -> bool {
+        matches!(
+            self,
+            LlmErrorKind::RateLimited
+                | LlmErrorKind::Timeout
+                | LlmErrorKind::Server
+                | LlmErrorKind::Network
+                | LlmErrorKind::Malformed
+        )
+    }
+
+    /// Whether the same call may succeed later.
+    pub fn retryable(self) -> bool {
+        self.is_health_failure()
+    }
+
+    /// A short human phrase, for lists of attempts.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            LlmErrorKind::RateLimited => "rate limited",
+            LlmErrorKind::Auth => "API key rejected",
+            LlmErrorKind::ContextTooLong => "prompt too long for the model",
+            LlmErrorKind::ModelNotFound => "model not found",
+            LlmErrorKind::Timeout => "timed out",
+            LlmErrorKind::Server => "server error",
+            LlmErrorKind::Network => "not reachable",
+            LlmErrorKind::Malformed => "unreadable reply",
+            LlmErrorKind::BadRequest => "request rejected",
+            LlmErrorKind::Cancelled => "stopped",
+            LlmErrorKind::Unsupported => "not supported",
+            LlmErrorKind::NotConfigured => "not set up",
+        }
+    }
+}
+
+/// A provider failure: its kind, a sentence for a person, and how long the provider asked us to wait.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LlmError {
+    pub kind: LlmErrorKind,
+    pub message: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl LlmError {
+    pub fn new(kind: LlmErrorKind, message: impl Into<String>) -> Self {
+        LlmError {
+            kind,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.retry_after = d;
+        self
+    }
+
+    pub fn cancelled() -> Self {
+        LlmError::new(LlmErrorKind::Cancelled, "Stopped.")
+    }
+
+    pub fn malformed(what: impl std::fmt::Display) -> Self {
+        LlmError::new(
+            LlmErrorKind::Malformed,
+            format!("The provider's reply could not be read: {what}."),
+        )
+    }
+
+    pub fn stream_cut() -> Self {
+        LlmError::new(
+            LlmErrorKind::Malformed,
+            "The answer stopped before it was complete (the connection ended early).",
+        )
+    }
+
+    /// Classifies a transport error from reqwest.
+    pub fn from_reqwest(e: &reqwest::Error, base_url: &str) -> Self {
+        if e.is_timeout() {
+            LlmError::new(
+                LlmErrorKind::Timeout,
+                format!("{base_url} did not answer in time."),
+            )
+        } else if e.is_connect() {
+            LlmError::new(
+                LlmErrorKind::Network,
+                format!("Could not connect to {base_url}. Check the address and that the server is running."),
+            )
+        } else if e.is_decode() {
+            LlmError::malformed("the body was not valid")
+        } else if e.is_body() || e.is_request() {
+            LlmError::new(
+                LlmErrorKind::Network,
+                format!("The connection to {base_url} broke off."),
+            )
+        } else {
+            LlmError::new(
+                LlmErrorKind::Network,
+                format!("The request to {base_url} failed."),
+            )
+        }
+    }
+
+    /// Classifies a non-success HTTP status. `detail` is the provider's own error message (already parsed),
+    /// `code` its machine error code or type if it sent one.
+    pub fn from_status(
+        status: u16,
+        code: Option<&str>,
+        detail: &str,
+        retry_after: Option<Duration>,
+        model: Option<&str>,
+    ) -> Self {
+        let detail = shorten(detail);
+        let lower = detail.to_ascii_lowercase();
+        let code_l = code.unwrap_or("").to_ascii_lowercase();
+        let context = code_l.contains("context_length")
+            || lower.contains("context length")
+            || lower.contains("context_length")
+            || lower.contains("prompt is too long")
+            || lower.contains("maximum context");
+        let kind = match status {
+            401 | 403 => LlmErrorKind::Auth,
+            404 => LlmErrorKind::ModelNotFound,
+            408 | 504 => LlmErrorKind::Timeout,
+            413 => LlmErrorKind::ContextTooLong,
+            429 => LlmErrorKind::RateLimited,
+            400 | 422 if context => LlmErrorKind::ContextTooLong,
+            400 | 422 if code_l.contains("model_not_found") => LlmErrorKind::ModelNotFound,
+            400..=499 => LlmErrorKind::BadRequest,
+            _ => LlmErrorKind::Server,
+        };
+        let message = match kind {
+            LlmErrorKind::Auth => format!("The API key was rejected ({status}): {detail}"),
+            LlmErrorKind::ModelNotFound => match model {
+                Some(m) => format!("The model \u{201c}{m}\u{201d} is not available: {detail}"),
+                None => format!("Not found: {detail}"),
+            },
+            LlmErrorKind::RateLimited => match retry_after {
+                Some(d) => format!(
+                    "The provider is rate limiting requests; it asks to wait {}. ({detail})",
+                    crate::util::human_duration(d)
+                ),
+                None => format!("The provider is rate limiting requests. ({detail})"),
+            },
+            LlmErrorKind::ContextTooLong => {
+                format!("The prompt is too long for this model: {detail}")
+            }
+            LlmErrorKind::Timeout => format!("The provider timed out ({status})."),
+            LlmErrorKind::Server => format!("The provider had a server error ({status}): {detail}"),
+            _ => format!("The provider rejected the request ({status}): {detail}"),
+        };
+        LlmError {
+            kind,
+            message,
+            retry_after,
+        }
+    }
+}
+
+/// Provider error bodies can be long or HTML; keep the first sentence-sized piece.
+fn shorten(s: &str) -> String {
+    let s = s.trim();
+    let s = if s.starts_with('<') { "no details" } else { s };
+    let mut out: String = s.chars().take(300).collect();
+    if s.chars().count() > 300 {
+        out.push('\u{2026}');
+    }
+    if out.is_empty() {
+        "no details".into()
+    } else {
+        out
+    }
+}
+
+/// Parses a `Retry-After` header: delta-seconds or an HTTP date. Also understands `retry-after-ms`.
+pub fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(ms) = headers
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v >= 0.0)
+    {
+        return Some(Duration::from_millis(ms as u64));
+    }
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_millis((secs * 1000.0) as u64));
+        }
+        return None;
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn status_classification() {
+        let k = |s, c: Option<&str>, d| LlmError::from_status(s, c, d, None, Some("m")).kind;
+        assert_eq!(k(401, None, "bad key"), LlmErrorKind::Auth);
+        assert_eq!(k(429, None, "slow down"), LlmErrorKind::RateLimited);
+        assert_eq!(k(503, None, "overloaded"), LlmErrorKind::Server);
+        assert_eq!(k(529, None, "overloaded"), LlmErrorKind::Server);
+        assert_eq!(
+            k(400, Some("context_length_exceeded"), "too long"),
+            LlmErrorKind::ContextTooLong
+        );
+        assert_eq!(
+            k(
+                400,
+                None,
+                "prompt is too long: 210000 tokens > 200000 maximum"
+            ),
+            LlmErrorKind::ContextTooLong
+        );
+        assert_eq!(k(400, None, "bad temperature"), LlmErrorKind::BadRequest);
+        assert_eq!(k(404, None, "no such model"), LlmErrorKind::ModelNotFound);
+        assert_eq!(k(504, None, ""), LlmErrorKind::Timeout);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("30"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(30)));
+        h.insert("retry-after-ms", HeaderValue::from_static("1500"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_millis(1500)));
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&h), None);
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
+        h.insert("retry-after", HeaderValue::from_str(&later).unwrap());
+        let d = parse_retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120));
+    }
+
+    #[test]
+    fn only_health_failures_count() {
+        assert!(LlmErrorKind::Server.is_health_failure());
+        assert!(LlmErrorKind::RateLimited.is_health_failure());
+        assert!(!LlmErrorKind::Auth.is_health_failure());
+        assert!(!LlmErrorKind::ContextTooLong.is_health_failure());
+        assert!(!LlmErrorKind::Cancelled.is_health_failure());
+    }
+}

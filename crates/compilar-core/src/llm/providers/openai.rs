@@ -1,0 +1,322 @@
+//! OpenAI (and OpenAI-compatible servers) through `async-openai`.
+//!
+//! async-openai builds the requests and parses replies and server-sent events. Its HTTP step runs through our
+//! own tower service, which turns every non-success response into an [`HttpFailure`] carrying the status, the
+//! `Retry-After` header and the body; async-openai's own error type has no headers, and the breaker needs the
+//! provider's requested wait.
+
+use std::time::Duration;
+
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use async_openai::middleware::HttpRequestFactory;
+use async_openai::types::chat::{
+    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest,
+};
+use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
+use async_openai::Client;
+use async_trait::async_trait;
+use futures::StreamExt;
+
+use super::Provider;
+use crate::llm::error::{parse_retry_after, LlmError, LlmErrorKind};
+use crate::llm::types::{Completion, Prompt, ProviderKind, Role, StreamPiece, TokenStream, Usage};
+
+/// A non-success HTTP response, as our tower service reports it to async-openai.
+#[derive(Debug, thiserror::Error)]
+#[error("HTTP {status}")]
+pub struct HttpFailure {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: String,
+}
+
+pub struct OpenAiProvider {
+    kind: ProviderKind,
+    base_url: String,
+    client: Client<OpenAIConfig>,
+}
+
+impl OpenAiProvider {
+    /// `base_url` includes the version path (`https://api.openai.com/v1`, `http://127.0.0.1:1234/v1`).
+    pub fn new(
+        kind: ProviderKind,
+        base_url: &str,
+        api_key: Option<&str>,
+        http: reqwest::Client,
+    ) -> Self {
+        let config = OpenAIConfig::new()
+            .with_api_base(base_url.trim_end_matches('/'))
+            .with_api_key(api_key.unwrap_or(""));
+        let service = tower::service_fn(move |factory: HttpRequestFactory| {
+            let http = http.clone();
+            async move {
+                let request = factory.build().await?;
+                let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
+                if response.status().is_success() {
+                    return Ok(response);
+                }
+                let status = response.status().as_u16();
+                let retry_after = parse_retry_after(response.headers());
+                let body = response.text().await.unwrap_or_default();
+                Err(OpenAIError::Boxed(Box::new(HttpFailure {
+                    status,
+                    retry_after,
+                    body,
+                })))
+            }
+        });
+        OpenAiProvider {
+            kind,
+            base_url: base_url.to_owned(),
+            client: Client::with_config(config).with_http_service(service),
+        }
+    }
+
+    fn request(&self, prompt: &Prompt, model: &str, stream: bool) -> CreateChatCompletionRequest {
+        let mut messages: Vec<ChatCompletionRequestMessage> = Vec::new();
+        if let Some(s) = &prompt.system {
+            messages.push(ChatCompletionRequestSystemMessage::from(s.as_str()).into());
+        }
+        for m in &prompt.messages {
+            messages.push(match m.role {
+                Role::User => ChatCompletionRequestUserMessage::from(m.content.as_str()).into(),
+                Role::Assistant => {
+                    ChatCompletionRequestAssistantMessage::from(m.content.as_str()).into()
+                }
+            });
+        }
+        CreateChatCompletionRequest {
+            messages,
+            model: model.to_owned(),
+            max_completion_tokens: (self.kind == ProviderKind::Openai).then_some(prompt.max_tokens),
+            #[allow(deprecated)]
+            max_tokens: (self.kind != ProviderKind::Openai).then_some(prompt.max_tokens),
+            temperature: prompt.temperature,
+            stream: stream.then_some(true),
+            stream_options: stream.then_some(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn map_error(&self, e: OpenAIError, model: Option<&str>) -> LlmError {
+        map_error(e, self.kind, &self.base_url, model)
+    }
+}
+
+/// Maps async-openai's error (and our [`HttpFailure`] inside it) to a typed [`LlmError`].
+fn map_error(e: OpenAIError, kind: ProviderKind, base_url: &str, model: Option<&str>) -> LlmError {
+    match e {
+        OpenAIError::Boxed(b) => match b.downcast::<HttpFailure>() {
+            Ok(f) => {
+                let (code, detail) = parse_error_body(&f.body);
+                let mut err =
+                    LlmError::from_status(f.status, code.as_deref(), &detail, f.retry_after, model);
+                if err.kind == LlmErrorKind::ModelNotFound && kind == ProviderKind::OpenaiCompatible
+                {
+                    err.message.push_str(
+                        " Load the model in your local server, or pick one it lists in Settings.",
+                    );
+                }
+                err
+            }
+            Err(other) => match other.downcast::<OpenAIError>() {
+                Ok(inner) => map_error(*inner, kind, base_url, model),
+                Err(other) => LlmError::new(
+                    LlmErrorKind::Network,
+                    format!("The request to {base_url} failed: {other}"),
+                ),
+            },
+        },
+        OpenAIError::Reqwest(e) => LlmError::from_reqwest(&e, base_url),
+        OpenAIError::ApiError(api) => {
+            let code = api.api_error.code.clone().or(api.api_error.r#type.clone());
+            LlmError::from_status(
+                api.status_code.as_u16(),
+                code.as_deref(),
+                &api.api_error.message,
+                None,
+                model,
+            )
+        }
+        OpenAIError::JSONDeserialize(_, content) => {
+            // An error object sent inside a stream is still an error from the provider.
+            let (code, detail) = parse_error_body(&content);
+            if code.is_some() || content.contains("\"error\"") {
+                LlmError::new(
+                    LlmErrorKind::Server,
+                    format!("The provider reported an error mid-answer: {detail}"),
+                )
+            } else {
+                LlmError::malformed("unexpected JSON")
+            }
+        }
+        OpenAIError::StreamError(e) => LlmError::new(
+            LlmErrorKind::Network,
+            format!("The answer stream from {base_url} broke off: {e}"),
+        ),
+        other => LlmError::new(LlmErrorKind::BadRequest, other.to_string()),
+    }
+}
+
+/// OpenAI's error body: `{"error": {"message", "type", "code"}}`; compatible servers sometimes send
+/// `{"error": "text"}` or plain text.
+fn parse_error_body(body: &str) -> (Option<String>, String) {
+    let v: serde_json::Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(_) => return (None, body.trim().to_owned()),
+    };
+    let e = &v["error"];
+    if let Some(s) = e.as_str() {
+        return (None, s.to_owned());
+    }
+    let code = e["code"]
+        .as_str()
+        .or_else(|| e["type"].as_str())
+        .map(str::to_owned);
+    let msg = e["message"]
+        .as_str()
+        .or_else(|| v["message"].as_str())
+        .unwrap_or("no details")
+        .to_owned();
+    (code, msg)
+}
+
+#[async_trait]
+impl Provider for OpenAiProvider {
+    fn kind(&self) -> ProviderKind {
+        self.kind
+    }
+
+    async fn chat(&self, prompt: &Prompt, model: &str) -> Result<Completion, LlmError> {
+        let req = self.request(prompt, model, false);
+        let resp = self
+            .client
+            .chat()
+            .create(req)
+            .await
+            .map_err(|e| self.map_error(e, Some(model)))?;
+        let choice = resp
+            .choices
+            .into_iter()
+            .next()
+            .ok_or_else(|| LlmError::malformed("no choices in the reply"))?;
+        let text = choice.message.content.unwrap_or_default();
+        let usage = resp.usage.map_or(Usage::default(), |u| Usage {
+            input_tokens: u.prompt_tokens,
+            output_tokens: u.completion_tokens,
+        });
+        Ok(Completion {
+            text,
+            model: resp.model,
+            usage,
+        })
+    }
+
+    async fn stream(&self, prompt: &Prompt, model: &str) -> Result<TokenStream, LlmError> {
+        let req = self.request(prompt, model, true);
+        let inner = self
+            .client
+            .chat()
+            .create_stream(req)
+            .await
+            .map_err(|e| self.map_error(e, Some(model)))?;
+        let base = self.base_url.clone();
+        let kind = self.kind;
+        let model = model.to_owned();
+        // State: (inner stream, finished?, usage seen, done emitted?)
+        let s = futures::stream::unfold(
+            (inner, false, Usage::default(), false),
+            move |(mut inner, mut finished, mut usage, emitted)| {
+                let (base, model) = (base.clone(), model.clone());
+                async move {
+                    if emitted {
+                        return None;
+                    }
+                    loop {
+                        match inner.next().await {
+                            Some(Ok(chunk)) => {
+                                if let Some(u) = chunk.usage {
+                                    usage = Usage {
+                                        input_tokens: u.prompt_tokens,
+                                        output_tokens: u.completion_tokens,
+                                    };
+                                }
+                                let mut text = String::new();
+                                for c in chunk.choices {
+                                    if let Some(t) = c.delta.content {
+                                        text.push_str(&t);
+                                    }
+                                    if c.finish_reason.is_some() {
+                                        finished = true;
+                                    }
+                                }
+                                if !text.is_empty() {
+                                    return Some((
+                                        Ok(StreamPiece::Token(text)),
+                                        (inner, finished, usage, false),
+                                    ));
+                                }
+                            }
+                            Some(Err(e)) => {
+                                let err = map_error(e, kind, &base, Some(&model));
+                                return Some((Err(err), (inner, finished, usage, true)));
+                            }
+                            None => {
+                                // `[DONE]` or end of body. Without a finish reason the answer was cut.
+                                let item = if finished {
+                                    Ok(StreamPiece::Done(usage))
+                                } else {
+                                    Err(LlmError::stream_cut())
+                                };
+                                return Some((item, (inner, finished, usage, true)));
+                            }
+                        }
+                    }
+                }
+            },
+        );
+        Ok(s.boxed())
+    }
+
+    async fn embed(&self, texts: &[String], model: &str) -> Result<Vec<Vec<f32>>, LlmError> {
+        let req = CreateEmbeddingRequest {
+            model: model.to_owned(),
+            input: EmbeddingInput::StringArray(texts.to_vec()),
+            ..Default::default()
+        };
+        let resp = self
+            .client
+            .embeddings()
+            .create(req)
+            .await
+            .map_err(|e| self.map_error(e, Some(model)))?;
+        if resp.data.len() != texts.len() {
+            return Err(LlmError::malformed(format!(
+                "{} embeddings for {} texts",
+                resp.data.len(),
+                texts.len()
+            )));
+        }
+        let mut data = resp.data;
+        data.sort_by_key(|e| e.index);
+        Ok(data.into_iter().map(|e| e.embedding).collect())
+    }
+
+    async fn list_models(&self) -> Result<Vec<String>, LlmError> {
+        let resp = self
+            .client
+            .models()
+            .list()
+            .await
+            .map_err(|e| self.map_error(e, None))?;
+        let mut ids: Vec<String> = resp.data.into_iter().map(|m| m.id).collect();
+        ids.sort();
+        Ok(ids)
+    }
+}

@@ -1,0 +1,124 @@
+//! The vocabulary shared by the providers and the service.
+
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::error::LlmError;
+
+/// Which wire protocol a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// OpenAI's API (or an Azure-style / compatible gateway at another base URL), through async-openai.
+    Openai,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Ollama's native API (`/api/chat`, `/api/tags`), which honours `num_ctx`.
+    Ollama,
+    /// Any OpenAI-compatible local server (LM Studio, llama.cpp server), usually without a key.
+    OpenaiCompatible,
+}
+
+impl ProviderKind {
+    /// Whether calls need an API key.
+    pub fn needs_key(self) -> bool {
+        matches!(self, ProviderKind::Openai | ProviderKind::Anthropic)
+    }
+
+    /// The environment variable that overrides the stored key (headless use).
+    pub fn key_env_var(self) -> Option<&'static str> {
+        match self {
+            ProviderKind::Openai => Some("OPENAI_API_KEY"),
+            ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
+            _ => None,
+        }
+    }
+}
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// What is sent to a model. The system prompt is kept apart (Anthropic takes it as its own field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub system: Option<String>,
+    pub messages: Vec<ChatMessage>,
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+}
+
+impl Prompt {
+    /// A rough token count (4 characters a token), for context checks before sending.
+    pub fn estimated_tokens(&self) -> u32 {
+        let chars: usize = self.system.as_deref().map_or(0, str::len)
+            + self
+                .messages
+                .iter()
+                .map(|m| m.content.len() + 4)
+                .sum::<usize>();
+        (chars / 4) as u32 + 1
+    }
+}
+
+/// Token counts reported by the provider (0 when it reports none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Usage {
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+}
+
+/// A whole answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub text: String,
+    pub model: String,
+    pub usage: Usage,
+}
+
+/// One piece of a streamed answer. A stream that ends without `Done` was cut off.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamPiece {
+    Token(String),
+    Done(Usage),
+}
+
+pub type TokenStream = BoxStream<'static, Result<StreamPiece, LlmError>>;
+
+/// Which product feature made a call (recorded in the call log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// The "try a prompt" box in Settings.
+    Playground,
+    /// "Test connection" in Settings.
+    ConnectionTest,
+    /// Embedding text for search.
+    Embedding,
+}
+
+impl Feature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Playground => "playground",
+            Feature::ConnectionTest => "connection_test",
+            Feature::Embedding => "embedding",
+        }
+    }
+
+    /// Whether the per-user AI-action limit applies (it guards what a person asks for, not upkeep).
+    pub fn rate_limited(self) -> bool {
+        matches!(self, Feature::Playground)
+    }
+}

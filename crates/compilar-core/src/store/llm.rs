@@ -1,0 +1,182 @@
+//! SQL of the LLM layer: provider and AI settings, the call log.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::Result;
+use crate::llm::settings::{AiSettings, ProviderSettings, PROVIDER_IDS};
+
+/// Most rows the call log keeps, whatever their age.
+pub const CALL_LOG_MAX_ROWS: u32 = 10_000;
+
+/// Every provider slot: the stored settings, or the defaults where none are stored (or they no longer parse).
+pub fn load_provider_settings(c: &Connection) -> Result<Vec<ProviderSettings>> {
+    let mut st = c.prepare_cached("SELECT config FROM provider_settings WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(PROVIDER_IDS.len());
+    for id in PROVIDER_IDS {
+        let stored: Option<String> = st.query_row([id], |r| r.get(0)).optional()?;
+        let parsed =
+            stored.and_then(
+                |json| match serde_json::from_str::<ProviderSettings>(&json) {
+                    Ok(s) if s.id == id && s.validate().is_ok() => Some(s),
+                    _ => {
+                        tracing::warn!(
+                            provider = id,
+                            "stored provider settings are unreadable; using defaults"
+                        );
+                        None
+                    }
+                },
+            );
+        if let Some(s) = parsed.or_else(|| ProviderSettings::default_for(id)) {
+            out.push(s);
+        }
+    }
+    out.sort_by_key(|s| s.position);
+    Ok(out)
+}
+
+pub fn save_provider_settings(c: &Connection, all: &[ProviderSettings], now: &str) -> Result<()> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO provider_settings (id, config, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+    )?;
+    for s in all {
+        let json = serde_json::to_string(s)
+            .map_err(|e| crate::Error::Internal(format!("settings to JSON: {e}")))?;
+        st.execute(params![s.id, json, now])?;
+    }
+    Ok(())
+}
+
+pub fn load_ai_settings(c: &Connection) -> Result<AiSettings> {
+    let stored: Option<String> = c
+        .query_row("SELECT value FROM app_settings WHERE key = 'ai'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(stored
+        .and_then(|j| serde_json::from_str::<AiSettings>(&j).ok())
+        .filter(|s| s.validate().is_ok())
+        .unwrap_or_default())
+}
+
+pub fn save_ai_settings(c: &Connection, s: &AiSettings, now: &str) -> Result<()> {
+    let json = serde_json::to_string(s)
+        .map_err(|e| crate::Error::Internal(format!("settings to JSON: {e}")))?;
+    c.execute(
+        "INSERT INTO app_settings (key, value, updated_at) VALUES ('ai', ?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params![json, now],
+    )?;
+    Ok(())
+}
+
+/// One call-log row, as written and as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CallLogEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub action_id: String,
+    pub at: String,
+    pub feature: String,
+    pub provider: String,
+    pub model: String,
+    pub streamed: bool,
+    #[ts(type = "number")]
+    pub latency_ms: u64,
+    #[ts(type = "number | null")]
+    pub ttft_ms: Option<u64>,
+    pub tokens_in: u32,
+    pub tokens_out: u32,
+    /// `ok`, `error`, `rejected` (breaker open) or `cancelled`.
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// The provider's breaker state after the call.
+    pub breaker_state: String,
+    pub prompt: Option<String>,
+    pub output: Option<String>,
+    /// Whether this action counts against the AI-action limit.
+    pub rate_limited: bool,
+}
+
+pub fn insert_call(c: &Connection, e: &CallLogEntry) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO llm_calls (action_id, at, feature, provider, model, streamed, latency_ms, ttft_ms, tokens_in,
+             tokens_out, outcome, error_code, error_message, breaker_state, prompt, output, rate_limited)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        e.action_id,
+        e.at,
+        e.feature,
+        e.provider,
+        e.model,
+        e.streamed,
+        e.latency_ms as i64,
+        e.ttft_ms.map(|v| v as i64),
+        e.tokens_in,
+        e.tokens_out,
+        e.outcome,
+        e.error_code,
+        e.error_message,
+        e.breaker_state,
+        e.prompt,
+        e.output,
+        e.rate_limited,
+    ])?;
+    Ok(())
+}
+
+/// The newest rows first.
+pub fn recent_calls(c: &Connection, limit: u32) -> Result<Vec<CallLogEntry>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, action_id, at, feature, provider, model, streamed, latency_ms, ttft_ms, tokens_in, tokens_out,
+                outcome, error_code, error_message, breaker_state, prompt, output, rate_limited
+         FROM llm_calls ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| {
+        Ok(CallLogEntry {
+            id: r.get(0)?,
+            action_id: r.get(1)?,
+            at: r.get(2)?,
+            feature: r.get(3)?,
+            provider: r.get(4)?,
+            model: r.get(5)?,
+            streamed: r.get(6)?,
+            latency_ms: r.get::<_, i64>(7)?.max(0) as u64,
+            ttft_ms: r.get::<_, Option<i64>>(8)?.map(|v| v.max(0) as u64),
+            tokens_in: r.get(9)?,
+            tokens_out: r.get(10)?,
+            outcome: r.get(11)?,
+            error_code: r.get(12)?,
+            error_message: r.get(13)?,
+            breaker_state: r.get(14)?,
+            prompt: r.get(15)?,
+            output: r.get(16)?,
+            rate_limited: r.get(17)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Deletes rows older than `before` and all but the newest [`CALL_LOG_MAX_ROWS`]. Returns how many went.
+pub fn prune_calls(c: &Connection, before: &str) -> Result<usize> {
+    let by_age = c.execute("DELETE FROM llm_calls WHERE at < ?1", [before])?;
+    let by_count = c.execute(
+        "DELETE FROM llm_calls WHERE id <= (SELECT id FROM llm_calls ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+        [CALL_LOG_MAX_ROWS],
+    )?;
+    Ok(by_age + by_count)
+}
+
+/// Start times of the rate-limited actions since `since` (one per action, however many attempts it made).
+pub fn action_times_since(c: &Connection, since: &str) -> Result<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT min(at) FROM llm_calls WHERE rate_limited = 1 AND at >= ?1 GROUP BY action_id",
+    )?;
+    let rows = st.query_map([since], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
