@@ -1,8 +1,10 @@
 //! Shared helpers of the integration tests: a real app on a real SQLite file in a temp dir.
 #![allow(dead_code)]
 
+pub mod fake_llm;
+
 use compilar_core::api::{Assessment, CreateAssessmentRequest};
-use compilar_core::App;
+use compilar_core::{App, AppOptions};
 
 pub struct TestApp {
     pub app: App,
@@ -11,7 +13,9 @@ pub struct TestApp {
 
 pub async fn open() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(Some(dir.path().to_owned())).await.unwrap();
+    let app = App::open_with(AppOptions::for_tests(dir.path()))
+        .await
+        .unwrap();
     TestApp { app, dir }
 }
 

@@ -128,10 +128,11 @@ impl LlmError {
         )
     }
 
+    /// The connection ended (cleanly or not) before the provider finished the answer.
     pub fn stream_cut() -> Self {
         LlmError::new(
-            LlmErrorKind::Malformed,
-            "The answer stopped before it was complete (the connection ended early).",
+            LlmErrorKind::Network,
+            "The connection ended before the answer was complete.",
         )
     }
 

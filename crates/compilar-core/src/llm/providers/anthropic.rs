@@ -171,77 +171,71 @@ impl Provider for AnthropicProvider {
             .header("accept", "text/event-stream")
             .json(&self.body(prompt, model, true));
         let resp = self.send(req, Some(model)).await?;
-        let base = self.base_url.clone();
         let events = resp.bytes_stream().eventsource();
         let s = futures::stream::unfold(
             (events, Usage::default(), false),
-            move |(mut events, mut usage, ended)| {
-                let base = base.clone();
-                async move {
-                    if ended {
-                        return None;
-                    }
-                    loop {
-                        let ev = match events.next().await {
-                            None => {
-                                return Some((Err(LlmError::stream_cut()), (events, usage, true)))
-                            }
-                            Some(Err(e)) => {
-                                let err = match e {
-                                    eventsource_stream::EventStreamError::Transport(t) => {
-                                        LlmError::from_reqwest(&t, &base)
-                                    }
-                                    other => LlmError::malformed(other),
-                                };
-                                return Some((Err(err), (events, usage, true)));
-                            }
-                            Some(Ok(ev)) => ev,
-                        };
-                        let data: Value = match ev.event.as_str() {
-                            "ping" => continue,
-                            "error" => {
-                                return Some((Err(stream_error(&ev.data)), (events, usage, true)))
-                            }
-                            _ => match serde_json::from_str(&ev.data) {
-                                Ok(v) => v,
-                                Err(_) => {
-                                    return Some((
-                                        Err(LlmError::malformed("an event was not JSON")),
-                                        (events, usage, true),
-                                    ))
+            move |(mut events, mut usage, ended)| async move {
+                if ended {
+                    return None;
+                }
+                loop {
+                    let ev = match events.next().await {
+                        None => return Some((Err(LlmError::stream_cut()), (events, usage, true))),
+                        Some(Err(e)) => {
+                            let err = match e {
+                                eventsource_stream::EventStreamError::Transport(_) => {
+                                    LlmError::stream_cut()
                                 }
-                            },
-                        };
-                        match data["type"].as_str().unwrap_or(ev.event.as_str()) {
-                            "message_start" => {
-                                let u = &data["message"]["usage"];
-                                usage.input_tokens = u32_of(&u["input_tokens"]);
-                                usage.output_tokens = u32_of(&u["output_tokens"]);
-                            }
-                            "content_block_delta" if data["delta"]["type"] == "text_delta" => {
-                                let t = data["delta"]["text"].as_str().unwrap_or("");
-                                if !t.is_empty() {
-                                    return Some((
-                                        Ok(StreamPiece::Token(t.to_owned())),
-                                        (events, usage, false),
-                                    ));
-                                }
-                            }
-                            "message_delta" => {
-                                let out = u32_of(&data["usage"]["output_tokens"]);
-                                if out > 0 {
-                                    usage.output_tokens = out;
-                                }
-                            }
-                            "message_stop" => {
-                                return Some((Ok(StreamPiece::Done(usage)), (events, usage, true)))
-                            }
-                            "error" => {
-                                return Some((Err(stream_error(&ev.data)), (events, usage, true)))
-                            }
-                            // content_block_start/stop and future event types carry no text.
-                            _ => {}
+                                other => LlmError::malformed(other),
+                            };
+                            return Some((Err(err), (events, usage, true)));
                         }
+                        Some(Ok(ev)) => ev,
+                    };
+                    let data: Value = match ev.event.as_str() {
+                        "ping" => continue,
+                        "error" => {
+                            return Some((Err(stream_error(&ev.data)), (events, usage, true)))
+                        }
+                        _ => match serde_json::from_str(&ev.data) {
+                            Ok(v) => v,
+                            Err(_) => {
+                                return Some((
+                                    Err(LlmError::malformed("an event was not JSON")),
+                                    (events, usage, true),
+                                ))
+                            }
+                        },
+                    };
+                    match data["type"].as_str().unwrap_or(ev.event.as_str()) {
+                        "message_start" => {
+                            let u = &data["message"]["usage"];
+                            usage.input_tokens = u32_of(&u["input_tokens"]);
+                            usage.output_tokens = u32_of(&u["output_tokens"]);
+                        }
+                        "content_block_delta" if data["delta"]["type"] == "text_delta" => {
+                            let t = data["delta"]["text"].as_str().unwrap_or("");
+                            if !t.is_empty() {
+                                return Some((
+                                    Ok(StreamPiece::Token(t.to_owned())),
+                                    (events, usage, false),
+                                ));
+                            }
+                        }
+                        "message_delta" => {
+                            let out = u32_of(&data["usage"]["output_tokens"]);
+                            if out > 0 {
+                                usage.output_tokens = out;
+                            }
+                        }
+                        "message_stop" => {
+                            return Some((Ok(StreamPiece::Done(usage)), (events, usage, true)))
+                        }
+                        "error" => {
+                            return Some((Err(stream_error(&ev.data)), (events, usage, true)))
+                        }
+                        // content_block_start/stop and future event types carry no text.
+                        _ => {}
                     }
                 }
             },

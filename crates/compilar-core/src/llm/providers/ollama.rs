@@ -158,12 +158,10 @@ impl Provider for OllamaProvider {
             .post(join(&self.base_url, "/api/chat"))
             .json(&self.body(prompt, model, true)?);
         let resp = self.send(req, Some(model)).await?;
-        let base = self.base_url.clone();
         let bytes = resp.bytes_stream();
         let s = futures::stream::unfold(
             (bytes, BytesMut::new(), false),
             move |(mut bytes, mut buf, ended)| {
-                let base = base.clone();
                 async move {
                     if ended {
                         return None;
@@ -187,11 +185,8 @@ impl Provider for OllamaProvider {
                         }
                         match bytes.next().await {
                             Some(Ok(chunk)) => buf.extend_from_slice(chunk.chunk()),
-                            Some(Err(e)) => {
-                                return Some((
-                                    Err(LlmError::from_reqwest(&e, &base)),
-                                    (bytes, buf, true),
-                                ))
+                            Some(Err(_)) => {
+                                return Some((Err(LlmError::stream_cut()), (bytes, buf, true)))
                             }
                             None => {
                                 // A last line without its newline may still be the final one.

@@ -156,10 +156,7 @@ fn map_error(e: OpenAIError, kind: ProviderKind, base_url: &str, model: Option<&
                 LlmError::malformed("unexpected JSON")
             }
         }
-        OpenAIError::StreamError(e) => LlmError::new(
-            LlmErrorKind::Network,
-            format!("The answer stream from {base_url} broke off: {e}"),
-        ),
+        OpenAIError::StreamError(_) => LlmError::stream_cut(),
         other => LlmError::new(LlmErrorKind::BadRequest, other.to_string()),
     }
 }
