@@ -9,6 +9,16 @@ const COMMANDS: &[&str] = &[
     "delete_assessment",
     "restore_assessment",
     "diagnostics",
+    "llm_settings",
+    "save_provider_settings",
+    "save_ai_settings",
+    "set_api_key",
+    "remove_api_key",
+    "test_provider",
+    "ask_stream",
+    "cancel_stream",
+    "llm_status",
+    "control_breaker",
 ];
 
 fn main() {

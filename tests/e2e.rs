@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::fake_llm::{ollama_stream, ollama_tags, End, FakeServer};
 use compilar_core::domain::{score, Domain};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -122,6 +125,8 @@ where
 }
 
 async fn screenshot(c: &Client, name: &str) {
+    // Let the page paint first (the DOM can be ahead of the last frame).
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = c.screenshot().await.unwrap();
@@ -277,6 +282,140 @@ async fn take_an_assessment_in_the_real_window() {
     css(&c, "[data-testid=recent-item]").await;
     screenshot(&c, "home").await;
 
+    ai_settings_stream_and_diagnostics(&c).await;
+
     c.close().await.unwrap();
     println!("e2e: completed an assessment in the real window (score {shown})");
+}
+
+/// Settings → turn on the local model pointed at a local Ollama-speaking server, stream an answer in
+/// "Try a prompt", stop a second one mid-way, then read the breaker and the call log in Diagnostics.
+async fn ai_settings_stream_and_diagnostics(c: &Client) {
+    let server = FakeServer::start().await;
+    server.on("/api/tags", ollama_tags(&["llama3.2:latest"]));
+    server.on(
+        "/api/chat",
+        ollama_stream(
+            &["**Psychological safety** ", "lets people ", "speak up."],
+            "llama3.2",
+            Duration::from_millis(60),
+            End::Complete,
+        ),
+    );
+
+    css(c, "[data-testid=nav-settings]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=provider-enabled-local]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let url = css(c, "[data-testid=base-url-local]").await;
+    url.clear().await.unwrap();
+    url.send_keys(&server.url()).await.unwrap();
+    css(c, "[data-testid=save-providers]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=saved-note]").await;
+    assert!(text_of(c, "[data-testid=provider-status-local]")
+        .await
+        .starts_with("Ready"));
+    css(c, "[data-testid=test-local]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(text_of(c, "[data-testid=test-result-local]")
+        .await
+        .contains("1 models available"));
+
+    // Stream an answer: Markdown is rendered, the meta line names the provider.
+    css(c, "[data-testid=ask]").await.click().await.unwrap();
+    let meta = text_of(c, "[data-testid=answer-meta]").await;
+    assert!(
+        meta.contains("Local model") && meta.contains("llama3.2"),
+        "{meta}"
+    );
+    let html = css(c, "[data-testid=answer-text]")
+        .await
+        .html(true)
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong>Psychological safety</strong>"),
+        "{html}"
+    );
+    let body = &server.requests("/api/chat")[0].json();
+    assert_eq!(body["options"]["num_ctx"], 8192);
+    c.execute(
+        "document.querySelector('[data-testid=playground]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, "settings").await;
+
+    // A slow answer, stopped after the first words.
+    let words: Vec<String> = (0..40).map(|i| format!("word{i} ")).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    server.on(
+        "/api/chat",
+        ollama_stream(&refs, "llama3.2", Duration::from_millis(150), End::Complete),
+    );
+    css(c, "[data-testid=ask]").await.click().await.unwrap();
+    until("the first words", || async {
+        let t = c
+            .find(Locator::Css("[data-testid=answer-text]"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains("word0").then_some(())
+    })
+    .await;
+    css(c, "[data-testid=stop]").await.click().await.unwrap();
+    until("the stopped state", || async {
+        let a = c.find(Locator::Css("[data-testid=answer]")).await.ok()?;
+        (a.attr("data-status").await.ok()?? == "stopped").then_some(())
+    })
+    .await;
+
+    // Diagnostics: the local breaker is healthy and the calls are logged (newest first).
+    css(c, "[data-testid=nav-diagnostics]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let b = css(c, "[data-testid=breaker-local]").await;
+    assert_eq!(
+        b.attr("data-state").await.unwrap().as_deref(),
+        Some("closed")
+    );
+    css(c, "[data-testid=call-log]").await;
+    let outcomes: Vec<String> = {
+        let rows = c
+            .find_all(Locator::Css("[data-testid=call-log] tbody tr"))
+            .await
+            .unwrap();
+        let mut v = Vec::new();
+        for r in rows {
+            v.push(r.attr("data-outcome").await.unwrap().unwrap_or_default());
+        }
+        v
+    };
+    assert_eq!(
+        outcomes,
+        ["cancelled", "ok", "ok"],
+        "stream stopped, stream, connection test"
+    );
+    assert!(text_of(c, "[data-testid=rate-limit]")
+        .await
+        .contains("48 of 50 left"));
+    screenshot(c, "diagnostics").await;
 }

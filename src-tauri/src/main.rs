@@ -5,10 +5,13 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use compilar_core::api::{
-    AnswerAck, AnswerRequest, Assessment, AssessmentPage, AssessmentRef, CreateAssessmentRequest,
-    Diagnostics, FrameworkInfo, ListRequest,
+    AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef,
+    BreakerControlRequest, CreateAssessmentRequest, Diagnostics, FrameworkInfo, ListRequest,
+    LlmSettings, LlmStatus, SaveProvidersRequest, SetKeyRequest,
 };
+use compilar_core::llm::{AiSettings, ConnectionTest, StreamEvent};
 use compilar_core::{App, ErrorPayload, Paths};
+use tauri::ipc::Channel;
 use tauri::State;
 
 /// The core, or why it could not start (shown by the UI instead of a blank window).
@@ -88,6 +91,86 @@ async fn diagnostics(core: State<'_, Core>) -> Reply<Diagnostics> {
     core.app()?.diagnostics().await.map_err(|e| e.payload())
 }
 
+#[tauri::command]
+async fn llm_settings(core: State<'_, Core>) -> Reply<LlmSettings> {
+    core.app()?.llm_settings().await.map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn save_provider_settings(
+    core: State<'_, Core>,
+    req: SaveProvidersRequest,
+) -> Reply<LlmSettings> {
+    core.app()?
+        .save_provider_settings(req)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn save_ai_settings(core: State<'_, Core>, ai: AiSettings) -> Reply<LlmSettings> {
+    core.app()?
+        .save_ai_settings(ai)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn set_api_key(core: State<'_, Core>, req: SetKeyRequest) -> Reply<LlmSettings> {
+    core.app()?.set_api_key(req).await.map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn remove_api_key(core: State<'_, Core>, provider: String) -> Reply<LlmSettings> {
+    core.app()?
+        .remove_api_key(&provider)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn test_provider(core: State<'_, Core>, provider: String) -> Reply<ConnectionTest> {
+    core.app()?
+        .test_provider(&provider)
+        .await
+        .map_err(|e| e.payload())
+}
+
+/// Streams an answer through `on_event`; resolves with the last event once the stream has ended.
+#[tauri::command]
+async fn ask_stream(
+    core: State<'_, Core>,
+    req: AskRequest,
+    on_event: Channel<StreamEvent>,
+) -> Reply<StreamEvent> {
+    core.app()?
+        .ask_stream(req, move |event| {
+            if let Err(e) = on_event.send(event) {
+                tracing::warn!(error = %e, "a stream event could not reach the window");
+            }
+        })
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+fn cancel_stream(core: State<'_, Core>, request_id: String) -> Reply<bool> {
+    Ok(core.app()?.cancel_stream(&request_id))
+}
+
+#[tauri::command]
+async fn llm_status(core: State<'_, Core>) -> Reply<LlmStatus> {
+    core.app()?.llm_status().await.map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn control_breaker(core: State<'_, Core>, req: BreakerControlRequest) -> Reply<LlmStatus> {
+    core.app()?
+        .control_breaker(req)
+        .await
+        .map_err(|e| e.payload())
+}
+
 fn main() {
     // Logs go to the data folder's `logs/`; if even that is impossible, stderr still works.
     let _log_guard = Paths::resolve(None)
@@ -112,6 +195,16 @@ fn main() {
             delete_assessment,
             restore_assessment,
             diagnostics,
+            llm_settings,
+            save_provider_settings,
+            save_ai_settings,
+            set_api_key,
+            remove_api_key,
+            test_provider,
+            ask_stream,
+            cancel_stream,
+            llm_status,
+            control_breaker,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

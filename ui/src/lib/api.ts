@@ -1,6 +1,15 @@
 // Typed calls to the core. Every command returns its value or rejects with an ErrorPayload.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  AiSettings,
+  AskRequest,
+  BreakerControlRequest,
+  ConnectionTest,
+  LlmSettings,
+  LlmStatus,
+  SaveProvidersRequest,
+  SetKeyRequest,
+  StreamEvent,
   AnswerAck,
   AnswerRequest,
   Assessment,
@@ -46,4 +55,19 @@ export const api = {
   deleteAssessment: (id: string) => call<AssessmentRef>("delete_assessment", { id }),
   restoreAssessment: (id: string) => call<Assessment>("restore_assessment", { id }),
   diagnostics: () => call<Diagnostics>("diagnostics"),
+  llmSettings: () => call<LlmSettings>("llm_settings"),
+  saveProviderSettings: (req: SaveProvidersRequest) => call<LlmSettings>("save_provider_settings", { req }),
+  saveAiSettings: (ai: AiSettings) => call<LlmSettings>("save_ai_settings", { ai }),
+  setApiKey: (req: SetKeyRequest) => call<LlmSettings>("set_api_key", { req }),
+  removeApiKey: (provider: string) => call<LlmSettings>("remove_api_key", { provider }),
+  testProvider: (provider: string) => call<ConnectionTest>("test_provider", { provider }),
+  llmStatus: () => call<LlmStatus>("llm_status"),
+  controlBreaker: (req: BreakerControlRequest) => call<LlmStatus>("control_breaker", { req }),
+  cancelStream: (requestId: string) => call<boolean>("cancel_stream", { requestId }),
+  /** Streams an answer: `onEvent` gets every event; resolves with the last one (`done` or `error`). */
+  askStream: (req: AskRequest, onEvent: (e: StreamEvent) => void) => {
+    const channel = new Channel<StreamEvent>();
+    channel.onmessage = onEvent;
+    return call<StreamEvent>("ask_stream", { req, onEvent: channel });
+  },
 };

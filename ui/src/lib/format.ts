@@ -36,3 +36,27 @@ export function formatDate(iso: string | null | undefined, locale?: string): str
 export function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
 }
+
+/** "45 s", "3 min 20 s", "1 h 5 min" — matches the core's wording. */
+export function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  const m = Math.floor((s % 3600) / 60);
+  return m === 0 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 3600)} h ${m} min`;
+}
+
+/** "14:03:07" in the user's locale. */
+export function formatTime(iso: string | null | undefined, locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+export const breakerLabel: Record<string, string> = {
+  closed: "Healthy",
+  open: "Paused",
+  half_open: "Trying again",
+  forced_open: "Switched off",
+};

@@ -7,7 +7,9 @@ export type Route =
   | { name: "select" }
   | { name: "quiz"; id: string }
   | { name: "results"; id: string }
-  | { name: "history" };
+  | { name: "history" }
+  | { name: "settings" }
+  | { name: "diagnostics" };
 
 export const nav = $state<{ route: Route }>({ route: { name: "home" } });
 
