@@ -7,6 +7,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
 
+scripts/fetch-model.sh
 scripts/ui-build.sh --test
 
 # Same flags for build and test, so the test run reuses the build.

@@ -199,3 +199,10 @@ pub struct BreakerControlRequest {
     pub provider: String,
     pub action: crate::llm::BreakerAction,
 }
+
+/// A pillar and the four forces through which it is measured.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PillarForces {
+    pub pillar: crate::domain::Pillar,
+    pub forces: Vec<crate::domain::Force>,
+}

@@ -110,6 +110,7 @@ struct Inner {
     domain: Arc<Domain>,
     store: Arc<Store>,
     llm: Llm,
+    knowledge: crate::knowledge::Knowledge,
     paths: Paths,
     profile: Arc<str>,
 }
@@ -198,12 +199,15 @@ impl App {
             },
         )
         .await?;
+        let knowledge =
+            crate::knowledge::Knowledge::open(Arc::clone(&store), Arc::clone(&domain)).await?;
         tracing::info!(data_dir = %paths.data_dir.display(), "Compilar core ready");
         Ok(App {
             inner: Arc::new(Inner {
                 domain,
                 store,
                 llm,
+                knowledge,
                 paths,
                 profile: Arc::from(profile.as_str()),
             }),
@@ -641,5 +645,53 @@ impl App {
         check_len(&req.provider, "provider")?;
         self.inner.llm.control_breaker(&req.provider, req.action)?;
         self.llm_status().await
+    }
+}
+
+/// The knowledge base and the framework explorer.
+impl App {
+    /// Hybrid (semantic + full-text) search over the knowledge base, with filters.
+    pub async fn search_knowledge(
+        &self,
+        req: crate::knowledge::SearchRequest,
+    ) -> Result<crate::knowledge::SearchReply> {
+        self.inner.knowledge.search(req).await
+    }
+
+    pub async fn knowledge_status(&self) -> Result<crate::knowledge::KnowledgeStatus> {
+        self.inner.knowledge.status().await
+    }
+
+    /// The forces of a pillar, checking that the pillar belongs to `mode`.
+    pub fn forces_of_pillar(&self, pillar: &str, mode: &str) -> Result<PillarForces> {
+        check_len(pillar, "pillar")?;
+        check_len(mode, "mode")?;
+        let d = &self.inner.domain;
+        let m = d.mode(mode)?;
+        let p = d.pillar(pillar)?;
+        if p.mode != m.id {
+            return Err(Error::PillarModeMismatch {
+                pillar: p.name.clone(),
+                pillar_mode: p.mode.clone(),
+                mode: m.id.clone(),
+            });
+        }
+        Ok(PillarForces {
+            pillar: p.clone(),
+            forces: d.framework.forces_of(p).into_iter().cloned().collect(),
+        })
+    }
+
+    /// The 20 directed connections between the pillars of a mode.
+    pub fn connections_of_mode(&self, mode: &str) -> Result<Vec<crate::domain::Connection>> {
+        check_len(mode, "mode")?;
+        let d = &self.inner.domain;
+        let m = d.mode(mode)?;
+        Ok(d.framework
+            .connections
+            .iter()
+            .filter(|c| c.mode == m.id)
+            .cloned()
+            .collect())
     }
 }

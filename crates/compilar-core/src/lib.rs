@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod knowledge;
 pub mod llm;
 pub mod logging;
 pub mod store;
@@ -73,6 +74,14 @@ pub fn typescript_bindings() -> String {
         api::AskRequest::decl(&cfg),
         api::LlmStatus::decl(&cfg),
         api::BreakerControlRequest::decl(&cfg),
+        knowledge::SearchMethod::decl(&cfg),
+        knowledge::SearchRequest::decl(&cfg),
+        knowledge::search::SnippetPart::decl(&cfg),
+        knowledge::SourceRef::decl(&cfg),
+        knowledge::SearchHit::decl(&cfg),
+        knowledge::SearchReply::decl(&cfg),
+        knowledge::KnowledgeStatus::decl(&cfg),
+        api::PillarForces::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

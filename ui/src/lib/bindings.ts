@@ -303,3 +303,55 @@ exclude: Array<string>, };
 export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimitState, keychain: KeychainStatus, calls: Array<CallLogEntry>, };
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
+
+export type SearchMethod = "hybrid" | "vector" | "text";
+
+export type SearchRequest = { query: string, 
+/**
+ * PILAR mode: `egalitarian` or `hierarchical`.
+ */
+mode: string | null, pillar: string | null, force: string | null, category: string | null, 
+/**
+ * `builtin`, `documents`, or one document's id.
+ */
+source: string | null, 
+/**
+ * Drop results whose cosine similarity to the query is below this (−1 to 1).
+ */
+min_score: number | null, 
+/**
+ * How many results (default 10; more than 50 is capped to 50).
+ */
+count: number | null, method: SearchMethod | null, };
+
+export type SnippetPart = { text: string, hit: boolean, };
+
+export type SourceRef = { id: string, kind: string, title: string, };
+
+export type SearchHit = { chunk_id: number, passage_id: string, title: string, text: string, snippet: Array<SnippetPart>, source: SourceRef, mode: string | null, pillar: string | null, force: string | null, category: string, 
+/**
+ * Fused rank score, 0–1.
+ */
+score: number, 
+/**
+ * Cosine similarity between the query and this passage (−1 to 1).
+ */
+similarity: number, vector_rank: number | null, text_rank: number | null, };
+
+export type SearchReply = { hits: Array<SearchHit>, 
+/**
+ * The count used (after capping).
+ */
+count: number, 
+/**
+ * The requested count was above the maximum and was lowered.
+ */
+capped: boolean, method: SearchMethod, 
+/**
+ * The embedding model that ranked the vector list.
+ */
+model: string, took_us: number, };
+
+export type KnowledgeStatus = { passages: number, builtin_passages: number, model: string, dims: number, vectors: number, };
+
+export type PillarForces = { pillar: Pillar, forces: Array<Force>, };

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "llm",
         sql: include_str!("../../../../migrations/0002_llm.sql"),
     },
+    Migration {
+        version: 3,
+        name: "knowledge",
+        sql: include_str!("../../../../migrations/0003_knowledge.sql"),
+    },
 ];
 
 /// What [`apply`] did.

@@ -9,6 +9,7 @@
 //! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
 
 pub mod assessments;
+pub mod knowledge;
 pub mod llm;
 pub mod migrations;
 

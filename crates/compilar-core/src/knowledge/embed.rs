@@ -1,0 +1,126 @@
+//! Embedders: the local static model that ships inside the binary, and cloud models through the LLM layer.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+
+/// Turns texts into unit-length vectors of a fixed size.
+#[async_trait]
+pub trait Embedder: Send + Sync {
+    /// Stable id recorded with every vector table (`local:potion-base-8M`, `openai:text-embedding-3-small`).
+    fn model_id(&self) -> &str;
+    fn dims(&self) -> usize;
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>>;
+}
+
+/// The id of the built-in model.
+pub const LOCAL_MODEL_ID: &str = "local:potion-base-8M";
+pub const LOCAL_DIMS: usize = 256;
+
+static MODEL: &[u8] = include_bytes!("../../model/potion-base-8M/model.safetensors");
+static TOKENIZER: &[u8] = include_bytes!("../../model/potion-base-8M/tokenizer.json");
+static CONFIG: &[u8] = include_bytes!("../../model/potion-base-8M/config.json");
+
+/// potion-base-8M through model2vec-rs: 256 dimensions, runs in process, no network.
+pub struct LocalEmbedder {
+    model: model2vec_rs::model::StaticModel,
+}
+
+impl LocalEmbedder {
+    /// The process-wide instance (loading takes tens of milliseconds; it happens once, on first use).
+    pub fn shared() -> Result<Arc<LocalEmbedder>> {
+        static SHARED: OnceLock<std::result::Result<Arc<LocalEmbedder>, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                model2vec_rs::model::StaticModel::from_bytes(TOKENIZER, MODEL, CONFIG, Some(true))
+                    .map(|model| Arc::new(LocalEmbedder { model }))
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| Error::Internal(format!("the local embedding model could not load: {e}")))
+    }
+
+    /// Embeds synchronously (about a microsecond per sentence; fine on any thread).
+    pub fn embed_now(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        let out = self.model.encode(texts);
+        out.into_iter().map(|v| normalise(v, LOCAL_DIMS)).collect()
+    }
+}
+
+#[async_trait]
+impl Embedder for LocalEmbedder {
+    fn model_id(&self) -> &str {
+        LOCAL_MODEL_ID
+    }
+
+    fn dims(&self) -> usize {
+        LOCAL_DIMS
+    }
+
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        self.embed_now(texts)
+    }
+}
+
+/// Checks a vector (right size, finite) and scales it to unit length. A zero vector (a text with no known
+/// words) stays zero: it matches nothing rather than everything.
+pub fn normalise(mut v: Vec<f32>, dims: usize) -> Result<Vec<f32>> {
+    if v.len() != dims {
+        return Err(Error::InvalidArgument(format!(
+            "An embedding has {} dimensions; this model's vectors have {dims}.",
+            v.len()
+        )));
+    }
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(Error::InvalidArgument(
+            "An embedding contains NaN or infinite values.".into(),
+        ));
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for x in &mut v {
+            *x /= norm;
+        }
+    }
+    Ok(v)
+}
+
+/// Little-endian bytes, as sqlite-vec reads a `float[N]` value.
+pub fn to_blob(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_model_embeds_offline_and_similar_texts_are_close() {
+        let e = LocalEmbedder::shared().unwrap();
+        let v = e
+            .embed_now(&[
+                "people are afraid to speak up in meetings".into(),
+                "team members fear voicing disagreement".into(),
+                "the budget spreadsheet has a formula error".into(),
+            ])
+            .unwrap();
+        assert!(v.iter().all(|x| x.len() == 256));
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        for x in &v {
+            assert!((dot(x, x) - 1.0).abs() < 1e-4);
+        }
+        assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]));
+    }
+
+    #[test]
+    fn bad_vectors_are_rejected() {
+        assert!(normalise(vec![1.0; 3], 4).is_err());
+        assert!(normalise(vec![1.0, f32::NAN, 0.0, 0.0], 4).is_err());
+        assert!(normalise(vec![1.0, f32::INFINITY, 0.0, 0.0], 4).is_err());
+        let v = normalise(vec![3.0, 4.0], 2).unwrap();
+        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+        assert_eq!(normalise(vec![0.0, 0.0], 2).unwrap(), vec![0.0, 0.0]);
+    }
+}

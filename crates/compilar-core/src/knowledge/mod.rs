@@ -1,0 +1,423 @@
+//! The knowledge base: the shipped PILAR passages (and, later, the user's documents), local embeddings, and
+//! hybrid search — sqlite-vec KNN with the filters inside the scan, FTS5 BM25, fused by reciprocal rank.
+
+pub mod content;
+pub mod embed;
+pub mod search;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::domain::{truncate_for_message, Domain};
+use crate::error::{Error, Result};
+use crate::store::knowledge::{self as sql, Filters, ModelTable, NewChunk, SourceFilter};
+use crate::store::Store;
+use crate::util::now;
+use embed::{LocalEmbedder, LOCAL_DIMS, LOCAL_MODEL_ID};
+use search::SnippetPart;
+
+const BUILTIN: &str = "builtin";
+const BUILTIN_HASH_KEY: &str = "kb_builtin_hash";
+
+/// Which lists a search uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMethod {
+    #[default]
+    Hybrid,
+    Vector,
+    Text,
+}
+
+/// A knowledge search.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// PILAR mode: `egalitarian` or `hierarchical`.
+    pub mode: Option<String>,
+    pub pillar: Option<String>,
+    pub force: Option<String>,
+    pub category: Option<String>,
+    /// `builtin`, `documents`, or one document's id.
+    pub source: Option<String>,
+    /// Drop results whose cosine similarity to the query is below this (−1 to 1).
+    pub min_score: Option<f32>,
+    /// How many results (default 10; more than 50 is capped to 50).
+    pub count: Option<u32>,
+    pub method: Option<SearchMethod>,
+}
+
+/// Where a hit came from.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SourceRef {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SearchHit {
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+    pub passage_id: String,
+    pub title: String,
+    pub text: String,
+    pub snippet: Vec<SnippetPart>,
+    pub source: SourceRef,
+    pub mode: Option<String>,
+    pub pillar: Option<String>,
+    pub force: Option<String>,
+    pub category: String,
+    /// Fused rank score, 0–1.
+    pub score: f32,
+    /// Cosine similarity between the query and this passage (−1 to 1).
+    pub similarity: f32,
+    pub vector_rank: Option<u32>,
+    pub text_rank: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SearchReply {
+    pub hits: Vec<SearchHit>,
+    /// The count used (after capping).
+    pub count: u32,
+    /// The requested count was above the maximum and was lowered.
+    pub capped: bool,
+    pub method: SearchMethod,
+    /// The embedding model that ranked the vector list.
+    pub model: String,
+    #[ts(type = "number")]
+    pub took_us: u64,
+}
+
+/// The knowledge base's state.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct KnowledgeStatus {
+    #[ts(type = "number")]
+    pub passages: u64,
+    #[ts(type = "number")]
+    pub builtin_passages: u64,
+    pub model: String,
+    pub dims: u32,
+    #[ts(type = "number")]
+    pub vectors: u64,
+}
+
+pub struct Knowledge {
+    store: Arc<Store>,
+    domain: Arc<Domain>,
+}
+
+fn hash(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
+fn opt(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+impl Knowledge {
+    /// Makes sure the local model's table exists and the shipped passages are indexed (again, if they changed
+    /// since the last start).
+    pub async fn open(store: Arc<Store>, domain: Arc<Domain>) -> Result<Knowledge> {
+        let passages = content::builtin().map_err(Error::FrameworkInvalid)?;
+        content::validate(&passages, &domain.framework).map_err(Error::FrameworkInvalid)?;
+        let want = content::builtin_hash();
+        let have = store.read(|c| sql::meta_get(c, BUILTIN_HASH_KEY)).await?;
+        let kb = Knowledge { store, domain };
+        let model = kb
+            .store
+            .write(|c| {
+                let m = sql::ensure_model(c, LOCAL_MODEL_ID, LOCAL_DIMS, &now())?;
+                if sql::active_model(c)?.is_none() {
+                    sql::set_active(c, LOCAL_MODEL_ID, &now())?;
+                }
+                Ok(m)
+            })
+            .await?;
+        if have.as_deref() != Some(want.as_str()) {
+            kb.index_builtin(passages, want, model).await?;
+        }
+        Ok(kb)
+    }
+
+    async fn index_builtin(
+        &self,
+        passages: Vec<content::Passage>,
+        hash_all: String,
+        model: ModelTable,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
+        let texts: Vec<String> = passages
+            .iter()
+            .map(|p| format!("{}\n{}", p.title, p.body))
+            .collect();
+        let vectors = tokio::task::spawn_blocking(move || embedder.embed_now(&texts)).await??;
+        let n = passages.len();
+        let chunks: Vec<NewChunk> = passages
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| NewChunk {
+                content_hash: hash(&p.body),
+                passage_id: p.id,
+                ordinal: i as i64,
+                title: p.title,
+                body: p.body,
+                mode: p.mode.unwrap_or_default(),
+                pillar: p.pillar.unwrap_or_default(),
+                force: p.force.unwrap_or_default(),
+                category: p.category,
+            })
+            .collect();
+        self.store
+            .write(move |c| {
+                let ts = now();
+                sql::delete_chunks_of(c, BUILTIN)?;
+                let orphans = sql::delete_orphan_vectors(c)?;
+                if orphans > 0 {
+                    tracing::warn!(vectors = orphans, "removed vectors without a passage");
+                }
+                sql::upsert_source(
+                    c,
+                    &sql::NewSource {
+                        id: BUILTIN,
+                        kind: "builtin",
+                        title: "PILAR knowledge base",
+                        file_name: None,
+                        content_hash: &hash_all,
+                        bytes: 0,
+                    },
+                    &ts,
+                )?;
+                let ids = sql::insert_chunks(c, BUILTIN, &chunks)?;
+                let rows: Vec<(i64, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
+                // Only the local model's vectors are computed here; other models' tables fill up when
+                // they are switched to.
+                sql::insert_vectors(c, &model, &rows)?;
+                sql::meta_set(c, BUILTIN_HASH_KEY, &hash_all)
+            })
+            .await?;
+        tracing::info!(
+            passages = n,
+            ms = started.elapsed().as_millis() as u64,
+            "indexed the shipped knowledge base"
+        );
+        Ok(())
+    }
+
+    fn filters(&self, req: &SearchRequest) -> Result<Filters> {
+        let fw = &self.domain.framework;
+        let check = |v: &Option<String>, what: &str| -> Result<Option<String>> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) if s.len() > 128 => Err(Error::PayloadTooLarge {
+                    what: "filter",
+                    max: 128,
+                    unit: "characters",
+                }),
+                Some(s) => {
+                    let _ = what;
+                    Ok(Some(s.to_owned()))
+                }
+            }
+        };
+        let mode = check(&req.mode, "mode")?;
+        if let Some(m) = &mode {
+            self.domain.mode(m)?;
+        }
+        let pillar = check(&req.pillar, "pillar")?;
+        if let Some(p) = &pillar {
+            let pl = self.domain.pillar(p)?;
+            if let Some(m) = &mode {
+                if &pl.mode != m {
+                    return Err(Error::PillarModeMismatch {
+                        pillar: pl.name.clone(),
+                        pillar_mode: pl.mode.clone(),
+                        mode: m.clone(),
+                    });
+                }
+            }
+        }
+        let force = check(&req.force, "force")?;
+        if let Some(f) = &force {
+            if !fw.forces.iter().any(|x| &x.id == f) {
+                return Err(Error::InvalidArgument(format!(
+                    "Unknown force \u{201c}{}\u{201d}.",
+                    truncate_for_message(f)
+                )));
+            }
+        }
+        let category = check(&req.category, "category")?;
+        if let Some(cat) = &category {
+            if !content::CATEGORIES.contains(&cat.as_str()) {
+                return Err(Error::InvalidArgument(format!(
+                    "Unknown category \u{201c}{}\u{201d}. The categories are {}.",
+                    truncate_for_message(cat),
+                    content::CATEGORIES.join(", ")
+                )));
+            }
+        }
+        let source = match check(&req.source, "source")?.as_deref() {
+            None => None,
+            Some("builtin") => Some(SourceFilter::Builtin),
+            Some("documents") => Some(SourceFilter::Documents),
+            Some(id) => Some(SourceFilter::Document(
+                crate::util::parse_id(id)?.to_string(),
+            )),
+        };
+        Ok(Filters {
+            mode,
+            pillar,
+            force,
+            category,
+            source,
+        })
+    }
+
+    /// Hybrid search over the knowledge base.
+    pub async fn search(&self, req: SearchRequest) -> Result<SearchReply> {
+        let started = Instant::now();
+        let query = req.query.trim().to_owned();
+        if query.is_empty() {
+            return Err(Error::InvalidArgument(
+                "Type something to search for.".into(),
+            ));
+        }
+        if req.query.chars().count() > search::MAX_QUERY_CHARS {
+            return Err(Error::PayloadTooLarge {
+                what: "search query",
+                max: search::MAX_QUERY_CHARS,
+                unit: "characters",
+            });
+        }
+        let requested = req.count.unwrap_or(search::DEFAULT_COUNT);
+        if requested == 0 {
+            return Err(Error::InvalidArgument(
+                "Ask for at least one result.".into(),
+            ));
+        }
+        let count = requested.min(search::MAX_COUNT);
+        if let Some(m) = req.min_score {
+            if !(-1.0..=1.0).contains(&m) {
+                return Err(Error::InvalidArgument(
+                    "The minimum score is a similarity between -1 and 1.".into(),
+                ));
+            }
+        }
+        let filters = self.filters(&req)?;
+        let method = req.method.unwrap_or_default();
+        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
+        let q = query.clone();
+        let qv = tokio::task::spawn_blocking(move || embedder.embed_now(&[q])).await??;
+        let qv = qv
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal("no query vector".into()))?;
+        let fts = search::fts_expression(&query);
+        let terms = search::terms(&query);
+        let pool = (count * 4).max(40);
+        let (model, hits) = self
+            .store
+            .read(move |c| {
+                let model = sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                if model.model_id != LOCAL_MODEL_ID {
+                    return Err(Error::Internal(format!(
+                        "queries for {} are not supported yet",
+                        model.model_id
+                    )));
+                }
+                let vector: Vec<(i64, f32)> = if method != SearchMethod::Text {
+                    sql::knn(c, &model, &qv, pool, &filters, false)?
+                } else {
+                    Vec::new()
+                };
+                let text: Vec<(i64, f64)> = match (&fts, method) {
+                    (Some(expr), SearchMethod::Hybrid | SearchMethod::Text) => {
+                        sql::fts(c, expr, pool, &filters)?
+                    }
+                    _ => Vec::new(),
+                };
+                let vids: Vec<i64> = vector.iter().map(|x| x.0).collect();
+                let tids: Vec<i64> = text.iter().map(|x| x.0).collect();
+                let fused = search::fuse(&vids, &tids, search::VECTOR_WEIGHT, search::TEXT_WEIGHT);
+                // Similarity for every candidate (text-only hits need a lookup).
+                let mut dist: std::collections::HashMap<i64, f32> =
+                    vector.iter().copied().collect();
+                let missing: Vec<i64> = fused
+                    .iter()
+                    .map(|x| x.0)
+                    .filter(|id| !dist.contains_key(id))
+                    .collect();
+                dist.extend(sql::distances(c, &model, &qv, &missing)?);
+                let similarity = |id: i64| dist.get(&id).map_or(0.0, |d| 1.0 - d * d / 2.0);
+                let kept: Vec<(i64, f32)> = fused
+                    .into_iter()
+                    .filter(|(id, _)| req.min_score.is_none_or(|m| similarity(*id) >= m))
+                    .take(count as usize)
+                    .collect();
+                let rows = sql::chunks_by_id(c, &kept.iter().map(|x| x.0).collect::<Vec<_>>())?;
+                let hits: Vec<SearchHit> = kept
+                    .iter()
+                    .zip(rows)
+                    .map(|((id, score), r)| SearchHit {
+                        chunk_id: *id,
+                        snippet: search::snippet(&r.body, &terms, 240),
+                        passage_id: r.passage_id,
+                        title: r.title,
+                        text: r.body,
+                        source: SourceRef {
+                            id: r.source_id,
+                            kind: r.source_kind,
+                            title: r.source_title,
+                        },
+                        mode: opt(r.mode),
+                        pillar: opt(r.pillar),
+                        force: opt(r.force),
+                        category: r.category,
+                        score: *score,
+                        similarity: similarity(*id),
+                        vector_rank: vids.iter().position(|x| x == id).map(|p| p as u32 + 1),
+                        text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),
+                    })
+                    .collect();
+                Ok((model, hits))
+            })
+            .await?;
+        Ok(SearchReply {
+            hits,
+            count,
+            capped: requested > search::MAX_COUNT,
+            method,
+            model: model.model_id,
+            took_us: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    pub async fn status(&self) -> Result<KnowledgeStatus> {
+        self.store
+            .read(|c| {
+                let m = sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                let builtin: i64 = c.query_row(
+                    "SELECT count(*) FROM kb_chunks WHERE source_id = 'builtin'",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(KnowledgeStatus {
+                    passages: sql::count_chunks(c)?,
+                    builtin_passages: builtin as u64,
+                    vectors: sql::count_vectors(c, &m)?,
+                    dims: m.dims as u32,
+                    model: m.model_id,
+                })
+            })
+            .await
+    }
+}

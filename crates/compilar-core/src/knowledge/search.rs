@@ -1,0 +1,219 @@
+//! The pure parts of search: turning user text into a safe FTS5 expression, fusing ranked lists, snippets.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Longest query accepted.
+pub const MAX_QUERY_CHARS: usize = 5_000;
+pub const DEFAULT_COUNT: u32 = 10;
+/// Larger counts are capped (and the reply says so).
+pub const MAX_COUNT: u32 = 50;
+/// Reciprocal-rank-fusion constant.
+pub const RRF_K: f32 = 60.0;
+/// Weights of the two lists in the fusion (tuned on the relevance set in tests/knowledge.rs).
+pub const VECTOR_WEIGHT: f32 = 1.0;
+pub const TEXT_WEIGHT: f32 = 1.0;
+/// Most query terms sent to FTS5.
+const MAX_TERMS: usize = 32;
+
+const STOPWORDS: &[&str] = &[
+    "a", "about", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for",
+    "from", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "so", "that", "the", "their", "them", "there", "they", "this", "to", "us", "was", "we", "what",
+    "when", "where", "which", "who", "why", "will", "with", "you", "your",
+];
+
+/// The words of a query, lower-cased, without stop words and repeats.
+pub fn terms(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+    {
+        if w.chars().count() < 2 || STOPWORDS.contains(&w.as_str()) || out.contains(&w) {
+            continue;
+        }
+        out.push(w);
+        if out.len() == MAX_TERMS {
+            break;
+        }
+    }
+    out
+}
+
+/// An FTS5 expression that matches any of the query's words. Each word is a quoted string, so nothing the user
+/// types (quotes, `NEAR`, `*`, `-`, `:`, parentheses) is read as query syntax. `None` when no word is left.
+pub fn fts_expression(query: &str) -> Option<String> {
+    let t = terms(query);
+    if t.is_empty() {
+        return None;
+    }
+    Some(
+        t.iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    )
+}
+
+/// Weighted reciprocal-rank fusion of a vector list and a text list (ids in rank order). Returns
+/// `(id, score)` with score normalised to 0–1 (1 = first in both lists), best first.
+pub fn fuse(vector: &[i64], text: &[i64], wv: f32, wt: f32) -> Vec<(i64, f32)> {
+    let mut scores: HashMap<i64, f32> = HashMap::new();
+    for (list, w) in [(vector, wv), (text, wt)] {
+        for (rank, id) in list.iter().enumerate() {
+            *scores.entry(*id).or_insert(0.0) += w / (RRF_K + rank as f32 + 1.0);
+        }
+    }
+    let max = (wv + wt) / (RRF_K + 1.0);
+    let mut out: Vec<(i64, f32)> = scores.into_iter().map(|(id, s)| (id, s / max)).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// A piece of a snippet; `hit` marks a query word. The UI renders these as text, never as HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+fn matches_term(word: &str, terms: &[String]) -> bool {
+    let w = word.to_lowercase();
+    terms.iter().any(|t| {
+        // Same word, or a shared stem of at least five letters ("speak" ~ "speaking").
+        w == *t || {
+            let n = t.chars().count().min(w.chars().count());
+            n >= 5
+                && w.chars().take(n).eq(t.chars().take(n))
+                && (w.starts_with(t.as_str()) || t.starts_with(w.as_str()))
+        }
+    })
+}
+
+/// About `max_chars` of `body` around the first query word, with the query words marked.
+pub fn snippet(body: &str, terms: &[String], max_chars: usize) -> Vec<SnippetPart> {
+    let words: Vec<(usize, &str)> = body
+        .split_inclusive(char::is_whitespace)
+        .scan(0usize, |pos, w| {
+            let start = *pos;
+            *pos += w.len();
+            Some((start, w))
+        })
+        .collect();
+    let clean = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let first_hit = words
+        .iter()
+        .position(|(_, w)| matches_term(&clean(w), terms))
+        .unwrap_or(0);
+    // Start a few words before the first hit.
+    let mut start = first_hit.saturating_sub(6);
+    let mut len: usize = words[start..]
+        .iter()
+        .take_while(|_| true)
+        .map(|(_, w)| w.len())
+        .sum();
+    if len < max_chars {
+        // Short tail: show from the start of the body instead.
+        start = 0;
+    }
+    len = 0;
+    let mut parts: Vec<SnippetPart> = Vec::new();
+    if start > 0 {
+        parts.push(SnippetPart {
+            text: "\u{2026}".into(),
+            hit: false,
+        });
+    }
+    let mut cut = false;
+    for (_, w) in &words[start..] {
+        if len + w.len() > max_chars && len > 0 {
+            cut = true;
+            break;
+        }
+        len += w.len();
+        let word = clean(w);
+        let hit = !word.is_empty() && matches_term(&word, terms);
+        if hit {
+            // Split punctuation and whitespace off the highlighted word.
+            let lead = &w[..w.find(word.as_str()).unwrap_or(0)];
+            let tail = &w[lead.len() + word.len()..];
+            if !lead.is_empty() {
+                push(&mut parts, lead, false);
+            }
+            push(&mut parts, &word, true);
+            if !tail.is_empty() {
+                push(&mut parts, tail, false);
+            }
+        } else {
+            push(&mut parts, w, false);
+        }
+    }
+    if cut {
+        if let Some(last) = parts.last_mut() {
+            if !last.hit {
+                last.text = last.text.trim_end().to_owned();
+            }
+        }
+        parts.push(SnippetPart {
+            text: "\u{2026}".into(),
+            hit: false,
+        });
+    }
+    parts
+}
+
+fn push(parts: &mut Vec<SnippetPart>, text: &str, hit: bool) {
+    match parts.last_mut() {
+        Some(last) if last.hit == hit && !hit => last.text.push_str(text),
+        _ => parts.push(SnippetPart {
+            text: text.to_owned(),
+            hit,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_never_becomes_fts_syntax() {
+        assert_eq!(fts_expression("the and of"), None);
+        assert_eq!(fts_expression("   "), None);
+        assert_eq!(
+            fts_expression("Voice \"safety\" NEAR(trust) -fear* col:val"),
+            Some("\"voice\" OR \"safety\" OR \"near\" OR \"trust\" OR \"fear\" OR \"col\" OR \"val\"".into())
+        );
+        let long = "word ".repeat(100) + &(0..100).map(|i| format!("w{i} ")).collect::<String>();
+        assert_eq!(terms(&long).len(), 32);
+    }
+
+    #[test]
+    fn fusion_rewards_agreement() {
+        let f = fuse(&[1, 2, 3], &[3, 4], 1.0, 1.0);
+        assert_eq!(f[0].0, 3, "in both lists");
+        assert!(f.iter().all(|(_, s)| *s > 0.0 && *s <= 1.0));
+        let top = fuse(&[7], &[7], 1.0, 1.0);
+        assert!((top[0].1 - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn snippets_mark_query_words() {
+        let body = "Voice safety is how safe it feels to speak up. People who are speaking freely disagree well.";
+        let s = snippet(body, &terms("speak up safely"), 200);
+        let hits: Vec<&str> = s
+            .iter()
+            .filter(|p| p.hit)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(hits, ["speak", "up", "speaking"]);
+        let text: String = s.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(text, body);
+        let short = snippet(&"filler ".repeat(100), &terms("nothing"), 40);
+        assert!(short.last().unwrap().text.ends_with('\u{2026}'));
+    }
+}

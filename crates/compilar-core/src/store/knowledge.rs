@@ -1,0 +1,492 @@
+//! SQL of the knowledge base: sources, chunks, full-text search, embedding models and their vector tables.
+//!
+//! Each embedding model has its own vec0 table:
+//!
+//! ```sql
+//! CREATE VIRTUAL TABLE kb_vec_<hash> USING vec0(
+//!   chunk_id INTEGER PRIMARY KEY,
+//!   pillar TEXT PARTITION KEY,            -- filter inside the KNN, and shards the scan
+//!   embedding FLOAT[dims] distance_metric=l2,
+//!   coarse BIT[dims],                     -- sign bits, for the quantised pre-scan of large tables
+//!   mode TEXT, force TEXT, category TEXT, source TEXT)   -- metadata: also filtered inside the KNN
+//! ```
+//!
+//! Vectors are unit length, so L2 ranks like cosine: `cos = 1 − d² / 2`.
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Above this many vectors a query scans the sign bits first and re-ranks the best candidates exactly.
+pub const APPROX_FROM_ROWS: u64 = 5_000;
+/// Candidates taken from the bit pre-scan per result wanted (at least [`MIN_CANDIDATES`]).
+pub const OVERSAMPLE: u32 = 20;
+pub const MIN_CANDIDATES: u32 = 200;
+
+/// One embedding model's table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelTable {
+    pub model_id: String,
+    pub table: String,
+    pub dims: usize,
+}
+
+/// Filters applied inside both searches.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub mode: Option<String>,
+    pub pillar: Option<String>,
+    pub force: Option<String>,
+    pub category: Option<String>,
+    pub source: Option<SourceFilter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceFilter {
+    Builtin,
+    Documents,
+    Document(String),
+}
+
+/// A chunk as stored.
+#[derive(Debug, Clone)]
+pub struct ChunkRow {
+    pub id: i64,
+    pub source_id: String,
+    pub source_kind: String,
+    pub source_title: String,
+    pub passage_id: String,
+    pub title: String,
+    pub body: String,
+    pub mode: String,
+    pub pillar: String,
+    pub force: String,
+    pub category: String,
+}
+
+/// A chunk to insert.
+#[derive(Debug, Clone)]
+pub struct NewChunk {
+    pub passage_id: String,
+    pub ordinal: i64,
+    pub title: String,
+    pub body: String,
+    pub mode: String,
+    pub pillar: String,
+    pub force: String,
+    pub category: String,
+    pub content_hash: String,
+}
+
+fn table_name(model_id: &str) -> String {
+    let h = Sha256::digest(model_id.as_bytes());
+    format!("kb_vec_{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3])
+}
+
+/// The model's table, created (and recorded in `kb_models`) if it does not exist yet.
+pub fn ensure_model(c: &Connection, model_id: &str, dims: usize, now: &str) -> Result<ModelTable> {
+    if !(1..=8192).contains(&dims) {
+        return Err(Error::InvalidArgument(format!(
+            "An embedding model must have 1 to 8,192 dimensions, not {dims}."
+        )));
+    }
+    let existing: Option<(String, i64)> = c
+        .query_row(
+            "SELECT vec_table, dims FROM kb_models WHERE id = ?1",
+            [model_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((table, d)) = existing {
+        if d as usize != dims {
+            return Err(Error::InvalidArgument(format!(
+                "The model {model_id} was recorded with {d} dimensions, not {dims}."
+            )));
+        }
+        return Ok(ModelTable {
+            model_id: model_id.to_owned(),
+            table,
+            dims,
+        });
+    }
+    let table = table_name(model_id);
+    c.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {table} USING vec0(
+            chunk_id INTEGER PRIMARY KEY,
+            pillar TEXT PARTITION KEY,
+            embedding FLOAT[{dims}] distance_metric=l2,
+            coarse BIT[{bits}],
+            mode TEXT,
+            force TEXT,
+            category TEXT,
+            source TEXT
+        );",
+        bits = dims.div_ceil(8) * 8
+    ))?;
+    c.execute(
+        "INSERT INTO kb_models (id, vec_table, dims, active, created_at, updated_at) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+        params![model_id, table, dims as i64, now],
+    )?;
+    Ok(ModelTable {
+        model_id: model_id.to_owned(),
+        table,
+        dims,
+    })
+}
+
+pub fn set_active(c: &Connection, model_id: &str, now: &str) -> Result<()> {
+    c.execute(
+        "UPDATE kb_models SET active = 0, updated_at = ?1 WHERE active = 1 AND id != ?2",
+        params![now, model_id],
+    )?;
+    c.execute(
+        "UPDATE kb_models SET active = 1, updated_at = ?1 WHERE id = ?2",
+        params![now, model_id],
+    )?;
+    Ok(())
+}
+
+pub fn active_model(c: &Connection) -> Result<Option<ModelTable>> {
+    Ok(c.query_row(
+        "SELECT id, vec_table, dims FROM kb_models WHERE active = 1",
+        [],
+        |r| {
+            Ok(ModelTable {
+                model_id: r.get(0)?,
+                table: r.get(1)?,
+                dims: r.get::<_, i64>(2)? as usize,
+            })
+        },
+    )
+    .optional()?)
+}
+
+pub fn models(c: &Connection) -> Result<Vec<(ModelTable, bool)>> {
+    let mut st =
+        c.prepare_cached("SELECT id, vec_table, dims, active FROM kb_models ORDER BY created_at")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            ModelTable {
+                model_id: r.get(0)?,
+                table: r.get(1)?,
+                dims: r.get::<_, i64>(2)? as usize,
+            },
+            r.get::<_, i64>(3)? == 1,
+        ))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A source row to write.
+#[derive(Debug, Clone)]
+pub struct NewSource<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub file_name: Option<&'a str>,
+    pub content_hash: &'a str,
+    pub bytes: u64,
+}
+
+/// Creates or updates a source row.
+pub fn upsert_source(c: &Connection, s: &NewSource<'_>, now: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO kb_sources (id, kind, title, file_name, content_hash, bytes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, file_name = excluded.file_name,
+             content_hash = excluded.content_hash, bytes = excluded.bytes, updated_at = excluded.updated_at",
+        params![s.id, s.kind, s.title, s.file_name, s.content_hash, s.bytes as i64, now],
+    )?;
+    Ok(())
+}
+
+/// Removes every chunk of a source (and its vectors in every model table).
+pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
+    for (m, _) in models(c)? {
+        c.execute(
+            &format!(
+                "DELETE FROM {} WHERE chunk_id IN (SELECT id FROM kb_chunks WHERE source_id = ?1)",
+                m.table
+            ),
+            [source_id],
+        )?;
+    }
+    Ok(c.execute("DELETE FROM kb_chunks WHERE source_id = ?1", [source_id])?)
+}
+
+/// Removes vectors whose chunk no longer exists (left by an interrupted or foreign edit). Returns how many.
+pub fn delete_orphan_vectors(c: &Connection) -> Result<usize> {
+    let mut n = 0;
+    for (m, _) in models(c)? {
+        n += c.execute(
+            &format!(
+                "DELETE FROM {} WHERE chunk_id NOT IN (SELECT id FROM kb_chunks)",
+                m.table
+            ),
+            [],
+        )?;
+    }
+    Ok(n)
+}
+
+/// Inserts chunks; returns their ids in order.
+pub fn insert_chunks(c: &Connection, source_id: &str, chunks: &[NewChunk]) -> Result<Vec<i64>> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO kb_chunks (source_id, passage_id, ordinal, title, body, mode, pillar, force, category, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut ids = Vec::with_capacity(chunks.len());
+    for ch in chunks {
+        st.execute(params![
+            source_id,
+            ch.passage_id,
+            ch.ordinal,
+            ch.title,
+            ch.body,
+            ch.mode,
+            ch.pillar,
+            ch.force,
+            ch.category,
+            ch.content_hash
+        ])?;
+        ids.push(c.last_insert_rowid());
+    }
+    Ok(ids)
+}
+
+/// Writes vectors (already checked and normalised) for chunks into a model's table.
+pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) -> Result<()> {
+    let mut meta = c.prepare_cached(
+        "SELECT c.pillar, c.mode, c.force, c.category, s.id FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?1",
+    )?;
+    let mut ins = c.prepare_cached(&format!(
+        "INSERT INTO {} (chunk_id, pillar, embedding, coarse, mode, force, category, source)
+         VALUES (?1, ?2, ?3, vec_quantize_binary(vec_f32(?3)), ?4, ?5, ?6, ?7)",
+        m.table
+    ))?;
+    for (id, v) in rows {
+        if v.len() != m.dims || v.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "A vector for {} must have {} finite values.",
+                m.model_id, m.dims
+            )));
+        }
+        let (pillar, mode, force, category, source): (String, String, String, String, String) =
+            meta.query_row([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+        ins.execute(params![
+            id,
+            pillar,
+            crate::knowledge::embed::to_blob(v),
+            mode,
+            force,
+            category,
+            source
+        ])?;
+    }
+    Ok(())
+}
+
+/// Chunks that have no vector in this model's table yet.
+pub fn chunks_missing_vectors(
+    c: &Connection,
+    m: &ModelTable,
+    limit: u32,
+) -> Result<Vec<(i64, String)>> {
+    let mut st = c.prepare(&format!(
+        "SELECT c.id, c.title || char(10) || c.body FROM kb_chunks c
+         WHERE NOT EXISTS (SELECT 1 FROM {} v WHERE v.chunk_id = c.id) ORDER BY c.id LIMIT ?1",
+        m.table
+    ))?;
+    let rows = st.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn count_vectors(c: &Connection, m: &ModelTable) -> Result<u64> {
+    Ok(
+        c.query_row(&format!("SELECT count(*) FROM {}", m.table), [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+pub fn count_chunks(c: &Connection) -> Result<u64> {
+    Ok(c.query_row("SELECT count(*) FROM kb_chunks", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+fn push_vec_filters(sql: &mut String, args: &mut Vec<Box<dyn ToSql>>, f: &Filters) {
+    if let Some(p) = &f.pillar {
+        sql.push_str(" AND pillar = ?");
+        args.push(Box::new(p.clone()));
+    }
+    for (col, v) in [
+        ("mode", &f.mode),
+        ("force", &f.force),
+        ("category", &f.category),
+    ] {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND {col} = ?"));
+            args.push(Box::new(v.clone()));
+        }
+    }
+    match &f.source {
+        Some(SourceFilter::Builtin) => sql.push_str(" AND source = 'builtin'"),
+        Some(SourceFilter::Documents) => sql.push_str(" AND source != 'builtin'"),
+        Some(SourceFilter::Document(id)) => {
+            sql.push_str(" AND source = ?");
+            args.push(Box::new(id.clone()));
+        }
+        None => {}
+    }
+}
+
+/// The `k` nearest chunks to `query` (unit length) with the filters applied inside the KNN.
+/// Exact below [`APPROX_FROM_ROWS`] vectors (or when `exact` is set); above it, a sign-bit pre-scan picks
+/// `max(k × OVERSAMPLE, MIN_CANDIDATES)` candidates that are then re-ranked by exact L2 distance.
+pub fn knn(
+    c: &Connection,
+    m: &ModelTable,
+    query: &[f32],
+    k: u32,
+    f: &Filters,
+    exact: bool,
+) -> Result<Vec<(i64, f32)>> {
+    let blob = crate::knowledge::embed::to_blob(query);
+    let approximate = !exact && count_vectors(c, m)? >= APPROX_FROM_ROWS;
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(blob)];
+    let mut sql = if approximate {
+        let cand = (k.saturating_mul(OVERSAMPLE)).clamp(MIN_CANDIDATES, 4096);
+        format!(
+            "SELECT chunk_id FROM {} WHERE coarse MATCH vec_quantize_binary(vec_f32(?1)) AND k = {cand}",
+            m.table
+        )
+    } else {
+        format!(
+            "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {}",
+            m.table,
+            k.min(4096)
+        )
+    };
+    push_vec_filters(&mut sql, &mut args, f);
+    if approximate {
+        sql = format!(
+            "SELECT v.chunk_id, vec_distance_l2(v.embedding, ?1) AS d FROM ({sql}) cand
+             JOIN {} v ON v.chunk_id = cand.chunk_id ORDER BY d LIMIT {k}",
+            m.table
+        );
+    }
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// L2 distances between `query` and the given chunks' vectors (chunks without a vector are left out).
+pub fn distances(
+    c: &Connection,
+    m: &ModelTable,
+    query: &[f32],
+    ids: &[i64],
+) -> Result<Vec<(i64, f32)>> {
+    let blob = crate::knowledge::embed::to_blob(query);
+    let mut st = c.prepare_cached(&format!(
+        "SELECT vec_distance_l2(embedding, ?1) FROM {} WHERE chunk_id = ?2",
+        m.table
+    ))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(d) = st
+            .query_row(params![blob, id], |r| r.get::<_, f64>(0))
+            .optional()?
+        {
+            out.push((*id, d as f32));
+        }
+    }
+    Ok(out)
+}
+
+/// Full-text search (BM25, lower is better) with the same filters, applied before the limit.
+pub fn fts(c: &Connection, match_expr: &str, k: u32, f: &Filters) -> Result<Vec<(i64, f64)>> {
+    let mut sql = String::from(
+        "SELECT c.id, bm25(kb_fts, 2.0, 1.0) AS score FROM kb_fts JOIN kb_chunks c ON c.id = kb_fts.rowid
+         WHERE kb_fts MATCH ?",
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(match_expr.to_owned())];
+    for (col, v) in [
+        ("c.mode", &f.mode),
+        ("c.pillar", &f.pillar),
+        ("c.force", &f.force),
+        ("c.category", &f.category),
+    ] {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND {col} = ?"));
+            args.push(Box::new(v.clone()));
+        }
+    }
+    match &f.source {
+        Some(SourceFilter::Builtin) => sql.push_str(" AND c.source_id = 'builtin'"),
+        Some(SourceFilter::Documents) => sql.push_str(" AND c.source_id != 'builtin'"),
+        Some(SourceFilter::Document(id)) => {
+            sql.push_str(" AND c.source_id = ?");
+            args.push(Box::new(id.clone()));
+        }
+        None => {}
+    }
+    sql.push_str(&format!(" ORDER BY score LIMIT {k}"));
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn chunks_by_id(c: &Connection, ids: &[i64]) -> Result<Vec<ChunkRow>> {
+    let mut st = c.prepare_cached(
+        "SELECT c.id, c.source_id, s.kind, s.title, c.passage_id, c.title, c.body, c.mode, c.pillar, c.force, c.category
+         FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = st
+            .query_row([id], |r| {
+                Ok(ChunkRow {
+                    id: r.get(0)?,
+                    source_id: r.get(1)?,
+                    source_kind: r.get(2)?,
+                    source_title: r.get(3)?,
+                    passage_id: r.get(4)?,
+                    title: r.get(5)?,
+                    body: r.get(6)?,
+                    mode: r.get(7)?,
+                    pillar: r.get(8)?,
+                    force: r.get(9)?,
+                    category: r.get(10)?,
+                })
+            })
+            .optional()?
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+pub fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT value FROM app_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO app_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
