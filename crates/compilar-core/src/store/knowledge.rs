@@ -7,9 +7,14 @@
 //!   chunk_id INTEGER PRIMARY KEY,
 //!   pillar TEXT PARTITION KEY,            -- filter inside the KNN, and shards the scan
 //!   embedding FLOAT[dims] distance_metric=l2,
-//!   coarse BIT[dims],                     -- sign bits, for the quantised pre-scan of large tables
 //!   mode TEXT, force TEXT, category TEXT, source TEXT)   -- metadata: also filtered inside the KNN
 //! ```
+//!
+//! and two companions: `kb_vecb_<hash>`, a vec0 table with the same keys and metadata but only the sign bits
+//! of each vector (`BIT[dims]`, 32× smaller), for the quantised pre-scan of large scopes; and `kb_vecf_<hash>`,
+//! a plain table of the float vectors by chunk id, for the exact re-rank (a primary-key read there takes about
+//! 4 µs; a vec0 point query about 27 µs). The floats are stored twice: the price of both exact filtered KNN
+//! inside sqlite-vec and a fast re-rank.
 //!
 //! Vectors are unit length, so L2 ranks like cosine: `cos = 1 − d² / 2`.
 
@@ -18,11 +23,15 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Above this many vectors a query scans the sign bits first and re-ranks the best candidates exactly.
-pub const APPROX_FROM_ROWS: u64 = 5_000;
-/// Candidates taken from the bit pre-scan per result wanted (at least [`MIN_CANDIDATES`]).
-pub const OVERSAMPLE: u32 = 20;
-pub const MIN_CANDIDATES: u32 = 200;
+/// From this many floats in scope (vectors × dimensions, a tenth of the vectors when a pillar is given; about
+/// 8,000 × 256 or 1,300 × 1,536) a query scans the sign bits first and re-ranks the best candidates exactly;
+/// below it the exact scan is fast enough and keeps recall at 1 (measured in `benches/search.rs`: a pillar of
+/// 1,000 × 1,536 drops to 0.66 recall@10 with the pre-scan on clustered data, so it stays exact).
+pub const APPROX_FROM_FLOATS: u64 = 2_000_000;
+/// Candidates taken from the bit pre-scan per result wanted (at least [`MIN_CANDIDATES`]). sqlite-vec keeps
+/// its top-k sorted by insertion, so the pre-scan costs grow with k: keep it small.
+pub const OVERSAMPLE: u32 = 5;
+pub const MIN_CANDIDATES: u32 = 50;
 
 /// One embedding model's table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +88,16 @@ pub struct NewChunk {
     pub content_hash: String,
 }
 
+/// The companion table of sign bits.
+pub fn bits_table(table: &str) -> String {
+    table.replacen("kb_vec_", "kb_vecb_", 1)
+}
+
+/// The companion table of float vectors by chunk id.
+pub fn floats_table(table: &str) -> String {
+    table.replacen("kb_vec_", "kb_vecf_", 1)
+}
+
 fn table_name(model_id: &str) -> String {
     let h = Sha256::digest(model_id.as_bytes());
     format!("kb_vec_{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3])
@@ -116,12 +135,23 @@ pub fn ensure_model(c: &Connection, model_id: &str, dims: usize, now: &str) -> R
             chunk_id INTEGER PRIMARY KEY,
             pillar TEXT PARTITION KEY,
             embedding FLOAT[{dims}] distance_metric=l2,
+            mode TEXT,
+            force TEXT,
+            category TEXT,
+            source TEXT
+        );
+        CREATE VIRTUAL TABLE {bits_table} USING vec0(
+            chunk_id INTEGER PRIMARY KEY,
+            pillar TEXT PARTITION KEY,
             coarse BIT[{bits}],
             mode TEXT,
             force TEXT,
             category TEXT,
             source TEXT
-        );",
+        );
+        CREATE TABLE {floats_table} (chunk_id INTEGER PRIMARY KEY, v BLOB NOT NULL) STRICT;",
+        bits_table = bits_table(&table),
+        floats_table = floats_table(&table),
         bits = dims.div_ceil(8) * 8
     ))?;
     c.execute(
@@ -204,13 +234,18 @@ pub fn upsert_source(c: &Connection, s: &NewSource<'_>, now: &str) -> Result<()>
 /// Removes every chunk of a source (and its vectors in every model table).
 pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
     for (m, _) in models(c)? {
-        c.execute(
-            &format!(
-                "DELETE FROM {} WHERE chunk_id IN (SELECT id FROM kb_chunks WHERE source_id = ?1)",
-                m.table
-            ),
-            [source_id],
-        )?;
+        for t in [
+            m.table.clone(),
+            bits_table(&m.table),
+            floats_table(&m.table),
+        ] {
+            c.execute(
+                &format!(
+                    "DELETE FROM {t} WHERE chunk_id IN (SELECT id FROM kb_chunks WHERE source_id = ?1)"
+                ),
+                [source_id],
+            )?;
+        }
     }
     Ok(c.execute("DELETE FROM kb_chunks WHERE source_id = ?1", [source_id])?)
 }
@@ -219,13 +254,16 @@ pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
 pub fn delete_orphan_vectors(c: &Connection) -> Result<usize> {
     let mut n = 0;
     for (m, _) in models(c)? {
-        n += c.execute(
-            &format!(
-                "DELETE FROM {} WHERE chunk_id NOT IN (SELECT id FROM kb_chunks)",
-                m.table
-            ),
-            [],
-        )?;
+        for t in [
+            m.table.clone(),
+            bits_table(&m.table),
+            floats_table(&m.table),
+        ] {
+            n += c.execute(
+                &format!("DELETE FROM {t} WHERE chunk_id NOT IN (SELECT id FROM kb_chunks)"),
+                [],
+            )?;
+        }
     }
     Ok(n)
 }
@@ -261,9 +299,18 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
         "SELECT c.pillar, c.mode, c.force, c.category, s.id FROM kb_chunks c JOIN kb_sources s ON s.id = c.source_id WHERE c.id = ?1",
     )?;
     let mut ins = c.prepare_cached(&format!(
-        "INSERT INTO {} (chunk_id, pillar, embedding, coarse, mode, force, category, source)
-         VALUES (?1, ?2, ?3, vec_quantize_binary(vec_f32(?3)), ?4, ?5, ?6, ?7)",
+        "INSERT INTO {} (chunk_id, pillar, embedding, mode, force, category, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         m.table
+    ))?;
+    let mut ins_bits = c.prepare_cached(&format!(
+        "INSERT INTO {} (chunk_id, pillar, coarse, mode, force, category, source)
+         VALUES (?1, ?2, vec_quantize_binary(vec_f32(?3)), ?4, ?5, ?6, ?7)",
+        bits_table(&m.table)
+    ))?;
+    let mut ins_floats = c.prepare_cached(&format!(
+        "INSERT INTO {} (chunk_id, v) VALUES (?1, ?2)",
+        floats_table(&m.table)
     ))?;
     for (id, v) in rows {
         if v.len() != m.dims || v.iter().any(|x| !x.is_finite()) {
@@ -276,15 +323,10 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
             meta.query_row([id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
-        ins.execute(params![
-            id,
-            pillar,
-            crate::knowledge::embed::to_blob(v),
-            mode,
-            force,
-            category,
-            source
-        ])?;
+        let blob = crate::knowledge::embed::to_blob(v);
+        ins.execute(params![id, pillar, blob, mode, force, category, source])?;
+        ins_bits.execute(params![id, pillar, blob, mode, force, category, source])?;
+        ins_floats.execute(params![id, blob])?;
     }
     Ok(())
 }
@@ -304,12 +346,24 @@ pub fn chunks_missing_vectors(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// An upper bound of the number of vectors, in O(log n): the largest rowid of the vec0 table's rowid shadow
+/// table (a `count(*)` walks every row and costs milliseconds at 10,000 rows).
+fn size_estimate(c: &Connection, m: &ModelTable) -> Result<u64> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT coalesce(max(rowid), 0) FROM {}_rowids",
+        m.table
+    ))?;
+    Ok(st.query_row([], |r| r.get::<_, i64>(0))?.max(0) as u64)
+}
+
+/// The exact number of vectors (for status; the search path uses [`size_estimate`]).
 pub fn count_vectors(c: &Connection, m: &ModelTable) -> Result<u64> {
-    Ok(
-        c.query_row(&format!("SELECT count(*) FROM {}", m.table), [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64,
-    )
+    let n: i64 = c.query_row(
+        &format!("SELECT count(*) FROM {}_rowids", m.table),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
 }
 
 pub fn count_chunks(c: &Connection) -> Result<u64> {
@@ -343,8 +397,12 @@ fn push_vec_filters(sql: &mut String, args: &mut Vec<Box<dyn ToSql>>, f: &Filter
 }
 
 /// The `k` nearest chunks to `query` (unit length) with the filters applied inside the KNN.
-/// Exact below [`APPROX_FROM_ROWS`] vectors (or when `exact` is set); above it, a sign-bit pre-scan picks
-/// `max(k × OVERSAMPLE, MIN_CANDIDATES)` candidates that are then re-ranked by exact L2 distance.
+///
+/// Exact when the scope is small (below [`APPROX_FROM_FLOATS`]; a pillar narrows the scope to about a tenth
+/// through the partition key) or when `exact` is set. Otherwise a sign-bit pre-scan of the companion
+/// table (Hamming distance, 32× less data than the floats, same filters inside) picks
+/// `max(k × OVERSAMPLE, MIN_CANDIDATES)` candidates, whose float vectors are then read by primary key (from the float table) and
+/// re-ranked by exact L2 distance.
 pub fn knn(
     c: &Connection,
     m: &ModelTable,
@@ -354,34 +412,67 @@ pub fn knn(
     exact: bool,
 ) -> Result<Vec<(i64, f32)>> {
     let blob = crate::knowledge::embed::to_blob(query);
-    let approximate = !exact && count_vectors(c, m)? >= APPROX_FROM_ROWS;
+    let in_scope = size_estimate(c, m)? / if f.pillar.is_some() { 10 } else { 1 };
+    let approximate = !exact && in_scope.saturating_mul(m.dims as u64) >= APPROX_FROM_FLOATS;
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(blob)];
+    let k = k.clamp(1, 4096);
     let mut sql = if approximate {
         let cand = (k.saturating_mul(OVERSAMPLE)).clamp(MIN_CANDIDATES, 4096);
         format!(
-            "SELECT chunk_id FROM {} WHERE coarse MATCH vec_quantize_binary(vec_f32(?1)) AND k = {cand}",
-            m.table
+            "SELECT chunk_id, distance FROM {} WHERE coarse MATCH vec_quantize_binary(vec_f32(?1)) AND k = {cand}",
+            bits_table(&m.table)
         )
     } else {
         format!(
-            "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {}",
-            m.table,
-            k.min(4096)
+            "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {k}",
+            m.table
         )
     };
     push_vec_filters(&mut sql, &mut args, f);
-    if approximate {
-        sql = format!(
-            "SELECT v.chunk_id, vec_distance_l2(v.embedding, ?1) AS d FROM ({sql}) cand
-             JOIN {} v ON v.chunk_id = cand.chunk_id ORDER BY d LIMIT {k}",
-            m.table
-        );
-    }
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32))
     })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let first: Vec<(i64, f32)> = rows.collect::<std::result::Result<_, _>>()?;
+    if !approximate {
+        return Ok(first);
+    }
+    let ids: Vec<i64> = first.into_iter().map(|x| x.0).collect();
+    let mut exact_d = vectors_distance(c, m, query, &ids)?;
+    exact_d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    exact_d.truncate(k as usize);
+    Ok(exact_d)
+}
+
+/// Reads the float vectors of `ids` by primary key and computes L2 distances to `query` here.
+fn vectors_distance(
+    c: &Connection,
+    m: &ModelTable,
+    query: &[f32],
+    ids: &[i64],
+) -> Result<Vec<(i64, f32)>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT v FROM {} WHERE chunk_id = ?1",
+        floats_table(&m.table)
+    ))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let d = st
+            .query_row([id], |r| {
+                let b = r.get_ref(0)?.as_blob()?;
+                let mut sum = 0.0f32;
+                for (chunk, q) in b.chunks_exact(4).zip(query) {
+                    let x = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                    sum += (x - q) * (x - q);
+                }
+                Ok(sum.sqrt())
+            })
+            .optional()?;
+        if let Some(d) = d {
+            out.push((*id, d));
+        }
+    }
+    Ok(out)
 }
 
 /// L2 distances between `query` and the given chunks' vectors (chunks without a vector are left out).
@@ -391,21 +482,7 @@ pub fn distances(
     query: &[f32],
     ids: &[i64],
 ) -> Result<Vec<(i64, f32)>> {
-    let blob = crate::knowledge::embed::to_blob(query);
-    let mut st = c.prepare_cached(&format!(
-        "SELECT vec_distance_l2(embedding, ?1) FROM {} WHERE chunk_id = ?2",
-        m.table
-    ))?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(d) = st
-            .query_row(params![blob, id], |r| r.get::<_, f64>(0))
-            .optional()?
-        {
-            out.push((*id, d as f32));
-        }
-    }
-    Ok(out)
+    vectors_distance(c, m, query, ids)
 }
 
 /// Full-text search (BM25, lower is better) with the same filters, applied before the limit.
