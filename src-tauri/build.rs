@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "cancel_stream",
     "llm_status",
     "control_breaker",
+    "search_knowledge",
+    "knowledge_status",
 ];
 
 fn main() {

@@ -283,6 +283,7 @@ async fn take_an_assessment_in_the_real_window() {
     screenshot(&c, "home").await;
 
     ai_settings_stream_and_diagnostics(&c).await;
+    knowledge_search_and_explorer(&c).await;
 
     c.close().await.unwrap();
     println!("e2e: completed an assessment in the real window (score {shown})");
@@ -418,4 +419,84 @@ async fn ai_settings_stream_and_diagnostics(c: &Client) {
         .await
         .contains("48 of 50 left"));
     screenshot(c, "diagnostics").await;
+}
+
+/// Knowledge: a search in everyday words finds the right passages (with the words marked), and the framework
+/// explorer draws a mode's connection graph.
+async fn knowledge_search_and_explorer(c: &Client) {
+    css(c, "[data-testid=nav-knowledge]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=kb-query]")
+        .await
+        .send_keys("people are afraid to disagree with the boss")
+        .await
+        .unwrap();
+    css(c, "[data-testid=kb-search]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=kb-hit]").await;
+    let hits = c
+        .find_all(Locator::Css("[data-testid=kb-hit]"))
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    let mut top = Vec::new();
+    for h in hits.iter().take(5) {
+        top.push(h.attr("data-passage").await.unwrap().unwrap_or_default());
+    }
+    assert!(
+        top.iter()
+            .any(|p| p.starts_with("force.voice_safety.hierarchical")),
+        "{top:?}"
+    );
+    assert!(!c
+        .find_all(Locator::Css("[data-testid=kb-hit] mark"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Filters: hierarchical mode only.
+    css(c, "[data-testid=kb-mode] option[value=hierarchical]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=kb-search]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    until("filtered results", || async {
+        let hits = c
+            .find_all(Locator::Css("[data-testid=kb-hit]"))
+            .await
+            .ok()?;
+        let mut all = !hits.is_empty();
+        for h in hits {
+            let p = h.attr("data-passage").await.ok()??;
+            all &= !p.contains(".egalitarian");
+        }
+        all.then_some(())
+    })
+    .await;
+    css(c, "[data-testid=force-graph] canvas").await;
+    assert_eq!(
+        c.find_all(Locator::Css("[data-testid=explore-pillar]"))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    screenshot(c, "knowledge").await;
+    c.execute(
+        "document.querySelector('[data-testid=force-graph]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, "explorer").await;
 }

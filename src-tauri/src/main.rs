@@ -9,6 +9,7 @@ use compilar_core::api::{
     BreakerControlRequest, CreateAssessmentRequest, Diagnostics, FrameworkInfo, ListRequest,
     LlmSettings, LlmStatus, SaveProvidersRequest, SetKeyRequest,
 };
+use compilar_core::knowledge::{KnowledgeStatus, SearchReply, SearchRequest};
 use compilar_core::llm::{AiSettings, ConnectionTest, StreamEvent};
 use compilar_core::{App, ErrorPayload, Paths};
 use tauri::ipc::Channel;
@@ -171,6 +172,22 @@ async fn control_breaker(core: State<'_, Core>, req: BreakerControlRequest) -> R
         .map_err(|e| e.payload())
 }
 
+#[tauri::command]
+async fn search_knowledge(core: State<'_, Core>, req: SearchRequest) -> Reply<SearchReply> {
+    core.app()?
+        .search_knowledge(req)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn knowledge_status(core: State<'_, Core>) -> Reply<KnowledgeStatus> {
+    core.app()?
+        .knowledge_status()
+        .await
+        .map_err(|e| e.payload())
+}
+
 fn main() {
     // Logs go to the data folder's `logs/`; if even that is impossible, stderr still works.
     let _log_guard = Paths::resolve(None)
@@ -205,6 +222,8 @@ fn main() {
             cancel_stream,
             llm_status,
             control_breaker,
+            search_knowledge,
+            knowledge_status,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -4,6 +4,9 @@ import type {
   AiSettings,
   AskRequest,
   BreakerControlRequest,
+  KnowledgeStatus,
+  SearchReply,
+  SearchRequest,
   ConnectionTest,
   LlmSettings,
   LlmStatus,
@@ -63,6 +66,8 @@ export const api = {
   testProvider: (provider: string) => call<ConnectionTest>("test_provider", { provider }),
   llmStatus: () => call<LlmStatus>("llm_status"),
   controlBreaker: (req: BreakerControlRequest) => call<LlmStatus>("control_breaker", { req }),
+  searchKnowledge: (req: SearchRequest) => call<SearchReply>("search_knowledge", { req }),
+  knowledgeStatus: () => call<KnowledgeStatus>("knowledge_status"),
   cancelStream: (requestId: string) => call<boolean>("cancel_stream", { requestId }),
   /** Streams an answer: `onEvent` gets every event; resolves with the last one (`done` or `error`). */
   askStream: (req: AskRequest, onEvent: (e: StreamEvent) => void) => {

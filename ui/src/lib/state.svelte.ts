@@ -8,6 +8,7 @@ export type Route =
   | { name: "quiz"; id: string }
   | { name: "results"; id: string }
   | { name: "history" }
+  | { name: "knowledge" }
   | { name: "settings" }
   | { name: "diagnostics" };
 

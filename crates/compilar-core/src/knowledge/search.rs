@@ -105,22 +105,41 @@ pub fn snippet(body: &str, terms: &[String], max_chars: usize) -> Vec<SnippetPar
         })
         .collect();
     let clean = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
-    let first_hit = words
+    // The window of about 30 words with the most distinct query words; it starts a few words before its first
+    // hit (so "…disagree with those above…" wins over the first "people").
+    let hit_term: Vec<Option<usize>> = words
         .iter()
-        .position(|(_, w)| matches_term(&clean(w), terms))
-        .unwrap_or(0);
-    // Start a few words before the first hit.
-    let mut start = first_hit.saturating_sub(6);
-    let mut len: usize = words[start..]
-        .iter()
-        .take_while(|_| true)
-        .map(|(_, w)| w.len())
-        .sum();
-    if len < max_chars {
-        // Short tail: show from the start of the body instead.
-        start = 0;
+        .map(|(_, w)| {
+            let c = clean(w);
+            terms
+                .iter()
+                .position(|t| matches_term(&c, std::slice::from_ref(t)))
+        })
+        .collect();
+    let mut best = (0usize, 0usize);
+    for (i, h) in hit_term.iter().enumerate() {
+        if h.is_none() {
+            continue;
+        }
+        let mut seen: Vec<usize> = hit_term[i..(i + 30).min(hit_term.len())]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() > best.1 {
+            best = (i, seen.len());
+        }
     }
-    len = 0;
+    let mut start = best.0.saturating_sub(6);
+    // A short tail: reach back so the snippet still fills its length.
+    let mut tail: usize = words[start..].iter().map(|(_, w)| w.len()).sum();
+    while start > 0 && tail + words[start - 1].1.len() <= max_chars {
+        start -= 1;
+        tail += words[start].1.len();
+    }
+    let mut len = 0;
     let mut parts: Vec<SnippetPart> = Vec::new();
     if start > 0 {
         parts.push(SnippetPart {
@@ -199,6 +218,17 @@ mod tests {
         assert!(f.iter().all(|(_, s)| *s > 0.0 && *s <= 1.0));
         let top = fuse(&[7], &[7], 1.0, 1.0);
         assert!((top[0].1 - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn snippets_prefer_the_window_with_most_query_words() {
+        let body = format!(
+            "People often meet. {} Here people disagree with the boss openly.",
+            "Filler words follow. ".repeat(20)
+        );
+        let s = snippet(&body, &terms("people disagree boss"), 120);
+        let text: String = s.iter().map(|p| p.text.as_str()).collect();
+        assert!(text.contains("disagree with the boss"), "{text}");
     }
 
     #[test]
