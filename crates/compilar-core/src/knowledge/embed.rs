@@ -19,7 +19,8 @@ pub trait Embedder: Send + Sync {
 pub const LOCAL_MODEL_ID: &str = "local:potion-base-8M";
 pub const LOCAL_DIMS: usize = 256;
 
-static MODEL: &[u8] = include_bytes!("../../model/potion-base-8M/model.safetensors");
+/// The weights as 16-bit floats (converted from the fetched file by build.rs).
+static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model-f16.safetensors"));
 static TOKENIZER: &[u8] = include_bytes!("../../model/potion-base-8M/tokenizer.json");
 static CONFIG: &[u8] = include_bytes!("../../model/potion-base-8M/config.json");
 

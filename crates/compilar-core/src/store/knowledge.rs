@@ -487,10 +487,18 @@ pub fn distances(
 
 /// Full-text search (BM25, lower is better) with the same filters, applied before the limit.
 pub fn fts(c: &Connection, match_expr: &str, k: u32, f: &Filters) -> Result<Vec<(i64, f64)>> {
-    let mut sql = String::from(
+    let filtered = f.mode.is_some()
+        || f.pillar.is_some()
+        || f.force.is_some()
+        || f.category.is_some()
+        || f.source.is_some();
+    // The join to the chunks is only needed for filters (it costs a lookup per match).
+    let mut sql = String::from(if filtered {
         "SELECT c.id, bm25(kb_fts, 2.0, 1.0) AS score FROM kb_fts JOIN kb_chunks c ON c.id = kb_fts.rowid
-         WHERE kb_fts MATCH ?",
-    );
+         WHERE kb_fts MATCH ?"
+    } else {
+        "SELECT rowid, bm25(kb_fts, 2.0, 1.0) AS score FROM kb_fts WHERE kb_fts MATCH ?"
+    });
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(match_expr.to_owned())];
     for (col, v) in [
         ("c.mode", &f.mode),
