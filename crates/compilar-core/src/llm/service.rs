@@ -392,6 +392,26 @@ impl Llm {
         }
     }
 
+    /// Records a call the breaker turned away and says why, for the list of attempts.
+    async fn log_rejection(
+        &self,
+        action: &str,
+        feature: Feature,
+        h: &Handle,
+        streamed: bool,
+        prompt: &Prompt,
+        retry_after: Option<Duration>,
+    ) -> Attempt {
+        let mut e = self.entry(action, feature, h, streamed, prompt);
+        e.outcome = "rejected".into();
+        e.error_code = Some("circuit_open".into());
+        self.log(e).await;
+        Attempt {
+            label: h.settings.label.clone(),
+            error: self.rejected(h, retry_after),
+        }
+    }
+
     fn rejected(&self, h: &Handle, retry_after: Option<Duration>) -> Error {
         let label = &h.settings.label;
         Error::CircuitOpen {
@@ -460,14 +480,8 @@ impl Llm {
             let permit = match h.breaker.acquire() {
                 Ok(p) => p,
                 Err(r) => {
-                    let mut e = self.entry(&action, feature, &h, false, prompt);
-                    e.outcome = "rejected".into();
-                    e.error_code = Some("circuit_open".into());
-                    self.log(e).await;
-                    attempts.push(Attempt {
-                        label: h.settings.label.clone(),
-                        error: self.rejected(&h, r.retry_after),
-                    });
+                    let a = self.log_rejection(&action, feature, &h, false, prompt, r.retry_after);
+                    attempts.push(a.await);
                     continue;
                 }
             };
@@ -597,14 +611,8 @@ impl Llm {
             let permit = match h.breaker.acquire() {
                 Ok(p) => p,
                 Err(r) => {
-                    let mut e = self.entry(&action, feature, &h, true, prompt);
-                    e.outcome = "rejected".into();
-                    e.error_code = Some("circuit_open".into());
-                    self.log(e).await;
-                    attempts.push(Attempt {
-                        label: h.settings.label.clone(),
-                        error: self.rejected(&h, r.retry_after),
-                    });
+                    let a = self.log_rejection(&action, feature, &h, true, prompt, r.retry_after);
+                    attempts.push(a.await);
                     continue;
                 }
             };

@@ -370,26 +370,31 @@ pub fn count_chunks(c: &Connection) -> Result<u64> {
     Ok(c.query_row("SELECT count(*) FROM kb_chunks", [], |r| r.get::<_, i64>(0))? as u64)
 }
 
-fn push_vec_filters(sql: &mut String, args: &mut Vec<Box<dyn ToSql>>, f: &Filters) {
-    if let Some(p) = &f.pillar {
-        sql.push_str(" AND pillar = ?");
-        args.push(Box::new(p.clone()));
-    }
+/// Appends the filters as `AND` clauses. `prefix` qualifies the columns (`""` for a vec0 table, `"c."` for the
+/// chunks joined to FTS5); `source_col` names the column holding `builtin` or a document id.
+fn push_filters(
+    sql: &mut String,
+    args: &mut Vec<Box<dyn ToSql>>,
+    f: &Filters,
+    prefix: &str,
+    source_col: &str,
+) {
     for (col, v) in [
+        ("pillar", &f.pillar),
         ("mode", &f.mode),
         ("force", &f.force),
         ("category", &f.category),
     ] {
         if let Some(v) = v {
-            sql.push_str(&format!(" AND {col} = ?"));
+            sql.push_str(&format!(" AND {prefix}{col} = ?"));
             args.push(Box::new(v.clone()));
         }
     }
     match &f.source {
-        Some(SourceFilter::Builtin) => sql.push_str(" AND source = 'builtin'"),
-        Some(SourceFilter::Documents) => sql.push_str(" AND source != 'builtin'"),
+        Some(SourceFilter::Builtin) => sql.push_str(&format!(" AND {source_col} = 'builtin'")),
+        Some(SourceFilter::Documents) => sql.push_str(&format!(" AND {source_col} != 'builtin'")),
         Some(SourceFilter::Document(id)) => {
-            sql.push_str(" AND source = ?");
+            sql.push_str(&format!(" AND {source_col} = ?"));
             args.push(Box::new(id.clone()));
         }
         None => {}
@@ -428,7 +433,7 @@ pub fn knn(
             m.table
         )
     };
-    push_vec_filters(&mut sql, &mut args, f);
+    push_filters(&mut sql, &mut args, f, "", "source");
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32))
@@ -500,26 +505,7 @@ pub fn fts(c: &Connection, match_expr: &str, k: u32, f: &Filters) -> Result<Vec<
         "SELECT rowid, bm25(kb_fts, 2.0, 1.0) AS score FROM kb_fts WHERE kb_fts MATCH ?"
     });
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(match_expr.to_owned())];
-    for (col, v) in [
-        ("c.mode", &f.mode),
-        ("c.pillar", &f.pillar),
-        ("c.force", &f.force),
-        ("c.category", &f.category),
-    ] {
-        if let Some(v) = v {
-            sql.push_str(&format!(" AND {col} = ?"));
-            args.push(Box::new(v.clone()));
-        }
-    }
-    match &f.source {
-        Some(SourceFilter::Builtin) => sql.push_str(" AND c.source_id = 'builtin'"),
-        Some(SourceFilter::Documents) => sql.push_str(" AND c.source_id != 'builtin'"),
-        Some(SourceFilter::Document(id)) => {
-            sql.push_str(" AND c.source_id = ?");
-            args.push(Box::new(id.clone()));
-        }
-        None => {}
-    }
+    push_filters(&mut sql, &mut args, f, "c.", "c.source_id");
     sql.push_str(&format!(" ORDER BY score LIMIT {k}"));
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
