@@ -670,3 +670,205 @@ async fn framework_explorer_methods() {
         "unknown_mode"
     );
 }
+
+fn import_req(path: &std::path::Path, id: &str) -> compilar_core::api::ImportDocumentRequest {
+    compilar_core::api::ImportDocumentRequest {
+        path: path.display().to_string(),
+        import_id: id.into(),
+    }
+}
+
+#[tokio::test]
+async fn documents_import_search_dedup_and_delete() {
+    let t = common::open().await;
+    let file = t.dir.path().join("retro-notes.md");
+    let mut md = String::from(
+        "# Sprint retrospective\n\nThe team agreed to rotate the facilitator role.\n\n",
+    );
+    for i in 0..40 {
+        md.push_str(&format!(
+            "## Topic {i}\n\nOn day {i} the zeppelin maintenance crew discussed hangar scheduling and spare parts.\n\n"
+        ));
+    }
+    std::fs::write(&file, &md).unwrap();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let doc = t
+        .app
+        .import_document(import_req(&file, "imp-1"), move |p| {
+            ev.lock().unwrap().push(p)
+        })
+        .await
+        .unwrap();
+    assert_eq!(doc.title, "Sprint retrospective");
+    assert_eq!(doc.file_name.as_deref(), Some("retro-notes.md"));
+    assert!(doc.chunks >= 2, "{doc:?}");
+    assert_eq!(doc.vectors, doc.chunks);
+    assert!(!doc.already_imported);
+    let stages: Vec<String> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{:?}", p.stage))
+        .collect();
+    assert_eq!(stages.first().map(String::as_str), Some("Reading"));
+    assert_eq!(stages.last().map(String::as_str), Some("Done"));
+    assert!(stages.iter().any(|s| s == "Embedding") && stages.iter().any(|s| s == "Saving"));
+
+    // Searchable, and the source filters work.
+    for source in [None, Some("documents".to_string()), Some(doc.id.clone())] {
+        let r = t
+            .app
+            .search_knowledge(SearchRequest {
+                query: "zeppelin hangar".into(),
+                source,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(r.hits[0].source.id, doc.id);
+        assert_eq!(r.hits[0].category, "document");
+        assert!(r.hits[0].title.starts_with("Sprint retrospective"));
+    }
+    let r = t
+        .app
+        .search_knowledge(SearchRequest {
+            query: "zeppelin hangar".into(),
+            source: Some("builtin".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(r.hits.iter().all(|h| h.source.id == "builtin"));
+
+    // The same content again (even under another name) is not imported twice.
+    let copy = t.dir.path().join("copy.md");
+    std::fs::write(&copy, &md).unwrap();
+    let again = t
+        .app
+        .import_document(import_req(&copy, "imp-2"), |_| {})
+        .await
+        .unwrap();
+    assert!(again.already_imported);
+    assert_eq!(again.id, doc.id);
+    assert_eq!(t.app.list_documents().await.unwrap().len(), 1);
+
+    // Delete: gone from the list and from search; deleting again says so.
+    t.app.delete_document(&doc.id).await.unwrap();
+    assert!(t.app.list_documents().await.unwrap().is_empty());
+    let r = t
+        .app
+        .search_knowledge(SearchRequest {
+            query: "zeppelin hangar".into(),
+            source: Some("documents".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(r.hits.is_empty());
+    assert_eq!(
+        t.app.delete_document(&doc.id).await.unwrap_err().code(),
+        "document_not_found"
+    );
+    let s = t.app.knowledge_status().await.unwrap();
+    assert_eq!(
+        (s.passages, s.vectors),
+        (s.builtin_passages, s.builtin_passages)
+    );
+
+    // Re-import after delete works.
+    let back = t
+        .app
+        .import_document(import_req(&file, "imp-3"), |_| {})
+        .await
+        .unwrap();
+    assert!(!back.already_imported);
+}
+
+#[tokio::test]
+async fn bad_documents_get_clear_errors_and_leave_nothing() {
+    let t = common::open().await;
+    let d = t.dir.path();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.md", b"  \n\n ".to_vec(), "document_empty"),
+        (
+            "binary.txt",
+            vec![0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x10],
+            "document_undecodable",
+        ),
+        (
+            "latin1.txt",
+            b"caf\xe9 au lait".to_vec(),
+            "document_undecodable",
+        ),
+        ("report.pdf", b"%PDF-1.7".to_vec(), "unsupported_document"),
+        ("noext", b"hello".to_vec(), "unsupported_document"),
+    ];
+    for (name, bytes, code) in cases {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let e = t
+            .app
+            .import_document(import_req(&p, name), |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), code, "{name}");
+    }
+    // Over 50 MB (a sparse file: nothing is read).
+    let huge = d.join("huge.txt");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(50 * 1024 * 1024 + 1)
+        .unwrap();
+    let e = t
+        .app
+        .import_document(import_req(&huge, "h"), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "payload_too_large");
+    let e = t
+        .app
+        .import_document(import_req(&d.join("missing.md"), "m"), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "io_error");
+    assert!(t.app.list_documents().await.unwrap().is_empty());
+    let s = t.app.knowledge_status().await.unwrap();
+    assert_eq!(s.passages, s.builtin_passages);
+    assert_eq!(
+        t.app.delete_document("not-an-id").await.unwrap_err().code(),
+        "invalid_id"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_import_writes_nothing() {
+    let t = common::open().await;
+    let file = t.dir.path().join("long.txt");
+    let text: String = (0..600)
+        .map(|i| format!("Paragraph {i}: the group talked about goals, help, trust and how decisions are made.\n\n"))
+        .collect();
+    std::fs::write(&file, text).unwrap();
+    // The user presses stop while the chunks are being embedded (from the progress handler itself, so the
+    // moment is certain): the import ends as cancelled before anything is written.
+    let app = t.app.clone();
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let a2 = asked.clone();
+    let e = t
+        .app
+        .import_document(import_req(&file, "cancel-me"), move |p| {
+            if format!("{:?}", p.stage) == "Embedding"
+                && !a2.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                assert!(app.cancel_import("cancel-me"));
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(asked.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(e.code(), "cancelled");
+    assert!(!t.app.cancel_import("cancel-me"));
+    assert!(t.app.list_documents().await.unwrap().is_empty());
+    let s = t.app.knowledge_status().await.unwrap();
+    assert_eq!(s.passages, s.builtin_passages);
+}

@@ -206,3 +206,11 @@ pub struct PillarForces {
     pub pillar: crate::domain::Pillar,
     pub forces: Vec<crate::domain::Force>,
 }
+
+/// Imports a file into the knowledge base.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportDocumentRequest {
+    pub path: String,
+    /// Chosen by the caller; [`crate::App::cancel_import`] stops the import with it.
+    pub import_id: String,
+}

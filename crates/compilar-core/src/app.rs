@@ -111,6 +111,8 @@ struct Inner {
     store: Arc<Store>,
     llm: Llm,
     knowledge: crate::knowledge::Knowledge,
+    /// Running imports by the caller's id, so they can be stopped.
+    imports: std::sync::Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
     paths: Paths,
     profile: Arc<str>,
 }
@@ -208,6 +210,7 @@ impl App {
                 store,
                 llm,
                 knowledge,
+                imports: std::sync::Mutex::new(HashMap::new()),
                 paths,
                 profile: Arc::from(profile.as_str()),
             }),
@@ -693,5 +696,72 @@ impl App {
             .filter(|c| c.mode == m.id)
             .cloned()
             .collect())
+    }
+}
+
+/// The user's own documents.
+impl App {
+    /// Imports a Markdown or text file into the knowledge base, reporting progress; [`App::cancel_import`]
+    /// with the same `import_id` stops it before anything is written.
+    pub async fn import_document<F>(
+        &self,
+        req: ImportDocumentRequest,
+        progress: F,
+    ) -> Result<crate::knowledge::documents::DocumentInfo>
+    where
+        F: Fn(crate::knowledge::documents::ImportProgress) + Send + Sync,
+    {
+        if req.import_id.trim().is_empty() || req.import_id.len() > 64 {
+            return Err(Error::InvalidArgument(
+                "The import id must be 1 to 64 characters.".into(),
+            ));
+        }
+        if req.path.len() > 4096 {
+            return Err(Error::PayloadTooLarge {
+                what: "file path",
+                max: 4096,
+                unit: "characters",
+            });
+        }
+        let token = tokio_util::sync::CancellationToken::new();
+        {
+            let mut imports = match self.inner.imports.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if imports.contains_key(&req.import_id) {
+                return Err(Error::InvalidArgument(
+                    "An import with this id is already running.".into(),
+                ));
+            }
+            imports.insert(req.import_id.clone(), token.clone());
+        }
+        let out = self
+            .inner
+            .knowledge
+            .import_document(Path::new(&req.path), &token, &progress)
+            .await;
+        match self.inner.imports.lock() {
+            Ok(mut g) => g.remove(&req.import_id),
+            Err(p) => p.into_inner().remove(&req.import_id),
+        };
+        out
+    }
+
+    /// Stops a running import. Returns whether one was running under that id.
+    pub fn cancel_import(&self, import_id: &str) -> bool {
+        let token = match self.inner.imports.lock() {
+            Ok(g) => g.get(import_id).cloned(),
+            Err(p) => p.into_inner().get(import_id).cloned(),
+        };
+        token.map(|t| t.cancel()).is_some()
+    }
+
+    pub async fn list_documents(&self) -> Result<Vec<crate::knowledge::documents::DocumentInfo>> {
+        self.inner.knowledge.list_documents().await
+    }
+
+    pub async fn delete_document(&self, id: &str) -> Result<()> {
+        self.inner.knowledge.delete_document(id).await
     }
 }

@@ -86,6 +86,18 @@ pub enum Error {
     KeychainUnavailable(String),
     #[error("Unknown provider \u{201c}{0}\u{201d}.")]
     UnknownProvider(String),
+    #[error(
+        "Compilar can import Markdown (.md) and plain text (.txt) files, not \u{201c}{0}\u{201d}."
+    )]
+    UnsupportedDocument(String),
+    #[error("The document has no text to import.")]
+    DocumentEmpty,
+    #[error("The document could not be read as text: {0}")]
+    DocumentUndecodable(String),
+    #[error("Stopped.")]
+    Cancelled,
+    #[error("No document with id {0} exists.")]
+    DocumentNotFound(String),
 }
 
 /// The error as the UI sees it.
@@ -130,6 +142,11 @@ impl Error {
             Error::AllProvidersFailed { .. } => "all_providers_failed",
             Error::KeychainUnavailable(_) => "keychain_unavailable",
             Error::UnknownProvider(_) => "unknown_provider",
+            Error::UnsupportedDocument(_) => "unsupported_document",
+            Error::DocumentEmpty => "document_empty",
+            Error::DocumentUndecodable(_) => "document_undecodable",
+            Error::Cancelled => "cancelled",
+            Error::DocumentNotFound(_) => "document_not_found",
         }
     }
 

@@ -82,6 +82,10 @@ pub fn typescript_bindings() -> String {
         knowledge::SearchReply::decl(&cfg),
         knowledge::KnowledgeStatus::decl(&cfg),
         api::PillarForces::decl(&cfg),
+        knowledge::documents::ImportStage::decl(&cfg),
+        knowledge::documents::ImportProgress::decl(&cfg),
+        knowledge::documents::DocumentInfo::decl(&cfg),
+        api::ImportDocumentRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

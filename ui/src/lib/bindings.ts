@@ -355,3 +355,19 @@ model: string, took_us: number, };
 export type KnowledgeStatus = { passages: number, builtin_passages: number, model: string, dims: number, vectors: number, };
 
 export type PillarForces = { pillar: Pillar, forces: Array<Force>, };
+
+export type ImportStage = "reading" | "chunking" | "embedding" | "saving" | "done";
+
+export type ImportProgress = { stage: ImportStage, done: number, total: number, };
+
+export type DocumentInfo = { id: string, title: string, file_name: string | null, bytes: number, chunks: number, vectors: number, created_at: string, 
+/**
+ * The same content was imported before; nothing new was added.
+ */
+already_imported: boolean, };
+
+export type ImportDocumentRequest = { path: string, 
+/**
+ * Chosen by the caller; [`crate::App::cancel_import`] stops the import with it.
+ */
+import_id: string, };

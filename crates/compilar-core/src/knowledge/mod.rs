@@ -1,7 +1,9 @@
 //! The knowledge base: the shipped PILAR passages (and, later, the user's documents), local embeddings, and
 //! hybrid search — sqlite-vec KNN with the filters inside the scan, FTS5 BM25, fused by reciprocal rank.
 
+pub mod chunk;
 pub mod content;
+pub mod documents;
 pub mod embed;
 pub mod search;
 

@@ -1,0 +1,291 @@
+//! The user's own documents: import (Markdown and plain text), list, delete.
+//!
+//! An import reads and checks the file, chunks it, embeds the chunks with the active model (reporting progress,
+//! stoppable between batches) and then writes the source, its chunks and their vectors in ONE transaction, so a
+//! failed or cancelled import leaves nothing half-indexed. A file whose content was already imported is not
+//! imported twice.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use super::chunk;
+use super::embed::LocalEmbedder;
+use crate::error::{Error, Result};
+use crate::store::knowledge::{self as sql, NewChunk, NewSource};
+use crate::util::{new_id, now};
+
+/// Largest file accepted.
+pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;
+const EMBED_BATCH: usize = 64;
+const EXTENSIONS: [&str; 4] = ["md", "markdown", "txt", "text"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStage {
+    Reading,
+    Chunking,
+    Embedding,
+    Saving,
+    Done,
+}
+
+/// Progress of an import: `done` of `total` chunks in the current stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportProgress {
+    pub stage: ImportStage,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// A document in the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub title: String,
+    pub file_name: Option<String>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub chunks: u32,
+    pub vectors: u32,
+    pub created_at: String,
+    /// The same content was imported before; nothing new was added.
+    pub already_imported: bool,
+}
+
+fn title_of(text: &str, file_name: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_owned()))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| {
+            Path::new(file_name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file_name.to_owned())
+        })
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// Reads and checks a file; returns its text.
+fn read_checked(path: &Path) -> Result<(String, u64)> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Err(Error::UnsupportedDocument(
+            crate::domain::truncate_for_message(&name),
+        ));
+    }
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::InvalidArgument(
+            "Choose a file, not a folder.".into(),
+        ));
+    }
+    if meta.len() > MAX_DOCUMENT_BYTES {
+        return Err(Error::PayloadTooLarge {
+            what: "document",
+            max: (MAX_DOCUMENT_BYTES / (1024 * 1024)) as usize,
+            unit: "MB",
+        });
+    }
+    let bytes = std::fs::read(path)?;
+    if bytes.contains(&0) {
+        return Err(Error::DocumentUndecodable(
+            "it looks like a binary file, not text".into(),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::DocumentUndecodable("it is not UTF-8 text; save it as UTF-8 and try again".into())
+    })?;
+    let text = text.trim_start_matches('\u{feff}').to_owned();
+    if text.trim().is_empty() {
+        return Err(Error::DocumentEmpty);
+    }
+    Ok((text, meta.len()))
+}
+
+impl super::Knowledge {
+    /// Imports a Markdown or text file. `progress` hears every stage; `cancel` stops it before anything is
+    /// written.
+    pub async fn import_document(
+        &self,
+        path: &Path,
+        cancel: &CancellationToken,
+        progress: &(dyn Fn(ImportProgress) + Send + Sync),
+    ) -> Result<DocumentInfo> {
+        let p = |stage, done, total| progress(ImportProgress { stage, done, total });
+        p(ImportStage::Reading, 0, 1);
+        let path2 = path.to_owned();
+        let (text, bytes) = tokio::task::spawn_blocking(move || read_checked(&path2)).await??;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let hash = format!("{:x}", Sha256::digest(text.as_bytes()));
+        let h2 = hash.clone();
+        let existing: Option<String> = self
+            .store
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT id FROM kb_sources WHERE kind = 'document' AND content_hash = ?1",
+                    [&h2],
+                    |r| r.get(0),
+                )
+                .ok())
+            })
+            .await?;
+        if let Some(id) = existing {
+            let mut d = self.document(&id).await?;
+            d.already_imported = true;
+            p(ImportStage::Done, d.chunks, d.chunks);
+            return Ok(d);
+        }
+        let title = title_of(&text, &file_name);
+        p(ImportStage::Chunking, 0, 1);
+        let mut seen = std::collections::HashSet::new();
+        let chunks: Vec<chunk::Chunk> = chunk::chunk(&text)
+            .into_iter()
+            .filter(|c| seen.insert(format!("{:x}", Sha256::digest(c.body.as_bytes()))))
+            .collect();
+        if chunks.is_empty() {
+            return Err(Error::DocumentEmpty);
+        }
+        let total = chunks.len() as u32;
+        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
+        let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(chunks.len());
+        for (i, batch) in chunks.chunks(EMBED_BATCH).enumerate() {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            p(ImportStage::Embedding, (i * EMBED_BATCH) as u32, total);
+            let texts: Vec<String> = batch
+                .iter()
+                .map(|c| format!("{}\n{}", c.heading, c.body))
+                .collect();
+            let e = std::sync::Arc::clone(&embedder);
+            vectors.extend(tokio::task::spawn_blocking(move || e.embed_now(&texts)).await??);
+            tokio::task::yield_now().await;
+        }
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        p(ImportStage::Saving, total, total);
+        let id = new_id().to_string();
+        let rows: Vec<NewChunk> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| NewChunk {
+                passage_id: format!("{id}#{i}"),
+                ordinal: i as i64,
+                title: if c.heading.is_empty() {
+                    title.clone()
+                } else {
+                    format!("{title} \u{203a} {}", c.heading)
+                },
+                content_hash: format!("{:x}", Sha256::digest(c.body.as_bytes())),
+                body: c.body,
+                mode: String::new(),
+                pillar: String::new(),
+                force: String::new(),
+                category: "document".into(),
+            })
+            .collect();
+        let (id2, title2, name2) = (id.clone(), title.clone(), file_name.clone());
+        self.store
+            .write(move |c| {
+                let model = sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                sql::upsert_source(
+                    c,
+                    &NewSource {
+                        id: &id2,
+                        kind: "document",
+                        title: &title2,
+                        file_name: Some(&name2),
+                        content_hash: &hash,
+                        bytes,
+                    },
+                    &now(),
+                )?;
+                let ids = sql::insert_chunks(c, &id2, &rows)?;
+                sql::insert_vectors(c, &model, &ids.into_iter().zip(vectors).collect::<Vec<_>>())
+            })
+            .await?;
+        tracing::info!(document = %id, chunks = total, "document imported");
+        p(ImportStage::Done, total, total);
+        self.document(&id).await
+    }
+
+    async fn document(&self, id: &str) -> Result<DocumentInfo> {
+        let id = id.to_owned();
+        let id2 = id.clone();
+        self.list_documents()
+            .await?
+            .into_iter()
+            .find(|d| d.id == id2)
+            .ok_or(Error::DocumentNotFound(id))
+    }
+
+    /// Imported documents, newest first, with their chunk and vector counts.
+    pub async fn list_documents(&self) -> Result<Vec<DocumentInfo>> {
+        self.store
+            .read(|c| {
+                let model = sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                let mut st = c.prepare(&format!(
+                    "SELECT s.id, s.title, s.file_name, s.bytes, s.created_at,
+                            (SELECT count(*) FROM kb_chunks k WHERE k.source_id = s.id),
+                            (SELECT count(*) FROM kb_chunks k JOIN {} f ON f.chunk_id = k.id WHERE k.source_id = s.id)
+                     FROM kb_sources s WHERE s.kind = 'document' ORDER BY s.created_at DESC, s.id DESC",
+                    sql::floats_table(&model.table)
+                ))?;
+                let rows = st.query_map([], |r| {
+                    Ok(DocumentInfo {
+                        id: r.get(0)?,
+                        title: r.get(1)?,
+                        file_name: r.get(2)?,
+                        bytes: r.get::<_, i64>(3)?.max(0) as u64,
+                        created_at: r.get(4)?,
+                        chunks: r.get(5)?,
+                        vectors: r.get(6)?,
+                        already_imported: false,
+                    })
+                })?;
+                Ok(rows.collect::<std::result::Result<_, _>>()?)
+            })
+            .await
+    }
+
+    /// Deletes a document, its chunks and their vectors (one transaction).
+    pub async fn delete_document(&self, id: &str) -> Result<()> {
+        let id = crate::util::parse_id(id)?.to_string();
+        let id2 = id.clone();
+        let deleted = self
+            .store
+            .write(move |c| {
+                sql::delete_chunks_of(c, &id2)?;
+                Ok(c.execute(
+                    "DELETE FROM kb_sources WHERE id = ?1 AND kind = 'document'",
+                    [&id2],
+                )?)
+            })
+            .await?;
+        if deleted == 0 {
+            return Err(Error::DocumentNotFound(id));
+        }
+        tracing::info!(document = %id, "document deleted");
+        Ok(())
+    }
+}
