@@ -12,34 +12,32 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use compilar_core::domain::questions::SplitMix64;
 use compilar_core::domain::Domain;
 use compilar_core::knowledge::embed::LocalEmbedder;
 use compilar_core::knowledge::{Knowledge, SearchRequest};
 use compilar_core::store::knowledge::{self as kb, Filters, NewChunk, NewSource};
 use compilar_core::store::Store;
 
-const PILLARS: [&str; 10] = [
-    "grpprosp",
-    "ownprosp",
-    "indrecip",
-    "dirrecip",
-    "popularity",
-    "status",
-    "divsexp",
-    "normexp",
-    "outresp",
-    "incresp",
-];
+/// The ten pillar ids, from the shipped framework.
+fn pillar_ids() -> Vec<String> {
+    Domain::builtin()
+        .expect("framework")
+        .framework
+        .pillars
+        .iter()
+        .map(|p| p.id.clone())
+        .collect()
+}
 
-/// SplitMix64 + Box–Muller: reproducible gaussian noise without extra crates.
-struct Rng(u64);
+/// The core's SplitMix64 plus Box–Muller: reproducible gaussian noise without extra crates.
+struct Rng(SplitMix64);
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SplitMix64(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn unit(&mut self) -> f32 {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) as f32
@@ -80,6 +78,7 @@ fn checkpoint(store: &Store) {
 fn fill(store: &Store, n: usize, dims: usize, topics: &[Vec<f32>], seed: u64) -> kb::ModelTable {
     let model_id = format!("bench:{dims}");
     let topics = topics.to_vec();
+    let pillars = pillar_ids();
     let m = futures_block(store.write(move |c| {
         let m = kb::ensure_model(c, &model_id, dims, "t")?;
         kb::upsert_source(
@@ -94,7 +93,7 @@ fn fill(store: &Store, n: usize, dims: usize, topics: &[Vec<f32>], seed: u64) ->
             },
             "t",
         )?;
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut done = 0;
         while done < n {
             let batch = (n - done).min(2_000);
@@ -105,7 +104,7 @@ fn fill(store: &Store, n: usize, dims: usize, topics: &[Vec<f32>], seed: u64) ->
                     title: String::new(),
                     body: String::new(),
                     mode: String::new(),
-                    pillar: PILLARS[i % 10].into(),
+                    pillar: pillars[i % pillars.len()].clone(),
                     force: String::new(),
                     category: "document".into(),
                     content_hash: String::new(),
@@ -211,7 +210,7 @@ fn main() {
             let dir = tempfile::tempdir().expect("tempdir");
             let store =
                 Store::open(&dir.path().join("bench.db"), &dir.path().join("b")).expect("store");
-            let mut rng = Rng(42 + dims as u64);
+            let mut rng = Rng::new(42 + dims as u64);
             let topics: Vec<Vec<f32>> = (0..400)
                 .map(|_| {
                     let mut v: Vec<f32> = (0..dims).map(|_| rng.gauss()).collect();
@@ -270,7 +269,7 @@ fn main() {
     let local = LocalEmbedder::shared().expect("model");
     let target = 10_000usize;
     let extra = target - passages.len();
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let texts: Vec<(String, String)> = (0..extra)
         .map(|i| {
             // Sentences recombined from the shipped passages: realistic vocabulary, no duplicates.
@@ -294,6 +293,7 @@ fn main() {
                 .collect::<Vec<_>>(),
         )
         .expect("embed");
+    let pillars = pillar_ids();
     futures_block(store.write(move |c| {
         let m = kb::active_model(c)?.expect("active model");
         kb::upsert_source(
@@ -317,7 +317,7 @@ fn main() {
                 title,
                 body,
                 mode: String::new(),
-                pillar: PILLARS[i % 10].into(),
+                pillar: pillars[i % pillars.len()].clone(),
                 force: String::new(),
                 category: "document".into(),
                 content_hash: String::new(),

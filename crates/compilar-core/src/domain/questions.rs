@@ -188,18 +188,18 @@ impl QuestionBank {
         let mut ids: Vec<String> = self.for_pillar(pillar).map(|q| q.id.clone()).collect();
         let mut rng = SplitMix64(seed);
         for i in (1..ids.len()).rev() {
-            let j = (rng.next() % (i as u64 + 1)) as usize;
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             ids.swap(i, j);
         }
         ids
     }
 }
 
-/// A tiny, fixed PRNG: the order it gives never changes between releases.
-struct SplitMix64(u64);
+/// A tiny, fixed PRNG: the order it gives never changes between releases (also the benchmarks' noise source).
+pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

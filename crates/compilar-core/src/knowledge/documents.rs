@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
@@ -133,7 +132,7 @@ impl super::Knowledge {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let hash = format!("{:x}", Sha256::digest(text.as_bytes()));
+        let hash = super::hash(&text);
         let h2 = hash.clone();
         let existing: Option<String> = self
             .store
@@ -154,10 +153,15 @@ impl super::Knowledge {
         }
         let title = title_of(&text, &file_name);
         p(ImportStage::Chunking, 0, 1);
+        // Chunks with their content hash; a repeated chunk is kept once.
         let mut seen = std::collections::HashSet::new();
-        let chunks: Vec<chunk::Chunk> = chunk::chunk(&text)
+        let chunks: Vec<(chunk::Chunk, String)> = chunk::chunk(&text)
             .into_iter()
-            .filter(|c| seen.insert(format!("{:x}", Sha256::digest(c.body.as_bytes()))))
+            .map(|c| {
+                let h = super::hash(&c.body);
+                (c, h)
+            })
+            .filter(|(_, h)| seen.insert(h.clone()))
             .collect();
         if chunks.is_empty() {
             return Err(Error::DocumentEmpty);
@@ -172,7 +176,7 @@ impl super::Knowledge {
             p(ImportStage::Embedding, (i * EMBED_BATCH) as u32, total);
             let texts: Vec<String> = batch
                 .iter()
-                .map(|c| format!("{}\n{}", c.heading, c.body))
+                .map(|(c, _)| format!("{}\n{}", c.heading, c.body))
                 .collect();
             let e = std::sync::Arc::clone(&embedder);
             vectors.extend(tokio::task::spawn_blocking(move || e.embed_now(&texts)).await??);
@@ -186,7 +190,7 @@ impl super::Knowledge {
         let rows: Vec<NewChunk> = chunks
             .into_iter()
             .enumerate()
-            .map(|(i, c)| NewChunk {
+            .map(|(i, (c, content_hash))| NewChunk {
                 passage_id: format!("{id}#{i}"),
                 ordinal: i as i64,
                 title: if c.heading.is_empty() {
@@ -194,7 +198,7 @@ impl super::Knowledge {
                 } else {
                     format!("{title} \u{203a} {}", c.heading)
                 },
-                content_hash: format!("{:x}", Sha256::digest(c.body.as_bytes())),
+                content_hash,
                 body: c.body,
                 mode: String::new(),
                 pillar: String::new(),

@@ -115,7 +115,7 @@ pub struct Knowledge {
     domain: Arc<Domain>,
 }
 
-fn hash(text: &str) -> String {
+pub(crate) fn hash(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
@@ -155,12 +155,13 @@ impl Knowledge {
         model: ModelTable,
     ) -> Result<()> {
         let started = Instant::now();
-        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
         let texts: Vec<String> = passages
             .iter()
             .map(|p| format!("{}\n{}", p.title, p.body))
             .collect();
-        let vectors = tokio::task::spawn_blocking(move || embedder.embed_now(&texts)).await??;
+        let vectors =
+            tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
+                .await??;
         let n = passages.len();
         let chunks: Vec<NewChunk> = passages
             .into_iter()
@@ -215,7 +216,7 @@ impl Knowledge {
 
     fn filters(&self, req: &SearchRequest) -> Result<Filters> {
         let fw = &self.domain.framework;
-        let check = |v: &Option<String>, what: &str| -> Result<Option<String>> {
+        let check = |v: &Option<String>| -> Result<Option<String>> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) if s.len() > 128 => Err(Error::PayloadTooLarge {
@@ -223,17 +224,14 @@ impl Knowledge {
                     max: 128,
                     unit: "characters",
                 }),
-                Some(s) => {
-                    let _ = what;
-                    Ok(Some(s.to_owned()))
-                }
+                Some(s) => Ok(Some(s.to_owned())),
             }
         };
-        let mode = check(&req.mode, "mode")?;
+        let mode = check(&req.mode)?;
         if let Some(m) = &mode {
             self.domain.mode(m)?;
         }
-        let pillar = check(&req.pillar, "pillar")?;
+        let pillar = check(&req.pillar)?;
         if let Some(p) = &pillar {
             let pl = self.domain.pillar(p)?;
             if let Some(m) = &mode {
@@ -246,7 +244,7 @@ impl Knowledge {
                 }
             }
         }
-        let force = check(&req.force, "force")?;
+        let force = check(&req.force)?;
         if let Some(f) = &force {
             if !fw.forces.iter().any(|x| &x.id == f) {
                 return Err(Error::InvalidArgument(format!(
@@ -255,7 +253,7 @@ impl Knowledge {
                 )));
             }
         }
-        let category = check(&req.category, "category")?;
+        let category = check(&req.category)?;
         if let Some(cat) = &category {
             if !content::CATEGORIES.contains(&cat.as_str()) {
                 return Err(Error::InvalidArgument(format!(
@@ -265,7 +263,7 @@ impl Knowledge {
                 )));
             }
         }
-        let source = match check(&req.source, "source")?.as_deref() {
+        let source = match check(&req.source)?.as_deref() {
             None => None,
             Some("builtin") => Some(SourceFilter::Builtin),
             Some("documents") => Some(SourceFilter::Documents),
@@ -314,9 +312,9 @@ impl Knowledge {
         }
         let filters = self.filters(&req)?;
         let method = req.method.unwrap_or_default();
-        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
         let q = query.clone();
-        let qv = tokio::task::spawn_blocking(move || embedder.embed_now(&[q])).await??;
+        let qv =
+            tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&[q])).await??;
         let qv = qv
             .into_iter()
             .next()

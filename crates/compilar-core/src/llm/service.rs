@@ -392,6 +392,20 @@ impl Llm {
         }
     }
 
+    /// Reports a failed attempt to the provider's breaker and writes its call-log row.
+    async fn log_failure(&self, permit: Permit, mut entry: CallLogEntry, h: &Handle, e: &LlmError) {
+        permit.record(Outcome::Failure {
+            kind: e.kind,
+            message: e.message.clone(),
+            retry_after: e.retry_after,
+        });
+        entry.breaker_state = h.breaker.state().as_str().into();
+        mark_error(&mut entry, e);
+        let streamed = entry.streamed;
+        self.log(entry).await;
+        tracing::warn!(provider = %h.settings.id, code = e.kind.code(), streamed, "provider call failed");
+    }
+
     /// Records a call the breaker turned away and says why, for the list of attempts.
     async fn log_rejection(
         &self,
@@ -534,13 +548,7 @@ impl Llm {
                     });
                 }
                 Err(e) => {
-                    record_failure(permit, &e);
-                    entry.breaker_state = h.breaker.state().as_str().into();
-                    entry.outcome = "error".into();
-                    entry.error_code = Some(e.kind.code().into());
-                    entry.error_message = Some(e.message.clone());
-                    self.log(entry).await;
-                    tracing::warn!(provider = %h.settings.id, code = e.kind.code(), "provider call failed");
+                    self.log_failure(permit, entry, &h, &e).await;
                     attempts.push(Attempt {
                         label: h.settings.label.clone(),
                         error: self.provider_error(&h, e),
@@ -659,13 +667,7 @@ impl Llm {
                     ));
                 }
                 RunEnd::Failed(e) => {
-                    record_failure(permit, &e);
-                    entry.breaker_state = h.breaker.state().as_str().into();
-                    entry.outcome = "error".into();
-                    entry.error_code = Some(e.kind.code().into());
-                    entry.error_message = Some(e.message.clone());
-                    self.log(entry).await;
-                    tracing::warn!(provider = %h.settings.id, code = e.kind.code(), after_first_token = run.ttft.is_some(), "provider stream failed");
+                    self.log_failure(permit, entry, &h, &e).await;
                     if run.ttft.is_some() {
                         // Tokens were shown: no silent switch to another provider mid-answer.
                         return Err((self.provider_error(&h, e), answered_by, true));
@@ -770,12 +772,7 @@ impl Llm {
                     return Ok((h.settings.id.clone(), model, v));
                 }
                 Err(e) => {
-                    record_failure(permit, &e);
-                    entry.breaker_state = h.breaker.state().as_str().into();
-                    entry.outcome = "error".into();
-                    entry.error_code = Some(e.kind.code().into());
-                    entry.error_message = Some(e.message.clone());
-                    self.log(entry).await;
+                    self.log_failure(permit, entry, &h, &e).await;
                     if e.kind != LlmErrorKind::Unsupported {
                         attempts.push(Attempt {
                             label: h.settings.label.clone(),
@@ -865,9 +862,7 @@ impl Llm {
                 }
             }
             Err(e) => {
-                entry.outcome = "error".into();
-                entry.error_code = Some(e.kind.code().into());
-                entry.error_message = Some(e.message.clone());
+                mark_error(&mut entry, &e);
                 let err = self.provider_error(h, e);
                 ConnectionTest {
                     provider: id.to_owned(),
@@ -1030,12 +1025,10 @@ pub enum BreakerAction {
     ForceClose,
 }
 
-fn record_failure(permit: Permit, e: &LlmError) {
-    permit.record(Outcome::Failure {
-        kind: e.kind,
-        message: e.message.clone(),
-        retry_after: e.retry_after,
-    });
+fn mark_error(entry: &mut CallLogEntry, e: &LlmError) {
+    entry.outcome = "error".into();
+    entry.error_code = Some(e.kind.code().into());
+    entry.error_message = Some(e.message.clone());
 }
 
 fn build_handle(

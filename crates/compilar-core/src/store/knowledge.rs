@@ -443,14 +443,15 @@ pub fn knn(
         return Ok(first);
     }
     let ids: Vec<i64> = first.into_iter().map(|x| x.0).collect();
-    let mut exact_d = vectors_distance(c, m, query, &ids)?;
+    let mut exact_d = distances(c, m, query, &ids)?;
     exact_d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     exact_d.truncate(k as usize);
     Ok(exact_d)
 }
 
-/// Reads the float vectors of `ids` by primary key and computes L2 distances to `query` here.
-fn vectors_distance(
+/// L2 distances between `query` and the given chunks' vectors, read by primary key from the float table and
+/// computed here (chunks without a vector are left out).
+pub fn distances(
     c: &Connection,
     m: &ModelTable,
     query: &[f32],
@@ -478,16 +479,6 @@ fn vectors_distance(
         }
     }
     Ok(out)
-}
-
-/// L2 distances between `query` and the given chunks' vectors (chunks without a vector are left out).
-pub fn distances(
-    c: &Connection,
-    m: &ModelTable,
-    query: &[f32],
-    ids: &[i64],
-) -> Result<Vec<(i64, f32)>> {
-    vectors_distance(c, m, query, ids)
 }
 
 /// Full-text search (BM25, lower is better) with the same filters, applied before the limit.

@@ -11,8 +11,8 @@ use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{join, Provider};
-use crate::llm::error::{parse_retry_after, LlmError, LlmErrorKind};
+use super::{join, send, Provider};
+use crate::llm::error::{LlmError, LlmErrorKind};
 use crate::llm::types::{Completion, Prompt, ProviderKind, Role, StreamPiece, TokenStream, Usage};
 
 pub const API_VERSION: &str = "2023-06-01";
@@ -66,26 +66,13 @@ impl AnthropicProvider {
         req: reqwest::RequestBuilder,
         model: Option<&str>,
     ) -> Result<reqwest::Response, LlmError> {
-        let resp = req
+        let req = req
             .header("x-api-key", &self.api_key)
-            .header("anthropic-version", API_VERSION)
-            .send()
-            .await
-            .map_err(|e| LlmError::from_reqwest(&e, &self.base_url))?;
-        if resp.status().is_success() {
-            return Ok(resp);
-        }
-        let status = resp.status().as_u16();
-        let retry_after = parse_retry_after(resp.headers());
-        let body = resp.text().await.unwrap_or_default();
-        let (etype, detail) = parse_error(&body);
-        Err(LlmError::from_status(
-            status,
-            etype.as_deref(),
-            &detail,
-            retry_after,
-            model,
-        ))
+            .header("anthropic-version", API_VERSION);
+        send(req, &self.base_url).await?.map_err(|f| {
+            let (etype, detail) = parse_error(&f.body);
+            LlmError::from_status(f.status, etype.as_deref(), &detail, f.retry_after, model)
+        })
     }
 }
 

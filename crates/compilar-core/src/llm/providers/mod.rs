@@ -12,7 +12,7 @@ pub use anthropic::AnthropicProvider;
 pub use ollama::OllamaProvider;
 pub use openai::OpenAiProvider;
 
-use super::error::{LlmError, LlmErrorKind};
+use super::error::{parse_retry_after, LlmError, LlmErrorKind};
 use super::types::{Completion, Prompt, ProviderKind, TokenStream};
 
 /// A model provider. Implementations map every failure to a typed [`LlmError`]; they do not retry, time out
@@ -58,6 +58,45 @@ pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, LlmErro
                 format!("The HTTP client could not start: {e}"),
             )
         })
+}
+
+/// A non-success HTTP response: its status, the wait it asks for (`Retry-After`) and its body, for the provider
+/// to classify with its own error format.
+#[derive(Debug, thiserror::Error)]
+#[error("HTTP {status}")]
+pub struct HttpFailure {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: String,
+}
+
+impl HttpFailure {
+    pub async fn read(resp: reqwest::Response) -> HttpFailure {
+        let status = resp.status().as_u16();
+        let retry_after = parse_retry_after(resp.headers());
+        let body = resp.text().await.unwrap_or_default();
+        HttpFailure {
+            status,
+            retry_after,
+            body,
+        }
+    }
+}
+
+/// Sends a request. Transport failures come back typed; a non-success status comes back as an [`HttpFailure`].
+pub(crate) async fn send(
+    req: reqwest::RequestBuilder,
+    base_url: &str,
+) -> Result<Result<reqwest::Response, HttpFailure>, LlmError> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| LlmError::from_reqwest(&e, base_url))?;
+    if resp.status().is_success() {
+        Ok(Ok(resp))
+    } else {
+        Ok(Err(HttpFailure::read(resp).await))
+    }
 }
 
 /// Joins a base URL and a path without doubling or dropping the slash.

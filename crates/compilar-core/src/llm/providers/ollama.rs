@@ -10,8 +10,8 @@ use bytes::{Buf, BytesMut};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{join, Provider};
-use crate::llm::error::{parse_retry_after, LlmError, LlmErrorKind};
+use super::{join, send, Provider};
+use crate::llm::error::{LlmError, LlmErrorKind};
 use crate::llm::types::{Completion, Prompt, ProviderKind, Role, StreamPiece, TokenStream, Usage};
 
 pub struct OllamaProvider {
@@ -63,32 +63,21 @@ impl OllamaProvider {
         req: reqwest::RequestBuilder,
         model: Option<&str>,
     ) -> Result<reqwest::Response, LlmError> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| LlmError::from_reqwest(&e, &self.base_url))?;
-        if resp.status().is_success() {
-            return Ok(resp);
-        }
-        let status = resp.status().as_u16();
-        let retry_after = parse_retry_after(resp.headers());
-        let body = resp.text().await.unwrap_or_default();
-        let detail = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| v["error"].as_str().map(str::to_owned))
-            .unwrap_or(body);
-        let mut err = LlmError::from_status(status, None, &detail, retry_after, model);
-        if status == 404 || detail.contains("not found") {
-            if let Some(m) = model {
-                err = LlmError::new(
+        send(req, &self.base_url).await?.map_err(|f| {
+            let detail = serde_json::from_str::<Value>(&f.body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or(f.body);
+            match model {
+                Some(m) if f.status == 404 || detail.contains("not found") => LlmError::new(
                     LlmErrorKind::ModelNotFound,
                     format!(
                         "The local server has no model \u{201c}{m}\u{201d}. Run `ollama pull {m}`, or pick an installed model in Settings."
                     ),
-                );
+                ),
+                _ => LlmError::from_status(f.status, None, &detail, f.retry_after, model),
             }
-        }
-        Err(err)
+        })
     }
 }
 

@@ -5,8 +5,6 @@
 //! `Retry-After` header and the body; async-openai's own error type has no headers, and the breaker needs the
 //! provider's requested wait.
 
-use std::time::Duration;
-
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
@@ -20,18 +18,9 @@ use async_openai::Client;
 use async_trait::async_trait;
 use futures::StreamExt;
 
-use super::Provider;
-use crate::llm::error::{parse_retry_after, LlmError, LlmErrorKind};
+use super::{HttpFailure, Provider};
+use crate::llm::error::{LlmError, LlmErrorKind};
 use crate::llm::types::{Completion, Prompt, ProviderKind, Role, StreamPiece, TokenStream, Usage};
-
-/// A non-success HTTP response, as our tower service reports it to async-openai.
-#[derive(Debug, thiserror::Error)]
-#[error("HTTP {status}")]
-pub struct HttpFailure {
-    pub status: u16,
-    pub retry_after: Option<Duration>,
-    pub body: String,
-}
 
 pub struct OpenAiProvider {
     kind: ProviderKind,
@@ -58,14 +47,9 @@ impl OpenAiProvider {
                 if response.status().is_success() {
                     return Ok(response);
                 }
-                let status = response.status().as_u16();
-                let retry_after = parse_retry_after(response.headers());
-                let body = response.text().await.unwrap_or_default();
-                Err(OpenAIError::Boxed(Box::new(HttpFailure {
-                    status,
-                    retry_after,
-                    body,
-                })))
+                Err(OpenAIError::Boxed(Box::new(
+                    HttpFailure::read(response).await,
+                )))
             }
         });
         OpenAiProvider {
