@@ -801,7 +801,32 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
             b"caf\xe9 au lait".to_vec(),
             "document_undecodable",
         ),
-        ("report.pdf", b"%PDF-1.7".to_vec(), "unsupported_document"),
+        (
+            "report.docx",
+            b"PK\x03\x04".to_vec(),
+            "unsupported_document",
+        ),
+        (
+            "truncated.pdf",
+            b"%PDF-1.7\n1 0 obj".to_vec(),
+            "document_undecodable",
+        ),
+        (
+            "renamed.pdf",
+            b"just some text".to_vec(),
+            "document_undecodable",
+        ),
+        (
+            "scanned.pdf",
+            common::pdf::pdf(&[&[], &[]], None),
+            "document_empty",
+        ),
+        (
+            "locked.pdf",
+            common::pdf::encrypted_pdf(&[&["Top secret plans for the offsite."]], "hunter2"),
+            "document_undecodable",
+        ),
+        ("nothing.pdf", Vec::new(), "document_empty"),
         ("noext", b"hello".to_vec(), "unsupported_document"),
     ];
     for (name, bytes, code) in cases {
@@ -813,6 +838,15 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
             .await
             .unwrap_err();
         assert_eq!(e.code(), code, "{name}");
+        // The message says what to do about it.
+        let msg = e.to_string();
+        match name {
+            "locked.pdf" => assert!(msg.contains("password-protected"), "{msg}"),
+            "scanned.pdf" => assert!(msg.contains("scanned"), "{msg}"),
+            "renamed.pdf" => assert!(msg.contains("not a PDF"), "{msg}"),
+            "report.docx" => assert!(msg.contains("PDF (.pdf)"), "{msg}"),
+            _ => {}
+        }
     }
     // Over 50 MB (a sparse file: nothing is read).
     let huge = d.join("huge.txt");
@@ -871,4 +905,81 @@ async fn a_cancelled_import_writes_nothing() {
     assert!(t.app.list_documents().await.unwrap().is_empty());
     let s = t.app.knowledge_status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);
+}
+
+#[tokio::test]
+async fn pdf_documents_are_read_page_by_page_and_searchable() {
+    let t = common::open().await;
+    let file = t.dir.path().join("offsite.pdf");
+    let page1: &[&str] = &[
+        "Offsite agenda",
+        "The leadership group met at the lighthouse to review how decisions travel through the organisation.",
+        "Everyone wrote down one decision they felt excluded from.",
+    ];
+    let page2: &[&str] = &[
+        "The quartermaster explained the new procurement sign-off chain and why it needs three approvals.",
+        "People asked for the chain to be written down and shared before the next quarter.",
+    ];
+    let page3: &[&str] = &["Follow-up: publish the sign-off chain on the wiki by Friday."];
+    std::fs::write(
+        &file,
+        common::pdf::pdf(&[page1, page2, page3], Some("Lighthouse offsite notes")),
+    )
+    .unwrap();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let doc = t
+        .app
+        .import_document(import_req(&file, "pdf-1"), move |p| {
+            ev.lock().unwrap().push(p)
+        })
+        .await
+        .unwrap();
+    // The title comes from the PDF's metadata.
+    assert_eq!(doc.title, "Lighthouse offsite notes");
+    assert_eq!(doc.file_name.as_deref(), Some("offsite.pdf"));
+    assert!(doc.chunks >= 1 && doc.vectors == doc.chunks, "{doc:?}");
+    // Progress counted the pages while reading them.
+    let reading: Vec<(u32, u32)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| format!("{:?}", p.stage) == "Reading")
+        .map(|p| (p.done, p.total))
+        .collect();
+    assert!(
+        reading.contains(&(0, 3)) && reading.contains(&(3, 3)),
+        "{reading:?}"
+    );
+
+    // Text from every page is found, with words intact.
+    for (q, must) in [
+        ("lighthouse decisions", "lighthouse"),
+        ("quartermaster procurement", "quartermaster"),
+        ("sign-off chain wiki Friday", "wiki"),
+    ] {
+        let r = t
+            .app
+            .search_knowledge(SearchRequest {
+                query: q.into(),
+                source: Some(doc.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            r.hits.iter().any(|h| h.text.contains(must)),
+            "{q}: {:?}",
+            r.hits.iter().map(|h| &h.text).collect::<Vec<_>>()
+        );
+    }
+    // The same PDF again is recognised; delete takes it away.
+    let again = t
+        .app
+        .import_document(import_req(&file, "pdf-2"), |_| {})
+        .await
+        .unwrap();
+    assert!(again.already_imported);
+    t.app.delete_document(&doc.id).await.unwrap();
+    assert!(t.app.list_documents().await.unwrap().is_empty());
 }

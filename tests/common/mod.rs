@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_llm;
+pub mod pdf;
 
 use compilar_core::api::{Assessment, CreateAssessmentRequest};
 use compilar_core::{App, AppOptions};

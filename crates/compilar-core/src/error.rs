@@ -87,11 +87,12 @@ pub enum Error {
     #[error("Unknown provider \u{201c}{0}\u{201d}.")]
     UnknownProvider(String),
     #[error(
-        "Compilar can import Markdown (.md) and plain text (.txt) files, not \u{201c}{0}\u{201d}."
+        "Compilar can import Markdown (.md), plain text (.txt) and PDF (.pdf) files, not \u{201c}{0}\u{201d}."
     )]
     UnsupportedDocument(String),
-    #[error("The document has no text to import.")]
-    DocumentEmpty,
+    /// The hint says why, when there is more to say (a PDF of scanned pages has no text layer).
+    #[error("The document has no text to import.{hint}")]
+    DocumentEmpty { hint: &'static str },
     #[error("The document could not be read as text: {0}")]
     DocumentUndecodable(String),
     #[error("Stopped.")]
@@ -143,7 +144,7 @@ impl Error {
             Error::KeychainUnavailable(_) => "keychain_unavailable",
             Error::UnknownProvider(_) => "unknown_provider",
             Error::UnsupportedDocument(_) => "unsupported_document",
-            Error::DocumentEmpty => "document_empty",
+            Error::DocumentEmpty { .. } => "document_empty",
             Error::DocumentUndecodable(_) => "document_undecodable",
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",

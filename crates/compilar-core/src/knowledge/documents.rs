@@ -1,4 +1,4 @@
-//! The user's own documents: import (Markdown and plain text), list, delete.
+//! The user's own documents: import (Markdown, plain text and PDF), list, delete.
 //!
 //! An import reads and checks the file, chunks it, embeds the chunks with the active model (reporting progress,
 //! stoppable between batches) and then writes the source, its chunks and their vectors in ONE transaction, so a
@@ -20,7 +20,7 @@ use crate::util::{new_id, now};
 /// Largest file accepted.
 pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;
 const EMBED_BATCH: usize = 64;
-const EXTENSIONS: [&str; 4] = ["md", "markdown", "txt", "text"];
+const TEXT_EXTENSIONS: [&str; 4] = ["md", "markdown", "txt", "text"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -71,13 +71,24 @@ fn title_of(text: &str, file_name: &str) -> String {
         .collect()
 }
 
-/// Reads and checks a file; returns its text.
-fn read_checked(path: &Path) -> Result<(String, u64)> {
+/// A file's kind, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Pdf,
+}
+
+/// Checks a file's type and size and reads it.
+fn read_checked(path: &Path) -> Result<(Kind, Vec<u8>)> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if !EXTENSIONS.contains(&ext.as_str()) {
+    let kind = if TEXT_EXTENSIONS.contains(&ext.as_str()) {
+        Kind::Text
+    } else if ext == "pdf" {
+        Kind::Pdf
+    } else {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -85,7 +96,7 @@ fn read_checked(path: &Path) -> Result<(String, u64)> {
         return Err(Error::UnsupportedDocument(
             crate::domain::truncate_for_message(&name),
         ));
-    }
+    };
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(Error::InvalidArgument(
@@ -100,6 +111,14 @@ fn read_checked(path: &Path) -> Result<(String, u64)> {
         });
     }
     let bytes = std::fs::read(path)?;
+    if bytes.is_empty() {
+        return Err(Error::DocumentEmpty { hint: "" });
+    }
+    Ok((kind, bytes))
+}
+
+/// The text of a Markdown or plain-text file.
+fn decode_text(bytes: Vec<u8>) -> Result<String> {
     if bytes.contains(&0) {
         return Err(Error::DocumentUndecodable(
             "it looks like a binary file, not text".into(),
@@ -110,9 +129,9 @@ fn read_checked(path: &Path) -> Result<(String, u64)> {
     })?;
     let text = text.trim_start_matches('\u{feff}').to_owned();
     if text.trim().is_empty() {
-        return Err(Error::DocumentEmpty);
+        return Err(Error::DocumentEmpty { hint: "" });
     }
-    Ok((text, meta.len()))
+    Ok(text)
 }
 
 impl super::Knowledge {
@@ -127,11 +146,40 @@ impl super::Knowledge {
         let p = |stage, done, total| progress(ImportProgress { stage, done, total });
         p(ImportStage::Reading, 0, 1);
         let path2 = path.to_owned();
-        let (text, bytes) = tokio::task::spawn_blocking(move || read_checked(&path2)).await??;
+        let (kind, raw) = tokio::task::spawn_blocking(move || read_checked(&path2)).await??;
+        let bytes = raw.len() as u64;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let (text, doc_title) = match kind {
+            Kind::Text => (
+                tokio::task::spawn_blocking(move || decode_text(raw)).await??,
+                None,
+            ),
+            Kind::Pdf => {
+                // Pages are reported as they are read (the reader runs on a blocking thread).
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
+                let token = cancel.clone();
+                let job = tokio::task::spawn_blocking(move || {
+                    super::pdf::extract(&raw, &token, &|done, total| {
+                        let _ = tx.send((done, total));
+                    })
+                });
+                while let Some((done, total)) = rx.recv().await {
+                    p(ImportStage::Reading, done, total);
+                }
+                let pdf = job.await??;
+                if pdf.skipped > 0 {
+                    tracing::warn!(
+                        pages = pdf.pages,
+                        skipped = pdf.skipped,
+                        "some PDF pages could not be read"
+                    );
+                }
+                (pdf.text, pdf.title)
+            }
+        };
         let hash = super::hash(&text);
         let h2 = hash.clone();
         let existing: Option<String> = self
@@ -151,7 +199,7 @@ impl super::Knowledge {
             p(ImportStage::Done, d.chunks, d.chunks);
             return Ok(d);
         }
-        let title = title_of(&text, &file_name);
+        let title = doc_title.unwrap_or_else(|| title_of(&text, &file_name));
         p(ImportStage::Chunking, 0, 1);
         // Chunks with their content hash; a repeated chunk is kept once.
         let mut seen = std::collections::HashSet::new();
@@ -164,7 +212,7 @@ impl super::Knowledge {
             .filter(|(_, h)| seen.insert(h.clone()))
             .collect();
         if chunks.is_empty() {
-            return Err(Error::DocumentEmpty);
+            return Err(Error::DocumentEmpty { hint: "" });
         }
         let total = chunks.len() as u32;
         let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;

@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod content;
 pub mod documents;
 pub mod embed;
+pub mod pdf;
 pub mod search;
 
 use std::sync::Arc;
