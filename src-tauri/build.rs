@@ -21,6 +21,13 @@ const COMMANDS: &[&str] = &[
     "control_breaker",
     "search_knowledge",
     "knowledge_status",
+    "import_document",
+    "cancel_import",
+    "list_documents",
+    "delete_document",
+    "embedding_models",
+    "switch_embedding_model",
+    "cancel_model_switch",
 ];
 
 fn main() {

@@ -4,11 +4,14 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+use compilar_core::api::ImportDocumentRequest;
 use compilar_core::api::{
     AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef,
     BreakerControlRequest, CreateAssessmentRequest, Diagnostics, FrameworkInfo, ListRequest,
     LlmSettings, LlmStatus, SaveProvidersRequest, SetKeyRequest,
 };
+use compilar_core::knowledge::documents::{DocumentInfo, ImportProgress};
+use compilar_core::knowledge::models::{EmbeddingModels, SwitchModelRequest, SwitchProgress};
 use compilar_core::knowledge::{KnowledgeStatus, SearchReply, SearchRequest};
 use compilar_core::llm::{AiSettings, ConnectionTest, StreamEvent};
 use compilar_core::{App, ErrorPayload, Paths};
@@ -188,6 +191,72 @@ async fn knowledge_status(core: State<'_, Core>) -> Reply<KnowledgeStatus> {
         .map_err(|e| e.payload())
 }
 
+/// Imports a file into the knowledge base; progress goes through `on_progress`.
+#[tauri::command]
+async fn import_document(
+    core: State<'_, Core>,
+    req: ImportDocumentRequest,
+    on_progress: Channel<ImportProgress>,
+) -> Reply<DocumentInfo> {
+    core.app()?
+        .import_document(req, move |p| {
+            if let Err(e) = on_progress.send(p) {
+                tracing::warn!(error = %e, "import progress could not reach the window");
+            }
+        })
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+fn cancel_import(core: State<'_, Core>, import_id: String) -> Reply<bool> {
+    Ok(core.app()?.cancel_import(&import_id))
+}
+
+#[tauri::command]
+async fn list_documents(core: State<'_, Core>) -> Reply<Vec<DocumentInfo>> {
+    core.app()?.list_documents().await.map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn delete_document(core: State<'_, Core>, id: String) -> Reply<()> {
+    core.app()?
+        .delete_document(&id)
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+async fn embedding_models(core: State<'_, Core>) -> Reply<EmbeddingModels> {
+    core.app()?
+        .embedding_models()
+        .await
+        .map_err(|e| e.payload())
+}
+
+/// Switches the search model; progress goes through `on_progress` (the page also polls `embedding_models`,
+/// so a switch started before the page was opened still shows).
+#[tauri::command]
+async fn switch_embedding_model(
+    core: State<'_, Core>,
+    req: SwitchModelRequest,
+    on_progress: Channel<SwitchProgress>,
+) -> Reply<EmbeddingModels> {
+    core.app()?
+        .switch_embedding_model(req, move |p| {
+            if let Err(e) = on_progress.send(p) {
+                tracing::debug!(error = %e, "switch progress could not reach the window");
+            }
+        })
+        .await
+        .map_err(|e| e.payload())
+}
+
+#[tauri::command]
+fn cancel_model_switch(core: State<'_, Core>) -> Reply<bool> {
+    Ok(core.app()?.cancel_model_switch())
+}
+
 fn main() {
     // Logs go to the data folder's `logs/`; if even that is impossible, stderr still works.
     let _log_guard = Paths::resolve(None)
@@ -201,6 +270,7 @@ fn main() {
     });
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(Core(core))
         .invoke_handler(tauri::generate_handler![
             framework,
@@ -224,6 +294,13 @@ fn main() {
             control_breaker,
             search_knowledge,
             knowledge_status,
+            import_document,
+            cancel_import,
+            list_documents,
+            delete_document,
+            embedding_models,
+            switch_embedding_model,
+            cancel_model_switch,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

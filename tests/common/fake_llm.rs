@@ -53,6 +53,18 @@ pub enum Reply {
     },
     /// Reads the request and never answers.
     Hang,
+    /// Computes the reply from the request (embeddings of whatever texts were sent).
+    Dynamic(Responder),
+}
+
+/// A reply computed from the request.
+#[derive(Clone)]
+pub struct Responder(pub Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>);
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Responder")
+    }
 }
 
 #[derive(Default)]
@@ -181,12 +193,13 @@ async fn serve(
         }
     }
     let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-    requests.lock().unwrap().push(Recorded {
+    let recorded = Recorded {
         method,
         path: path.clone(),
         headers,
         body,
-    });
+    };
+    requests.lock().unwrap().push(recorded.clone());
     let reply = {
         let mut r = routes.lock().unwrap();
         match r.once.get_mut(&path).and_then(VecDeque::pop_front) {
@@ -198,7 +211,12 @@ async fn serve(
             }),
         }
     };
+    let reply = match reply {
+        Reply::Dynamic(f) => (f.0)(&recorded),
+        other => other,
+    };
     match reply {
+        Reply::Dynamic(_) => {}
         Reply::Body {
             status,
             headers,
@@ -352,6 +370,43 @@ pub fn openai_embeddings(vectors: &[Vec<f32>], model: &str) -> Reply {
 }
 
 /// Anthropic: `POST /v1/messages`, whole answer.
+/// OpenAI embeddings computed from the request's `input`: each text's words (first five letters, lower
+/// case) hashed into `dims` buckets, so texts sharing words are close — enough to check ranking end to end.
+pub fn openai_embeddings_of_input(dims: usize) -> Reply {
+    Reply::Dynamic(Responder(Arc::new(move |r: &Recorded| {
+        let req = r.json();
+        let model = req["model"].as_str().unwrap_or("").to_owned();
+        let inputs: Vec<String> = match &req["input"] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().unwrap_or("").to_owned())
+                .collect(),
+            _ => vec![],
+        };
+        let vectors: Vec<Vec<f32>> = inputs.iter().map(|t| hashed_embedding(t, dims)).collect();
+        openai_embeddings(&vectors, &model)
+    })))
+}
+
+pub fn hashed_embedding(text: &str, dims: usize) -> Vec<f32> {
+    let mut v = vec![0.0f32; dims];
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+    {
+        let stem: String = w.to_lowercase().chars().take(5).collect();
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in stem.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+        v[(h % dims as u64) as usize] += 1.0;
+    }
+    // Never all zero: a small constant keeps it a valid direction.
+    v[0] += 0.01;
+    v
+}
+
 pub fn anthropic_message(text: &str, model: &str) -> Reply {
     json_reply(
         200,

@@ -263,8 +263,19 @@ fn main() {
     let store =
         Arc::new(Store::open(&dir.path().join("hybrid.db"), &dir.path().join("b")).expect("store"));
     let domain = Arc::new(Domain::builtin().expect("domain"));
-    let knowledge =
-        futures_block(Knowledge::open(Arc::clone(&store), Arc::clone(&domain))).expect("kb");
+    let knowledge = futures_block(async {
+        let llm = compilar_core::llm::Llm::open(
+            Arc::clone(&store),
+            compilar_core::llm::LlmOptions {
+                clock: Arc::new(compilar_core::llm::SystemClock::new()),
+                keychain: compilar_core::llm::KeychainBackend::Mock,
+                env_keys: Default::default(),
+            },
+        )
+        .await?;
+        Knowledge::open(Arc::clone(&store), Arc::clone(&domain), Arc::new(llm)).await
+    })
+    .expect("kb");
     let passages = compilar_core::knowledge::content::builtin().expect("passages");
     let local = LocalEmbedder::shared().expect("model");
     let target = 10_000usize;

@@ -109,7 +109,7 @@ in Markdown.";
 struct Inner {
     domain: Arc<Domain>,
     store: Arc<Store>,
-    llm: Llm,
+    llm: Arc<Llm>,
     knowledge: crate::knowledge::Knowledge,
     /// Running imports by the caller's id, so they can be stopped.
     imports: std::sync::Mutex<HashMap<String, tokio_util::sync::CancellationToken>>,
@@ -192,17 +192,23 @@ impl App {
         .await??;
         let store = Arc::new(store);
         let profile = store.write(ensure_local_profile).await?;
-        let llm = Llm::open(
+        let llm = Arc::new(
+            Llm::open(
+                Arc::clone(&store),
+                LlmOptions {
+                    clock: opts.clock,
+                    keychain: opts.keychain,
+                    env_keys: opts.env_keys,
+                },
+            )
+            .await?,
+        );
+        let knowledge = crate::knowledge::Knowledge::open(
             Arc::clone(&store),
-            LlmOptions {
-                clock: opts.clock,
-                keychain: opts.keychain,
-                env_keys: opts.env_keys,
-            },
+            Arc::clone(&domain),
+            Arc::clone(&llm),
         )
         .await?;
-        let knowledge =
-            crate::knowledge::Knowledge::open(Arc::clone(&store), Arc::clone(&domain)).await?;
         tracing::info!(data_dir = %paths.data_dir.display(), "Compilar core ready");
         Ok(App {
             inner: Arc::new(Inner {
@@ -763,5 +769,35 @@ impl App {
 
     pub async fn delete_document(&self, id: &str) -> Result<()> {
         self.inner.knowledge.delete_document(id).await
+    }
+
+    /// The embedding models the knowledge base can use, how far each has embedded it, and any switch running.
+    pub async fn embedding_models(&self) -> Result<crate::knowledge::models::EmbeddingModels> {
+        self.inner.knowledge.embedding_models().await
+    }
+
+    /// Switches the knowledge base to another embedding model: embeds what that model has not embedded yet
+    /// (progress after every batch), then makes it the one searches use. Searches keep using the current
+    /// model until it is done; [`App::cancel_model_switch`] stops it (the work done so far is kept).
+    pub async fn switch_embedding_model<F>(
+        &self,
+        req: crate::knowledge::models::SwitchModelRequest,
+        progress: F,
+    ) -> Result<crate::knowledge::models::EmbeddingModels>
+    where
+        F: Fn(crate::knowledge::models::SwitchProgress) + Send + Sync,
+    {
+        if req.model_id.trim().is_empty() || req.model_id.len() > 300 {
+            return Err(Error::InvalidArgument("Choose an embedding model.".into()));
+        }
+        self.inner
+            .knowledge
+            .switch_model(req.model_id.trim(), &progress)
+            .await
+    }
+
+    /// Stops a running model switch. Returns whether one was running.
+    pub fn cancel_model_switch(&self) -> bool {
+        self.inner.knowledge.cancel_switch()
     }
 }

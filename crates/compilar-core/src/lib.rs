@@ -86,6 +86,10 @@ pub fn typescript_bindings() -> String {
         knowledge::documents::ImportProgress::decl(&cfg),
         knowledge::documents::DocumentInfo::decl(&cfg),
         api::ImportDocumentRequest::decl(&cfg),
+        knowledge::models::EmbeddingModelInfo::decl(&cfg),
+        knowledge::models::SwitchProgress::decl(&cfg),
+        knowledge::models::EmbeddingModels::decl(&cfg),
+        knowledge::models::SwitchModelRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

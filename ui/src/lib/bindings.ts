@@ -350,7 +350,12 @@ capped: boolean, method: SearchMethod,
 /**
  * The embedding model that ranked the vector list.
  */
-model: string, took_us: number, };
+model: string, 
+/**
+ * Something the person should know about this search (the active model could not be reached and the
+ * built-in one was used).
+ */
+notice: string | null, took_us: number, };
 
 export type KnowledgeStatus = { passages: number, builtin_passages: number, model: string, dims: number, vectors: number, };
 
@@ -371,3 +376,47 @@ export type ImportDocumentRequest = { path: string,
  * Chosen by the caller; [`crate::App::cancel_import`] stops the import with it.
  */
 import_id: string, };
+
+export type EmbeddingModelInfo = { 
+/**
+ * `local:potion-base-8M`, or `provider:model`.
+ */
+id: string, label: string, 
+/**
+ * The LLM provider serving it (`None` for the built-in model).
+ */
+provider: string | null, 
+/**
+ * Known once the model has been used.
+ */
+dims: number | null, active: boolean, 
+/**
+ * Chunks that have a vector from this model.
+ */
+vectors: number, 
+/**
+ * Chunks in the knowledge base.
+ */
+passages: number, 
+/**
+ * Whether it can embed right now (its provider is on and has what it needs).
+ */
+available: boolean, 
+/**
+ * Why not, in words.
+ */
+note: string | null, };
+
+export type SwitchProgress = { model_id: string, 
+/**
+ * Chunks that have a vector from the new model, of all chunks.
+ */
+done: number, total: number, };
+
+export type EmbeddingModels = { models: Array<EmbeddingModelInfo>, 
+/**
+ * The model searches use.
+ */
+active: string, switching: SwitchProgress | null, };
+
+export type SwitchModelRequest = { model_id: string, };

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use super::chunk;
-use super::embed::LocalEmbedder;
+use super::embed::LOCAL_MODEL_ID;
 use crate::error::{Error, Result};
 use crate::store::knowledge::{self as sql, NewChunk, NewSource};
 use crate::util::{new_id, now};
@@ -32,7 +32,8 @@ pub enum ImportStage {
     Done,
 }
 
-/// Progress of an import: `done` of `total` chunks in the current stage.
+/// Progress of an import: `done` of `total` steps in the current stage (pages while reading a PDF; chunks
+/// times models while embedding).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ImportProgress {
     pub stage: ImportStage,
@@ -215,20 +216,47 @@ impl super::Knowledge {
             return Err(Error::DocumentEmpty { hint: "" });
         }
         let total = chunks.len() as u32;
-        let embedder = tokio::task::spawn_blocking(LocalEmbedder::shared).await??;
-        let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(chunks.len());
-        for (i, batch) in chunks.chunks(EMBED_BATCH).enumerate() {
-            if cancel.is_cancelled() {
-                return Err(Error::Cancelled);
+        // Every chunk gets a built-in vector (search keeps working offline) and, when a provider's model is
+        // the active one, that model's vector too.
+        let models = self
+            .store
+            .read(|c| {
+                let local = sql::model(c, LOCAL_MODEL_ID)?
+                    .ok_or_else(|| Error::Internal("no built-in model table".into()))?;
+                let active = sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                Ok(if active == local {
+                    vec![local]
+                } else {
+                    vec![local, active]
+                })
+            })
+            .await?;
+        let work = total * models.len() as u32;
+        let mut per_model: Vec<(sql::ModelTable, Vec<Vec<f32>>)> = Vec::with_capacity(models.len());
+        for (mi, model) in models.into_iter().enumerate() {
+            let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(chunks.len());
+            for (i, batch) in chunks.chunks(EMBED_BATCH).enumerate() {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                p(
+                    ImportStage::Embedding,
+                    mi as u32 * total + (i * EMBED_BATCH) as u32,
+                    work,
+                );
+                let texts: Vec<String> = batch
+                    .iter()
+                    .map(|(c, _)| format!("{}\n{}", c.heading, c.body))
+                    .collect();
+                let v = tokio::select! {
+                    v = self.embed_with_model(&model, texts) => v?,
+                    _ = cancel.cancelled() => return Err(Error::Cancelled),
+                };
+                vectors.extend(v);
+                tokio::task::yield_now().await;
             }
-            p(ImportStage::Embedding, (i * EMBED_BATCH) as u32, total);
-            let texts: Vec<String> = batch
-                .iter()
-                .map(|(c, _)| format!("{}\n{}", c.heading, c.body))
-                .collect();
-            let e = std::sync::Arc::clone(&embedder);
-            vectors.extend(tokio::task::spawn_blocking(move || e.embed_now(&texts)).await??);
-            tokio::task::yield_now().await;
+            per_model.push((model, vectors));
         }
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
@@ -257,8 +285,13 @@ impl super::Knowledge {
         let (id2, title2, name2) = (id.clone(), title.clone(), file_name.clone());
         self.store
             .write(move |c| {
-                let model = sql::active_model(c)?
+                let active = sql::active_model(c)?
                     .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
+                if !per_model.iter().any(|(m, _)| *m == active) {
+                    return Err(Error::InvalidArgument(
+                        "The search model changed during the import; import the file again.".into(),
+                    ));
+                }
                 sql::upsert_source(
                     c,
                     &NewSource {
@@ -272,7 +305,11 @@ impl super::Knowledge {
                     &now(),
                 )?;
                 let ids = sql::insert_chunks(c, &id2, &rows)?;
-                sql::insert_vectors(c, &model, &ids.into_iter().zip(vectors).collect::<Vec<_>>())
+                for (m, vectors) in per_model {
+                    let pairs: Vec<(i64, Vec<f32>)> = ids.iter().copied().zip(vectors).collect();
+                    sql::insert_vectors(c, &m, &pairs)?;
+                }
+                Ok(())
             })
             .await?;
         tracing::info!(document = %id, chunks = total, "document imported");

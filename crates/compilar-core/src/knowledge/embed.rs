@@ -65,6 +65,87 @@ impl Embedder for LocalEmbedder {
     }
 }
 
+/// A model served by one of the LLM providers (OpenAI `text-embedding-3-small`, an Ollama embedding model),
+/// always that provider and that model: a knowledge-base table never gets another model's vectors.
+pub struct ProviderEmbedder {
+    llm: Arc<crate::llm::Llm>,
+    id: String,
+    provider: String,
+    model: String,
+    /// Known once the model's table exists; the first reply decides otherwise.
+    dims: Option<usize>,
+}
+
+impl ProviderEmbedder {
+    /// For a model id of the form `provider:model`.
+    pub fn new(
+        llm: Arc<crate::llm::Llm>,
+        id: &str,
+        dims: Option<usize>,
+    ) -> Result<ProviderEmbedder> {
+        let (provider, model) = split_model_id(id)?;
+        Ok(ProviderEmbedder {
+            llm,
+            id: id.to_owned(),
+            provider: provider.to_owned(),
+            model: model.to_owned(),
+            dims,
+        })
+    }
+
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// Embeds, checks and normalises; every vector must have the same size (the table's, once known).
+    pub async fn embed_checked(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        let raw = self
+            .llm
+            .embed_with(&self.provider, &self.model, texts)
+            .await?;
+        if raw.len() != texts.len() {
+            return Err(Error::InvalidArgument(format!(
+                "{} returned {} embeddings for {} texts.",
+                self.id,
+                raw.len(),
+                texts.len()
+            )));
+        }
+        let dims = match (self.dims, raw.first()) {
+            (Some(d), _) => d,
+            (None, Some(v)) => v.len(),
+            (None, None) => return Ok(Vec::new()),
+        };
+        raw.into_iter().map(|v| normalise(v, dims)).collect()
+    }
+}
+
+/// `openai:text-embedding-3-small` → (`openai`, `text-embedding-3-small`). Model names may contain `:`.
+pub fn split_model_id(id: &str) -> Result<(&str, &str)> {
+    match id.split_once(':') {
+        Some((p, m)) if !p.is_empty() && !m.is_empty() && id != LOCAL_MODEL_ID => Ok((p, m)),
+        _ => Err(Error::InvalidArgument(format!(
+            "Unknown embedding model \u{201c}{}\u{201d}.",
+            crate::domain::truncate_for_message(id)
+        ))),
+    }
+}
+
+#[async_trait]
+impl Embedder for ProviderEmbedder {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn dims(&self) -> usize {
+        self.dims.unwrap_or(0)
+    }
+
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        self.embed_checked(texts).await
+    }
+}
+
 /// Checks a vector (right size, finite) and scales it to unit length. A zero vector (a text with no known
 /// words) stays zero: it matches nothing rather than everything.
 pub fn normalise(mut v: Vec<f32>, dims: usize) -> Result<Vec<f32>> {

@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod content;
 pub mod documents;
 pub mod embed;
+pub mod models;
 pub mod pdf;
 pub mod search;
 
@@ -94,6 +95,9 @@ pub struct SearchReply {
     pub method: SearchMethod,
     /// The embedding model that ranked the vector list.
     pub model: String,
+    /// Something the person should know about this search (the active model could not be reached and the
+    /// built-in one was used).
+    pub notice: Option<String>,
     #[ts(type = "number")]
     pub took_us: u64,
 }
@@ -114,6 +118,10 @@ pub struct KnowledgeStatus {
 pub struct Knowledge {
     store: Arc<Store>,
     domain: Arc<Domain>,
+    /// For the providers' embedding models.
+    llm: Arc<crate::llm::Llm>,
+    /// The model switch running now, if any.
+    switch: std::sync::Mutex<Option<models::Switch>>,
 }
 
 pub(crate) fn hash(text: &str) -> String {
@@ -127,12 +135,21 @@ fn opt(s: String) -> Option<String> {
 impl Knowledge {
     /// Makes sure the local model's table exists and the shipped passages are indexed (again, if they changed
     /// since the last start).
-    pub async fn open(store: Arc<Store>, domain: Arc<Domain>) -> Result<Knowledge> {
+    pub async fn open(
+        store: Arc<Store>,
+        domain: Arc<Domain>,
+        llm: Arc<crate::llm::Llm>,
+    ) -> Result<Knowledge> {
         let passages = content::builtin().map_err(Error::FrameworkInvalid)?;
         content::validate(&passages, &domain.framework).map_err(Error::FrameworkInvalid)?;
         let want = content::builtin_hash();
         let have = store.read(|c| sql::meta_get(c, BUILTIN_HASH_KEY)).await?;
-        let kb = Knowledge { store, domain };
+        let kb = Knowledge {
+            store,
+            domain,
+            llm,
+            switch: std::sync::Mutex::new(None),
+        };
         let model = kb
             .store
             .write(|c| {
@@ -201,8 +218,9 @@ impl Knowledge {
                 )?;
                 let ids = sql::insert_chunks(c, BUILTIN, &chunks)?;
                 let rows: Vec<(i64, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
-                // Only the local model's vectors are computed here; other models' tables fill up when
-                // they are switched to.
+                // Only the built-in model's vectors are computed here (offline, at start-up). If another
+                // model is active, its missing vectors show in its counts and are filled by switching to
+                // it again (Documents page); until then those passages are found by their words.
                 sql::insert_vectors(c, &model, &rows)?;
                 sql::meta_set(c, BUILTIN_HASH_KEY, &hash_all)
             })
@@ -313,9 +331,37 @@ impl Knowledge {
         }
         let filters = self.filters(&req)?;
         let method = req.method.unwrap_or_default();
-        let q = query.clone();
-        let qv =
-            tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&[q])).await??;
+        // The query is embedded by the active model; if that is a provider's model and it fails (offline,
+        // paused), the whole vector side of this search uses the built-in model instead, whose vectors every
+        // chunk has: never a mix of models.
+        let active = self
+            .store
+            .read(|c| {
+                sql::active_model(c)?
+                    .ok_or_else(|| Error::Internal("no active embedding model".into()))
+            })
+            .await?;
+        let mut notice = None;
+        let (model, qv) = match self.embed_with_model(&active, vec![query.clone()]).await {
+            Ok(v) => (active, v),
+            Err(e) if active.model_id != LOCAL_MODEL_ID => {
+                tracing::warn!(model = %active.model_id, code = e.code(), "query embedding failed; using the built-in model");
+                notice = Some(format!(
+                    "{} could not embed the question ({}), so this search used the built-in model.",
+                    active.model_id, e
+                ));
+                let local = self
+                    .store
+                    .read(|c| {
+                        sql::model(c, LOCAL_MODEL_ID)?
+                            .ok_or_else(|| Error::Internal("no built-in model table".into()))
+                    })
+                    .await?;
+                let v = self.embed_with_model(&local, vec![query.clone()]).await?;
+                (local, v)
+            }
+            Err(e) => return Err(e),
+        };
         let qv = qv
             .into_iter()
             .next()
@@ -323,17 +369,10 @@ impl Knowledge {
         let fts = search::fts_expression(&query);
         let terms = search::terms(&query);
         let pool = (count * 4).max(40);
-        let (model, hits) = self
+        let model_id = model.model_id.clone();
+        let hits = self
             .store
             .read(move |c| {
-                let model = sql::active_model(c)?
-                    .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
-                if model.model_id != LOCAL_MODEL_ID {
-                    return Err(Error::Internal(format!(
-                        "queries for {} are not supported yet",
-                        model.model_id
-                    )));
-                }
                 let vector: Vec<(i64, f32)> = if method != SearchMethod::Text {
                     sql::knn(c, &model, &qv, pool, &filters, false)?
                 } else {
@@ -388,7 +427,7 @@ impl Knowledge {
                         text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),
                     })
                     .collect();
-                Ok((model, hits))
+                Ok(hits)
             })
             .await?;
         Ok(SearchReply {
@@ -396,7 +435,8 @@ impl Knowledge {
             count,
             capped: requested > search::MAX_COUNT,
             method,
-            model: model.model_id,
+            model: model_id,
+            notice,
             took_us: started.elapsed().as_micros() as u64,
         })
     }

@@ -162,6 +162,13 @@ impl Drop for PendingLog<'_> {
 }
 
 /// Why one provider did not answer.
+/// Why one provider gave no embeddings.
+enum EmbedFailure {
+    /// It does not offer them (Anthropic): not worth reporting when going down the chain.
+    Unsupported,
+    Failed(Error),
+}
+
 struct Attempt {
     label: String,
     error: Error,
@@ -726,63 +733,104 @@ impl Llm {
         let mut attempts = Vec::new();
         let action = new_id().to_string();
         for h in chain {
-            let (Some(provider), Some(model)) =
-                (h.provider.clone(), h.settings.embedding_model.clone())
-            else {
+            let Some(model) = h.settings.embedding_model.clone() else {
                 continue;
             };
-            let permit = match h.breaker.acquire() {
-                Ok(p) => p,
-                Err(r) => {
-                    attempts.push(Attempt {
-                        label: h.settings.label.clone(),
-                        error: self.rejected(&h, r.retry_after),
-                    });
-                    continue;
-                }
-            };
-            let started = Instant::now();
-            let limit = Duration::from_secs(u64::from(h.settings.timeouts.request_secs));
-            let result = match tokio::time::timeout(limit, provider.embed(texts, &model)).await {
-                Ok(r) => r,
-                Err(_) => Err(LlmError::new(
-                    LlmErrorKind::Timeout,
-                    "No embeddings in time.",
-                )),
-            };
-            let mut entry = self.entry(
-                &action,
-                Feature::Embedding,
-                &h,
-                false,
-                &Prompt {
-                    system: None,
-                    messages: Vec::new(),
-                    max_tokens: 0,
-                    temperature: None,
-                },
-            );
-            entry.model = model.clone();
-            entry.latency_ms = ms(started.elapsed());
-            match result {
-                Ok(v) => {
-                    permit.record(Outcome::Success);
-                    entry.breaker_state = h.breaker.state().as_str().into();
-                    self.log(entry).await;
-                    return Ok((h.settings.id.clone(), model, v));
-                }
-                Err(e) => {
-                    self.log_failure(permit, entry, &h, &e).await;
-                    if e.kind != LlmErrorKind::Unsupported {
-                        attempts.push(Attempt {
-                            label: h.settings.label.clone(),
-                            error: self.provider_error(&h, e),
-                        });
-                    }
-                }
+            match self.embed_on(&h, &model, texts, &action).await {
+                Ok(v) => return Ok((h.settings.id.clone(), model, v)),
+                Err(EmbedFailure::Unsupported) => {}
+                Err(EmbedFailure::Failed(error)) => attempts.push(Attempt {
+                    label: h.settings.label.clone(),
+                    error,
+                }),
             }
         }
         Err(Self::summarise(attempts))
+    }
+
+    /// Embeddings from one provider with one model, whatever the chain's order (the knowledge base keeps
+    /// each model's vectors apart, so it must never get another model's). Through the provider's breaker,
+    /// logged, not rate limited.
+    pub async fn embed_with(
+        &self,
+        provider_id: &str,
+        model: &str,
+        texts: &[String],
+    ) -> Result<Vec<Vec<f32>>> {
+        let handles = self.handles().await?;
+        let h = handles
+            .iter()
+            .find(|h| h.settings.id == provider_id)
+            .ok_or_else(|| {
+                Error::UnknownProvider(crate::domain::truncate_for_message(provider_id))
+            })?;
+        if !h.settings.enabled || !h.configured() {
+            return Err(Error::NoProvider);
+        }
+        match self.embed_on(h, model, texts, &new_id().to_string()).await {
+            Ok(v) => Ok(v),
+            Err(EmbedFailure::Failed(e)) => Err(e),
+            Err(EmbedFailure::Unsupported) => Err(Error::InvalidArgument(format!(
+                "{} does not offer embeddings.",
+                h.settings.label
+            ))),
+        }
+    }
+
+    /// One embedding call on one provider, through its breaker; every attempt is logged.
+    async fn embed_on(
+        &self,
+        h: &Handle,
+        model: &str,
+        texts: &[String],
+        action: &str,
+    ) -> std::result::Result<Vec<Vec<f32>>, EmbedFailure> {
+        let Some(provider) = h.provider.clone() else {
+            return Err(EmbedFailure::Failed(Error::NoProvider));
+        };
+        let permit = h
+            .breaker
+            .acquire()
+            .map_err(|r| EmbedFailure::Failed(self.rejected(h, r.retry_after)))?;
+        let started = Instant::now();
+        let limit = Duration::from_secs(u64::from(h.settings.timeouts.request_secs));
+        let result = match tokio::time::timeout(limit, provider.embed(texts, model)).await {
+            Ok(r) => r,
+            Err(_) => Err(LlmError::new(
+                LlmErrorKind::Timeout,
+                "No embeddings in time.",
+            )),
+        };
+        let mut entry = self.entry(
+            action,
+            Feature::Embedding,
+            h,
+            false,
+            &Prompt {
+                system: None,
+                messages: Vec::new(),
+                max_tokens: 0,
+                temperature: None,
+            },
+        );
+        entry.model = model.to_owned();
+        entry.latency_ms = ms(started.elapsed());
+        match result {
+            Ok(v) => {
+                permit.record(Outcome::Success);
+                entry.breaker_state = h.breaker.state().as_str().into();
+                self.log(entry).await;
+                Ok(v)
+            }
+            Err(e) => {
+                self.log_failure(permit, entry, h, &e).await;
+                if e.kind == LlmErrorKind::Unsupported {
+                    Err(EmbedFailure::Unsupported)
+                } else {
+                    Err(EmbedFailure::Failed(self.provider_error(h, e)))
+                }
+            }
+        }
     }
 
     /// "Test connection": lists the provider's models, bypassing its breaker (so a person can check whether a

@@ -319,10 +319,21 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
                 m.model_id, m.dims
             )));
         }
-        let (pillar, mode, force, category, source): (String, String, String, String, String) =
-            meta.query_row([id], |r| {
+        // A chunk deleted while its vector was being computed (during a model switch) is skipped.
+        let Some((pillar, mode, force, category, source)): Option<(
+            String,
+            String,
+            String,
+            String,
+            String,
+        )> = meta
+            .query_row([id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
+            })
+            .optional()?
+        else {
+            continue;
+        };
         let blob = crate::knowledge::embed::to_blob(v);
         ins.execute(params![id, pillar, blob, mode, force, category, source])?;
         ins_bits.execute(params![id, pillar, blob, mode, force, category, source])?;
@@ -331,19 +342,47 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
     Ok(())
 }
 
-/// Chunks that have no vector in this model's table yet.
+/// Chunks that have no vector in this model's table yet, with the text to embed (oldest first).
 pub fn chunks_missing_vectors(
     c: &Connection,
     m: &ModelTable,
     limit: u32,
 ) -> Result<Vec<(i64, String)>> {
+    // The plain float table: a primary-key probe there is far cheaper than one into the vec0 table.
     let mut st = c.prepare(&format!(
         "SELECT c.id, c.title || char(10) || c.body FROM kb_chunks c
          WHERE NOT EXISTS (SELECT 1 FROM {} v WHERE v.chunk_id = c.id) ORDER BY c.id LIMIT ?1",
-        m.table
+        floats_table(&m.table)
     ))?;
     let rows = st.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The first chunks with the text to embed (for a model that has no table yet).
+pub fn all_chunk_texts(c: &Connection, limit: u32) -> Result<Vec<(i64, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, title || char(10) || body FROM kb_chunks ORDER BY id LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// How many chunks have a vector from this model.
+pub fn count_floats(c: &Connection, m: &ModelTable) -> Result<u64> {
+    let n: i64 = c.query_row(
+        &format!("SELECT count(*) FROM {}", floats_table(&m.table)),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+/// A recorded model's table.
+pub fn model(c: &Connection, model_id: &str) -> Result<Option<ModelTable>> {
+    Ok(models(c)?
+        .into_iter()
+        .find(|(m, _)| m.model_id == model_id)
+        .map(|x| x.0))
 }
 
 /// An upper bound of the number of vectors, in O(log n): the largest rowid of the vec0 table's rowid shadow

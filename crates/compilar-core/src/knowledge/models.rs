@@ -1,0 +1,347 @@
+//! Embedding models of the knowledge base: which can be used, and switching between them.
+//!
+//! Every chunk always has a vector from the built-in model (so search works offline whatever happens). A
+//! provider's model (OpenAI `text-embedding-3-small`, an Ollama embedding model) gets its own table; switching
+//! to it embeds every chunk that has no vector there yet, in batches, each batch written in its own
+//! transaction (a stopped or failed switch resumes where it stopped), and only when every chunk has a vector
+//! does the model become the active one. Until then searches keep using the previous model: a query never
+//! mixes models.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use super::embed::{split_model_id, LocalEmbedder, ProviderEmbedder, LOCAL_MODEL_ID};
+use crate::error::{Error, Result};
+use crate::store::knowledge as sql;
+use crate::util::now;
+
+/// Chunks embedded per request while switching.
+const SWITCH_BATCH: u32 = 64;
+
+/// A model the knowledge base can use.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EmbeddingModelInfo {
+    /// `local:potion-base-8M`, or `provider:model`.
+    pub id: String,
+    pub label: String,
+    /// The LLM provider serving it (`None` for the built-in model).
+    pub provider: Option<String>,
+    /// Known once the model has been used.
+    pub dims: Option<u32>,
+    pub active: bool,
+    /// Chunks that have a vector from this model.
+    #[ts(type = "number")]
+    pub vectors: u64,
+    /// Chunks in the knowledge base.
+    #[ts(type = "number")]
+    pub passages: u64,
+    /// Whether it can embed right now (its provider is on and has what it needs).
+    pub available: bool,
+    /// Why not, in words.
+    pub note: Option<String>,
+}
+
+/// A switch in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SwitchProgress {
+    pub model_id: String,
+    /// Chunks that have a vector from the new model, of all chunks.
+    pub done: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EmbeddingModels {
+    pub models: Vec<EmbeddingModelInfo>,
+    /// The model searches use.
+    pub active: String,
+    pub switching: Option<SwitchProgress>,
+}
+
+/// Switch the knowledge base to another embedding model.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SwitchModelRequest {
+    pub model_id: String,
+}
+
+pub(super) struct Switch {
+    progress: SwitchProgress,
+    cancel: CancellationToken,
+}
+
+/// Clears the running switch when the switch ends, however it ends.
+struct SwitchGuard<'a>(&'a std::sync::Mutex<Option<Switch>>);
+
+impl Drop for SwitchGuard<'_> {
+    fn drop(&mut self) {
+        *lock(self.0) = None;
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl super::Knowledge {
+    /// The models there are, with how far each has embedded the knowledge base.
+    pub async fn embedding_models(&self) -> Result<EmbeddingModels> {
+        let (views, _, _) = self.llm.settings_view().await?;
+        let (tables, passages) = self
+            .store
+            .read(|c| {
+                let mut out = Vec::new();
+                for (m, active) in sql::models(c)? {
+                    let n = sql::count_floats(c, &m)?;
+                    out.push((m, active, n));
+                }
+                Ok((out, sql::count_chunks(c)?))
+            })
+            .await?;
+        let find = |id: &str| tables.iter().find(|(m, _, _)| m.model_id == id);
+        let mut models = vec![EmbeddingModelInfo {
+            id: LOCAL_MODEL_ID.into(),
+            label: "Built-in (offline)".into(),
+            provider: None,
+            dims: Some(super::embed::LOCAL_DIMS as u32),
+            active: find(LOCAL_MODEL_ID).is_some_and(|t| t.1),
+            vectors: find(LOCAL_MODEL_ID).map_or(0, |t| t.2),
+            passages,
+            available: true,
+            note: None,
+        }];
+        for v in &views {
+            let Some(model) = v.settings.embedding_model.as_deref() else {
+                continue;
+            };
+            let id = format!("{}:{model}", v.settings.id);
+            if id == LOCAL_MODEL_ID {
+                continue;
+            }
+            let t = find(&id);
+            let note = if !v.settings.enabled {
+                Some(format!("{} is switched off in Settings.", v.settings.label))
+            } else if !v.configured {
+                Some(format!("{} needs an API key (Settings).", v.settings.label))
+            } else {
+                None
+            };
+            models.push(EmbeddingModelInfo {
+                label: format!("{} \u{b7} {model}", v.settings.label),
+                provider: Some(v.settings.id.clone()),
+                dims: t.map(|t| t.0.dims as u32),
+                active: t.is_some_and(|t| t.1),
+                vectors: t.map_or(0, |t| t.2),
+                passages,
+                available: note.is_none(),
+                note,
+                id,
+            });
+        }
+        // A model in use whose provider setting has since changed stays listed (it is what searches use).
+        for (m, active, n) in &tables {
+            if !models.iter().any(|x| x.id == m.model_id) {
+                models.push(EmbeddingModelInfo {
+                    id: m.model_id.clone(),
+                    label: m.model_id.clone(),
+                    provider: split_model_id(&m.model_id).ok().map(|x| x.0.to_owned()),
+                    dims: Some(m.dims as u32),
+                    active: *active,
+                    vectors: *n,
+                    passages,
+                    available: false,
+                    note: Some("No provider is set up for this model any more.".into()),
+                });
+            }
+        }
+        let active = tables
+            .iter()
+            .find(|t| t.1)
+            .map_or_else(|| LOCAL_MODEL_ID.to_owned(), |t| t.0.model_id.clone());
+        Ok(EmbeddingModels {
+            models,
+            active,
+            switching: lock(&self.switch).as_ref().map(|s| s.progress.clone()),
+        })
+    }
+
+    /// Stops a running switch (what was embedded so far is kept for next time). Whether one was running.
+    pub fn cancel_switch(&self) -> bool {
+        match lock(&self.switch).as_ref() {
+            Some(s) => {
+                s.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Embeds every chunk the model has no vector for, then makes it the active model. Reports progress
+    /// after every batch; searches use the old model until the end.
+    pub async fn switch_model(
+        &self,
+        model_id: &str,
+        progress: &(dyn Fn(SwitchProgress) + Send + Sync),
+    ) -> Result<EmbeddingModels> {
+        let listed = self.embedding_models().await?;
+        let info = listed
+            .models
+            .iter()
+            .find(|m| m.id == model_id)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "Unknown embedding model \u{201c}{}\u{201d}.",
+                    crate::domain::truncate_for_message(model_id)
+                ))
+            })?
+            .clone();
+        let cancel = CancellationToken::new();
+        {
+            let mut running = lock(&self.switch);
+            if let Some(s) = running.as_ref() {
+                return Err(Error::InvalidArgument(format!(
+                    "The knowledge base is already switching to {}; wait for it or stop it first.",
+                    s.progress.model_id
+                )));
+            }
+            *running = Some(Switch {
+                progress: SwitchProgress {
+                    model_id: model_id.to_owned(),
+                    done: info.vectors as u32,
+                    total: info.passages as u32,
+                },
+                cancel: cancel.clone(),
+            });
+        }
+        let guard = SwitchGuard(&self.switch);
+        let report = |done: u64, total: u64| {
+            let p = SwitchProgress {
+                model_id: model_id.to_owned(),
+                done: done as u32,
+                total: total as u32,
+            };
+            if let Some(s) = lock(&self.switch).as_mut() {
+                s.progress = p.clone();
+            }
+            progress(p);
+        };
+        if info.id == LOCAL_MODEL_ID {
+            // Every chunk always has a built-in vector: switching back is immediate.
+            self.store
+                .write(|c| sql::set_active(c, LOCAL_MODEL_ID, &now()))
+                .await?;
+        } else {
+            if !info.available {
+                return Err(Error::InvalidArgument(
+                    info.note
+                        .unwrap_or_else(|| "This model cannot be used now.".into()),
+                ));
+            }
+            self.fill(&info, &cancel, &report).await?;
+        }
+        drop(guard);
+        tracing::info!(model = model_id, "knowledge base switched embedding model");
+        self.embedding_models().await
+    }
+
+    /// Embeds missing chunks batch by batch; the last write makes the model active once nothing is missing.
+    async fn fill(
+        &self,
+        info: &EmbeddingModelInfo,
+        cancel: &CancellationToken,
+        report: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<()> {
+        let mut embedder = ProviderEmbedder::new(
+            Arc::clone(&self.llm),
+            &info.id,
+            info.dims.map(|d| d as usize),
+        )?;
+        let id = info.id.clone();
+        let mut table = {
+            let id = id.clone();
+            self.store.read(move |c| sql::model(c, &id)).await?
+        };
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let t = table.clone();
+            let (missing, done, total) = self
+                .store
+                .read(move |c| {
+                    let total = sql::count_chunks(c)?;
+                    Ok(match &t {
+                        Some(t) => (
+                            sql::chunks_missing_vectors(c, t, SWITCH_BATCH)?,
+                            sql::count_floats(c, t)?,
+                            total,
+                        ),
+                        None => (sql::all_chunk_texts(c, SWITCH_BATCH)?, 0, total),
+                    })
+                })
+                .await?;
+            report(done.min(total), total);
+            if missing.is_empty() {
+                // Nothing left: make it active, unless chunks arrived since (then go round again).
+                let Some(t) = table.clone() else {
+                    return Err(Error::Internal("the knowledge base has no passages".into()));
+                };
+                let activated = self
+                    .store
+                    .write(move |c| {
+                        if !sql::chunks_missing_vectors(c, &t, 1)?.is_empty() {
+                            return Ok(false);
+                        }
+                        sql::set_active(c, &t.model_id, &now())?;
+                        Ok(true)
+                    })
+                    .await?;
+                if activated {
+                    return Ok(());
+                }
+                continue;
+            }
+            let texts: Vec<String> = missing.iter().map(|x| x.1.clone()).collect();
+            let vectors = tokio::select! {
+                v = embedder.embed_checked(&texts) => v?,
+                _ = cancel.cancelled() => return Err(Error::Cancelled),
+            };
+            let dims = vectors.first().map_or(0, Vec::len);
+            let rows: Vec<(i64, Vec<f32>)> =
+                missing.into_iter().map(|x| x.0).zip(vectors).collect();
+            let id2 = id.clone();
+            let t = self
+                .store
+                .write(move |c| {
+                    let t = sql::ensure_model(c, &id2, dims, &now())?;
+                    sql::insert_vectors(c, &t, &rows)?;
+                    Ok(t)
+                })
+                .await?;
+            if table.is_none() {
+                embedder = ProviderEmbedder::new(Arc::clone(&self.llm), &id, Some(t.dims))?;
+            }
+            table = Some(t);
+        }
+    }
+
+    /// The embedder of a model table (the built-in one for the local model).
+    pub(super) async fn embed_with_model(
+        &self,
+        model: &sql::ModelTable,
+        texts: Vec<String>,
+    ) -> Result<Vec<Vec<f32>>> {
+        if model.model_id == LOCAL_MODEL_ID {
+            return tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
+                .await?;
+        }
+        ProviderEmbedder::new(Arc::clone(&self.llm), &model.model_id, Some(model.dims))?
+            .embed_checked(&texts)
+            .await
+    }
+}
