@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::fake_llm::{ollama_stream, ollama_tags, End, FakeServer};
+use common::fake_llm::{ollama_embed_of_input, ollama_stream, ollama_tags, End, FakeServer};
 use compilar_core::domain::{score, Domain};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -44,7 +44,7 @@ fn missing_prerequisite() -> Option<String> {
     if !app_path().is_file() {
         return Some(format!("the app is not built at {}", app_path().display()));
     }
-    for tool in ["tauri-driver", "WebKitWebDriver"] {
+    for tool in ["tauri-driver", "WebKitWebDriver", "xdotool"] {
         if which(tool).is_none() {
             return Some(format!("{tool} is not on PATH"));
         }
@@ -282,8 +282,10 @@ async fn take_an_assessment_in_the_real_window() {
     css(&c, "[data-testid=recent-item]").await;
     screenshot(&c, "home").await;
 
-    ai_settings_stream_and_diagnostics(&c).await;
+    let server = FakeServer::start().await;
+    ai_settings_stream_and_diagnostics(&c, &server).await;
     knowledge_search_and_explorer(&c).await;
+    documents_and_search_model(&c, &server).await;
 
     c.close().await.unwrap();
     println!("e2e: completed an assessment in the real window (score {shown})");
@@ -291,8 +293,7 @@ async fn take_an_assessment_in_the_real_window() {
 
 /// Settings → turn on the local model pointed at a local Ollama-speaking server, stream an answer in
 /// "Try a prompt", stop a second one mid-way, then read the breaker and the call log in Diagnostics.
-async fn ai_settings_stream_and_diagnostics(c: &Client) {
-    let server = FakeServer::start().await;
+async fn ai_settings_stream_and_diagnostics(c: &Client, server: &FakeServer) {
     server.on("/api/tags", ollama_tags(&["llama3.2:latest"]));
     server.on(
         "/api/chat",
@@ -499,4 +500,247 @@ async fn knowledge_search_and_explorer(c: &Client) {
     .await
     .unwrap();
     screenshot(c, "explorer").await;
+}
+
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg("xdotool")
+        .args(args)
+        .output()
+        .expect("run xdotool");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Chooses `file` in the open GTK file chooser ("Import documents").
+fn pick_in_file_dialog(file: &Path) {
+    let ids = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        "^Import documents$",
+    ]);
+    let id = ids
+        .lines()
+        .next()
+        .expect("the file dialog window")
+        .to_owned();
+    xdotool(&["windowfocus", "--sync", &id]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+    xdotool(&["type", "--delay", "2", &file.display().to_string()]);
+    // GTK may still be completing the typed path when the first Return arrives: press it until the dialog
+    // has gone.
+    let visible = || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Import documents$"])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty())
+    };
+    let start = Instant::now();
+    while visible() {
+        if start.elapsed() > Duration::from_secs(10) {
+            let shot = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/e2e-screenshots/file-dialog.png");
+            let _ = Command::new("import")
+                .args(["-window", "root"])
+                .arg(&shot)
+                .status();
+            panic!("the file dialog did not close (screen: {})", shot.display());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("xdotool")
+            .args(["key", "--window", &id, "Return"])
+            .status();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Status of every import row, once none is waiting or running.
+async fn finished_imports(c: &Client, n: usize) -> Vec<String> {
+    until("the imports to finish", || async {
+        let rows = c
+            .find_all(Locator::Css("[data-testid=import-row]"))
+            .await
+            .ok()?;
+        let mut statuses = Vec::new();
+        for r in rows {
+            statuses.push(r.attr("data-status").await.ok()??);
+        }
+        (statuses.len() == n && statuses.iter().all(|s| s != "waiting" && s != "running"))
+            .then_some(statuses)
+    })
+    .await
+}
+
+async fn count(c: &Client, sel: &str) -> usize {
+    c.find_all(Locator::Css(sel)).await.map_or(0, |v| v.len())
+}
+
+async fn search_my_documents(c: &Client, query: &str) -> String {
+    css(c, "[data-testid=nav-knowledge]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=kb-source] option[value=documents]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let q = css(c, "[data-testid=kb-query]").await;
+    q.clear().await.unwrap();
+    q.send_keys(query).await.unwrap();
+    css(c, "[data-testid=kb-search]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    until("document hits", || async {
+        let hit = c.find(Locator::Css("[data-testid=kb-hit]")).await.ok()?;
+        let t = hit.text().await.ok()?;
+        t.to_lowercase()
+            .contains(&query.split(' ').next()?.to_lowercase())
+            .then_some(t)
+    })
+    .await
+}
+
+/// Documents: import a Markdown file and a PDF (and refuse a .docx) through the file picker, see them listed
+/// with counts, find them from the Knowledge page, switch the search model to the local server's embedding
+/// model with progress, and delete a document. WebDriver cannot reach the system file picker, so it is
+/// driven with X key events (xdotool).
+async fn documents_and_search_model(c: &Client, server: &FakeServer) {
+    server.on("/api/embed", ollama_embed_of_input(768));
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("harbour.md");
+    let mut text = String::from("# Harbour pilots handbook\n\n");
+    for i in 0..30 {
+        text.push_str(&format!(
+            "## Shift {i}\n\nOn shift {i} the harbour pilots hand over the wheel at quay {i} and agree who decides when the fog rolls in.\n\n"
+        ));
+    }
+    std::fs::write(&md, text).unwrap();
+    let pdf = dir.path().join("rota.pdf");
+    std::fs::write(
+        &pdf,
+        common::pdf::pdf(
+            &[
+                &[
+                    "Lighthouse keepers rota",
+                    "Each keeper signs the logbook at dawn.",
+                ],
+                &["Disputes about the rota go to the whole crew, not the senior keeper."],
+            ],
+            Some("Lighthouse keepers rota"),
+        ),
+    )
+    .unwrap();
+    let docx = dir.path().join("minutes.docx");
+    std::fs::write(&docx, b"PK\x03\x04").unwrap();
+
+    css(c, "[data-testid=nav-documents]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=doc-empty]").await;
+    // The real system file picker (GTK), driven with X key events: open the location bar, type the path.
+    for file in [&md, &pdf, &docx] {
+        css(c, "[data-testid=doc-choose]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        pick_in_file_dialog(file);
+    }
+    let statuses = finished_imports(c, 3).await;
+    assert_eq!(statuses, ["done", "done", "failed"]);
+    let rows = c
+        .find_all(Locator::Css("[data-testid=import-status]"))
+        .await
+        .unwrap();
+    assert!(rows[2].text().await.unwrap().contains("PDF (.pdf)"));
+    until("two documents listed", || async {
+        (count(c, "[data-testid=doc-row]").await == 2).then_some(())
+    })
+    .await;
+    let listed = text_of(c, "[data-testid=doc-row]:last-child").await;
+    assert!(listed.contains("Harbour pilots handbook"), "{listed}");
+    screenshot(c, "documents").await;
+
+    // Found from the Knowledge page with the built-in model.
+    let hit = search_my_documents(c, "harbour pilots fog").await;
+    assert!(hit.contains("Harbour pilots handbook"), "{hit}");
+
+    // Switch the search model to the local server's embedding model.
+    css(c, "[data-testid=nav-documents]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(
+        c,
+        "[data-testid=model-row][data-model='local:nomic-embed-text'] [data-testid=model-use]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    until("the local model in use", || async {
+        let row = c
+            .find(Locator::Css(
+                "[data-testid=model-row][data-model='local:nomic-embed-text']",
+            ))
+            .await
+            .ok()?;
+        row.text().await.ok()?.contains("In use").then_some(())
+    })
+    .await;
+    assert!(server.count("/api/embed") > 0);
+    css(c, "[data-testid=search-model]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('[data-testid=search-model]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(c, "search-model").await;
+    let before = server.count("/api/embed");
+    let hit = search_my_documents(c, "lighthouse keeper disputes").await;
+    assert!(hit.contains("Lighthouse keepers rota"), "{hit}");
+    assert!(
+        server.count("/api/embed") > before,
+        "the query was embedded by the new model"
+    );
+
+    // Delete one document (two steps).
+    css(c, "[data-testid=nav-documents]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=doc-row] [data-testid=doc-delete]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "[data-testid=doc-confirm-delete]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    until("one document left", || async {
+        (count(c, "[data-testid=doc-row]").await == 1).then_some(())
+    })
+    .await;
 }

@@ -389,6 +389,26 @@ pub fn openai_embeddings_of_input(dims: usize) -> Reply {
     })))
 }
 
+/// Ollama `/api/embed` computed from the request's `input`, like [`openai_embeddings_of_input`].
+pub fn ollama_embed_of_input(dims: usize) -> Reply {
+    Reply::Dynamic(Responder(Arc::new(move |r: &Recorded| {
+        let req = r.json();
+        let inputs: Vec<String> = match &req["input"] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().unwrap_or("").to_owned())
+                .collect(),
+            _ => vec![],
+        };
+        let embeddings: Vec<Vec<f32>> = inputs.iter().map(|t| hashed_embedding(t, dims)).collect();
+        json_reply(
+            200,
+            json!({"model": req["model"], "embeddings": embeddings, "total_duration": 1000, "prompt_eval_count": 8}),
+        )
+    })))
+}
+
 pub fn hashed_embedding(text: &str, dims: usize) -> Vec<f32> {
     let mut v = vec![0.0f32; dims];
     for w in text

@@ -1,6 +1,12 @@
 // Typed calls to the core. Every command returns its value or rejects with an ErrorPayload.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  DocumentInfo,
+  EmbeddingModels,
+  ImportDocumentRequest,
+  ImportProgress,
+  SwitchModelRequest,
+  SwitchProgress,
   AiSettings,
   AskRequest,
   BreakerControlRequest,
@@ -68,6 +74,23 @@ export const api = {
   controlBreaker: (req: BreakerControlRequest) => call<LlmStatus>("control_breaker", { req }),
   searchKnowledge: (req: SearchRequest) => call<SearchReply>("search_knowledge", { req }),
   knowledgeStatus: () => call<KnowledgeStatus>("knowledge_status"),
+  listDocuments: () => call<DocumentInfo[]>("list_documents"),
+  deleteDocument: (id: string) => call<null>("delete_document", { id }),
+  cancelImport: (importId: string) => call<boolean>("cancel_import", { importId }),
+  /** Imports a file; `onProgress` hears every stage. */
+  importDocument: (req: ImportDocumentRequest, onProgress: (p: ImportProgress) => void) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return call<DocumentInfo>("import_document", { req, onProgress: channel });
+  },
+  embeddingModels: () => call<EmbeddingModels>("embedding_models"),
+  cancelModelSwitch: () => call<boolean>("cancel_model_switch"),
+  /** Switches the search model; resolves when every passage has been embedded by it. */
+  switchEmbeddingModel: (req: SwitchModelRequest, onProgress: (p: SwitchProgress) => void) => {
+    const channel = new Channel<SwitchProgress>();
+    channel.onmessage = onProgress;
+    return call<EmbeddingModels>("switch_embedding_model", { req, onProgress: channel });
+  },
   cancelStream: (requestId: string) => call<boolean>("cancel_stream", { requestId }),
   /** Streams an answer: `onEvent` gets every event; resolves with the last one (`done` or `error`). */
   askStream: (req: AskRequest, onEvent: (e: StreamEvent) => void) => {

@@ -60,3 +60,10 @@ export const breakerLabel: Record<string, string> = {
   half_open: "Trying again",
   forced_open: "Switched off",
 };
+
+/** "812 KB", "3.4 MB" (1 KB = 1,024 bytes, as file managers show). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -9,6 +9,7 @@ export type Route =
   | { name: "results"; id: string }
   | { name: "history" }
   | { name: "knowledge" }
+  | { name: "documents" }
   | { name: "settings" }
   | { name: "diagnostics" };
 
