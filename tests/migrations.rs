@@ -20,8 +20,8 @@ fn empty_database_gets_every_migration_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
-    assert_eq!(r.applied, [1, 2, 3]);
-    assert_eq!(r.schema_version, 3);
+    assert_eq!(r.applied, [1, 2, 3, 4]);
+    assert_eq!(r.schema_version, 4);
     assert!(
         r.backup.is_none(),
         "nothing to back up in an empty database"
@@ -56,7 +56,7 @@ fn empty_database_gets_every_migration_once() {
     assert!(e.is_err(), "STRICT must reject text in an INTEGER column");
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
     assert!(r.applied.is_empty());
-    assert_eq!(r.schema_version, 3);
+    assert_eq!(r.schema_version, 4);
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn a_release_1_database_upgrades_and_keeps_its_data() {
     )
     .unwrap();
     let r = apply(&mut conn, MIGRATIONS, &backups).unwrap();
-    assert_eq!(r.applied, [2, 3]);
+    assert_eq!(r.applied, [2, 3, 4]);
     assert!(r.backup.is_some());
     let n: i64 = conn
         .query_row("SELECT count(*) FROM assessments", [], |r| r.get(0))

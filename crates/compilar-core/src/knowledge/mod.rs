@@ -153,6 +153,7 @@ impl Knowledge {
         let model = kb
             .store
             .write(|c| {
+                sql::drop_retired_tables(c)?;
                 let m = sql::ensure_model(c, LOCAL_MODEL_ID, LOCAL_DIMS, &now())?;
                 if sql::active_model(c)?.is_none() {
                     sql::set_active(c, LOCAL_MODEL_ID, &now())?;

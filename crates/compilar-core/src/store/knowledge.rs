@@ -10,11 +10,10 @@
 //!   mode TEXT, force TEXT, category TEXT, source TEXT)   -- metadata: also filtered inside the KNN
 //! ```
 //!
-//! and two companions: `kb_vecb_<hash>`, a vec0 table with the same keys and metadata but only the sign bits
-//! of each vector (`BIT[dims]`, 32× smaller), for the quantised pre-scan of large scopes; and `kb_vecf_<hash>`,
-//! a plain table of the float vectors by chunk id, for the exact re-rank (a primary-key read there takes about
-//! 4 µs; a vec0 point query about 27 µs). The floats are stored twice: the price of both exact filtered KNN
-//! inside sqlite-vec and a fast re-rank.
+//! and a companion, `kb_vecf_<hash>`, a plain table of the float vectors by chunk id: the source of the
+//! in-memory sign-bit index that narrows large searches ([`super::vindex`]) and of the exact re-rank of its
+//! shortlist (a primary-key read there takes about 4 µs; a vec0 point query about 27 µs). The floats are stored
+//! twice: the price of both exact filtered KNN inside sqlite-vec and a fast re-rank.
 //!
 //! Vectors are unit length, so L2 ranks like cosine: `cos = 1 − d² / 2`.
 
@@ -23,15 +22,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// From this many floats in scope (vectors × dimensions, a tenth of the vectors when a pillar is given; about
-/// 8,000 × 256 or 1,300 × 1,536) a query scans the sign bits first and re-ranks the best candidates exactly;
-/// below it the exact scan is fast enough and keeps recall at 1 (measured in `benches/search.rs`: a pillar of
-/// 1,000 × 1,536 drops to 0.66 recall@10 with the pre-scan on clustered data, so it stays exact).
-pub const APPROX_FROM_FLOATS: u64 = 2_000_000;
-/// Candidates taken from the bit pre-scan per result wanted (at least [`MIN_CANDIDATES`]). sqlite-vec keeps
-/// its top-k sorted by insertion, so the pre-scan costs grow with k: keep it small.
-pub const OVERSAMPLE: u32 = 5;
-pub const MIN_CANDIDATES: u32 = 50;
+/// From this many floats in scope (vectors × dimensions; a tenth of the vectors when a pillar is given) a
+/// query is narrowed by the in-memory sign-bit index ([`super::vindex`]) and only the shortlist is ranked
+/// exactly; below it sqlite-vec's exact scan (with the filters inside the KNN) is fast enough: about 4,000 ×
+/// 256 or 650 × 1,536 floats.
+pub const APPROX_FROM_FLOATS: u64 = 1_000_000;
 
 /// One embedding model's table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +83,21 @@ pub struct NewChunk {
     pub content_hash: String,
 }
 
-/// The companion table of sign bits.
-pub fn bits_table(table: &str) -> String {
+/// The sign-bit vec0 table earlier versions kept next to each model's table (replaced by the in-memory index
+/// of [`super::vindex`]); dropped when found.
+fn old_bits_table(table: &str) -> String {
     table.replacen("kb_vec_", "kb_vecb_", 1)
+}
+
+/// Drops tables earlier versions created and no longer used.
+pub fn drop_retired_tables(c: &Connection) -> Result<()> {
+    for (m, _) in models(c)? {
+        c.execute_batch(&format!(
+            "DROP TABLE IF EXISTS {}",
+            old_bits_table(&m.table)
+        ))?;
+    }
+    Ok(())
 }
 
 /// The companion table of float vectors by chunk id.
@@ -140,19 +147,8 @@ pub fn ensure_model(c: &Connection, model_id: &str, dims: usize, now: &str) -> R
             category TEXT,
             source TEXT
         );
-        CREATE VIRTUAL TABLE {bits_table} USING vec0(
-            chunk_id INTEGER PRIMARY KEY,
-            pillar TEXT PARTITION KEY,
-            coarse BIT[{bits}],
-            mode TEXT,
-            force TEXT,
-            category TEXT,
-            source TEXT
-        );
         CREATE TABLE {floats_table} (chunk_id INTEGER PRIMARY KEY, v BLOB NOT NULL) STRICT;",
-        bits_table = bits_table(&table),
         floats_table = floats_table(&table),
-        bits = dims.div_ceil(8) * 8
     ))?;
     c.execute(
         "INSERT INTO kb_models (id, vec_table, dims, active, created_at, updated_at) VALUES (?1, ?2, ?3, 0, ?4, ?4)",
@@ -234,11 +230,7 @@ pub fn upsert_source(c: &Connection, s: &NewSource<'_>, now: &str) -> Result<()>
 /// Removes every chunk of a source (and its vectors in every model table).
 pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
     for (m, _) in models(c)? {
-        for t in [
-            m.table.clone(),
-            bits_table(&m.table),
-            floats_table(&m.table),
-        ] {
+        for t in [m.table.clone(), floats_table(&m.table)] {
             c.execute(
                 &format!(
                     "DELETE FROM {t} WHERE chunk_id IN (SELECT id FROM kb_chunks WHERE source_id = ?1)"
@@ -246,6 +238,7 @@ pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
                 [source_id],
             )?;
         }
+        super::vindex::bump(c, &m.model_id)?;
     }
     Ok(c.execute("DELETE FROM kb_chunks WHERE source_id = ?1", [source_id])?)
 }
@@ -254,16 +247,13 @@ pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
 pub fn delete_orphan_vectors(c: &Connection) -> Result<usize> {
     let mut n = 0;
     for (m, _) in models(c)? {
-        for t in [
-            m.table.clone(),
-            bits_table(&m.table),
-            floats_table(&m.table),
-        ] {
+        for t in [m.table.clone(), floats_table(&m.table)] {
             n += c.execute(
                 &format!("DELETE FROM {t} WHERE chunk_id NOT IN (SELECT id FROM kb_chunks)"),
                 [],
             )?;
         }
+        super::vindex::bump(c, &m.model_id)?;
     }
     Ok(n)
 }
@@ -303,11 +293,6 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         m.table
     ))?;
-    let mut ins_bits = c.prepare_cached(&format!(
-        "INSERT INTO {} (chunk_id, pillar, coarse, mode, force, category, source)
-         VALUES (?1, ?2, vec_quantize_binary(vec_f32(?3)), ?4, ?5, ?6, ?7)",
-        bits_table(&m.table)
-    ))?;
     let mut ins_floats = c.prepare_cached(&format!(
         "INSERT INTO {} (chunk_id, v) VALUES (?1, ?2)",
         floats_table(&m.table)
@@ -336,8 +321,10 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
         };
         let blob = crate::knowledge::embed::to_blob(v);
         ins.execute(params![id, pillar, blob, mode, force, category, source])?;
-        ins_bits.execute(params![id, pillar, blob, mode, force, category, source])?;
         ins_floats.execute(params![id, blob])?;
+    }
+    if !rows.is_empty() {
+        super::vindex::bump(c, &m.model_id)?;
     }
     Ok(())
 }
@@ -440,13 +427,12 @@ fn push_filters(
     }
 }
 
-/// The `k` nearest chunks to `query` (unit length) with the filters applied inside the KNN.
+/// The `k` nearest chunks to `query` (unit length) with the filters applied.
 ///
-/// Exact when the scope is small (below [`APPROX_FROM_FLOATS`]; a pillar narrows the scope to about a tenth
-/// through the partition key) or when `exact` is set. Otherwise a sign-bit pre-scan of the companion
-/// table (Hamming distance, 32× less data than the floats, same filters inside) picks
-/// `max(k × OVERSAMPLE, MIN_CANDIDATES)` candidates, whose float vectors are then read by primary key (from the float table) and
-/// re-ranked by exact L2 distance.
+/// Exact when the scope is small (below [`APPROX_FROM_FLOATS`]; a pillar narrows the scope to about a tenth)
+/// or when `exact` is set: sqlite-vec's KNN with the pillar as partition key and the other filters as metadata
+/// columns, inside the scan. Otherwise the in-memory sign-bit index narrows the scope (same filters) to a
+/// shortlist, whose float vectors are read by primary key from the float table and ranked by exact L2.
 pub fn knn(
     c: &Connection,
     m: &ModelTable,
@@ -455,37 +441,42 @@ pub fn knn(
     f: &Filters,
     exact: bool,
 ) -> Result<Vec<(i64, f32)>> {
-    let blob = crate::knowledge::embed::to_blob(query);
+    knn_with(c, m, query, k, f, exact, None)
+}
+
+/// [`knn`] with the index's narrowing chosen by the caller (for measurements).
+pub fn knn_with(
+    c: &Connection,
+    m: &ModelTable,
+    query: &[f32],
+    k: u32,
+    f: &Filters,
+    exact: bool,
+    narrowing: Option<super::vindex::Narrowing>,
+) -> Result<Vec<(i64, f32)>> {
+    let k = k.clamp(1, 4096);
     let in_scope = size_estimate(c, m)? / if f.pillar.is_some() { 10 } else { 1 };
     let approximate = !exact && in_scope.saturating_mul(m.dims as u64) >= APPROX_FROM_FLOATS;
+    if approximate {
+        let index = super::vindex::get(c, m)?;
+        let ids = index.shortlist(query, f, k as usize, narrowing);
+        let mut exact_d = distances(c, m, query, &ids)?;
+        exact_d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        exact_d.truncate(k as usize);
+        return Ok(exact_d);
+    }
+    let blob = crate::knowledge::embed::to_blob(query);
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(blob)];
-    let k = k.clamp(1, 4096);
-    let mut sql = if approximate {
-        let cand = (k.saturating_mul(OVERSAMPLE)).clamp(MIN_CANDIDATES, 4096);
-        format!(
-            "SELECT chunk_id, distance FROM {} WHERE coarse MATCH vec_quantize_binary(vec_f32(?1)) AND k = {cand}",
-            bits_table(&m.table)
-        )
-    } else {
-        format!(
-            "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {k}",
-            m.table
-        )
-    };
+    let mut sql = format!(
+        "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {k}",
+        m.table
+    );
     push_filters(&mut sql, &mut args, f, "", "source");
     let mut st = c.prepare_cached(&sql)?;
     let rows = st.query_map(params_from_iter(args.iter().map(|b| b.as_ref())), |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)? as f32))
     })?;
-    let first: Vec<(i64, f32)> = rows.collect::<std::result::Result<_, _>>()?;
-    if !approximate {
-        return Ok(first);
-    }
-    let ids: Vec<i64> = first.into_iter().map(|x| x.0).collect();
-    let mut exact_d = distances(c, m, query, &ids)?;
-    exact_d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    exact_d.truncate(k as usize);
-    Ok(exact_d)
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 /// L2 distances between `query` and the given chunks' vectors, read by primary key from the float table and

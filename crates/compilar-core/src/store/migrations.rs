@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "knowledge",
         sql: include_str!("../../../../migrations/0003_knowledge.sql"),
     },
+    Migration {
+        version: 4,
+        name: "vector_versions",
+        sql: include_str!("../../../../migrations/0004_vector_versions.sql"),
+    },
 ];
 
 /// What [`apply`] did.

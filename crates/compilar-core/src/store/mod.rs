@@ -12,6 +12,7 @@ pub mod assessments;
 pub mod knowledge;
 pub mod llm;
 pub mod migrations;
+pub mod vindex;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
