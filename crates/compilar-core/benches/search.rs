@@ -398,6 +398,12 @@ fn main() {
         "new colleagues feel left out",
         "leaders keep their influence after repeated failures",
     ];
+    // One untimed search first: it loads the in-memory index of the new vectors (timed above).
+    futures_block(knowledge.search(SearchRequest {
+        query: "warm up".into(),
+        ..Default::default()
+    }))
+    .expect("search");
     let mut times = Vec::new();
     let mut pillar_times = Vec::new();
     for round in 0..(nq / questions.len()).max(3) {

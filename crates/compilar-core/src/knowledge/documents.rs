@@ -313,6 +313,7 @@ impl super::Knowledge {
             })
             .await?;
         tracing::info!(document = %id, chunks = total, "document imported");
+        self.warm_index();
         p(ImportStage::Done, total, total);
         self.document(&id).await
     }
@@ -375,6 +376,7 @@ impl super::Knowledge {
             return Err(Error::DocumentNotFound(id));
         }
         tracing::info!(document = %id, "document deleted");
+        self.warm_index();
         Ok(())
     }
 }

@@ -164,7 +164,31 @@ impl Knowledge {
         if have.as_deref() != Some(want.as_str()) {
             kb.index_builtin(passages, want, model).await?;
         }
+        kb.warm_index();
         Ok(kb)
+    }
+
+    /// Builds (or brings up to date) the active model's in-memory search index in the background when its
+    /// searches use one, so that the next search does not wait for it (100,000 × 1,536 vectors take about
+    /// 1.7 s to load).
+    pub(crate) fn warm_index(&self) {
+        let store = Arc::clone(&self.store);
+        tokio::spawn(async move {
+            let r = store
+                .read(|c| {
+                    let Some(m) = sql::active_model(c)? else {
+                        return Ok(());
+                    };
+                    if sql::uses_index(c, &m)? {
+                        crate::store::vindex::get(c, &m)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "the search index could not be prepared");
+            }
+        });
     }
 
     async fn index_builtin(

@@ -246,6 +246,7 @@ impl super::Knowledge {
         }
         drop(guard);
         tracing::info!(model = model_id, "knowledge base switched embedding model");
+        self.warm_index();
         self.embedding_models().await
     }
 

@@ -427,6 +427,11 @@ fn push_filters(
     }
 }
 
+/// Whether unfiltered searches of this model go through the in-memory index.
+pub fn uses_index(c: &Connection, m: &ModelTable) -> Result<bool> {
+    Ok(size_estimate(c, m)?.saturating_mul(m.dims as u64) >= APPROX_FROM_FLOATS)
+}
+
 /// The `k` nearest chunks to `query` (unit length) with the filters applied.
 ///
 /// Exact when the scope is small (below [`APPROX_FROM_FLOATS`]; a pillar narrows the scope to about a tenth)
