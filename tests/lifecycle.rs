@@ -150,7 +150,7 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     );
     let d = app.diagnostics().await.unwrap();
     assert!(d.vec_version.starts_with('v'), "{}", d.vec_version);
-    assert_eq!(d.schema_version, 3);
+    assert_eq!(d.schema_version, 4);
     assert_eq!(d.assessments, 3);
     assert!(d.questions >= 120);
 }
