@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the release app under Xvfb with a fresh data folder, waits until it is idle, and prints the
-# proportional set size (PSS) of the app and every process it started (WebKit web and network processes).
+# Starts the release app under Xvfb twice on one fresh data folder — the first start (which indexes the shipped
+# knowledge base) and a later start — waits each time until it is idle, and prints the proportional set size (PSS)
+# of the app and every process it started (WebKit web and network processes).
 # Needs: a release build (scripts/run.sh or `cargo build --release -p compilar` after scripts/ui-build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,8 @@ app=target/release/compilar
 [ -x "$app" ] || { echo "build the release app first: $app is missing" >&2; exit 1; }
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
+for run in "first start" "later start"; do
+echo "== $run"
 XDG_DATA_HOME="$data" xvfb-run -a -s "-screen 0 1280x860x24" bash -c '
   "$0" >/dev/null 2>&1 &
   pid=$!
@@ -27,3 +30,4 @@ XDG_DATA_HOME="$data" xvfb-run -a -s "-screen 0 1280x860x24" bash -c '
   printf "%-28s %8.1f MB PSS\n" "total" "$(echo "$total/1024" | bc -l)"
   kill $pid
 ' "$app"
+done

@@ -44,7 +44,7 @@ fn missing_prerequisite() -> Option<String> {
     if !app_path().is_file() {
         return Some(format!("the app is not built at {}", app_path().display()));
     }
-    for tool in ["tauri-driver", "WebKitWebDriver", "xdotool"] {
+    for tool in ["tauri-driver", "WebKitWebDriver", "xdotool", "import"] {
         if which(tool).is_none() {
             return Some(format!("{tool} is not on PATH"));
         }
@@ -124,13 +124,26 @@ where
     }
 }
 
-async fn screenshot(c: &Client, name: &str) {
+/// Saves what the app window shows. Taken from the X server (ImageMagick's `import`), not through WebDriver:
+/// the app runs with WebKitGTK's DMA-BUF renderer off, as users get it, and in that mode WebKitWebDriver's
+/// screenshot command never returns.
+async fn screenshot(name: &str) {
     // Let the page paint first (the DOM can be ahead of the last frame).
     tokio::time::sleep(Duration::from_millis(400)).await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    let ids = xdotool(&["search", "--onlyvisible", "--name", "^Compilar$"]);
+    let id = ids.lines().next().expect("the app window is visible");
+    let out = Command::new("timeout")
+        .args(["20", "import", "-window", id])
+        .arg(dir.join(format!("{name}.png")))
+        .output()
+        .expect("run import");
+    assert!(
+        out.status.success(),
+        "import: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -168,7 +181,7 @@ async fn take_an_assessment_in_the_real_window() {
         .click()
         .await
         .unwrap();
-    screenshot(&c, "select").await;
+    screenshot("select").await;
     css(&c, "[data-testid=begin]").await.click().await.unwrap();
 
     // Answer every question; the quiz moves on to the next unanswered one by itself.
@@ -214,7 +227,7 @@ async fn take_an_assessment_in_the_real_window() {
         })
         .await;
         if n == 7 {
-            screenshot(&c, "quiz").await;
+            screenshot("quiz").await;
         }
     }
 
@@ -254,7 +267,7 @@ async fn take_an_assessment_in_the_real_window() {
         .unwrap();
     assert_eq!(forces.len(), 4);
     css(&c, "[data-testid=force-chart] canvas").await;
-    screenshot(&c, "results").await;
+    screenshot("results").await;
 
     // History: the assessment is listed; delete it, then undo.
     css(&c, "[data-testid=nav-history]")
@@ -263,7 +276,7 @@ async fn take_an_assessment_in_the_real_window() {
         .await
         .unwrap();
     css(&c, "[data-testid=history-item]").await;
-    screenshot(&c, "history").await;
+    screenshot("history").await;
     css(&c, "[data-testid=delete]").await.click().await.unwrap();
     css(&c, "[data-testid=undo-toast]").await;
     assert!(c
@@ -280,7 +293,7 @@ async fn take_an_assessment_in_the_real_window() {
         .await
         .unwrap();
     css(&c, "[data-testid=recent-item]").await;
-    screenshot(&c, "home").await;
+    screenshot("home").await;
 
     let server = FakeServer::start().await;
     ai_settings_stream_and_diagnostics(&c, &server).await;
@@ -360,7 +373,7 @@ async fn ai_settings_stream_and_diagnostics(c: &Client, server: &FakeServer) {
     )
     .await
     .unwrap();
-    screenshot(c, "settings").await;
+    screenshot("settings").await;
 
     // A slow answer, stopped after the first words.
     let words: Vec<String> = (0..40).map(|i| format!("word{i} ")).collect();
@@ -419,7 +432,7 @@ async fn ai_settings_stream_and_diagnostics(c: &Client, server: &FakeServer) {
     assert!(text_of(c, "[data-testid=rate-limit]")
         .await
         .contains("48 of 50 left"));
-    screenshot(c, "diagnostics").await;
+    screenshot("diagnostics").await;
 }
 
 /// Knowledge: a search in everyday words finds the right passages (with the words marked), and the framework
@@ -492,14 +505,14 @@ async fn knowledge_search_and_explorer(c: &Client) {
             .len(),
         5
     );
-    screenshot(c, "knowledge").await;
+    screenshot("knowledge").await;
     c.execute(
         "document.querySelector('[data-testid=force-graph]').scrollIntoView()",
         vec![],
     )
     .await
     .unwrap();
-    screenshot(c, "explorer").await;
+    screenshot("explorer").await;
 }
 
 fn xdotool(args: &[&str]) -> String {
@@ -672,7 +685,7 @@ async fn documents_and_search_model(c: &Client, server: &FakeServer) {
     .await;
     let listed = text_of(c, "[data-testid=doc-row]:last-child").await;
     assert!(listed.contains("Harbour pilots handbook"), "{listed}");
-    screenshot(c, "documents").await;
+    screenshot("documents").await;
 
     // Found from the Knowledge page with the built-in model.
     let hit = search_my_documents(c, "harbour pilots fog").await;
@@ -714,7 +727,7 @@ async fn documents_and_search_model(c: &Client, server: &FakeServer) {
     )
     .await
     .unwrap();
-    screenshot(c, "search-model").await;
+    screenshot("search-model").await;
     let before = server.count("/api/embed");
     let hit = search_my_documents(c, "lighthouse keeper disputes").await;
     assert!(hit.contains("Lighthouse keepers rota"), "{hit}");

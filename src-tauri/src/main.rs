@@ -257,7 +257,23 @@ fn cancel_model_switch(core: State<'_, Core>) -> Reply<bool> {
     Ok(core.app()?.cancel_model_switch())
 }
 
+/// On Linux, WebKitGTK's DMA-BUF renderer is turned off unless the user chose otherwise
+/// (`WEBKIT_DISABLE_DMABUF_RENDERER=0` keeps it): without a GPU it renders through software GL and takes about
+/// 100 MB more in the web process (`scripts/measure-memory.sh`), and on some NVIDIA/Wayland set-ups it
+/// leaves the window blank. The fallback path paints the same pages.
+#[cfg(target_os = "linux")]
+fn choose_webkit_renderer() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_none() {
+        // Called first thing in `main`, before any thread exists.
+        std::env::set_var(VAR, "1");
+    }
+}
+
 fn main() {
+    #[cfg(target_os = "linux")]
+    choose_webkit_renderer();
+
     // Logs go to the data folder's `logs/`; if even that is impossible, stderr still works.
     let _log_guard = Paths::resolve(None)
         .and_then(|p| compilar_core::logging::init(&p.log_dir))
