@@ -134,16 +134,8 @@ async fn screenshot(name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let ids = xdotool(&["search", "--onlyvisible", "--name", "^Compilar$"]);
     let id = ids.lines().next().expect("the app window is visible");
-    let out = Command::new("timeout")
-        .args(["20", "import", "-window", id])
-        .arg(dir.join(format!("{name}.png")))
-        .output()
-        .expect("run import");
-    assert!(
-        out.status.success(),
-        "import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let file = dir.join(format!("{name}.png"));
+    x_tool("import", &["-window", id, &file.display().to_string()]);
 }
 
 #[tokio::test]
@@ -516,15 +508,20 @@ async fn knowledge_search_and_explorer(c: &Client) {
 }
 
 fn xdotool(args: &[&str]) -> String {
+    x_tool("xdotool", args)
+}
+
+/// Runs an X client tool (at most 20 s) and returns what it printed; fails the test if it fails.
+fn x_tool(tool: &str, args: &[&str]) -> String {
     let out = Command::new("timeout")
         .arg("20")
-        .arg("xdotool")
+        .arg(tool)
         .args(args)
         .output()
-        .expect("run xdotool");
+        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
     assert!(
         out.status.success(),
-        "xdotool {args:?}: {}",
+        "{tool} {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
