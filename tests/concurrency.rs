@@ -29,8 +29,7 @@ async fn eight_writers_lose_no_answer() {
             for i in 0..ANSWERS_PER_TASK {
                 let q = &mine[i % mine.len()];
                 let v = ((task + i / mine.len()) % 5 + 1) as i64;
-                let ack = app
-                    .answer(AnswerRequest {
+                let ack = app.assessments().answer(AnswerRequest {
                         assessment_id: aid.clone(),
                         question_id: q.clone(),
                         value: v,
@@ -48,7 +47,7 @@ async fn eight_writers_lose_no_answer() {
         expected.extend(h.await.unwrap());
     }
     assert_eq!(expected.len(), qids.len());
-    let got = t.app.get_assessment(&a.id).await.unwrap();
+    let got = t.app.assessments().get(&a.id).await.unwrap();
     assert_eq!(
         got.answered as usize,
         qids.len(),
@@ -85,7 +84,7 @@ async fn distinct_answers_from_many_writers_are_all_stored() {
         let mine: Vec<_> = slots.iter().skip(task).step_by(TASKS).cloned().collect();
         handles.push(tokio::spawn(async move {
             for (aid, qid, v) in mine {
-                app.answer(AnswerRequest {
+                app.assessments().answer(AnswerRequest {
                     assessment_id: aid,
                     question_id: qid,
                     value: v,
@@ -100,7 +99,7 @@ async fn distinct_answers_from_many_writers_are_all_stored() {
     }
     let mut stored = 0;
     for a in &assessments {
-        let got = t.app.get_assessment(&a.id).await.unwrap();
+        let got = t.app.assessments().get(&a.id).await.unwrap();
         for (aid, qid, v) in slots.iter().filter(|s| s.0 == a.id) {
             assert_eq!(got.answers.get(qid), Some(v), "{aid} {qid}");
             stored += 1;

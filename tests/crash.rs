@@ -25,8 +25,7 @@ async fn crash_child() {
     println!("READY");
     let pillars = ["grpprosp", "indrecip", "popularity", "divsexp", "outresp"];
     for round in 0.. {
-        let a = app
-            .create_assessment(CreateAssessmentRequest {
+        let a = app.assessments().create(CreateAssessmentRequest {
                 pillar: pillars[round % pillars.len()].into(),
                 mode: "egalitarian".into(),
             })
@@ -34,7 +33,7 @@ async fn crash_child() {
             .unwrap();
         for (i, q) in a.questions.iter().enumerate() {
             let value = ((round + i) % 5 + 1) as i64;
-            app.answer(AnswerRequest {
+            app.assessments().answer(AnswerRequest {
                 assessment_id: a.id.clone(),
                 question_id: q.id.clone(),
                 value,
@@ -102,7 +101,7 @@ async fn kill_9_loses_no_acknowledged_answer() {
     let mut current: Option<compilar_core::api::Assessment> = None;
     for (aid, qid, v) in &acks {
         if current.as_ref().map(|a| &a.id) != Some(aid) {
-            current = Some(app.get_assessment(aid).await.unwrap());
+            current = Some(app.assessments().get(aid).await.unwrap());
         }
         let a = current.as_ref().unwrap();
         assert_eq!(

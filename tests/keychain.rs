@@ -90,10 +90,10 @@ async fn secret_service_child() {
         ..AppOptions::for_tests(dir.path())
     };
     let app = App::open_with(opts()).await.unwrap();
-    let s = app.llm_settings().await.unwrap();
+    let s = app.settings().get().await.unwrap();
     assert!(s.keychain.available, "{:?}", s.keychain);
     assert!(s.keychain.backend.contains("Secret Service"));
-    app.set_api_key(SetKeyRequest {
+    app.settings().set_key(SetKeyRequest {
         provider: "anthropic".into(),
         key: KEY.into(),
     })
@@ -103,7 +103,7 @@ async fn secret_service_child() {
 
     // A fresh app (no in-memory cache) finds the key in the keychain.
     let app = App::open_with(opts()).await.unwrap();
-    let s = app.llm_settings().await.unwrap();
+    let s = app.settings().get().await.unwrap();
     let p = s
         .providers
         .iter()
@@ -111,10 +111,10 @@ async fn secret_service_child() {
         .unwrap();
     assert_eq!(p.key_source, KeySource::Keychain);
     assert!(p.configured);
-    app.remove_api_key("anthropic").await.unwrap();
+    app.settings().remove_key("anthropic").await.unwrap();
     drop(app);
     let app = App::open_with(opts()).await.unwrap();
-    let s = app.llm_settings().await.unwrap();
+    let s = app.settings().get().await.unwrap();
     let p = s
         .providers
         .iter()
@@ -157,7 +157,7 @@ async fn no_keychain_child() {
     opts.env_keys
         .insert(ProviderKind::Openai, "sk-env-only-123456789".into());
     let app = App::open_with(opts).await.unwrap();
-    let s = app.llm_settings().await.unwrap();
+    let s = app.settings().get().await.unwrap();
     assert!(!s.keychain.available);
     let msg = s.keychain.message.clone().unwrap();
     assert!(
@@ -165,8 +165,7 @@ async fn no_keychain_child() {
         "{msg}"
     );
 
-    let e = app
-        .set_api_key(SetKeyRequest {
+    let e = app.settings().set_key(SetKeyRequest {
             provider: "anthropic".into(),
             key: "sk-ant-abcdef123".into(),
         })
@@ -179,11 +178,10 @@ async fn no_keychain_child() {
         p.enabled = p.id == "openai";
         p.base_url = format!("{}/v1", server.url());
     }
-    app.save_provider_settings(SaveProvidersRequest { providers })
+    app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
-    let a = app
-        .ask(AskRequest {
+    let a = app.ai().ask(AskRequest {
             request_id: "r1".into(),
             prompt: "hi".into(),
             exclude: vec![],
@@ -205,8 +203,7 @@ async fn keys_never_reach_the_database_or_the_logs() {
     let app = App::open_with(AppOptions::for_tests(dir.path()))
         .await
         .unwrap();
-    let mut providers: Vec<_> = app
-        .llm_settings()
+    let mut providers: Vec<_> = app.settings().get()
         .await
         .unwrap()
         .providers
@@ -221,12 +218,12 @@ async fn keys_never_reach_the_database_or_the_logs() {
             server.url()
         };
     }
-    app.save_provider_settings(SaveProvidersRequest { providers })
+    app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     let anthropic_key = "sk-ant-never-logged-0f1e2d3c4b5a";
     for (p, k) in [("openai", KEY), ("anthropic", anthropic_key)] {
-        app.set_api_key(SetKeyRequest {
+        app.settings().set_key(SetKeyRequest {
             provider: p.into(),
             key: k.into(),
         })
@@ -247,14 +244,13 @@ async fn keys_never_reach_the_database_or_the_logs() {
             None,
         ),
     );
-    app.save_ai_settings(compilar_core::llm::AiSettings {
+    app.settings().save_ai(compilar_core::llm::AiSettings {
         log_prompts: true,
         ..Default::default()
     })
     .await
     .unwrap();
-    let e = app
-        .ask(AskRequest {
+    let e = app.ai().ask(AskRequest {
             request_id: "r".into(),
             prompt: "hello".into(),
             exclude: vec![],
@@ -262,10 +258,10 @@ async fn keys_never_reach_the_database_or_the_logs() {
         .await
         .unwrap_err();
     assert!(!e.to_string().contains(KEY) && !e.to_string().contains(anthropic_key));
-    let status = app.llm_status().await.unwrap();
+    let status = app.diagnostics().llm_status().await.unwrap();
     assert_eq!(status.calls.len(), 2);
     let json = serde_json::to_string(&status).unwrap()
-        + &serde_json::to_string(&app.llm_settings().await.unwrap()).unwrap();
+        + &serde_json::to_string(&app.settings().get().await.unwrap()).unwrap();
     drop(app);
     drop(_guard);
 

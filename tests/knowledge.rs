@@ -4,7 +4,7 @@
 
 mod common;
 
-use compilar_core::knowledge::{SearchMethod, SearchRequest};
+use compilar_core::api::{SearchMethod, SearchRequest};
 use compilar_core::App;
 
 /// Questions in users' words, each with the passages that answer it (any one in the top 5 is a hit).
@@ -343,8 +343,7 @@ async fn hit_at_5(app: &App, method: SearchMethod) -> (f64, Vec<String>) {
     let mut hits = 0;
     let mut misses = Vec::new();
     for (q, want) in RELEVANCE {
-        let r = app
-            .search_knowledge(SearchRequest {
+        let r = app.knowledge().search(SearchRequest {
                 query: (*q).into(),
                 count: Some(5),
                 method: Some(method),
@@ -371,7 +370,7 @@ async fn hit_at_5(app: &App, method: SearchMethod) -> (f64, Vec<String>) {
 async fn relevance_set_hit_at_5() {
     assert!(RELEVANCE.len() >= 40);
     let t = common::open().await;
-    let status = t.app.knowledge_status().await.unwrap();
+    let status = t.app.knowledge().status().await.unwrap();
     assert!(status.builtin_passages >= 150);
     assert_eq!(status.vectors, status.passages);
     assert_eq!(
@@ -413,8 +412,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
     let t = common::open().await;
     // Group Prospects has about 15 passages; a filter applied after a top-k would return fewer than asked.
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "how do people help each other".into(),
             pillar: Some("grpprosp".into()),
             count: Some(12),
@@ -429,8 +427,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
         .all(|h| h.pillar.as_deref() == Some("grpprosp")));
     for method in [SearchMethod::Vector, SearchMethod::Text] {
         let r = t
-            .app
-            .search_knowledge(SearchRequest {
+            .app.knowledge().search(SearchRequest {
                 query: "trust respect help".into(),
                 mode: Some("hierarchical".into()),
                 category: Some("practice".into()),
@@ -447,8 +444,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
             .all(|h| h.mode.as_deref() == Some("hierarchical") && h.category == "practice"));
     }
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "speaking up".into(),
             force: Some("voice_safety".into()),
             source: Some("builtin".into()),
@@ -468,8 +464,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
 
     // No documents yet: the documents filter finds nothing.
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "speaking up".into(),
             source: Some("documents".into()),
             ..Default::default()
@@ -480,8 +475,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
 
     // A minimum similarity drops weak matches; a count above the maximum is capped and says so.
     let all = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "psychological safety".into(),
             count: Some(500),
             ..Default::default()
@@ -491,8 +485,7 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
     assert!(all.capped);
     assert_eq!(all.count, 50);
     let strict = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "psychological safety".into(),
             count: Some(50),
             min_score: Some(0.5),
@@ -575,10 +568,10 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
         ),
     ];
     for (r, code) in cases {
-        let e = t.app.search_knowledge(r.clone()).await.unwrap_err();
+        let e = t.app.knowledge().search(r.clone()).await.unwrap_err();
         assert_eq!(e.code(), code, "{r:?}");
     }
-    assert!(t.app.search_knowledge(req(&"x".repeat(5000))).await.is_ok());
+    assert!(t.app.knowledge().search(req(&"x".repeat(5000))).await.is_ok());
     for q in [
         "\"unbalanced quote",
         "NEAR(trust voice, 3)",
@@ -589,19 +582,19 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
         "'; DROP TABLE kb_chunks; --",
         "😀 🙃",
     ] {
-        let r = t.app.search_knowledge(req(q)).await;
+        let r = t.app.knowledge().search(req(q)).await;
         assert!(r.is_ok(), "{q}: {r:?}");
     }
     assert_eq!(
-        t.app.knowledge_status().await.unwrap().passages,
-        t.app.knowledge_status().await.unwrap().builtin_passages
+        t.app.knowledge().status().await.unwrap().passages,
+        t.app.knowledge().status().await.unwrap().builtin_passages
     );
 }
 
 #[tokio::test]
 async fn changed_knowledge_is_reindexed_at_start_up() {
     let t = common::open().await;
-    let before = t.app.knowledge_status().await.unwrap();
+    let before = t.app.knowledge().status().await.unwrap();
     drop(t.app);
     // Simulate an older release's index: a different content hash and a missing passage.
     let db = t.dir.path().join("compilar.db");
@@ -620,11 +613,10 @@ async fn changed_knowledge_is_reindexed_at_start_up() {
     let app = App::open_with(compilar_core::AppOptions::for_tests(t.dir.path()))
         .await
         .unwrap();
-    let after = app.knowledge_status().await.unwrap();
+    let after = app.knowledge().status().await.unwrap();
     assert_eq!(after.passages, before.passages);
     assert_eq!(after.vectors, before.passages);
-    let r = app
-        .search_knowledge(SearchRequest {
+    let r = app.knowledge().search(SearchRequest {
             query: "status games".into(),
             pillar: Some("status".into()),
             ..Default::default()
@@ -637,7 +629,7 @@ async fn changed_knowledge_is_reindexed_at_start_up() {
 #[tokio::test]
 async fn framework_explorer_methods() {
     let t = common::open().await;
-    let f = t.app.forces_of_pillar("grpprosp", "egalitarian").unwrap();
+    let f = t.app.knowledge().forces_of_pillar("grpprosp", "egalitarian").unwrap();
     assert_eq!(f.pillar.name, "Group Prospects");
     assert_eq!(
         f.forces.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
@@ -649,24 +641,22 @@ async fn framework_explorer_methods() {
         ]
     );
     assert_eq!(
-        t.app
-            .forces_of_pillar("status", "egalitarian")
+        t.app.knowledge().forces_of_pillar("status", "egalitarian")
             .unwrap_err()
             .code(),
         "pillar_mode_mismatch"
     );
     assert_eq!(
-        t.app
-            .forces_of_pillar("nope", "egalitarian")
+        t.app.knowledge().forces_of_pillar("nope", "egalitarian")
             .unwrap_err()
             .code(),
         "unknown_pillar"
     );
-    let c = t.app.connections_of_mode("hierarchical").unwrap();
+    let c = t.app.knowledge().connections_of_mode("hierarchical").unwrap();
     assert_eq!(c.len(), 20);
     assert!(c.iter().all(|x| x.mode == "hierarchical"));
     assert_eq!(
-        t.app.connections_of_mode("flat").unwrap_err().code(),
+        t.app.knowledge().connections_of_mode("flat").unwrap_err().code(),
         "unknown_mode"
     );
 }
@@ -694,8 +684,7 @@ async fn documents_import_search_dedup_and_delete() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
     let doc = t
-        .app
-        .import_document(import_req(&file, "imp-1"), move |p| {
+        .app.documents().import(import_req(&file, "imp-1"), move |p| {
             ev.lock().unwrap().push(p)
         })
         .await
@@ -718,8 +707,7 @@ async fn documents_import_search_dedup_and_delete() {
     // Searchable, and the source filters work.
     for source in [None, Some("documents".to_string()), Some(doc.id.clone())] {
         let r = t
-            .app
-            .search_knowledge(SearchRequest {
+            .app.knowledge().search(SearchRequest {
                 query: "zeppelin hangar".into(),
                 source,
                 ..Default::default()
@@ -731,8 +719,7 @@ async fn documents_import_search_dedup_and_delete() {
         assert!(r.hits[0].title.starts_with("Sprint retrospective"));
     }
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "zeppelin hangar".into(),
             source: Some("builtin".into()),
             ..Default::default()
@@ -745,20 +732,18 @@ async fn documents_import_search_dedup_and_delete() {
     let copy = t.dir.path().join("copy.md");
     std::fs::write(&copy, &md).unwrap();
     let again = t
-        .app
-        .import_document(import_req(&copy, "imp-2"), |_| {})
+        .app.documents().import(import_req(&copy, "imp-2"), |_| {})
         .await
         .unwrap();
     assert!(again.already_imported);
     assert_eq!(again.id, doc.id);
-    assert_eq!(t.app.list_documents().await.unwrap().len(), 1);
+    assert_eq!(t.app.documents().list().await.unwrap().len(), 1);
 
     // Delete: gone from the list and from search; deleting again says so.
-    t.app.delete_document(&doc.id).await.unwrap();
-    assert!(t.app.list_documents().await.unwrap().is_empty());
+    t.app.documents().delete(&doc.id).await.unwrap();
+    assert!(t.app.documents().list().await.unwrap().is_empty());
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "zeppelin hangar".into(),
             source: Some("documents".into()),
             ..Default::default()
@@ -767,10 +752,10 @@ async fn documents_import_search_dedup_and_delete() {
         .unwrap();
     assert!(r.hits.is_empty());
     assert_eq!(
-        t.app.delete_document(&doc.id).await.unwrap_err().code(),
+        t.app.documents().delete(&doc.id).await.unwrap_err().code(),
         "document_not_found"
     );
-    let s = t.app.knowledge_status().await.unwrap();
+    let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(
         (s.passages, s.vectors),
         (s.builtin_passages, s.builtin_passages)
@@ -778,8 +763,7 @@ async fn documents_import_search_dedup_and_delete() {
 
     // Re-import after delete works.
     let back = t
-        .app
-        .import_document(import_req(&file, "imp-3"), |_| {})
+        .app.documents().import(import_req(&file, "imp-3"), |_| {})
         .await
         .unwrap();
     assert!(!back.already_imported);
@@ -833,8 +817,7 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
         let p = d.join(name);
         std::fs::write(&p, bytes).unwrap();
         let e = t
-            .app
-            .import_document(import_req(&p, name), |_| {})
+            .app.documents().import(import_req(&p, name), |_| {})
             .await
             .unwrap_err();
         assert_eq!(e.code(), code, "{name}");
@@ -855,22 +838,20 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
         .set_len(50 * 1024 * 1024 + 1)
         .unwrap();
     let e = t
-        .app
-        .import_document(import_req(&huge, "h"), |_| {})
+        .app.documents().import(import_req(&huge, "h"), |_| {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), "payload_too_large");
     let e = t
-        .app
-        .import_document(import_req(&d.join("missing.md"), "m"), |_| {})
+        .app.documents().import(import_req(&d.join("missing.md"), "m"), |_| {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), "io_error");
-    assert!(t.app.list_documents().await.unwrap().is_empty());
-    let s = t.app.knowledge_status().await.unwrap();
+    assert!(t.app.documents().list().await.unwrap().is_empty());
+    let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);
     assert_eq!(
-        t.app.delete_document("not-an-id").await.unwrap_err().code(),
+        t.app.documents().delete("not-an-id").await.unwrap_err().code(),
         "invalid_id"
     );
 }
@@ -889,21 +870,20 @@ async fn a_cancelled_import_writes_nothing() {
     let asked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let a2 = asked.clone();
     let e = t
-        .app
-        .import_document(import_req(&file, "cancel-me"), move |p| {
+        .app.documents().import(import_req(&file, "cancel-me"), move |p| {
             if format!("{:?}", p.stage) == "Embedding"
                 && !a2.swap(true, std::sync::atomic::Ordering::SeqCst)
             {
-                assert!(app.cancel_import("cancel-me"));
+                assert!(app.documents().cancel_import("cancel-me"));
             }
         })
         .await
         .unwrap_err();
     assert!(asked.load(std::sync::atomic::Ordering::SeqCst));
     assert_eq!(e.code(), "cancelled");
-    assert!(!t.app.cancel_import("cancel-me"));
-    assert!(t.app.list_documents().await.unwrap().is_empty());
-    let s = t.app.knowledge_status().await.unwrap();
+    assert!(!t.app.documents().cancel_import("cancel-me"));
+    assert!(t.app.documents().list().await.unwrap().is_empty());
+    let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);
 }
 
@@ -929,8 +909,7 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
     let doc = t
-        .app
-        .import_document(import_req(&file, "pdf-1"), move |p| {
+        .app.documents().import(import_req(&file, "pdf-1"), move |p| {
             ev.lock().unwrap().push(p)
         })
         .await
@@ -959,8 +938,7 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
         ("sign-off chain wiki Friday", "wiki"),
     ] {
         let r = t
-            .app
-            .search_knowledge(SearchRequest {
+            .app.knowledge().search(SearchRequest {
                 query: q.into(),
                 source: Some(doc.id.clone()),
                 ..Default::default()
@@ -975,13 +953,12 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
     }
     // The same PDF again is recognised; delete takes it away.
     let again = t
-        .app
-        .import_document(import_req(&file, "pdf-2"), |_| {})
+        .app.documents().import(import_req(&file, "pdf-2"), |_| {})
         .await
         .unwrap();
     assert!(again.already_imported);
-    t.app.delete_document(&doc.id).await.unwrap();
-    assert!(t.app.list_documents().await.unwrap().is_empty());
+    t.app.documents().delete(&doc.id).await.unwrap();
+    assert!(t.app.documents().list().await.unwrap().is_empty());
 }
 
 // ---- Embedding models ----------------------------------------------------------------------------------------
@@ -990,8 +967,7 @@ const OPENAI_MODEL: &str = "openai:text-embedding-3-small";
 
 /// OpenAI on a local fake server that embeds whatever it is sent (1536 dims); the other providers off.
 async fn with_openai(app: &compilar_core::App, url: &str) {
-    let mut providers: Vec<compilar_core::llm::ProviderSettings> = app
-        .llm_settings()
+    let mut providers: Vec<compilar_core::llm::ProviderSettings> = app.settings().get()
         .await
         .unwrap()
         .providers
@@ -1005,10 +981,10 @@ async fn with_openai(app: &compilar_core::App, url: &str) {
             p.timeouts.request_secs = 5;
         }
     }
-    app.save_provider_settings(compilar_core::api::SaveProvidersRequest { providers })
+    app.settings().save_providers(compilar_core::api::SaveProvidersRequest { providers })
         .await
         .unwrap();
-    app.set_api_key(compilar_core::api::SetKeyRequest {
+    app.settings().set_key(compilar_core::api::SetKeyRequest {
         provider: "openai".into(),
         key: "sk-test-embeddings-0123456789".into(),
     })
@@ -1016,8 +992,8 @@ async fn with_openai(app: &compilar_core::App, url: &str) {
     .unwrap();
 }
 
-fn switch_to(id: &str) -> compilar_core::knowledge::models::SwitchModelRequest {
-    compilar_core::knowledge::models::SwitchModelRequest {
+fn switch_to(id: &str) -> compilar_core::api::SwitchModelRequest {
+    compilar_core::api::SwitchModelRequest {
         model_id: id.into(),
     }
 }
@@ -1042,8 +1018,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     with_openai(&t.app, &server.url()).await;
     // A document imported while the built-in model is active.
     let first = t
-        .app
-        .import_document(
+        .app.documents().import(
             import_req(&zeppelin_doc(t.dir.path(), "a.md", "zeppelin"), "a"),
             |_| {},
         )
@@ -1055,7 +1030,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
         "the built-in model is local"
     );
 
-    let before = t.app.embedding_models().await.unwrap();
+    let before = t.app.documents().embedding_models().await.unwrap();
     assert_eq!(before.active, "local:potion-base-8M");
     let cloud = before.models.iter().find(|m| m.id == OPENAI_MODEL).unwrap();
     assert!(
@@ -1069,8 +1044,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = seen.clone();
     let after = t
-        .app
-        .switch_embedding_model(switch_to(OPENAI_MODEL), move |p| {
+        .app.documents().switch_model(switch_to(OPENAI_MODEL), move |p| {
             s2.lock().unwrap().push((p.done, p.total))
         })
         .await
@@ -1094,8 +1068,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
 
     // Searches now embed the query with OpenAI and rank with its vectors.
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "zeppelin checklist".into(),
             method: Some(SearchMethod::Vector),
             ..Default::default()
@@ -1108,15 +1081,14 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
 
     // A document imported now gets vectors from both models.
     let second = t
-        .app
-        .import_document(
+        .app.documents().import(
             import_req(&zeppelin_doc(t.dir.path(), "b.md", "lighthouse"), "b"),
             |_| {},
         )
         .await
         .unwrap();
     assert_eq!(second.vectors, second.chunks);
-    let m = t.app.embedding_models().await.unwrap();
+    let m = t.app.documents().embedding_models().await.unwrap();
     assert!(
         m.models
             .iter()
@@ -1135,8 +1107,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
         ),
     );
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "lighthouse checklist".into(),
             ..Default::default()
         })
@@ -1151,21 +1122,19 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     assert_eq!(r.hits[0].source.id, second.id);
     // ...and an import while it is down fails cleanly, leaving nothing.
     let e = t
-        .app
-        .import_document(
+        .app.documents().import(
             import_req(&zeppelin_doc(t.dir.path(), "c.md", "harbour"), "c"),
             |_| {},
         )
         .await
         .unwrap_err();
     assert_ne!(e.code(), "internal");
-    assert_eq!(t.app.list_documents().await.unwrap().len(), 2);
+    assert_eq!(t.app.documents().list().await.unwrap().len(), 2);
 
     // Back to the built-in model: immediate, no requests.
     let n = server.count("/v1/embeddings");
     let back = t
-        .app
-        .switch_embedding_model(switch_to("local:potion-base-8M"), |_| {})
+        .app.documents().switch_model(switch_to("local:potion-base-8M"), |_| {})
         .await
         .unwrap();
     assert_eq!(back.active, "local:potion-base-8M");
@@ -1174,8 +1143,7 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     // Unknown models and a model whose provider is off are refused.
     for bad in ["nope:model", "", "local:potion-base-8M-x"] {
         assert!(t
-            .app
-            .switch_embedding_model(switch_to(bad), |_| {})
+            .app.documents().switch_model(switch_to(bad), |_| {})
             .await
             .is_err());
     }
@@ -1194,16 +1162,15 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
     // Stop after the first batch (from the progress handler, so the moment is certain).
     let app = t.app.clone();
     let e = t
-        .app
-        .switch_embedding_model(switch_to(OPENAI_MODEL), move |p| {
+        .app.documents().switch_model(switch_to(OPENAI_MODEL), move |p| {
             if p.done > 0 {
-                app.cancel_model_switch();
+                app.documents().cancel_switch();
             }
         })
         .await
         .unwrap_err();
     assert_eq!(e.code(), "cancelled");
-    let m = t.app.embedding_models().await.unwrap();
+    let m = t.app.documents().embedding_models().await.unwrap();
     assert_eq!(m.active, "local:potion-base-8M");
     assert!(m.switching.is_none());
     let partial = m
@@ -1213,11 +1180,10 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
         .unwrap()
         .vectors;
     assert!(partial > 0 && partial < m.models[0].passages, "{partial}");
-    assert!(!t.app.cancel_model_switch());
+    assert!(!t.app.documents().cancel_switch());
     // Search still uses the built-in model.
     let r = t
-        .app
-        .search_knowledge(SearchRequest {
+        .app.knowledge().search(SearchRequest {
             query: "trust".into(),
             ..Default::default()
         })
@@ -1231,12 +1197,11 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
         common::fake_llm::openai_embeddings(&vec![vec![0.5; 512]; 64], "text-embedding-3-small"),
     );
     let e = t
-        .app
-        .switch_embedding_model(switch_to(OPENAI_MODEL), |_| {})
+        .app.documents().switch_model(switch_to(OPENAI_MODEL), |_| {})
         .await
         .unwrap_err();
     assert!(e.to_string().contains("1536"), "{e}");
-    let m = t.app.embedding_models().await.unwrap();
+    let m = t.app.documents().embedding_models().await.unwrap();
     assert_eq!(m.active, "local:potion-base-8M");
     assert_eq!(
         m.models
@@ -1250,8 +1215,7 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
     // Resuming embeds only what is missing.
     let before = server.count("/v1/embeddings");
     let done = t
-        .app
-        .switch_embedding_model(switch_to(OPENAI_MODEL), |_| {})
+        .app.documents().switch_model(switch_to(OPENAI_MODEL), |_| {})
         .await
         .unwrap();
     assert_eq!(done.active, OPENAI_MODEL);
@@ -1289,7 +1253,7 @@ fn clustered(n: usize, dims: usize, seed: u64) -> Vec<Vec<f32>> {
 
 #[tokio::test]
 async fn large_searches_match_exact_search_and_see_every_change() {
-    use compilar_core::store::knowledge::{self as kb, Filters, NewChunk, NewSource, SourceFilter};
+    use compilar_core::store::kb::{self as kb, Filters, NewChunk, NewSource, SourceFilter};
     let dir = tempfile::tempdir().unwrap();
     let store = std::sync::Arc::new(
         compilar_core::store::Store::open(&dir.path().join("t.db"), &dir.path().join("b")).unwrap(),

@@ -15,7 +15,7 @@ fn ans(id: &str, q: &str, v: i64) -> AnswerRequest {
 }
 
 async fn snapshot(app: &App, id: &str) -> String {
-    format!("{:?}", app.get_assessment(id).await.unwrap())
+    format!("{:?}", app.assessments().get(id).await.unwrap())
 }
 
 #[tokio::test]
@@ -32,31 +32,31 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
         .iter()
         .all(|q| q.pillar == "grpprosp" && q.mode == "egalitarian"));
     // Served order is shuffled but stable: reading it again gives the same order.
-    let again = app.get_assessment(&a.id).await.unwrap();
+    let again = app.assessments().get(&a.id).await.unwrap();
     let order: Vec<_> = a.questions.iter().map(|q| &q.id).collect();
     let order2: Vec<_> = again.questions.iter().map(|q| &q.id).collect();
     assert_eq!(order, order2);
 
     // Answer every question with 4, then change one; answering twice is idempotent.
     for (i, q) in a.questions.iter().enumerate() {
-        let ack = app.answer(ans(&a.id, &q.id, 4)).await.unwrap();
+        let ack = app.assessments().answer(ans(&a.id, &q.id, 4)).await.unwrap();
         assert_eq!((ack.question_id.as_str(), ack.value), (q.id.as_str(), 4));
         assert_eq!(
-            app.get_assessment(&a.id).await.unwrap().answered as usize,
+            app.assessments().get(&a.id).await.unwrap().answered as usize,
             i + 1
         );
     }
     let first = a.questions[0].id.clone();
-    app.answer(ans(&a.id, &first, 2)).await.unwrap();
-    app.answer(ans(&a.id, &first, 2)).await.unwrap();
-    let page = app.list_assessments(ListRequest::default()).await.unwrap();
+    app.assessments().answer(ans(&a.id, &first, 2)).await.unwrap();
+    app.assessments().answer(ans(&a.id, &first, 2)).await.unwrap();
+    let page = app.assessments().list(ListRequest::default()).await.unwrap();
     assert_eq!((page.items[0].answered, page.items[0].total), (12, 12));
-    let got = app.get_assessment(&a.id).await.unwrap();
+    let got = app.assessments().get(&a.id).await.unwrap();
     assert_eq!(got.answers[&first], 2);
     assert_eq!(got.answered, 12);
 
     // Resume: a fresh app on the same folder sees the same answers.
-    let done = app.complete_assessment(&a.id).await.unwrap();
+    let done = app.assessments().complete(&a.id).await.unwrap();
     assert_eq!(done.stage, Stage::Completed);
     assert!(done.completed_at.is_some());
     let r = done.results.clone().unwrap();
@@ -66,23 +66,22 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert!(!r.insights.is_empty() && !r.recommendations.is_empty());
 
     // Answers are frozen after completion; completing twice is refused.
-    let e = app.answer(ans(&a.id, &first, 5)).await.unwrap_err();
+    let e = app.assessments().answer(ans(&a.id, &first, 5)).await.unwrap_err();
     assert_eq!(e.code(), "assessment_completed");
-    let e = app.complete_assessment(&a.id).await.unwrap_err();
+    let e = app.assessments().complete(&a.id).await.unwrap_err();
     assert_eq!(e.code(), "assessment_completed");
-    assert_eq!(app.get_assessment(&a.id).await.unwrap().answers[&first], 2);
+    assert_eq!(app.assessments().get(&a.id).await.unwrap().answers[&first], 2);
 
     // History: newest first, filtered, paginated.
     let b = create(app, "status", "hierarchical").await;
     let c = create(app, "grpprosp", "egalitarian").await;
-    let page = app.list_assessments(ListRequest::default()).await.unwrap();
+    let page = app.assessments().list(ListRequest::default()).await.unwrap();
     let ids: Vec<_> = page.items.iter().map(|i| i.id.clone()).collect();
     assert_eq!(ids, [c.id.clone(), b.id.clone(), a.id.clone()]);
     assert_eq!(page.total, 3);
     assert_eq!(page.items[2].pillar_score, Some(r.pillar_score));
     assert_eq!(page.items[2].pillar_name, "Group Prospects");
-    let page = app
-        .list_assessments(ListRequest {
+    let page = app.assessments().list(ListRequest {
             pillar: Some("grpprosp".into()),
             limit: Some(1),
             offset: Some(1),
@@ -93,8 +92,7 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert_eq!(page.total, 2);
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].id, a.id);
-    let page = app
-        .list_assessments(ListRequest {
+    let page = app.assessments().list(ListRequest {
             mode: Some("hierarchical".into()),
             ..Default::default()
         })
@@ -104,31 +102,29 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert_eq!(page.items[0].id, b.id);
 
     // Delete is a tombstone with undo.
-    let del = app.delete_assessment(&b.id).await.unwrap();
+    let del = app.assessments().delete(&b.id).await.unwrap();
     assert_eq!(del.id, b.id);
-    let page = app.list_assessments(ListRequest::default()).await.unwrap();
+    let page = app.assessments().list(ListRequest::default()).await.unwrap();
     assert_eq!(page.total, 2);
-    assert!(app
-        .get_assessment(&b.id)
+    assert!(app.assessments().get(&b.id)
         .await
         .unwrap()
         .deleted_at
         .is_some());
-    let e = app
-        .answer(ans(&b.id, &b.questions[0].id, 3))
+    let e = app.assessments().answer(ans(&b.id, &b.questions[0].id, 3))
         .await
         .unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
-    let e = app.complete_assessment(&b.id).await.unwrap_err();
+    let e = app.assessments().complete(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
-    let e = app.delete_assessment(&b.id).await.unwrap_err();
+    let e = app.assessments().delete(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
-    let restored = app.restore_assessment(&b.id).await.unwrap();
+    let restored = app.assessments().restore(&b.id).await.unwrap();
     assert!(restored.deleted_at.is_none());
-    let e = app.restore_assessment(&b.id).await.unwrap_err();
+    let e = app.assessments().restore(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "not_deleted");
     assert_eq!(
-        app.list_assessments(ListRequest::default())
+        app.assessments().list(ListRequest::default())
             .await
             .unwrap()
             .total,
@@ -139,16 +135,16 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     let dir = t.dir.path().to_owned();
     drop(t.app);
     let app = App::open(Some(dir)).await.unwrap();
-    let back = app.get_assessment(&a.id).await.unwrap();
+    let back = app.assessments().get(&a.id).await.unwrap();
     assert_eq!(back.results.unwrap(), r);
     assert_eq!(
-        app.list_assessments(ListRequest::default())
+        app.assessments().list(ListRequest::default())
             .await
             .unwrap()
             .total,
         3
     );
-    let d = app.diagnostics().await.unwrap();
+    let d = app.diagnostics().get().await.unwrap();
     assert!(d.vec_version.starts_with('v'), "{}", d.vec_version);
     assert_eq!(d.schema_version, 4);
     assert_eq!(d.assessments, 3);
@@ -160,16 +156,16 @@ async fn resume_partial_assessment_after_restart() {
     let t = open().await;
     let a = create(&t.app, "divsexp", "egalitarian").await;
     for q in &a.questions[..5] {
-        t.app.answer(ans(&a.id, &q.id, 3)).await.unwrap();
+        t.app.assessments().answer(ans(&a.id, &q.id, 3)).await.unwrap();
     }
     let dir = t.dir.path().to_owned();
     drop(t.app);
     let app = App::open(Some(dir)).await.unwrap();
-    let back = app.get_assessment(&a.id).await.unwrap();
+    let back = app.assessments().get(&a.id).await.unwrap();
     assert_eq!(back.stage, Stage::Quiz);
     assert_eq!(back.answered, 5);
     // Completing a partial assessment scores it with lower confidence.
-    let done = app.complete_assessment(&a.id).await.unwrap();
+    let done = app.assessments().complete(&a.id).await.unwrap();
     let r = done.results.unwrap();
     assert_eq!(r.answered, 5);
     assert_eq!(r.confidence, 0.42);
@@ -181,13 +177,13 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
     let app = &t.app;
     let a = create(app, "ownprosp", "hierarchical").await;
     let q = a.questions[0].id.clone();
-    app.answer(ans(&a.id, &q, 3)).await.unwrap();
+    app.assessments().answer(ans(&a.id, &q, 3)).await.unwrap();
     let before = snapshot(app, &a.id).await;
 
     let cases: Vec<(&str, Error)> = vec![
         (
             "unknown_pillar",
-            app.create_assessment(CreateAssessmentRequest {
+            app.assessments().create(CreateAssessmentRequest {
                 pillar: "vibes".into(),
                 mode: "egalitarian".into(),
             })
@@ -196,7 +192,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "unknown_mode",
-            app.create_assessment(CreateAssessmentRequest {
+            app.assessments().create(CreateAssessmentRequest {
                 pillar: "grpprosp".into(),
                 mode: "anarchic".into(),
             })
@@ -205,7 +201,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "pillar_mode_mismatch",
-            app.create_assessment(CreateAssessmentRequest {
+            app.assessments().create(CreateAssessmentRequest {
                 pillar: "grpprosp".into(),
                 mode: "hierarchical".into(),
             })
@@ -214,7 +210,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "payload_too_large",
-            app.create_assessment(CreateAssessmentRequest {
+            app.assessments().create(CreateAssessmentRequest {
                 pillar: "x".repeat(10_000),
                 mode: "egalitarian".into(),
             })
@@ -223,59 +219,59 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "unknown_question",
-            app.answer(ans(&a.id, "ownprosp.goal_clarity.99", 3))
+            app.assessments().answer(ans(&a.id, "ownprosp.goal_clarity.99", 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "question_not_in_assessment",
-            app.answer(ans(&a.id, "grpprosp.goal_clarity.1", 3))
+            app.assessments().answer(ans(&a.id, "grpprosp.goal_clarity.1", 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "assessment_not_found",
-            app.answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3))
+            app.assessments().answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "invalid_id",
-            app.answer(ans("not-an-id", &q, 3)).await.unwrap_err(),
+            app.assessments().answer(ans("not-an-id", &q, 3)).await.unwrap_err(),
         ),
         (
             "invalid_id",
-            app.get_assessment("'; DROP TABLE assessments; --")
+            app.assessments().get("'; DROP TABLE assessments; --")
                 .await
                 .unwrap_err(),
         ),
         (
             "payload_too_large",
-            app.answer(ans(&"a".repeat(1_000_000), &q, 3))
+            app.assessments().answer(ans(&"a".repeat(1_000_000), &q, 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "payload_too_large",
-            app.answer(ans(&a.id, &"q".repeat(100_000), 3))
+            app.assessments().answer(ans(&a.id, &"q".repeat(100_000), 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.answer(ans(&a.id, &q, 0)).await.unwrap_err(),
+            app.assessments().answer(ans(&a.id, &q, 0)).await.unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.answer(ans(&a.id, &q, 6)).await.unwrap_err(),
+            app.assessments().answer(ans(&a.id, &q, 6)).await.unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.answer(ans(&a.id, &q, i64::MIN)).await.unwrap_err(),
+            app.assessments().answer(ans(&a.id, &q, i64::MIN)).await.unwrap_err(),
         ),
         (
             "invalid_argument",
-            app.list_assessments(ListRequest {
+            app.assessments().list(ListRequest {
                 limit: Some(0),
                 ..Default::default()
             })
@@ -284,7 +280,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "invalid_argument",
-            app.list_assessments(ListRequest {
+            app.assessments().list(ListRequest {
                 limit: Some(101),
                 ..Default::default()
             })
@@ -293,7 +289,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "unknown_pillar",
-            app.list_assessments(ListRequest {
+            app.assessments().list(ListRequest {
                 pillar: Some("nope".into()),
                 ..Default::default()
             })
@@ -302,13 +298,13 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         ),
         (
             "assessment_not_found",
-            app.delete_assessment("018f0000-0000-7000-8000-000000000000")
+            app.assessments().delete("018f0000-0000-7000-8000-000000000000")
                 .await
                 .unwrap_err(),
         ),
         (
             "not_deleted",
-            app.restore_assessment(&a.id).await.unwrap_err(),
+            app.assessments().restore(&a.id).await.unwrap_err(),
         ),
     ];
     for (code, e) in &cases {
@@ -329,7 +325,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         "a rejected call changed the assessment"
     );
     assert_eq!(
-        app.list_assessments(ListRequest::default())
+        app.assessments().list(ListRequest::default())
             .await
             .unwrap()
             .total,
@@ -338,10 +334,10 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
 
     // Completing with no answers is refused and leaves the assessment in the quiz.
     let empty = create(app, "status", "hierarchical").await;
-    let e = app.complete_assessment(&empty.id).await.unwrap_err();
+    let e = app.assessments().complete(&empty.id).await.unwrap_err();
     assert_eq!(e.code(), "no_answers");
     assert_eq!(
-        app.get_assessment(&empty.id).await.unwrap().stage,
+        app.assessments().get(&empty.id).await.unwrap().stage,
         Stage::Quiz
     );
 }
@@ -351,6 +347,6 @@ async fn ids_are_accepted_in_any_case_and_with_spaces() {
     let t = open().await;
     let a = create(&t.app, "incresp", "hierarchical").await;
     let upper = format!(" {} ", a.id.to_uppercase());
-    let got = t.app.get_assessment(&upper).await.unwrap();
+    let got = t.app.assessments().get(&upper).await.unwrap();
     assert_eq!(got.id, a.id);
 }

@@ -42,8 +42,7 @@ async fn setup(chain: &[(&str, String)]) -> Env {
 }
 
 async fn configure(app: &App, chain: &[(&str, String)]) {
-    let mut providers: Vec<ProviderSettings> = app
-        .llm_settings()
+    let mut providers: Vec<ProviderSettings> = app.settings().get()
         .await
         .unwrap()
         .providers
@@ -71,11 +70,11 @@ async fn configure(app: &App, chain: &[(&str, String)]) {
         p.timeouts.request_secs = 3;
         p.timeouts.slow_call_secs = 0;
     }
-    app.save_provider_settings(SaveProvidersRequest { providers })
+    app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     for (id, key) in [("openai", OPENAI_KEY), ("anthropic", ANTHROPIC_KEY)] {
-        app.set_api_key(SetKeyRequest {
+        app.settings().set_key(SetKeyRequest {
             provider: id.into(),
             key: key.into(),
         })
@@ -105,7 +104,7 @@ async fn stream(app: &App, req: AskRequest) -> (Vec<StreamEvent>, StreamEvent) {
         let events = events.clone();
         move |e: StreamEvent| events.lock().unwrap().push(e)
     };
-    let last = app.ask_stream(req, sink).await.unwrap();
+    let last = app.ai().ask_stream(req, sink).await.unwrap();
     let events = events.lock().unwrap().clone();
     (events, last)
 }
@@ -142,7 +141,7 @@ async fn openai_answers_whole_and_streamed_in_its_wire_format() {
     );
     let env = setup(&[("openai", server.url())]).await;
 
-    let a = env.app.ask(ask("What helps a team?")).await.unwrap();
+    let a = env.app.ai().ask(ask("What helps a team?")).await.unwrap();
     assert_eq!(a.text, "Shared goals help.");
     assert_eq!(
         (a.provider.as_str(), a.model.as_str()),
@@ -183,7 +182,7 @@ async fn openai_answers_whole_and_streamed_in_its_wire_format() {
     assert_eq!(body["stream"], true);
     assert_eq!(body["stream_options"]["include_usage"], true);
 
-    let calls = env.app.llm_status().await.unwrap().calls;
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     assert_eq!(calls.len(), 2);
     assert!(calls
         .iter()
@@ -205,7 +204,7 @@ async fn anthropic_keeps_the_system_prompt_apart_and_streams_sse() {
         anthropic_message("Respect is earned.", "claude-test"),
     );
     let env = setup(&[("anthropic", server.url())]).await;
-    let a = env.app.ask(ask("Tell me about respect")).await.unwrap();
+    let a = env.app.ai().ask(ask("Tell me about respect")).await.unwrap();
     assert_eq!(
         (a.text.as_str(), a.provider.as_str()),
         ("Respect is earned.", "anthropic")
@@ -253,7 +252,7 @@ async fn ollama_uses_its_native_api_with_num_ctx_and_explains_missing_models() {
     assert_eq!(body["stream"], true);
     assert_eq!(body["messages"][0]["role"], "system");
 
-    let t = env.app.test_provider("local").await.unwrap();
+    let t = env.app.settings().test_provider("local").await.unwrap();
     assert!(t.ok, "{t:?}");
     assert_eq!(t.models, ["llama3.2:latest", "qwen2.5:7b"]);
     assert_eq!(
@@ -270,19 +269,18 @@ async fn ollama_uses_its_native_api_with_num_ctx_and_explains_missing_models() {
             None,
         ),
     );
-    let e = env.app.ask(ask("Hello")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("Hello")).await.unwrap_err();
     assert_eq!(e.code(), "model_not_found");
     assert!(e.to_string().contains("ollama pull llama3.2"), "{e}");
     assert_eq!(
-        env.app.llm().breaker_state("local").unwrap(),
+        env.app.diagnostics().breaker_state("local").unwrap(),
         BreakerState::Closed,
         "a missing model is not an outage"
     );
 
     // A prompt that cannot fit the context is refused before anything is sent (Ollama would cut it silently).
     let mut providers: Vec<_> = env
-        .app
-        .llm_settings()
+        .app.settings().get()
         .await
         .unwrap()
         .providers
@@ -292,12 +290,11 @@ async fn ollama_uses_its_native_api_with_num_ctx_and_explains_missing_models() {
     for p in providers.iter_mut() {
         p.num_ctx = 2048;
     }
-    env.app
-        .save_provider_settings(SaveProvidersRequest { providers })
+    env.app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     let before = server.count("/api/chat");
-    let e = env.app.ask(ask(&"word ".repeat(3000))).await.unwrap_err();
+    let e = env.app.ai().ask(ask(&"word ".repeat(3000))).await.unwrap_err();
     assert_eq!(e.code(), "context_too_long");
     assert!(e.to_string().contains("context"), "{e}");
     assert_eq!(server.count("/api/chat"), before);
@@ -326,12 +323,12 @@ async fn whole_answers_fall_back_in_chain_order() {
     ])
     .await;
 
-    let ans = env.app.ask(ask("Hi")).await.unwrap();
+    let ans = env.app.ai().ask(ask("Hi")).await.unwrap();
     assert_eq!(ans.provider, "local");
     assert_eq!(ans.text, "From the local model.");
     assert_eq!(ans.fallback_from, ["Anthropic", "OpenAI"]);
 
-    let calls = env.app.llm_status().await.unwrap().calls;
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     let mut order: Vec<_> = calls
         .iter()
         .map(|c| {
@@ -368,7 +365,7 @@ async fn whole_answers_fall_back_in_chain_order() {
     let mut req = ask("Hi");
     req.exclude = vec!["anthropic".into(), "openai".into()];
     let before = a.count("/v1/messages");
-    assert_eq!(env.app.ask(req).await.unwrap().provider, "local");
+    assert_eq!(env.app.ai().ask(req).await.unwrap().provider, "local");
     assert_eq!(a.count("/v1/messages"), before);
 
     // When every provider fails, the error lists each one.
@@ -376,7 +373,7 @@ async fn whole_answers_fall_back_in_chain_order() {
         "/api/chat",
         error_reply(500, serde_json::json!({"error": "gpu on fire"}), None),
     );
-    let e = env.app.ask(ask("Hi")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("Hi")).await.unwrap_err();
     assert_eq!(e.code(), "all_providers_failed");
     let msg = e.to_string();
     assert!(
@@ -469,22 +466,22 @@ async fn breaker_opens_after_five_failures_rejects_without_calling_and_recovers(
 
     for i in 0..5 {
         assert_eq!(
-            env.app.llm().breaker_state("anthropic").unwrap(),
+            env.app.diagnostics().breaker_state("anthropic").unwrap(),
             BreakerState::Closed,
             "call {i}"
         );
-        assert_eq!(env.app.ask(ask("x")).await.unwrap().provider, "openai");
+        assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().provider, "openai");
     }
     assert_eq!(
-        env.app.llm().breaker_state("anthropic").unwrap(),
+        env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::Open
     );
     assert_eq!(a.count("/v1/messages"), 5);
 
     // Open: Anthropic is skipped without a request; the call log says so.
-    assert_eq!(env.app.ask(ask("x")).await.unwrap().provider, "openai");
+    assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().provider, "openai");
     assert_eq!(a.count("/v1/messages"), 5);
-    let status = env.app.llm_status().await.unwrap();
+    let status = env.app.diagnostics().llm_status().await.unwrap();
     let calls = &status.calls;
     assert_eq!(calls[1].provider, "anthropic");
     assert_eq!(calls[1].outcome, "rejected");
@@ -503,15 +500,15 @@ async fn breaker_opens_after_five_failures_rejects_without_calling_and_recovers(
     env.clock.advance(Duration::from_secs(60));
     a.on("/v1/messages", anthropic_message("back", "claude"));
     for _ in 0..2 {
-        assert_eq!(env.app.ask(ask("x")).await.unwrap().provider, "anthropic");
+        assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().provider, "anthropic");
         assert_eq!(
-            env.app.llm().breaker_state("anthropic").unwrap(),
+            env.app.diagnostics().breaker_state("anthropic").unwrap(),
             BreakerState::HalfOpen
         );
     }
-    env.app.ask(ask("x")).await.unwrap();
+    env.app.ai().ask(ask("x")).await.unwrap();
     assert_eq!(
-        env.app.llm().breaker_state("anthropic").unwrap(),
+        env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::Closed
     );
 }
@@ -529,23 +526,23 @@ async fn rate_limited_provider_opens_for_its_retry_after() {
         ),
     );
     let env = setup(&[("anthropic", a.url())]).await;
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "provider_rate_limited");
     assert!(e.retryable());
     assert!(e.to_string().contains("7 s"), "{e}");
     assert_eq!(
-        env.app.llm().breaker_state("anthropic").unwrap(),
+        env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::Open
     );
 
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "circuit_open");
     assert!(e.to_string().contains("7 s"), "{e}");
     assert_eq!(a.count("/v1/messages"), 1);
 
     env.clock.advance(Duration::from_secs(7));
     a.on("/v1/messages", anthropic_message("ok", "claude"));
-    assert_eq!(env.app.ask(ask("x")).await.unwrap().text, "ok");
+    assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().text, "ok");
 }
 
 #[tokio::test]
@@ -562,16 +559,16 @@ async fn auth_errors_do_not_trip_the_breaker_and_never_echo_the_key() {
     );
     let env = setup(&[("openai", o.url())]).await;
     for _ in 0..8 {
-        let e = env.app.ask(ask("x")).await.unwrap_err();
+        let e = env.app.ai().ask(ask("x")).await.unwrap_err();
         assert_eq!(e.code(), "provider_auth");
         assert!(!e.retryable());
         assert!(!e.to_string().contains("4f9a8b7c"), "{e}");
     }
     assert_eq!(
-        env.app.llm().breaker_state("openai").unwrap(),
+        env.app.diagnostics().breaker_state("openai").unwrap(),
         BreakerState::Closed
     );
-    let calls = env.app.llm_status().await.unwrap().calls;
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     assert_eq!(calls.len(), 8);
     assert!(calls.iter().all(|c| !c
         .error_message
@@ -594,7 +591,7 @@ async fn timeouts_stalls_refusals_and_malformed_replies_are_typed() {
     );
     let (events, last) = stream(&env.app, ask("x")).await;
     assert!(matches!(last, StreamEvent::Done { ref provider, .. } if provider == "openai"));
-    let calls = env.app.llm_status().await.unwrap().calls;
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     assert_eq!(calls[1].error_code.as_deref(), Some("provider_timeout"));
     assert_eq!(text_of(&events), "ok");
 
@@ -610,7 +607,7 @@ async fn timeouts_stalls_refusals_and_malformed_replies_are_typed() {
 
     // Refused connection.
     configure(&env.app, &[("anthropic", refused.clone())]).await;
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "provider_unreachable");
     assert!(e.to_string().contains("Could not connect"), "{e}");
 
@@ -621,7 +618,7 @@ async fn timeouts_stalls_refusals_and_malformed_replies_are_typed() {
         raw_reply(200, "<html>gateway</html>"),
     );
     assert_eq!(
-        env.app.ask(ask("x")).await.unwrap_err().code(),
+        env.app.ai().ask(ask("x")).await.unwrap_err().code(),
         "provider_malformed_response"
     );
     o.once(
@@ -652,13 +649,12 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
     let a = FakeServer::start().await;
     let env = setup(&[("anthropic", a.url())]).await;
     // Put the breaker in half-open with one trial permit.
-    let mut s = env.app.llm_settings().await.unwrap().providers;
+    let mut s = env.app.settings().get().await.unwrap().providers;
     for p in s.iter_mut() {
         p.settings.breaker.failure_threshold = 1;
         p.settings.breaker.half_open_trials = 1;
     }
-    env.app
-        .save_provider_settings(SaveProvidersRequest {
+    env.app.settings().save_providers(SaveProvidersRequest {
             providers: s.into_iter().map(|p| p.settings).collect(),
         })
         .await
@@ -667,9 +663,9 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
         "/v1/messages",
         anthropic_error(503, "overloaded_error", "Overloaded", None),
     );
-    env.app.ask(ask("x")).await.unwrap_err();
+    env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(
-        env.app.llm().breaker_state("anthropic").unwrap(),
+        env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::Open
     );
     env.clock.advance(Duration::from_secs(60));
@@ -694,7 +690,7 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
     let handle = {
         let (first, events) = (first.clone(), events.clone());
         tokio::spawn(async move {
-            app.ask_stream(req, move |e| {
+            app.ai().ask_stream(req, move |e| {
                 if matches!(e, StreamEvent::Token { .. }) {
                     first.notify_one();
                 }
@@ -705,20 +701,20 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
         })
     };
     first.notified().await;
-    assert!(env.app.cancel_stream(&id));
+    assert!(env.app.ai().cancel_stream(&id));
     let last = tokio::time::timeout(Duration::from_secs(5), handle)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(error_code(&last).0, "cancelled");
-    assert!(!env.app.cancel_stream(&id), "the stream is gone");
+    assert!(!env.app.ai().cancel_stream(&id), "the stream is gone");
     assert!(
         text_of(&events.lock().unwrap()).len() < 30,
         "it stopped early"
     );
 
     // The trial permit came back: the breaker is still half-open and admits a trial.
-    let snap = env.app.llm_status().await.unwrap();
+    let snap = env.app.diagnostics().llm_status().await.unwrap();
     let b = &snap
         .providers
         .iter()
@@ -735,15 +731,15 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
     // A whole-answer call dropped mid-way is logged as cancelled too.
     a.once("/v1/messages", Reply::Hang);
     let app = env.app.clone();
-    let h = tokio::spawn(async move { app.ask(ask("x")).await });
+    let h = tokio::spawn(async move { app.ai().ask(ask("x")).await });
     tokio::time::sleep(Duration::from_millis(200)).await;
     h.abort();
     let _ = h.await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let calls = env.app.llm_status().await.unwrap().calls;
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     assert_eq!(calls[0].outcome, "cancelled");
     assert_eq!(
-        env.app.llm().breaker_state("anthropic").unwrap(),
+        env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::HalfOpen
     );
 }
@@ -754,8 +750,7 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
     o.on("/v1/chat/completions", openai_chat("ok", "gpt-4o-mini"));
     o.on("/v1/models", openai_models(&["gpt-4o-mini"]));
     let env = setup(&[("openai", o.url())]).await;
-    env.app
-        .save_ai_settings(AiSettings {
+    env.app.settings().save_ai(AiSettings {
             rate_limit: RateLimitConfig {
                 max_actions: 3,
                 window_secs: 60,
@@ -765,13 +760,13 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
         .await
         .unwrap();
     for i in 0..3 {
-        env.app.ask(ask("x")).await.unwrap();
+        env.app.ai().ask(ask("x")).await.unwrap();
         assert_eq!(
-            env.app.llm_status().await.unwrap().rate_limit.remaining,
+            env.app.diagnostics().llm_status().await.unwrap().rate_limit.remaining,
             2 - i
         );
     }
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "rate_limited");
     assert!(e.retryable());
     assert!(
@@ -785,14 +780,14 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
         3,
         "rejected actions send nothing"
     );
-    let state = env.app.llm_status().await.unwrap().rate_limit;
+    let state = env.app.diagnostics().llm_status().await.unwrap().rate_limit;
     assert_eq!(
         (state.used, state.remaining, state.next_allowed_in_ms),
         (3, 0, 60_000)
     );
     assert!(state.next_allowed_at.is_some());
     // Connection tests are not AI actions.
-    assert!(env.app.test_provider("openai").await.unwrap().ok);
+    assert!(env.app.settings().test_provider("openai").await.unwrap().ok);
 
     // Reopen the same data folder: the three actions still count.
     let dir = env.dir;
@@ -800,10 +795,10 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
     let clock = Arc::new(ManualClock::new());
     let app = App::open_with(options(dir.path(), &clock)).await.unwrap();
     configure(&app, &[("openai", o.url())]).await; // the test keychain lives in memory only
-    assert_eq!(app.llm_status().await.unwrap().rate_limit.remaining, 0);
-    assert_eq!(app.ask(ask("x")).await.unwrap_err().code(), "rate_limited");
+    assert_eq!(app.diagnostics().llm_status().await.unwrap().rate_limit.remaining, 0);
+    assert_eq!(app.ai().ask(ask("x")).await.unwrap_err().code(), "rate_limited");
     clock.advance(Duration::from_secs(61));
-    assert_eq!(app.ask(ask("x")).await.unwrap().text, "ok");
+    assert_eq!(app.ai().ask(ask("x")).await.unwrap().text, "ok");
 }
 
 #[tokio::test]
@@ -814,17 +809,16 @@ async fn prompts_are_logged_only_when_turned_on_and_old_rows_are_pruned() {
         openai_chat("the answer", "gpt-4o-mini"),
     );
     let env = setup(&[("openai", o.url())]).await;
-    env.app.ask(ask("first question")).await.unwrap();
-    env.app
-        .save_ai_settings(AiSettings {
+    env.app.ai().ask(ask("first question")).await.unwrap();
+    env.app.settings().save_ai(AiSettings {
             log_prompts: true,
             call_log_retention_days: 7,
             ..AiSettings::default()
         })
         .await
         .unwrap();
-    env.app.ask(ask("second question")).await.unwrap();
-    let calls = env.app.llm_status().await.unwrap().calls;
+    env.app.ai().ask(ask("second question")).await.unwrap();
+    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
     assert!(calls[0]
         .prompt
         .as_deref()
@@ -844,7 +838,7 @@ async fn prompts_are_logged_only_when_turned_on_and_old_rows_are_pruned() {
     let app = App::open_with(AppOptions::for_tests(dir.path()))
         .await
         .unwrap();
-    let calls = app.llm_status().await.unwrap().calls;
+    let calls = app.diagnostics().llm_status().await.unwrap().calls;
     assert_eq!(calls.len(), 1);
     assert!(calls[0].prompt.is_some());
 }
@@ -852,7 +846,7 @@ async fn prompts_are_logged_only_when_turned_on_and_old_rows_are_pruned() {
 #[tokio::test]
 async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them() {
     let env = setup(&[]).await;
-    let before = env.app.llm_settings().await.unwrap();
+    let before = env.app.settings().get().await.unwrap();
     assert!(before.keychain.available);
     let openai = before
         .providers
@@ -876,13 +870,12 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     providers[0].label = "Renamed".into();
     providers[1].base_url = "not a url".into();
     let e = env
-        .app
-        .save_provider_settings(SaveProvidersRequest { providers })
+        .app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap_err();
     assert_eq!(e.code(), "invalid_argument");
     assert!(e.to_string().contains("not a valid URL"), "{e}");
-    let after = env.app.llm_settings().await.unwrap();
+    let after = env.app.settings().get().await.unwrap();
     assert_eq!(
         after
             .providers
@@ -897,8 +890,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     );
     // Missing providers, unknown ids, bad AI settings.
     let e = env
-        .app
-        .save_provider_settings(SaveProvidersRequest { providers: vec![] })
+        .app.settings().save_providers(SaveProvidersRequest { providers: vec![] })
         .await
         .unwrap_err();
     assert_eq!(e.code(), "invalid_argument");
@@ -910,12 +902,11 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         ..AiSettings::default()
     };
     assert_eq!(
-        env.app.save_ai_settings(bad_ai).await.unwrap_err().code(),
+        env.app.settings().save_ai(bad_ai).await.unwrap_err().code(),
         "invalid_argument"
     );
     let e = env
-        .app
-        .set_api_key(SetKeyRequest {
+        .app.settings().set_key(SetKeyRequest {
             provider: "nope".into(),
             key: "sk-x".into(),
         })
@@ -923,8 +914,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .unwrap_err();
     assert_eq!(e.code(), "unknown_provider");
     let e = env
-        .app
-        .set_api_key(SetKeyRequest {
+        .app.settings().set_key(SetKeyRequest {
             provider: "openai".into(),
             key: "two words".into(),
         })
@@ -933,17 +923,17 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     assert_eq!(e.code(), "invalid_argument");
 
     // Removing a key makes the provider unconfigured; with no provider left, asking says how to set one up.
-    env.app.remove_api_key("openai").await.unwrap();
-    let s = env.app.remove_api_key("anthropic").await.unwrap();
+    env.app.settings().remove_key("openai").await.unwrap();
+    let s = env.app.settings().remove_key("anthropic").await.unwrap();
     assert!(s
         .providers
         .iter()
         .filter(|p| p.needs_key)
         .all(|p| !p.configured));
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "no_provider");
     assert!(e.to_string().contains("local model"), "{e}");
-    let t = env.app.test_provider("openai").await.unwrap();
+    let t = env.app.settings().test_provider("openai").await.unwrap();
     assert!(!t.ok && t.message.contains("API key"));
 
     // Bad prompts.
@@ -951,12 +941,12 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         ("   ", "invalid_argument"),
         (&*"x".repeat(20_001), "payload_too_large"),
     ] {
-        assert_eq!(env.app.ask(ask(p)).await.unwrap_err().code(), code);
+        assert_eq!(env.app.ai().ask(ask(p)).await.unwrap_err().code(), code);
     }
     let mut req = ask("x");
     req.exclude = vec!["nobody".into()];
     assert_eq!(
-        env.app.ask(req).await.unwrap_err().code(),
+        env.app.ai().ask(req).await.unwrap_err().code(),
         "unknown_provider"
     );
 }
@@ -973,8 +963,7 @@ async fn environment_keys_override_the_keychain() {
     opts.env_keys
         .insert(ProviderKind::Openai, "sk-from-env-000111".into());
     let app = App::open_with(opts).await.unwrap();
-    let mut providers: Vec<_> = app
-        .llm_settings()
+    let mut providers: Vec<_> = app.settings().get()
         .await
         .unwrap()
         .providers
@@ -987,10 +976,10 @@ async fn environment_keys_override_the_keychain() {
             p.base_url = format!("{}/v1", o.url());
         }
     }
-    app.save_provider_settings(SaveProvidersRequest { providers })
+    app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
-    let s = app.llm_settings().await.unwrap();
+    let s = app.settings().get().await.unwrap();
     let p = s
         .providers
         .iter()
@@ -998,7 +987,7 @@ async fn environment_keys_override_the_keychain() {
         .unwrap();
     assert_eq!(format!("{:?}", p.key_source), "Environment");
     assert_eq!(p.key_env_var.as_deref(), Some("OPENAI_API_KEY"));
-    assert_eq!(app.ask(ask("x")).await.unwrap().text, "env works");
+    assert_eq!(app.ai().ask(ask("x")).await.unwrap().text, "env works");
     assert_eq!(
         o.requests("/v1/chat/completions")[0].headers["authorization"],
         "Bearer sk-from-env-000111"
@@ -1031,8 +1020,7 @@ async fn manual_breaker_controls_and_openai_embeddings() {
     );
 
     let s = env
-        .app
-        .control_breaker(BreakerControlRequest {
+        .app.diagnostics().control_breaker(BreakerControlRequest {
             provider: "openai".into(),
             action: BreakerAction::ForceOpen,
         })
@@ -1047,21 +1035,19 @@ async fn manual_breaker_controls_and_openai_embeddings() {
             .state,
         BreakerState::ForcedOpen
     );
-    let e = env.app.ask(ask("x")).await.unwrap_err();
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
     assert_eq!(e.code(), "circuit_open");
     assert!(!e.retryable());
     assert!(e.to_string().contains("Diagnostics"), "{e}");
-    env.app
-        .control_breaker(BreakerControlRequest {
+    env.app.diagnostics().control_breaker(BreakerControlRequest {
             provider: "openai".into(),
             action: BreakerAction::Reset,
         })
         .await
         .unwrap();
-    assert_eq!(env.app.ask(ask("x")).await.unwrap().text, "ok");
+    assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().text, "ok");
     let e = env
-        .app
-        .control_breaker(BreakerControlRequest {
+        .app.diagnostics().control_breaker(BreakerControlRequest {
             provider: "nope".into(),
             action: BreakerAction::Reset,
         })
@@ -1075,8 +1061,7 @@ async fn slow_first_tokens_count_against_the_breaker() {
     let o = FakeServer::start().await;
     let env = setup(&[("openai", o.url())]).await;
     let mut providers: Vec<_> = env
-        .app
-        .llm_settings()
+        .app.settings().get()
         .await
         .unwrap()
         .providers
@@ -1087,8 +1072,7 @@ async fn slow_first_tokens_count_against_the_breaker() {
         p.timeouts.slow_call_secs = 1;
         p.breaker.failure_threshold = 2;
     }
-    env.app
-        .save_provider_settings(SaveProvidersRequest { providers })
+    env.app.settings().save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     o.on(
@@ -1108,10 +1092,10 @@ async fn slow_first_tokens_count_against_the_breaker() {
         );
     }
     assert_eq!(
-        env.app.llm().breaker_state("openai").unwrap(),
+        env.app.diagnostics().breaker_state("openai").unwrap(),
         BreakerState::Open
     );
-    let s = env.app.llm_status().await.unwrap();
+    let s = env.app.diagnostics().llm_status().await.unwrap();
     assert_eq!(
         s.providers
             .iter()

@@ -1,4 +1,5 @@
-//! Prepares the local embedding model that the core embeds in the binary.
+//! Prepares what the core embeds in the binary: the list of SQL migrations (generated from the files in
+//! `migrations/` at the repository root, so a new migration is only a new file) and the local embedding model.
 //!
 //! The fetched files (scripts/fetch-model.sh) must be present. The model's single tensor is stored as 32-bit
 //! floats (30 MB); it is converted here to 16-bit floats (15 MB) so the app stays within its size budget.
@@ -10,8 +11,47 @@ use std::path::{Path, PathBuf};
 const MODEL_DIR: &str = "model/potion-base-8M";
 const FILES: [&str; 3] = ["model.safetensors", "tokenizer.json", "config.json"];
 
+/// Writes `$OUT_DIR/migrations.rs`: one `Migration` per `NNNN_name.sql` file, in version order.
+fn generate_migrations() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut found: Vec<(i64, String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("read the migrations folder") {
+        let path = entry.expect("read the migrations folder").path();
+        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = file.strip_suffix(".sql") else {
+            continue;
+        };
+        let (num, name) = stem
+            .split_once('_')
+            .unwrap_or_else(|| panic!("migration {file} is not named NNNN_name.sql"));
+        let version: i64 = num
+            .parse()
+            .unwrap_or_else(|_| panic!("migration {file} does not start with its version number"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        found.push((version, name.to_owned(), path.canonicalize().expect("migration path")));
+    }
+    found.sort();
+    for (i, (v, _, _)) in found.iter().enumerate() {
+        assert_eq!(*v, i as i64 + 1, "migration versions must run 1, 2, 3… without gaps");
+    }
+    let mut out = String::from("&[\n");
+    for (version, name, path) in &found {
+        out.push_str(&format!(
+            "    Migration {{ version: {version}, name: {name:?}, sql: include_str!({:?}) }},\n",
+            path.display().to_string()
+        ));
+    }
+    out.push(']');
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("migrations.rs");
+    std::fs::write(dest, out).expect("write migrations.rs");
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    generate_migrations();
     println!("cargo:rerun-if-changed={MODEL_DIR}");
     for f in FILES {
         let p = Path::new(MODEL_DIR).join(f);

@@ -21,7 +21,7 @@ pub async fn open() -> TestApp {
 }
 
 pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {
-    app.create_assessment(CreateAssessmentRequest {
+    app.assessments().create(CreateAssessmentRequest {
         pillar: pillar.into(),
         mode: mode.into(),
     })

@@ -61,7 +61,7 @@ async fn round(
                 let qi = (i / mine.len()) % qids.len();
                 let v = ((i / (mine.len() * qids.len()) + w + qi) % 5 + 1) as i64;
                 let t = Instant::now();
-                app.answer(AnswerRequest {
+                app.assessments().answer(AnswerRequest {
                     assessment_id: aid.clone(),
                     question_id: qids[qi].clone(),
                     value: v,
@@ -106,8 +106,7 @@ async fn run(per_writer: usize) {
     let mut assessments = Vec::with_capacity(ASSESSMENTS);
     for i in 0..ASSESSMENTS {
         let p = &pillars[i % pillars.len()];
-        let a = app
-            .create_assessment(CreateAssessmentRequest {
+        let a = app.assessments().create(CreateAssessmentRequest {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
             })
@@ -124,7 +123,7 @@ async fn run(per_writer: usize) {
     let mut checked = 0usize;
     for (mine, last) in owned {
         for (ai, (aid, qids)) in mine.iter().enumerate() {
-            let got = app.get_assessment(aid).await.expect("get");
+            let got = app.assessments().get(aid).await.expect("get");
             for (qi, q) in qids.iter().enumerate() {
                 if let Some(v) = last.get(&(ai, qi)) {
                     assert_eq!(got.answers.get(q), Some(v), "lost answer {aid} {q}");

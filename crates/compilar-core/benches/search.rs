@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use compilar_core::domain::questions::SplitMix64;
 use compilar_core::domain::Domain;
-use compilar_core::knowledge::embed::LocalEmbedder;
-use compilar_core::knowledge::{Knowledge, SearchRequest};
-use compilar_core::store::knowledge::{self as kb, Filters, NewChunk, NewSource};
+use compilar_core::embed::LocalEmbedder;
+use compilar_core::api::SearchRequest;
+use compilar_core::store::kb::{self as kb, Filters, NewChunk, NewSource};
 use compilar_core::store::Store;
 
 /// The ten pillar ids, from the shipped framework.
@@ -142,7 +142,7 @@ fn futures_block<F: std::future::Future>(f: F) -> F::Output {
     .block_on(f)
 }
 
-type Narrowing = compilar_core::store::vindex::Narrowing;
+type Narrowing = compilar_core::embed::index::Narrowing;
 
 /// `BENCH_NARROW=shortlist:rerank,…` adds lines with the index's narrowing set by hand (to explore recall
 /// against time).
@@ -309,23 +309,14 @@ fn main() {
     // Hybrid through the knowledge service: 10,000 chunks of text embedded with the local model, query
     // embedding included in the timing.
     let dir = tempfile::tempdir().expect("tempdir");
-    let store =
-        Arc::new(Store::open(&dir.path().join("hybrid.db"), &dir.path().join("b")).expect("store"));
-    let domain = Arc::new(Domain::builtin().expect("domain"));
-    let knowledge = futures_block(async {
-        let llm = compilar_core::llm::Llm::open(
-            Arc::clone(&store),
-            compilar_core::llm::LlmOptions {
-                clock: Arc::new(compilar_core::llm::SystemClock::new()),
-                keychain: compilar_core::llm::KeychainBackend::Mock,
-                env_keys: Default::default(),
-            },
-        )
-        .await?;
-        Knowledge::open(Arc::clone(&store), Arc::clone(&domain), Arc::new(llm)).await
-    })
-    .expect("kb");
-    let passages = compilar_core::knowledge::content::builtin().expect("passages");
+    let app = futures_block(compilar_core::App::open_with(compilar_core::AppOptions {
+        prepare_knowledge: true,
+        ..compilar_core::AppOptions::for_tests(dir.path())
+    }))
+    .expect("app");
+    let store = Arc::clone(app.store());
+    let knowledge = app.knowledge();
+    let passages = compilar_core::capabilities::knowledge::content::builtin().expect("passages");
     let local = LocalEmbedder::shared().expect("model");
     let target = 10_000usize;
     let extra = target - passages.len();

@@ -47,8 +47,44 @@ pub enum Error {
         max: usize,
         unit: &'static str,
     },
+    /// A shell could not read the arguments it was given (wrong JSON shape, missing field).
     #[error("{0}")]
     InvalidArgument(String),
+    /// Something that must not be empty was (a prompt, a search query, an API key).
+    #[error("{0}")]
+    EmptyInput(String),
+    /// A number outside the range it may take (page size, result count, similarity threshold).
+    #[error("{0}")]
+    OutOfRange(String),
+    /// A caller-chosen job id (stream, import) that is empty or too long.
+    #[error("The {what} id must be 1 to 64 characters.")]
+    InvalidJobId { what: &'static str },
+    /// A job with this id (or the one job of its kind) is already running.
+    #[error("{0}")]
+    AlreadyRunning(String),
+    #[error("Unknown force \u{201c}{0}\u{201d}.")]
+    UnknownForce(String),
+    #[error("Unknown category \u{201c}{given}\u{201d}. The categories are {known}.")]
+    UnknownCategory { given: String, known: String },
+    /// Provider or AI settings that fail validation.
+    #[error("{0}")]
+    InvalidSettings(String),
+    /// An API key that cannot be stored (whitespace or control characters inside).
+    #[error("{0}")]
+    InvalidApiKey(String),
+    #[error("{0} does not offer embeddings.")]
+    EmbeddingsUnsupported(String),
+    #[error("Unknown embedding model \u{201c}{0}\u{201d}.")]
+    UnknownEmbeddingModel(String),
+    /// The model exists but cannot embed now (its provider is off or has no key); the message says why.
+    #[error("{0}")]
+    EmbeddingModelUnavailable(String),
+    /// The active search model changed while an import was embedding with the old one.
+    #[error("The search model changed during the import; import the file again.")]
+    SearchModelChanged,
+    /// A file the user chose could not be read (missing, a folder, no permission).
+    #[error("The file could not be read: {reason}")]
+    DocumentUnreadable { reason: String },
     #[error("The PILAR data shipped with the app is invalid: {0}")]
     FrameworkInvalid(String),
     #[error("The database is busy; please try again.")]
@@ -102,14 +138,23 @@ pub enum Error {
 }
 
 /// The error as the UI sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 pub struct ErrorPayload {
-    /// Stable machine code, e.g. `unknown_pillar`.
+    /// Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
+    #[ts(type = "ErrorCode")]
     pub code: String,
     /// A sentence for a person.
     pub message: String,
     /// Whether the same action may succeed if tried again.
     pub retryable: bool,
+    /// How long to wait before trying again, when the core knows (rate limit, open breaker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_ms: Option<u64>,
+    /// The AI provider the error is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub provider: Option<String>,
 }
 
 impl Error {
@@ -130,6 +175,19 @@ impl Error {
             Error::NoAnswers => "no_answers",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::InvalidArgument(_) => "invalid_argument",
+            Error::EmptyInput(_) => "empty_input",
+            Error::OutOfRange(_) => "out_of_range",
+            Error::InvalidJobId { .. } => "invalid_job_id",
+            Error::AlreadyRunning(_) => "already_running",
+            Error::UnknownForce(_) => "unknown_force",
+            Error::UnknownCategory { .. } => "unknown_category",
+            Error::InvalidSettings(_) => "invalid_settings",
+            Error::InvalidApiKey(_) => "invalid_api_key",
+            Error::EmbeddingsUnsupported(_) => "embeddings_unsupported",
+            Error::UnknownEmbeddingModel(_) => "unknown_embedding_model",
+            Error::EmbeddingModelUnavailable(_) => "embedding_model_unavailable",
+            Error::SearchModelChanged => "search_model_changed",
+            Error::DocumentUnreadable { .. } => "document_unreadable",
             Error::FrameworkInvalid(_) => "framework_invalid",
             Error::DatabaseBusy => "database_busy",
             Error::Database(_) => "database_error",
@@ -154,7 +212,7 @@ impl Error {
     /// Whether trying the same action again may succeed.
     pub fn retryable(&self) -> bool {
         match self {
-            Error::DatabaseBusy | Error::Io(_) => true,
+            Error::DatabaseBusy | Error::Io(_) | Error::SearchModelChanged => true,
             Error::Llm { error, .. } => error.kind.retryable(),
             Error::CircuitOpen { retry_after_ms, .. } => retry_after_ms.is_some(),
             Error::RateLimited { .. } => true,
@@ -169,8 +227,109 @@ impl Error {
             code: self.code().to_owned(),
             message: self.to_string(),
             retryable: self.retryable(),
+            retry_after_ms: self.retry_after_ms(),
+            provider: match self {
+                Error::Llm { provider, .. } => Some(provider.clone()),
+                _ => None,
+            },
         }
     }
+
+    /// How long to wait before trying again, when known.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            Error::CircuitOpen { retry_after_ms, .. } => *retry_after_ms,
+            Error::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
+            Error::Llm { error, .. } => error
+                .retry_after
+                .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
+            _ => None,
+        }
+    }
+
+    /// A provider's embeddings that cannot be used (wrong count, wrong size, NaN): the provider's fault.
+    pub(crate) fn bad_vectors(model_id: &str, detail: impl std::fmt::Display) -> Error {
+        let provider = model_id.split_once(':').map_or(model_id, |(p, _)| p);
+        Error::Llm {
+            provider: provider.to_owned(),
+            error: crate::llm::LlmError::new(
+                crate::llm::LlmErrorKind::Malformed,
+                format!("The embeddings from {model_id} cannot be used: {detail}."),
+            ),
+        }
+    }
+}
+
+/// Every error code the core can return (its own and the provider kinds of [`crate::llm::LlmErrorKind`]).
+/// The UI's `ErrorCode` type is generated from this list; a test checks it against the variants and the README.
+pub const ERROR_CODES: &[&str] = &[
+    "unknown_pillar",
+    "unknown_mode",
+    "pillar_mode_mismatch",
+    "unknown_question",
+    "question_not_in_assessment",
+    "assessment_not_found",
+    "invalid_id",
+    "value_out_of_range",
+    "assessment_completed",
+    "assessment_deleted",
+    "not_deleted",
+    "no_answers",
+    "payload_too_large",
+    "invalid_argument",
+    "empty_input",
+    "out_of_range",
+    "invalid_job_id",
+    "already_running",
+    "unknown_force",
+    "unknown_category",
+    "invalid_settings",
+    "invalid_api_key",
+    "embeddings_unsupported",
+    "unknown_embedding_model",
+    "embedding_model_unavailable",
+    "search_model_changed",
+    "document_unreadable",
+    "framework_invalid",
+    "database_busy",
+    "database_error",
+    "migration_failed",
+    "io_error",
+    "internal",
+    "circuit_open",
+    "rate_limited",
+    "no_provider",
+    "all_providers_failed",
+    "keychain_unavailable",
+    "unknown_provider",
+    "unsupported_document",
+    "document_empty",
+    "document_undecodable",
+    "cancelled",
+    "document_not_found",
+    "provider_rate_limited",
+    "provider_auth",
+    "context_too_long",
+    "model_not_found",
+    "provider_timeout",
+    "provider_server_error",
+    "provider_unreachable",
+    "provider_malformed_response",
+    "provider_bad_request",
+    "provider_unsupported",
+    "provider_not_configured",
+];
+
+/// The TypeScript union of every error code.
+pub fn error_code_ts() -> String {
+    let mut s = String::from("type ErrorCode =");
+    for c in ERROR_CODES {
+        s.push_str("\n  | \"");
+        s.push_str(c);
+        s.push('"');
+    }
+    s.push(';');
+    s
 }
 
 impl From<rusqlite::Error> for Error {
@@ -186,6 +345,12 @@ impl From<rusqlite::Error> for Error {
 impl From<tokio::task::JoinError> for Error {
     fn from(e: tokio::task::JoinError) -> Self {
         Error::Internal(format!("background task failed: {e}"))
+    }
+}
+
+impl From<Error> for ErrorPayload {
+    fn from(e: Error) -> Self {
+        e.payload()
     }
 }
 
@@ -211,6 +376,108 @@ mod tests {
         assert_eq!(v["code"], "database_busy");
         assert_eq!(v["retryable"], true);
         assert_eq!(v.as_object().unwrap().len(), 3);
+        let v = serde_json::to_value(Error::RateLimited {
+            max: 50,
+            window: "15 min".into(),
+            wait: "2 min".into(),
+            retry_after_ms: 120_000,
+        })
+        .unwrap();
+        assert_eq!(v["retry_after_ms"], 120_000);
+        assert_eq!(v["retryable"], true);
+    }
+
+    /// One error of each variant. The match below has no wildcard, so a new variant does not compile until it
+    /// is added here, and then the test checks its code is listed and documented.
+    fn one_of_each() -> Vec<Error> {
+        use crate::llm::{LlmError, LlmErrorKind as K};
+        let s = || String::from("x");
+        let mut all = vec![
+            Error::UnknownPillar(s()),
+            Error::UnknownMode(s()),
+            Error::PillarModeMismatch { pillar: s(), pillar_mode: s(), mode: s() },
+            Error::UnknownQuestion(s()),
+            Error::QuestionNotInAssessment(s()),
+            Error::AssessmentNotFound(s()),
+            Error::InvalidId(s()),
+            Error::ValueOutOfRange { value: 9, min: 1, max: 5 },
+            Error::AssessmentCompleted,
+            Error::AssessmentDeleted,
+            Error::NotDeleted,
+            Error::NoAnswers,
+            Error::PayloadTooLarge { what: "x", max: 1, unit: "x" },
+            Error::InvalidArgument(s()),
+            Error::EmptyInput(s()),
+            Error::OutOfRange(s()),
+            Error::InvalidJobId { what: "x" },
+            Error::AlreadyRunning(s()),
+            Error::UnknownForce(s()),
+            Error::UnknownCategory { given: s(), known: s() },
+            Error::InvalidSettings(s()),
+            Error::InvalidApiKey(s()),
+            Error::EmbeddingsUnsupported(s()),
+            Error::UnknownEmbeddingModel(s()),
+            Error::EmbeddingModelUnavailable(s()),
+            Error::SearchModelChanged,
+            Error::DocumentUnreadable { reason: s() },
+            Error::FrameworkInvalid(s()),
+            Error::DatabaseBusy,
+            Error::Database(rusqlite::Error::InvalidQuery),
+            Error::Migration(s()),
+            Error::Io(std::io::Error::other("x")),
+            Error::Internal(s()),
+            Error::CircuitOpen { message: s(), retry_after_ms: None },
+            Error::RateLimited { max: 1, window: s(), wait: s(), retry_after_ms: 1 },
+            Error::NoProvider,
+            Error::AllProvidersFailed { summary: s(), retryable: false },
+            Error::KeychainUnavailable(s()),
+            Error::UnknownProvider(s()),
+            Error::UnsupportedDocument(s()),
+            Error::DocumentEmpty { hint: "" },
+            Error::DocumentUndecodable(s()),
+            Error::Cancelled,
+            Error::DocumentNotFound(s()),
+        ];
+        for k in [
+            K::RateLimited, K::Auth, K::ContextTooLong, K::ModelNotFound, K::Timeout, K::Server,
+            K::Network, K::Malformed, K::BadRequest, K::Cancelled, K::Unsupported, K::NotConfigured,
+        ] {
+            all.push(Error::Llm { provider: s(), error: LlmError::new(k, "x") });
+        }
+        for e in &all {
+            match e {
+                Error::UnknownPillar(_) | Error::UnknownMode(_) | Error::PillarModeMismatch { .. }
+                | Error::UnknownQuestion(_) | Error::QuestionNotInAssessment(_)
+                | Error::AssessmentNotFound(_) | Error::InvalidId(_) | Error::ValueOutOfRange { .. }
+                | Error::AssessmentCompleted | Error::AssessmentDeleted | Error::NotDeleted
+                | Error::NoAnswers | Error::PayloadTooLarge { .. } | Error::InvalidArgument(_)
+                | Error::EmptyInput(_) | Error::OutOfRange(_) | Error::InvalidJobId { .. }
+                | Error::AlreadyRunning(_) | Error::UnknownForce(_) | Error::UnknownCategory { .. }
+                | Error::InvalidSettings(_) | Error::InvalidApiKey(_) | Error::EmbeddingsUnsupported(_)
+                | Error::UnknownEmbeddingModel(_) | Error::EmbeddingModelUnavailable(_)
+                | Error::SearchModelChanged | Error::DocumentUnreadable { .. }
+                | Error::FrameworkInvalid(_) | Error::DatabaseBusy | Error::Database(_)
+                | Error::Migration(_) | Error::Io(_) | Error::Internal(_) | Error::Llm { .. }
+                | Error::CircuitOpen { .. } | Error::RateLimited { .. } | Error::NoProvider
+                | Error::AllProvidersFailed { .. } | Error::KeychainUnavailable(_)
+                | Error::UnknownProvider(_) | Error::UnsupportedDocument(_) | Error::DocumentEmpty { .. }
+                | Error::DocumentUndecodable(_) | Error::Cancelled | Error::DocumentNotFound(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_code_is_listed_unique_and_documented() {
+        let listed: std::collections::BTreeSet<&str> = ERROR_CODES.iter().copied().collect();
+        assert_eq!(listed.len(), ERROR_CODES.len(), "a code is listed twice");
+        let produced: std::collections::BTreeSet<&str> =
+            one_of_each().iter().map(Error::code).collect();
+        assert_eq!(produced, listed, "ERROR_CODES and the variants disagree");
+        let readme = include_str!("../../../README.md");
+        for c in ERROR_CODES {
+            assert!(readme.contains(&format!("`{c}`")), "the README does not document `{c}`");
+        }
     }
 
     #[test]

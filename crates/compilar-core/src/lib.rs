@@ -1,24 +1,40 @@
-//! Compilar's core library: the PILAR domain, the local store and the facade ([`App`]) that every shell uses.
-//! It has no dependency on Tauri.
+//! Compilar's core library. It has no dependency on Tauri.
+//!
+//! - [`domain`]: the PILAR framework, the question bank and scoring (pure, no I/O).
+//! - infrastructure: [`store`] (SQLite: writer, readers, migrations, meta), [`llm`] (providers, breakers,
+//!   chain, limiter, call log, secrets), [`embed`] (embeddings and the vector index), [`jobs`] (one registry
+//!   for long work), [`paths`], [`principal`], [`error`].
+//! - [`capabilities`]: one module per capability (assessments, ai, settings, diagnostics, knowledge,
+//!   documents), each a handle over the shared [`ctx::Ctx`] with its use cases, types and SQL.
+//! - [`App`]: the thin root every shell uses; [`api`] re-exports every request and response type.
 
 pub mod api;
 pub mod app;
+pub mod capabilities;
+pub mod ctx;
 pub mod domain;
+pub mod embed;
 pub mod error;
-pub mod knowledge;
+pub mod jobs;
 pub mod llm;
 pub mod logging;
+pub mod paths;
+pub mod principal;
 pub mod store;
 pub mod util;
 
-pub use app::{App, AppOptions, Paths, DATA_DIR_ENV, IDENTIFIER};
-pub use error::{Error, ErrorPayload, Result};
+pub use app::App;
+/// For shells that generate TypeScript from the core's types.
+pub use ts_rs;
+pub use error::{Error, ErrorPayload, Result, ERROR_CODES};
+pub use paths::{AppOptions, Paths, DATA_DIR_ENV, DATA_FOLDER_NAME, IDENTIFIER};
 
 /// The TypeScript declarations of every type the UI exchanges with the core, as one module.
 pub fn typescript_bindings() -> String {
     use ts_rs::{Config, TS};
     let cfg = Config::default();
     let decls = [
+        error::error_code_ts(),
         error::ErrorPayload::decl(&cfg),
         domain::Mode::decl(&cfg),
         domain::Letter::decl(&cfg),
@@ -34,6 +50,7 @@ pub fn typescript_bindings() -> String {
         domain::Recommendation::decl(&cfg),
         domain::Results::decl(&cfg),
         api::Stage::decl(&cfg),
+        api::Category::decl(&cfg),
         api::FrameworkInfo::decl(&cfg),
         api::CreateAssessmentRequest::decl(&cfg),
         api::AnswerRequest::decl(&cfg),
@@ -44,6 +61,7 @@ pub fn typescript_bindings() -> String {
         api::AssessmentPage::decl(&cfg),
         api::AssessmentRef::decl(&cfg),
         api::Diagnostics::decl(&cfg),
+        api::MigrationInfo::decl(&cfg),
         llm::ProviderKind::decl(&cfg),
         llm::Role::decl(&cfg),
         llm::ChatMessage::decl(&cfg),
@@ -74,22 +92,25 @@ pub fn typescript_bindings() -> String {
         api::AskRequest::decl(&cfg),
         api::LlmStatus::decl(&cfg),
         api::BreakerControlRequest::decl(&cfg),
-        knowledge::SearchMethod::decl(&cfg),
-        knowledge::SearchRequest::decl(&cfg),
-        knowledge::search::SnippetPart::decl(&cfg),
-        knowledge::SourceRef::decl(&cfg),
-        knowledge::SearchHit::decl(&cfg),
-        knowledge::SearchReply::decl(&cfg),
-        knowledge::KnowledgeStatus::decl(&cfg),
+        api::JobKind::decl(&cfg),
+        api::JobInfo::decl(&cfg),
+        api::DoctorReport::decl(&cfg),
+        api::SearchMethod::decl(&cfg),
+        api::SearchRequest::decl(&cfg),
+        capabilities::knowledge::search::SnippetPart::decl(&cfg),
+        api::SourceRef::decl(&cfg),
+        api::SearchHit::decl(&cfg),
+        api::SearchReply::decl(&cfg),
+        api::KnowledgeStatus::decl(&cfg),
         api::PillarForces::decl(&cfg),
-        knowledge::documents::ImportStage::decl(&cfg),
-        knowledge::documents::ImportProgress::decl(&cfg),
-        knowledge::documents::DocumentInfo::decl(&cfg),
+        api::ImportStage::decl(&cfg),
+        api::ImportProgress::decl(&cfg),
+        api::DocumentInfo::decl(&cfg),
         api::ImportDocumentRequest::decl(&cfg),
-        knowledge::models::EmbeddingModelInfo::decl(&cfg),
-        knowledge::models::SwitchProgress::decl(&cfg),
-        knowledge::models::EmbeddingModels::decl(&cfg),
-        knowledge::models::SwitchModelRequest::decl(&cfg),
+        api::EmbeddingModelInfo::decl(&cfg),
+        api::SwitchProgress::decl(&cfg),
+        api::EmbeddingModels::decl(&cfg),
+        api::SwitchModelRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

@@ -1,11 +1,68 @@
 // Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p compilar-core bindings` after changing a type.
 
+export type ErrorCode =
+  | "unknown_pillar"
+  | "unknown_mode"
+  | "pillar_mode_mismatch"
+  | "unknown_question"
+  | "question_not_in_assessment"
+  | "assessment_not_found"
+  | "invalid_id"
+  | "value_out_of_range"
+  | "assessment_completed"
+  | "assessment_deleted"
+  | "not_deleted"
+  | "no_answers"
+  | "payload_too_large"
+  | "invalid_argument"
+  | "empty_input"
+  | "out_of_range"
+  | "invalid_job_id"
+  | "already_running"
+  | "unknown_force"
+  | "unknown_category"
+  | "invalid_settings"
+  | "invalid_api_key"
+  | "embeddings_unsupported"
+  | "unknown_embedding_model"
+  | "embedding_model_unavailable"
+  | "search_model_changed"
+  | "document_unreadable"
+  | "framework_invalid"
+  | "database_busy"
+  | "database_error"
+  | "migration_failed"
+  | "io_error"
+  | "internal"
+  | "circuit_open"
+  | "rate_limited"
+  | "no_provider"
+  | "all_providers_failed"
+  | "keychain_unavailable"
+  | "unknown_provider"
+  | "unsupported_document"
+  | "document_empty"
+  | "document_undecodable"
+  | "cancelled"
+  | "document_not_found"
+  | "provider_rate_limited"
+  | "provider_auth"
+  | "context_too_long"
+  | "model_not_found"
+  | "provider_timeout"
+  | "provider_server_error"
+  | "provider_unreachable"
+  | "provider_malformed_response"
+  | "provider_bad_request"
+  | "provider_unsupported"
+  | "provider_not_configured";
+
 export type ErrorPayload = { 
 /**
- * Stable machine code, e.g. `unknown_pillar`.
+ * Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
  */
-code: string, 
+code: ErrorCode, 
 /**
  * A sentence for a person.
  */
@@ -13,7 +70,15 @@ message: string,
 /**
  * Whether the same action may succeed if tried again.
  */
-retryable: boolean, };
+retryable: boolean, 
+/**
+ * How long to wait before trying again, when the core knows (rate limit, open breaker).
+ */
+retry_after_ms?: number, 
+/**
+ * The AI provider the error is about, when there is one.
+ */
+provider?: string, };
 
 export type Mode = { id: string, name: string, summary: string, description: string, };
 
@@ -83,11 +148,17 @@ forces: Array<ForceScore>, strongest: string, weakest: string, insights: Array<s
 
 export type Stage = "quiz" | "completed";
 
+export type Category = { id: string, label: string, };
+
 export type FrameworkInfo = { framework: Framework, scale: Scale, 
 /**
  * Number of questions in an assessment of each pillar.
  */
-questions_per_pillar: Record<string, number>, };
+questions_per_pillar: Record<string, number>, 
+/**
+ * The kinds of knowledge-base passage, with their labels (for search filters).
+ */
+categories: Array<Category>, };
 
 export type CreateAssessmentRequest = { pillar: string, mode: string, };
 
@@ -118,6 +189,12 @@ total: number, limit: number, offset: number, };
 export type AssessmentRef = { id: string, };
 
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
+
+export type MigrationInfo = { version: number, name: string, applied_at: string, 
+/**
+ * Whether this build has the same migration (a `false` means a newer release or a changed file).
+ */
+matches_build: boolean, };
 
 export type ProviderKind = "openai" | "anthropic" | "ollama" | "openai_compatible";
 
@@ -304,6 +381,41 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
+export type JobKind = "import" | "model_switch" | "stream";
+
+export type JobInfo = { id: string, kind: JobKind, 
+/**
+ * What it works on, in words ("Importing notes.md").
+ */
+label: string, 
+/**
+ * What it works on, when that is one thing: the file being imported, the model being switched to.
+ */
+subject: string | null, 
+/**
+ * Units done and in all, once known (pages, passages).
+ */
+done: number | null, total: number | null, 
+/**
+ * The step it is at, in words, when it has steps.
+ */
+stage: string | null, started_at: string, 
+/**
+ * Whether this process runs it; `false` for another Compilar process on the same data folder (the
+ * command-line tool while the window is open, say).
+ */
+here: boolean, };
+
+export type DoctorReport = { diagnostics: Diagnostics, 
+/**
+ * `ok`, or the first problems SQLite's quick check found.
+ */
+integrity: string, migrations: Array<MigrationInfo>, keychain: KeychainStatus, providers: Array<ProviderStatus>, 
+/**
+ * Long work running on this data folder now.
+ */
+jobs: Array<JobInfo>, };
+
 export type SearchMethod = "hybrid" | "vector" | "text";
 
 export type SearchRequest = { query: string, 
@@ -373,7 +485,7 @@ already_imported: boolean, };
 
 export type ImportDocumentRequest = { path: string, 
 /**
- * Chosen by the caller; [`crate::App::cancel_import`] stops the import with it.
+ * Chosen by the caller; `cancel_import` stops the import with it.
  */
 import_id: string, };
 

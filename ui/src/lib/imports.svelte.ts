@@ -1,6 +1,6 @@
 // The document import queue. It lives outside the page so imports keep running (and stay visible) when the
 // person goes to another page and comes back. Files are imported one at a time, in the order given.
-import { api } from "./api";
+import { commands } from "./commands";
 import type { DocumentInfo, ErrorPayload, ImportProgress } from "./bindings";
 
 export type ImportStatus = "waiting" | "running" | "done" | "already" | "failed" | "stopped";
@@ -51,7 +51,7 @@ async function pump(): Promise<void> {
       if (!item) break;
       item.status = "running";
       try {
-        const doc = await api.importDocument({ path: item.path, import_id: item.key }, (p) => {
+        const doc = await commands.importDocument({ path: item.path, import_id: item.key }, (p) => {
           item.progress = p;
         });
         item.doc = doc;
@@ -73,7 +73,7 @@ export async function stop(item: ImportItem): Promise<void> {
   if (item.status === "waiting") {
     item.status = "stopped";
   } else if (item.status === "running") {
-    await api.cancelImport(item.key);
+    await commands.cancelImport(item.key);
   }
 }
 

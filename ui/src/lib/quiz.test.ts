@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clampIndex, finishWarning, keyAction, nextUnanswered, progress, resumeIndex } from "./quiz";
 import { band, formatScore } from "./format";
-import { toErrorPayload } from "./api";
+import { toErrorPayload } from "./invoke";
 
 const ids = ["a", "b", "c", "d"];
 

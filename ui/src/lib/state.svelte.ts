@@ -1,5 +1,5 @@
 // App-wide state: the current page and the framework data (loaded once).
-import { api } from "./api";
+import { commands } from "./commands";
 import type { ErrorPayload, FrameworkInfo, Pillar } from "./bindings";
 
 export type Route =
@@ -28,7 +28,7 @@ export const fw = $state<{ info: FrameworkInfo | null; error: ErrorPayload | nul
 export async function loadFramework(): Promise<void> {
   fw.error = null;
   try {
-    fw.info = await api.framework();
+    fw.info = await commands.framework();
   } catch (e) {
     fw.error = e as ErrorPayload;
   }

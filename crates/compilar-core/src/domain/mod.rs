@@ -50,6 +50,22 @@ impl Domain {
     }
 }
 
+impl Domain {
+    /// The pillar and the mode, checking that the pillar belongs to the mode.
+    pub fn pillar_in_mode(&self, pillar: &str, mode: &str) -> Result<(&Pillar, &Mode)> {
+        let m = self.mode(mode)?;
+        let p = self.pillar(pillar)?;
+        if p.mode != m.id {
+            return Err(Error::PillarModeMismatch {
+                pillar: p.name.clone(),
+                pillar_mode: p.mode.clone(),
+                mode: m.id.clone(),
+            });
+        }
+        Ok((p, m))
+    }
+}
+
 /// Echoing user input in a message is helpful, echoing a megabyte is not.
 pub(crate) fn truncate_for_message(s: &str) -> String {
     const MAX: usize = 64;

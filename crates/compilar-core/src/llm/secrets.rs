@@ -15,8 +15,9 @@ use ts_rs::TS;
 use super::types::ProviderKind;
 use crate::error::{Error, Result};
 
-/// The keychain "service" under which keys are stored (one entry per provider id).
-pub const KEYCHAIN_SERVICE: &str = "io.compilar.desktop";
+/// The keychain "service" under which keys are stored (one entry per provider id). Development builds use
+/// their own, so a build from source never reads or overwrites the keys of an installed Compilar.
+pub const KEYCHAIN_SERVICE: &str = crate::paths::DATA_FOLDER_NAME;
 const PROBE_USER: &str = "compilar-keychain-probe";
 const MAX_KEY_LEN: usize = 512;
 
@@ -194,7 +195,7 @@ impl Secrets {
     pub fn validate_key(key: &str) -> Result<String> {
         let k = key.trim();
         if k.is_empty() {
-            return Err(Error::InvalidArgument("The API key is empty.".into()));
+            return Err(Error::EmptyInput("The API key is empty.".into()));
         }
         if k.len() > MAX_KEY_LEN {
             return Err(Error::PayloadTooLarge {
@@ -204,7 +205,7 @@ impl Secrets {
             });
         }
         if k.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::InvalidArgument(
+            return Err(Error::InvalidApiKey(
                 "An API key has no spaces or line breaks; check what was pasted.".into(),
             ));
         }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -184,7 +184,6 @@ pub struct Llm {
     settings: RwLock<Vec<ProviderSettings>>,
     ai: RwLock<AiSettings>,
     limiter: ActionLimiter,
-    streams: Mutex<HashMap<String, CancellationToken>>,
     inserted: AtomicU64,
 }
 
@@ -255,7 +254,6 @@ impl Llm {
             settings: RwLock::new(settings),
             ai: RwLock::new(ai),
             limiter,
-            streams: Mutex::new(HashMap::new()),
             inserted: AtomicU64::new(0),
         })
     }
@@ -689,44 +687,6 @@ impl Llm {
         Err(no_stream(Self::summarise(attempts)))
     }
 
-    /// Registers a stream under the caller's request id so that [`Llm::cancel`] can stop it.
-    pub fn register_stream(&self, request_id: &str) -> Result<CancellationToken> {
-        let token = CancellationToken::new();
-        let mut streams = match self.streams.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        if streams.contains_key(request_id) {
-            return Err(Error::InvalidArgument(
-                "A stream with this request id is already running.".into(),
-            ));
-        }
-        streams.insert(request_id.to_owned(), token.clone());
-        Ok(token)
-    }
-
-    pub fn unregister_stream(&self, request_id: &str) {
-        match self.streams.lock() {
-            Ok(mut g) => g.remove(request_id),
-            Err(p) => p.into_inner().remove(request_id),
-        };
-    }
-
-    /// Stops a running stream (its HTTP request is dropped). Returns whether one was running.
-    pub fn cancel(&self, request_id: &str) -> bool {
-        let token = match self.streams.lock() {
-            Ok(g) => g.get(request_id).cloned(),
-            Err(p) => p.into_inner().get(request_id).cloned(),
-        };
-        match token {
-            Some(t) => {
-                t.cancel();
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Embeddings from the first provider in the chain that offers them (not rate limited: this is upkeep).
     pub async fn embed(&self, texts: &[String]) -> Result<(String, String, Vec<Vec<f32>>)> {
         let chain = Self::usable(Self::chain(&self.handles().await?, &[]))?;
@@ -770,10 +730,9 @@ impl Llm {
         match self.embed_on(h, model, texts, &new_id().to_string()).await {
             Ok(v) => Ok(v),
             Err(EmbedFailure::Failed(e)) => Err(e),
-            Err(EmbedFailure::Unsupported) => Err(Error::InvalidArgument(format!(
-                "{} does not offer embeddings.",
-                h.settings.label
-            ))),
+            Err(EmbedFailure::Unsupported) => {
+                Err(Error::EmbeddingsUnsupported(h.settings.label.clone()))
+            }
         }
     }
 
@@ -927,6 +886,12 @@ impl Llm {
         Ok(out)
     }
 
+    /// Whether the keychain works (probed once, on a blocking thread; later calls reuse the answer).
+    pub async fn keychain_status(&self) -> Result<KeychainStatus> {
+        let secrets = Arc::clone(&self.secrets);
+        Ok(tokio::task::spawn_blocking(move || secrets.status()).await?)
+    }
+
     /// Settings with key status (reads the keychain: runs on a blocking thread).
     pub async fn settings_view(&self) -> Result<(Vec<ProviderView>, AiSettings, KeychainStatus)> {
         let handles = self.handles().await?;
@@ -953,17 +918,17 @@ impl Llm {
             .map(ProviderSettings::normalised)
             .collect();
         if providers.len() != PROVIDER_IDS.len() {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::InvalidSettings(format!(
                 "Send the settings of all {} providers.",
                 PROVIDER_IDS.len()
             )));
         }
         for p in &providers {
-            p.validate().map_err(Error::InvalidArgument)?;
+            p.validate().map_err(Error::InvalidSettings)?;
         }
         for id in PROVIDER_IDS {
             if providers.iter().filter(|p| p.id == id).count() != 1 {
-                return Err(Error::InvalidArgument(format!(
+                return Err(Error::InvalidSettings(format!(
                     "The settings must name each provider once ({id} is missing or repeated)."
                 )));
             }
@@ -987,7 +952,7 @@ impl Llm {
     }
 
     pub async fn save_ai_settings(&self, ai: AiSettings) -> Result<()> {
-        ai.validate().map_err(Error::InvalidArgument)?;
+        ai.validate().map_err(Error::InvalidSettings)?;
         let saved = ai.clone();
         self.store
             .write(move |c| sql::save_ai_settings(c, &saved, &now()))

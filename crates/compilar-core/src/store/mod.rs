@@ -8,11 +8,11 @@
 //! copies the WAL back into the database in the background, so writers never wait on its `fsync`.
 //! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
 
-pub mod assessments;
-pub mod knowledge;
+pub mod kb;
 pub mod llm;
+pub mod meta;
 pub mod migrations;
-pub mod vindex;
+pub mod profiles;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -163,6 +163,8 @@ impl Store {
             std::fs::create_dir_all(dir)?;
         }
         let mut conn = Connection::open(path)?;
+        // Before anything else: another process may be creating or migrating the same file right now.
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Internal(format!(

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! and a companion, `kb_vecf_<hash>`, a plain table of the float vectors by chunk id: the source of the
-//! in-memory sign-bit index that narrows large searches ([`super::vindex`]) and of the exact re-rank of its
+//! in-memory sign-bit index that narrows large searches ([`crate::embed::index`]) and of the exact re-rank of its
 //! shortlist (a primary-key read there takes about 4 µs; a vec0 point query about 27 µs). The floats are stored
 //! twice: the price of both exact filtered KNN inside sqlite-vec and a fast re-rank.
 //!
@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 /// From this many floats in scope (vectors × dimensions; a tenth of the vectors when a pillar is given) a
-/// query is narrowed by the in-memory sign-bit index ([`super::vindex`]) and only the shortlist is ranked
+/// query is narrowed by the in-memory sign-bit index ([`crate::embed::index`]) and only the shortlist is ranked
 /// exactly; below it sqlite-vec's exact scan (with the filters inside the KNN) is fast enough: about 4,000 ×
 /// 256 or 650 × 1,536 floats.
 pub const APPROX_FROM_FLOATS: u64 = 1_000_000;
@@ -84,7 +84,7 @@ pub struct NewChunk {
 }
 
 /// The sign-bit vec0 table earlier versions kept next to each model's table (replaced by the in-memory index
-/// of [`super::vindex`]); dropped when found.
+/// of [`crate::embed::index`]); dropped when found.
 fn old_bits_table(table: &str) -> String {
     table.replacen("kb_vec_", "kb_vecb_", 1)
 }
@@ -113,9 +113,10 @@ fn table_name(model_id: &str) -> String {
 /// The model's table, created (and recorded in `kb_models`) if it does not exist yet.
 pub fn ensure_model(c: &Connection, model_id: &str, dims: usize, now: &str) -> Result<ModelTable> {
     if !(1..=8192).contains(&dims) {
-        return Err(Error::InvalidArgument(format!(
-            "An embedding model must have 1 to 8,192 dimensions, not {dims}."
-        )));
+        return Err(Error::bad_vectors(
+            model_id,
+            format_args!("a model must have 1 to 8,192 dimensions, not {dims}"),
+        ));
     }
     let existing: Option<(String, i64)> = c
         .query_row(
@@ -126,9 +127,10 @@ pub fn ensure_model(c: &Connection, model_id: &str, dims: usize, now: &str) -> R
         .optional()?;
     if let Some((table, d)) = existing {
         if d as usize != dims {
-            return Err(Error::InvalidArgument(format!(
-                "The model {model_id} was recorded with {d} dimensions, not {dims}."
-            )));
+            return Err(Error::bad_vectors(
+                model_id,
+                format_args!("its vectors had {d} dimensions before and now have {dims}"),
+            ));
         }
         return Ok(ModelTable {
             model_id: model_id.to_owned(),
@@ -238,7 +240,7 @@ pub fn delete_chunks_of(c: &Connection, source_id: &str) -> Result<usize> {
                 [source_id],
             )?;
         }
-        super::vindex::bump(c, &m.model_id)?;
+        crate::embed::index::bump(c, &m.model_id)?;
     }
     Ok(c.execute("DELETE FROM kb_chunks WHERE source_id = ?1", [source_id])?)
 }
@@ -253,7 +255,7 @@ pub fn delete_orphan_vectors(c: &Connection) -> Result<usize> {
                 [],
             )?;
         }
-        super::vindex::bump(c, &m.model_id)?;
+        crate::embed::index::bump(c, &m.model_id)?;
     }
     Ok(n)
 }
@@ -299,10 +301,10 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
     ))?;
     for (id, v) in rows {
         if v.len() != m.dims || v.iter().any(|x| !x.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "A vector for {} must have {} finite values.",
-                m.model_id, m.dims
-            )));
+            return Err(Error::bad_vectors(
+                &m.model_id,
+                format_args!("every vector must have {} finite values", m.dims),
+            ));
         }
         // A chunk deleted while its vector was being computed (during a model switch) is skipped.
         let Some((pillar, mode, force, category, source)): Option<(
@@ -319,12 +321,12 @@ pub fn insert_vectors(c: &Connection, m: &ModelTable, rows: &[(i64, Vec<f32>)]) 
         else {
             continue;
         };
-        let blob = crate::knowledge::embed::to_blob(v);
+        let blob = crate::embed::to_blob(v);
         ins.execute(params![id, pillar, blob, mode, force, category, source])?;
         ins_floats.execute(params![id, blob])?;
     }
     if !rows.is_empty() {
-        super::vindex::bump(c, &m.model_id)?;
+        crate::embed::index::bump(c, &m.model_id)?;
     }
     Ok(())
 }
@@ -457,20 +459,20 @@ pub fn knn_with(
     k: u32,
     f: &Filters,
     exact: bool,
-    narrowing: Option<super::vindex::Narrowing>,
+    narrowing: Option<crate::embed::index::Narrowing>,
 ) -> Result<Vec<(i64, f32)>> {
     let k = k.clamp(1, 4096);
     let in_scope = size_estimate(c, m)? / if f.pillar.is_some() { 10 } else { 1 };
     let approximate = !exact && in_scope.saturating_mul(m.dims as u64) >= APPROX_FROM_FLOATS;
     if approximate {
-        let index = super::vindex::get(c, m)?;
+        let index = crate::embed::index::get(c, m)?;
         let ids = index.shortlist(query, f, k as usize, narrowing);
         let mut exact_d = distances(c, m, query, &ids)?;
         exact_d.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         exact_d.truncate(k as usize);
         return Ok(exact_d);
     }
-    let blob = crate::knowledge::embed::to_blob(query);
+    let blob = crate::embed::to_blob(query);
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(blob)];
     let mut sql = format!(
         "SELECT chunk_id, distance FROM {} WHERE embedding MATCH ?1 AND k = {k}",
@@ -569,21 +571,4 @@ pub fn chunks_by_id(c: &Connection, ids: &[i64]) -> Result<Vec<ChunkRow>> {
         }
     }
     Ok(out)
-}
-
-pub fn meta_get(c: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(
-        c.query_row("SELECT value FROM app_meta WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?,
-    )
-}
-
-pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<()> {
-    c.execute(
-        "INSERT INTO app_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
-    Ok(())
 }

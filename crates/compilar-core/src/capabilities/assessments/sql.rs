@@ -1,5 +1,6 @@
-//! SQL of the `assessments` aggregate. Every function runs on a connection handed out by [`super::Store`];
-//! the facade ([`crate::app::App`]) validates input against the domain before calling these.
+//! SQL of the `assessments` aggregate. Every function runs on a connection handed out by the store; the
+//! capability ([`super::Assessments`]) validates input against the domain before calling these. Every query
+//! takes the acting [`Principal`] and touches only rows it owns.
 
 use std::collections::HashMap;
 
@@ -8,6 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::Results;
 use crate::error::{Error, Result};
+use crate::principal::Principal;
 
 /// A stored answer: the value and when it was given (used to merge edits from two devices).
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +52,7 @@ pub struct SummaryRow {
 
 pub struct NewAssessment<'a> {
     pub id: &'a str,
-    pub owner: &'a str,
+    pub who: &'a Principal,
     pub pillar: &'a str,
     pub mode: &'a str,
     pub question_ids: &'a [String],
@@ -71,7 +73,7 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     )?
     .execute(params![
         a.id,
-        a.owner,
+        a.who.owner(),
         a.pillar,
         a.mode,
         qids,
@@ -106,7 +108,8 @@ fn row_to_assessment(
 }
 
 /// Loads one assessment of `owner`, deleted or not.
-pub fn get(conn: &Connection, id: &str, owner: &str) -> Result<AssessmentRow> {
+pub fn get(conn: &Connection, id: &str, who: &Principal) -> Result<AssessmentRow> {
+    let owner = who.owner();
     let found = conn
         .prepare_cached(
             "SELECT id, pillar, mode, stage, question_ids, json(responses), results, created_at, updated_at,
@@ -160,7 +163,7 @@ fn quoted(question: &str) -> String {
 /// One answer, prepared off the writer thread so the writer only runs the statement.
 pub struct AnswerPatch {
     pub id: String,
-    pub owner: std::sync::Arc<str>,
+    pub who: Principal,
     pub question: String,
     quoted: String,
     path: String,
@@ -171,7 +174,7 @@ pub struct AnswerPatch {
 impl AnswerPatch {
     pub fn new(
         id: String,
-        owner: std::sync::Arc<str>,
+        who: Principal,
         question: String,
         value: i64,
         now: String,
@@ -182,7 +185,7 @@ impl AnswerPatch {
             patch: format!("{{{quoted}:{{\"value\":{value},\"at\":\"{now}\"}}}}"),
             quoted,
             id,
-            owner,
+            who,
             question,
             now,
         }
@@ -202,11 +205,11 @@ pub fn answer(conn: &Connection, a: &AnswerPatch) -> Result<()> {
              WHERE id = ?3 AND owner_id = ?4 AND stage = 'quiz' AND deleted_at IS NULL
                AND instr(question_ids, ?5) > 0",
         )?
-        .execute(params![a.patch, a.now, a.id, &*a.owner, a.quoted, a.path])?;
+        .execute(params![a.patch, a.now, a.id, a.who.owner(), a.quoted, a.path])?;
     if n == 1 {
         Ok(())
     } else {
-        Err(why_not(conn, &a.id, &a.owner, Some(&a.question))?)
+        Err(why_not(conn, &a.id, a.who.owner(), Some(&a.question))?)
     }
 }
 
@@ -214,10 +217,11 @@ pub fn answer(conn: &Connection, a: &AnswerPatch) -> Result<()> {
 pub fn complete(
     conn: &Connection,
     id: &str,
-    owner: &str,
+    who: &Principal,
     results: &Results,
     now: &str,
 ) -> Result<()> {
+    let owner = who.owner();
     let json = serde_json::to_string(results).map_err(json_err)?;
     let n = conn
         .prepare_cached(
@@ -233,7 +237,8 @@ pub fn complete(
 }
 
 /// Tombstones an assessment.
-pub fn delete(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()> {
+pub fn delete(conn: &Connection, id: &str, who: &Principal, now: &str) -> Result<()> {
+    let owner = who.owner();
     let n = conn
         .prepare_cached(
             "UPDATE assessments SET deleted_at = ?1, updated_at = ?1
@@ -248,7 +253,8 @@ pub fn delete(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()>
 }
 
 /// Clears the tombstone of an assessment.
-pub fn restore(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()> {
+pub fn restore(conn: &Connection, id: &str, who: &Principal, now: &str) -> Result<()> {
+    let owner = who.owner();
     let n = conn
         .prepare_cached(
             "UPDATE assessments SET deleted_at = NULL, updated_at = ?1
@@ -272,7 +278,7 @@ pub fn restore(conn: &Connection, id: &str, owner: &str, now: &str) -> Result<()
 
 /// Filters of the history list.
 pub struct ListFilter<'a> {
-    pub owner: &'a str,
+    pub who: &'a Principal,
     pub pillar: Option<&'a str>,
     pub mode: Option<&'a str>,
     pub limit: u32,
@@ -286,7 +292,7 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
             "SELECT count(*) FROM assessments
              WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)",
         )?
-        .query_row(params![f.owner, f.pillar, f.mode], |r| r.get(0))?;
+        .query_row(params![f.who.owner(), f.pillar, f.mode], |r| r.get(0))?;
     let mut st = conn.prepare_cached(
         "SELECT id, pillar, mode, stage, total, answered, json_extract(results, '$.pillar_score'),
                 created_at, updated_at, completed_at
@@ -296,7 +302,7 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
          LIMIT ?4 OFFSET ?5",
     )?;
     let rows = st
-        .query_map(params![f.owner, f.pillar, f.mode, f.limit, f.offset], |r| {
+        .query_map(params![f.who.owner(), f.pillar, f.mode, f.limit, f.offset], |r| {
             Ok(SummaryRow {
                 id: r.get(0)?,
                 pillar: r.get(1)?,

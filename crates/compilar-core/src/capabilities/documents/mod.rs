@@ -7,54 +7,25 @@
 
 use std::path::Path;
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
-use ts_rs::TS;
 
-use super::chunk;
-use super::embed::LOCAL_MODEL_ID;
+use crate::ctx::Ctx;
+use crate::embed::{embed_with_model, LOCAL_MODEL_ID};
 use crate::error::{Error, Result};
-use crate::store::knowledge::{self as sql, NewChunk, NewSource};
+use crate::jobs::{check_id, JobKind};
+use crate::store::kb::{self as sql, NewChunk, NewSource};
 use crate::util::{new_id, now};
+use dto::*;
+
+mod chunk;
+pub mod dto;
+mod models;
+mod pdf;
 
 /// Largest file accepted.
 pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;
 const EMBED_BATCH: usize = 64;
 const TEXT_EXTENSIONS: [&str; 4] = ["md", "markdown", "txt", "text"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStage {
-    Reading,
-    Chunking,
-    Embedding,
-    Saving,
-    Done,
-}
-
-/// Progress of an import: `done` of `total` steps in the current stage (pages while reading a PDF; chunks
-/// times models while embedding).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ImportProgress {
-    pub stage: ImportStage,
-    pub done: u32,
-    pub total: u32,
-}
-
-/// A document in the knowledge base.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct DocumentInfo {
-    pub id: String,
-    pub title: String,
-    pub file_name: Option<String>,
-    #[ts(type = "number")]
-    pub bytes: u64,
-    pub chunks: u32,
-    pub vectors: u32,
-    pub created_at: String,
-    /// The same content was imported before; nothing new was added.
-    pub already_imported: bool,
-}
 
 fn title_of(text: &str, file_name: &str) -> String {
     text.lines()
@@ -98,11 +69,11 @@ fn read_checked(path: &Path) -> Result<(Kind, Vec<u8>)> {
             crate::domain::truncate_for_message(&name),
         ));
     };
-    let meta = std::fs::metadata(path)?;
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(Error::InvalidArgument(
-            "Choose a file, not a folder.".into(),
-        ));
+        return Err(Error::DocumentUnreadable {
+            reason: "it is a folder; choose a file.".into(),
+        });
     }
     if meta.len() > MAX_DOCUMENT_BYTES {
         return Err(Error::PayloadTooLarge {
@@ -111,11 +82,21 @@ fn read_checked(path: &Path) -> Result<(Kind, Vec<u8>)> {
             unit: "MB",
         });
     }
-    let bytes = std::fs::read(path)?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     if bytes.is_empty() {
         return Err(Error::DocumentEmpty { hint: "" });
     }
     Ok((kind, bytes))
+}
+
+/// A user's file that cannot be opened: their business, not the data folder's, and not worth retrying as is.
+fn unreadable(e: std::io::Error) -> Error {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist (moved or deleted?).".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "Compilar is not allowed to read it.".to_owned(),
+        _ => format!("{e}."),
+    };
+    Error::DocumentUnreadable { reason }
 }
 
 /// The text of a Markdown or plain-text file.
@@ -135,10 +116,77 @@ fn decode_text(bytes: Vec<u8>) -> Result<String> {
     Ok(text)
 }
 
-impl super::Knowledge {
+/// The documents capability: a cheap view of the shared context.
+#[derive(Clone, Copy)]
+pub struct Documents<'a> {
+    ctx: &'a Ctx,
+}
+
+impl std::ops::Deref for Documents<'_> {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        self.ctx
+    }
+}
+
+impl<'a> Documents<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Documents { ctx }
+    }
+
+    /// Imports a Markdown, text or PDF file into the knowledge base, reporting progress; [`Documents::cancel_import`]
+    /// with the same `import_id` stops it before anything is written.
+    pub async fn import<F>(&self, req: ImportDocumentRequest, progress: F) -> Result<DocumentInfo>
+    where
+        F: Fn(ImportProgress) + Send + Sync,
+    {
+        check_id(&req.import_id, "import")?;
+        if req.path.len() > 4096 {
+            return Err(Error::PayloadTooLarge {
+                what: "file path",
+                max: 4096,
+                unit: "characters",
+            });
+        }
+        self.ctx.knowledge().prepare().await?;
+        let path = Path::new(&req.path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| req.path.clone());
+        let job = self.jobs.start(
+            JobKind::Import,
+            &req.import_id,
+            format!("Importing {name}"),
+            Some(req.path.clone()),
+            |_| "An import with this id is already running.".into(),
+        )?;
+        let stage_name = |s: ImportStage| match s {
+            ImportStage::Reading => "reading",
+            ImportStage::Chunking => "chunking",
+            ImportStage::Embedding => "embedding",
+            ImportStage::Saving => "saving",
+            ImportStage::Done => "done",
+        };
+        let report = |p: ImportProgress| {
+            job.progress(
+                Some(u64::from(p.done)),
+                Some(u64::from(p.total)),
+                Some(stage_name(p.stage)),
+            );
+            progress(p);
+        };
+        self.import_document(path, job.token(), &report).await
+    }
+
+    /// Stops a running import. Returns whether one was running under that id.
+    pub fn cancel_import(&self, import_id: &str) -> bool {
+        self.jobs.cancel(JobKind::Import, import_id)
+    }
+
     /// Imports a Markdown or text file. `progress` hears every stage; `cancel` stops it before anything is
     /// written.
-    pub async fn import_document(
+    async fn import_document(
         &self,
         path: &Path,
         cancel: &CancellationToken,
@@ -163,7 +211,7 @@ impl super::Knowledge {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
                 let token = cancel.clone();
                 let job = tokio::task::spawn_blocking(move || {
-                    super::pdf::extract(&raw, &token, &|done, total| {
+                    pdf::extract(&raw, &token, &|done, total| {
                         let _ = tx.send((done, total));
                     })
                 });
@@ -181,7 +229,7 @@ impl super::Knowledge {
                 (pdf.text, pdf.title)
             }
         };
-        let hash = super::hash(&text);
+        let hash = crate::capabilities::knowledge::hash(&text);
         let h2 = hash.clone();
         let existing: Option<String> = self
             .store
@@ -207,7 +255,7 @@ impl super::Knowledge {
         let chunks: Vec<(chunk::Chunk, String)> = chunk::chunk(&text)
             .into_iter()
             .map(|c| {
-                let h = super::hash(&c.body);
+                let h = crate::capabilities::knowledge::hash(&c.body);
                 (c, h)
             })
             .filter(|(_, h)| seen.insert(h.clone()))
@@ -250,7 +298,7 @@ impl super::Knowledge {
                     .map(|(c, _)| format!("{}\n{}", c.heading, c.body))
                     .collect();
                 let v = tokio::select! {
-                    v = self.embed_with_model(&model, texts) => v?,
+                    v = embed_with_model(&self.llm, &model, texts) => v?,
                     _ = cancel.cancelled() => return Err(Error::Cancelled),
                 };
                 vectors.extend(v);
@@ -288,9 +336,7 @@ impl super::Knowledge {
                 let active = sql::active_model(c)?
                     .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
                 if !per_model.iter().any(|(m, _)| *m == active) {
-                    return Err(Error::InvalidArgument(
-                        "The search model changed during the import; import the file again.".into(),
-                    ));
+                    return Err(Error::SearchModelChanged);
                 }
                 sql::upsert_source(
                     c,
@@ -313,7 +359,7 @@ impl super::Knowledge {
             })
             .await?;
         tracing::info!(document = %id, chunks = total, "document imported");
-        self.warm_index();
+        self.ctx.knowledge().warm_index();
         p(ImportStage::Done, total, total);
         self.document(&id).await
     }
@@ -321,7 +367,7 @@ impl super::Knowledge {
     async fn document(&self, id: &str) -> Result<DocumentInfo> {
         let id = id.to_owned();
         let id2 = id.clone();
-        self.list_documents()
+        self.list()
             .await?
             .into_iter()
             .find(|d| d.id == id2)
@@ -329,7 +375,7 @@ impl super::Knowledge {
     }
 
     /// Imported documents, newest first, with their chunk and vector counts.
-    pub async fn list_documents(&self) -> Result<Vec<DocumentInfo>> {
+    pub async fn list(&self) -> Result<Vec<DocumentInfo>> {
         self.store
             .read(|c| {
                 let model = sql::active_model(c)?
@@ -359,7 +405,7 @@ impl super::Knowledge {
     }
 
     /// Deletes a document, its chunks and their vectors (one transaction).
-    pub async fn delete_document(&self, id: &str) -> Result<()> {
+    pub async fn delete(&self, id: &str) -> Result<()> {
         let id = crate::util::parse_id(id)?.to_string();
         let id2 = id.clone();
         let deleted = self
@@ -376,7 +422,7 @@ impl super::Knowledge {
             return Err(Error::DocumentNotFound(id));
         }
         tracing::info!(document = %id, "document deleted");
-        self.warm_index();
+        self.ctx.knowledge().warm_index();
         Ok(())
     }
 }

@@ -34,34 +34,34 @@ pub const CATEGORIES: [&str; 6] = [
 ];
 
 const FILES: [(&str, &str); 8] = [
-    ("modes.md", include_str!("../../data/knowledge/modes.md")),
+    ("modes.md", include_str!("../../../data/knowledge/modes.md")),
     (
         "pillars.md",
-        include_str!("../../data/knowledge/pillars.md"),
+        include_str!("../../../data/knowledge/pillars.md"),
     ),
     (
         "forces-prospects.md",
-        include_str!("../../data/knowledge/forces-prospects.md"),
+        include_str!("../../../data/knowledge/forces-prospects.md"),
     ),
     (
         "forces-involved.md",
-        include_str!("../../data/knowledge/forces-involved.md"),
+        include_str!("../../../data/knowledge/forces-involved.md"),
     ),
     (
         "forces-liked.md",
-        include_str!("../../data/knowledge/forces-liked.md"),
+        include_str!("../../../data/knowledge/forces-liked.md"),
     ),
     (
         "forces-agency.md",
-        include_str!("../../data/knowledge/forces-agency.md"),
+        include_str!("../../../data/knowledge/forces-agency.md"),
     ),
     (
         "forces-respect.md",
-        include_str!("../../data/knowledge/forces-respect.md"),
+        include_str!("../../../data/knowledge/forces-respect.md"),
     ),
     (
         "connections.md",
-        include_str!("../../data/knowledge/connections.md"),
+        include_str!("../../../data/knowledge/connections.md"),
     ),
 ];
 

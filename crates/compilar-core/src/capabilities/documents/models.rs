@@ -9,86 +9,22 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
-use ts_rs::TS;
 
-use super::embed::{split_model_id, LocalEmbedder, ProviderEmbedder, LOCAL_MODEL_ID};
+use super::dto::*;
+use crate::embed::{split_model_id, ProviderEmbedder, LOCAL_DIMS, LOCAL_MODEL_ID};
 use crate::error::{Error, Result};
-use crate::store::knowledge as sql;
+use crate::jobs::JobKind;
+use crate::store::kb as sql;
 use crate::util::now;
 
 /// Chunks embedded per request while switching.
 const SWITCH_BATCH: u32 = 64;
 
-/// A model the knowledge base can use.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct EmbeddingModelInfo {
-    /// `local:potion-base-8M`, or `provider:model`.
-    pub id: String,
-    pub label: String,
-    /// The LLM provider serving it (`None` for the built-in model).
-    pub provider: Option<String>,
-    /// Known once the model has been used.
-    pub dims: Option<u32>,
-    pub active: bool,
-    /// Chunks that have a vector from this model.
-    #[ts(type = "number")]
-    pub vectors: u64,
-    /// Chunks in the knowledge base.
-    #[ts(type = "number")]
-    pub passages: u64,
-    /// Whether it can embed right now (its provider is on and has what it needs).
-    pub available: bool,
-    /// Why not, in words.
-    pub note: Option<String>,
-}
+/// The one model switch of a process runs under this job id.
+const SWITCH_JOB: &str = "search-model";
 
-/// A switch in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct SwitchProgress {
-    pub model_id: String,
-    /// Chunks that have a vector from the new model, of all chunks.
-    pub done: u32,
-    pub total: u32,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct EmbeddingModels {
-    pub models: Vec<EmbeddingModelInfo>,
-    /// The model searches use.
-    pub active: String,
-    pub switching: Option<SwitchProgress>,
-}
-
-/// Switch the knowledge base to another embedding model.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct SwitchModelRequest {
-    pub model_id: String,
-}
-
-pub(super) struct Switch {
-    progress: SwitchProgress,
-    cancel: CancellationToken,
-}
-
-/// Clears the running switch when the switch ends, however it ends.
-struct SwitchGuard<'a>(&'a std::sync::Mutex<Option<Switch>>);
-
-impl Drop for SwitchGuard<'_> {
-    fn drop(&mut self) {
-        *lock(self.0) = None;
-    }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
-}
-
-impl super::Knowledge {
+impl super::Documents<'_> {
     /// The models there are, with how far each has embedded the knowledge base.
     pub async fn embedding_models(&self) -> Result<EmbeddingModels> {
         let (views, _, _) = self.llm.settings_view().await?;
@@ -108,7 +44,7 @@ impl super::Knowledge {
             id: LOCAL_MODEL_ID.into(),
             label: "Built-in (offline)".into(),
             provider: None,
-            dims: Some(super::embed::LOCAL_DIMS as u32),
+            dims: Some(LOCAL_DIMS as u32),
             active: find(LOCAL_MODEL_ID).is_some_and(|t| t.1),
             vectors: find(LOCAL_MODEL_ID).map_or(0, |t| t.2),
             passages,
@@ -166,68 +102,61 @@ impl super::Knowledge {
         Ok(EmbeddingModels {
             models,
             active,
-            switching: lock(&self.switch).as_ref().map(|s| s.progress.clone()),
+            switching: self.jobs.get(JobKind::ModelSwitch, SWITCH_JOB).map(|j| SwitchProgress {
+                model_id: j.subject.unwrap_or_default(),
+                done: j.done.unwrap_or(0) as u32,
+                total: j.total.unwrap_or(0) as u32,
+            }),
         })
     }
 
     /// Stops a running switch (what was embedded so far is kept for next time). Whether one was running.
     pub fn cancel_switch(&self) -> bool {
-        match lock(&self.switch).as_ref() {
-            Some(s) => {
-                s.cancel.cancel();
-                true
-            }
-            None => false,
-        }
+        self.jobs.cancel(JobKind::ModelSwitch, SWITCH_JOB)
     }
 
     /// Embeds every chunk the model has no vector for, then makes it the active model. Reports progress
     /// after every batch; searches use the old model until the end.
-    pub async fn switch_model(
+    pub async fn switch_model<F>(
         &self,
-        model_id: &str,
-        progress: &(dyn Fn(SwitchProgress) + Send + Sync),
-    ) -> Result<EmbeddingModels> {
+        req: SwitchModelRequest,
+        progress: F,
+    ) -> Result<EmbeddingModels>
+    where
+        F: Fn(SwitchProgress) + Send + Sync,
+    {
+        let model_id = req.model_id.trim();
+        if model_id.is_empty() || model_id.len() > 300 {
+            return Err(Error::EmptyInput("Choose an embedding model.".into()));
+        }
+        self.ctx.knowledge().prepare().await?;
         let listed = self.embedding_models().await?;
         let info = listed
             .models
             .iter()
             .find(|m| m.id == model_id)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "Unknown embedding model \u{201c}{}\u{201d}.",
-                    crate::domain::truncate_for_message(model_id)
-                ))
-            })?
+            .ok_or_else(|| Error::UnknownEmbeddingModel(crate::domain::truncate_for_message(model_id)))?
             .clone();
-        let cancel = CancellationToken::new();
-        {
-            let mut running = lock(&self.switch);
-            if let Some(s) = running.as_ref() {
-                return Err(Error::InvalidArgument(format!(
+        let job = self.jobs.start(
+            JobKind::ModelSwitch,
+            SWITCH_JOB,
+            format!("Switching the search model to {}", info.label),
+            Some(model_id.to_owned()),
+            |j| {
+                format!(
                     "The knowledge base is already switching to {}; wait for it or stop it first.",
-                    s.progress.model_id
-                )));
-            }
-            *running = Some(Switch {
-                progress: SwitchProgress {
-                    model_id: model_id.to_owned(),
-                    done: info.vectors as u32,
-                    total: info.passages as u32,
-                },
-                cancel: cancel.clone(),
-            });
-        }
-        let guard = SwitchGuard(&self.switch);
+                    j.subject.as_deref().unwrap_or("another model")
+                )
+            },
+        )?;
+        job.progress(Some(info.vectors), Some(info.passages), None);
         let report = |done: u64, total: u64| {
             let p = SwitchProgress {
                 model_id: model_id.to_owned(),
                 done: done as u32,
                 total: total as u32,
             };
-            if let Some(s) = lock(&self.switch).as_mut() {
-                s.progress = p.clone();
-            }
+            job.progress(Some(done), Some(total), None);
             progress(p);
         };
         if info.id == LOCAL_MODEL_ID {
@@ -237,16 +166,16 @@ impl super::Knowledge {
                 .await?;
         } else {
             if !info.available {
-                return Err(Error::InvalidArgument(
+                return Err(Error::EmbeddingModelUnavailable(
                     info.note
                         .unwrap_or_else(|| "This model cannot be used now.".into()),
                 ));
             }
-            self.fill(&info, &cancel, &report).await?;
+            self.fill(&info, job.token(), &report).await?;
         }
-        drop(guard);
+        drop(job);
         tracing::info!(model = model_id, "knowledge base switched embedding model");
-        self.warm_index();
+        self.ctx.knowledge().warm_index();
         self.embedding_models().await
     }
 
@@ -329,20 +258,5 @@ impl super::Knowledge {
             }
             table = Some(t);
         }
-    }
-
-    /// The embedder of a model table (the built-in one for the local model).
-    pub(super) async fn embed_with_model(
-        &self,
-        model: &sql::ModelTable,
-        texts: Vec<String>,
-    ) -> Result<Vec<Vec<f32>>> {
-        if model.model_id == LOCAL_MODEL_ID {
-            return tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
-                .await?;
-        }
-        ProviderEmbedder::new(Arc::clone(&self.llm), &model.model_id, Some(model.dims))?
-            .embed_checked(&texts)
-            .await
     }
 }

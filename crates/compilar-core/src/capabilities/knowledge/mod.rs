@@ -1,127 +1,44 @@
-//! The knowledge base: the shipped PILAR passages (and, later, the user's documents), local embeddings, and
-//! hybrid search — sqlite-vec KNN with the filters inside the scan, FTS5 BM25, fused by reciprocal rank.
+//! The knowledge base: the shipped PILAR passages and the user's documents, local embeddings, and hybrid
+//! search — sqlite-vec KNN with the filters inside the scan (or the in-memory index for large scopes), FTS5
+//! BM25, fused by reciprocal rank — and the framework explorer.
+//!
+//! The first command that needs the knowledge base prepares it ([`Knowledge::prepare`]: the shipped passages
+//! indexed again if they changed, the search index warmed); the window does it at start-up, the command-line
+//! tool only for the commands that search or import.
 
-pub mod chunk;
 pub mod content;
-pub mod documents;
-pub mod embed;
-pub mod models;
-pub mod pdf;
+pub mod dto;
+pub mod explorer;
 pub mod search;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use ts_rs::TS;
 
-use crate::domain::{truncate_for_message, Domain};
+use crate::ctx::Ctx;
+use crate::domain::truncate_for_message;
+use crate::embed::{embed_with_model, LocalEmbedder, LOCAL_DIMS, LOCAL_MODEL_ID};
 use crate::error::{Error, Result};
-use crate::store::knowledge::{self as sql, Filters, ModelTable, NewChunk, SourceFilter};
-use crate::store::Store;
+use crate::store::kb::{self as sql, Filters, ModelTable, NewChunk, SourceFilter};
+use crate::store::meta;
 use crate::util::now;
-use embed::{LocalEmbedder, LOCAL_DIMS, LOCAL_MODEL_ID};
-use search::SnippetPart;
+use dto::*;
 
 const BUILTIN: &str = "builtin";
 const BUILTIN_HASH_KEY: &str = "kb_builtin_hash";
 
-/// Which lists a search uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum SearchMethod {
-    #[default]
-    Hybrid,
-    Vector,
-    Text,
+/// The knowledge capability: a cheap view of the shared context.
+#[derive(Clone, Copy)]
+pub struct Knowledge<'a> {
+    ctx: &'a Ctx,
 }
 
-/// A knowledge search.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
-#[serde(default)]
-pub struct SearchRequest {
-    pub query: String,
-    /// PILAR mode: `egalitarian` or `hierarchical`.
-    pub mode: Option<String>,
-    pub pillar: Option<String>,
-    pub force: Option<String>,
-    pub category: Option<String>,
-    /// `builtin`, `documents`, or one document's id.
-    pub source: Option<String>,
-    /// Drop results whose cosine similarity to the query is below this (−1 to 1).
-    pub min_score: Option<f32>,
-    /// How many results (default 10; more than 50 is capped to 50).
-    pub count: Option<u32>,
-    pub method: Option<SearchMethod>,
-}
-
-/// Where a hit came from.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct SourceRef {
-    pub id: String,
-    pub kind: String,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct SearchHit {
-    #[ts(type = "number")]
-    pub chunk_id: i64,
-    pub passage_id: String,
-    pub title: String,
-    pub text: String,
-    pub snippet: Vec<SnippetPart>,
-    pub source: SourceRef,
-    pub mode: Option<String>,
-    pub pillar: Option<String>,
-    pub force: Option<String>,
-    pub category: String,
-    /// Fused rank score, 0–1.
-    pub score: f32,
-    /// Cosine similarity between the query and this passage (−1 to 1).
-    pub similarity: f32,
-    pub vector_rank: Option<u32>,
-    pub text_rank: Option<u32>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct SearchReply {
-    pub hits: Vec<SearchHit>,
-    /// The count used (after capping).
-    pub count: u32,
-    /// The requested count was above the maximum and was lowered.
-    pub capped: bool,
-    pub method: SearchMethod,
-    /// The embedding model that ranked the vector list.
-    pub model: String,
-    /// Something the person should know about this search (the active model could not be reached and the
-    /// built-in one was used).
-    pub notice: Option<String>,
-    #[ts(type = "number")]
-    pub took_us: u64,
-}
-
-/// The knowledge base's state.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct KnowledgeStatus {
-    #[ts(type = "number")]
-    pub passages: u64,
-    #[ts(type = "number")]
-    pub builtin_passages: u64,
-    pub model: String,
-    pub dims: u32,
-    #[ts(type = "number")]
-    pub vectors: u64,
-}
-
-pub struct Knowledge {
-    store: Arc<Store>,
-    domain: Arc<Domain>,
-    /// For the providers' embedding models.
-    llm: Arc<crate::llm::Llm>,
-    /// The model switch running now, if any.
-    switch: std::sync::Mutex<Option<models::Switch>>,
+impl std::ops::Deref for Knowledge<'_> {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        self.ctx
+    }
 }
 
 pub(crate) fn hash(text: &str) -> String {
@@ -132,40 +49,45 @@ fn opt(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-impl Knowledge {
-    /// Makes sure the local model's table exists and the shipped passages are indexed (again, if they changed
-    /// since the last start).
-    pub async fn open(
-        store: Arc<Store>,
-        domain: Arc<Domain>,
-        llm: Arc<crate::llm::Llm>,
-    ) -> Result<Knowledge> {
-        let passages = content::builtin().map_err(Error::FrameworkInvalid)?;
-        content::validate(&passages, &domain.framework).map_err(Error::FrameworkInvalid)?;
-        let want = content::builtin_hash();
-        let have = store.read(|c| sql::meta_get(c, BUILTIN_HASH_KEY)).await?;
-        let kb = Knowledge {
-            store,
-            domain,
-            llm,
-            switch: std::sync::Mutex::new(None),
-        };
-        let model = kb
-            .store
-            .write(|c| {
-                sql::drop_retired_tables(c)?;
-                let m = sql::ensure_model(c, LOCAL_MODEL_ID, LOCAL_DIMS, &now())?;
-                if sql::active_model(c)?.is_none() {
-                    sql::set_active(c, LOCAL_MODEL_ID, &now())?;
+impl<'a> Knowledge<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Knowledge { ctx }
+    }
+
+    /// Makes the knowledge base ready once per process: the local model's table exists and the shipped
+    /// passages are indexed (again, if they changed since the last start); then the search index is warmed in
+    /// the background. Every search and import waits for it; calling it again is free.
+    pub async fn prepare(&self) -> Result<()> {
+        self.ctx
+            .kb_ready
+            .get_or_try_init(|| async {
+                let passages = content::builtin().map_err(Error::FrameworkInvalid)?;
+                content::validate(&passages, &self.domain.framework)
+                    .map_err(Error::FrameworkInvalid)?;
+                let want = content::builtin_hash();
+                let have = self
+                    .store
+                    .read(|c| meta::get(c, BUILTIN_HASH_KEY))
+                    .await?;
+                let model = self
+                    .store
+                    .write(|c| {
+                        sql::drop_retired_tables(c)?;
+                        let m = sql::ensure_model(c, LOCAL_MODEL_ID, LOCAL_DIMS, &now())?;
+                        if sql::active_model(c)?.is_none() {
+                            sql::set_active(c, LOCAL_MODEL_ID, &now())?;
+                        }
+                        Ok(m)
+                    })
+                    .await?;
+                if have.as_deref() != Some(want.as_str()) {
+                    self.index_builtin(passages, want, model).await?;
                 }
-                Ok(m)
+                self.warm_index();
+                Ok::<(), Error>(())
             })
             .await?;
-        if have.as_deref() != Some(want.as_str()) {
-            kb.index_builtin(passages, want, model).await?;
-        }
-        kb.warm_index();
-        Ok(kb)
+        Ok(())
     }
 
     /// Builds (or brings up to date) the active model's in-memory search index in the background when its
@@ -180,7 +102,7 @@ impl Knowledge {
                         return Ok(());
                     };
                     if sql::uses_index(c, &m)? {
-                        crate::store::vindex::get(c, &m)?;
+                        crate::embed::index::get(c, &m)?;
                     }
                     Ok(())
                 })
@@ -247,7 +169,7 @@ impl Knowledge {
                 // model is active, its missing vectors show in its counts and are filled by switching to
                 // it again (Documents page); until then those passages are found by their words.
                 sql::insert_vectors(c, &model, &rows)?;
-                sql::meta_set(c, BUILTIN_HASH_KEY, &hash_all)
+                meta::set(c, BUILTIN_HASH_KEY, &hash_all)
             })
             .await?;
         tracing::info!(
@@ -272,39 +194,32 @@ impl Knowledge {
             }
         };
         let mode = check(&req.mode)?;
-        if let Some(m) = &mode {
-            self.domain.mode(m)?;
-        }
         let pillar = check(&req.pillar)?;
-        if let Some(p) = &pillar {
-            let pl = self.domain.pillar(p)?;
-            if let Some(m) = &mode {
-                if &pl.mode != m {
-                    return Err(Error::PillarModeMismatch {
-                        pillar: pl.name.clone(),
-                        pillar_mode: pl.mode.clone(),
-                        mode: m.clone(),
-                    });
-                }
+        match (&pillar, &mode) {
+            (Some(p), Some(m)) => {
+                self.domain.pillar_in_mode(p, m)?;
             }
+            (Some(p), None) => {
+                self.domain.pillar(p)?;
+            }
+            (None, Some(m)) => {
+                self.domain.mode(m)?;
+            }
+            (None, None) => {}
         }
         let force = check(&req.force)?;
         if let Some(f) = &force {
             if !fw.forces.iter().any(|x| &x.id == f) {
-                return Err(Error::InvalidArgument(format!(
-                    "Unknown force \u{201c}{}\u{201d}.",
-                    truncate_for_message(f)
-                )));
+                return Err(Error::UnknownForce(truncate_for_message(f)));
             }
         }
         let category = check(&req.category)?;
         if let Some(cat) = &category {
             if !content::CATEGORIES.contains(&cat.as_str()) {
-                return Err(Error::InvalidArgument(format!(
-                    "Unknown category \u{201c}{}\u{201d}. The categories are {}.",
-                    truncate_for_message(cat),
-                    content::CATEGORIES.join(", ")
-                )));
+                return Err(Error::UnknownCategory {
+                    given: truncate_for_message(cat),
+                    known: content::CATEGORIES.join(", "),
+                });
             }
         }
         let source = match check(&req.source)?.as_deref() {
@@ -326,12 +241,11 @@ impl Knowledge {
 
     /// Hybrid search over the knowledge base.
     pub async fn search(&self, req: SearchRequest) -> Result<SearchReply> {
+        self.prepare().await?;
         let started = Instant::now();
         let query = req.query.trim().to_owned();
         if query.is_empty() {
-            return Err(Error::InvalidArgument(
-                "Type something to search for.".into(),
-            ));
+            return Err(Error::EmptyInput("Type something to search for.".into()));
         }
         if req.query.chars().count() > search::MAX_QUERY_CHARS {
             return Err(Error::PayloadTooLarge {
@@ -342,14 +256,12 @@ impl Knowledge {
         }
         let requested = req.count.unwrap_or(search::DEFAULT_COUNT);
         if requested == 0 {
-            return Err(Error::InvalidArgument(
-                "Ask for at least one result.".into(),
-            ));
+            return Err(Error::OutOfRange("Ask for at least one result.".into()));
         }
         let count = requested.min(search::MAX_COUNT);
         if let Some(m) = req.min_score {
             if !(-1.0..=1.0).contains(&m) {
-                return Err(Error::InvalidArgument(
+                return Err(Error::OutOfRange(
                     "The minimum score is a similarity between -1 and 1.".into(),
                 ));
             }
@@ -367,7 +279,7 @@ impl Knowledge {
             })
             .await?;
         let mut notice = None;
-        let (model, qv) = match self.embed_with_model(&active, vec![query.clone()]).await {
+        let (model, qv) = match embed_with_model(&self.llm, &active, vec![query.clone()]).await {
             Ok(v) => (active, v),
             Err(e) if active.model_id != LOCAL_MODEL_ID => {
                 tracing::warn!(model = %active.model_id, code = e.code(), "query embedding failed; using the built-in model");
@@ -382,7 +294,7 @@ impl Knowledge {
                             .ok_or_else(|| Error::Internal("no built-in model table".into()))
                     })
                     .await?;
-                let v = self.embed_with_model(&local, vec![query.clone()]).await?;
+                let v = embed_with_model(&self.llm, &local, vec![query.clone()]).await?;
                 (local, v)
             }
             Err(e) => return Err(e),
@@ -467,6 +379,7 @@ impl Knowledge {
     }
 
     pub async fn status(&self) -> Result<KnowledgeStatus> {
+        self.prepare().await?;
         self.store
             .read(|c| {
                 let m = sql::active_model(c)?

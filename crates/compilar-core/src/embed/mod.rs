@@ -1,4 +1,7 @@
-//! Embedders: the local static model that ships inside the binary, and cloud models through the LLM layer.
+//! Embeddings and the vector index: the local static model that ships inside the binary, cloud models through
+//! the LLM layer, and the in-memory index that narrows large vector searches ([`index`]).
+
+pub mod index;
 
 use std::sync::{Arc, OnceLock};
 
@@ -46,7 +49,9 @@ impl LocalEmbedder {
     /// Embeds synchronously (about a microsecond per sentence; fine on any thread).
     pub fn embed_now(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
         let out = self.model.encode(texts);
-        out.into_iter().map(|v| normalise(v, LOCAL_DIMS)).collect()
+        out.into_iter()
+            .map(|v| normalise(v, LOCAL_DIMS).map_err(|d| Error::bad_vectors(LOCAL_MODEL_ID, d)))
+            .collect()
     }
 }
 
@@ -104,19 +109,19 @@ impl ProviderEmbedder {
             .embed_with(&self.provider, &self.model, texts)
             .await?;
         if raw.len() != texts.len() {
-            return Err(Error::InvalidArgument(format!(
-                "{} returned {} embeddings for {} texts.",
-                self.id,
-                raw.len(),
-                texts.len()
-            )));
+            return Err(Error::bad_vectors(
+                &self.id,
+                format_args!("{} embeddings came back for {} texts", raw.len(), texts.len()),
+            ));
         }
         let dims = match (self.dims, raw.first()) {
             (Some(d), _) => d,
             (None, Some(v)) => v.len(),
             (None, None) => return Ok(Vec::new()),
         };
-        raw.into_iter().map(|v| normalise(v, dims)).collect()
+        raw.into_iter()
+            .map(|v| normalise(v, dims).map_err(|d| Error::bad_vectors(&self.id, d)))
+            .collect()
     }
 }
 
@@ -124,10 +129,9 @@ impl ProviderEmbedder {
 pub fn split_model_id(id: &str) -> Result<(&str, &str)> {
     match id.split_once(':') {
         Some((p, m)) if !p.is_empty() && !m.is_empty() && id != LOCAL_MODEL_ID => Ok((p, m)),
-        _ => Err(Error::InvalidArgument(format!(
-            "Unknown embedding model \u{201c}{}\u{201d}.",
-            crate::domain::truncate_for_message(id)
-        ))),
+        _ => Err(Error::UnknownEmbeddingModel(
+            crate::domain::truncate_for_message(id),
+        )),
     }
 }
 
@@ -148,17 +152,15 @@ impl Embedder for ProviderEmbedder {
 
 /// Checks a vector (right size, finite) and scales it to unit length. A zero vector (a text with no known
 /// words) stays zero: it matches nothing rather than everything.
-pub fn normalise(mut v: Vec<f32>, dims: usize) -> Result<Vec<f32>> {
+pub fn normalise(mut v: Vec<f32>, dims: usize) -> std::result::Result<Vec<f32>, String> {
     if v.len() != dims {
-        return Err(Error::InvalidArgument(format!(
-            "An embedding has {} dimensions; this model's vectors have {dims}.",
+        return Err(format!(
+            "a vector has {} dimensions where this model's have {dims}",
             v.len()
-        )));
+        ));
     }
     if v.iter().any(|x| !x.is_finite()) {
-        return Err(Error::InvalidArgument(
-            "An embedding contains NaN or infinite values.".into(),
-        ));
+        return Err("a vector contains NaN or infinite values".into());
     }
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -167,6 +169,21 @@ pub fn normalise(mut v: Vec<f32>, dims: usize) -> Result<Vec<f32>> {
         }
     }
     Ok(v)
+}
+
+/// Embeds `texts` with the model of a table: the built-in one on a blocking thread, a provider's through the
+/// LLM layer (its breaker, the call log), checked and normalised.
+pub async fn embed_with_model(
+    llm: &Arc<crate::llm::Llm>,
+    model: &crate::store::kb::ModelTable,
+    texts: Vec<String>,
+) -> Result<Vec<Vec<f32>>> {
+    if model.model_id == LOCAL_MODEL_ID {
+        return tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts)).await?;
+    }
+    ProviderEmbedder::new(Arc::clone(llm), &model.model_id, Some(model.dims))?
+        .embed_checked(&texts)
+        .await
 }
 
 /// Little-endian bytes, as sqlite-vec reads a `float[N]` value.

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::knowledge::{floats_table, Filters, ModelTable, SourceFilter};
+use crate::store::kb::{floats_table, Filters, ModelTable, SourceFilter};
 use crate::error::{Error, Result};
 
 /// How far each step narrows a query.

@@ -1,0 +1,298 @@
+//! Assessments: create, answer (atomic and idempotent per question), complete with scoring, history, delete
+//! and restore. The use cases live here; the SQL in [`sql`]; the request and response types in [`dto`].
+
+pub mod dto;
+pub mod sql;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ctx::Ctx;
+use crate::domain::{self, truncate_for_message};
+use crate::error::{Error, Result};
+use crate::util::{now, parse_id};
+use dto::*;
+
+/// Longest free-text identifier (pillar, mode, question id) accepted.
+const MAX_KEY_LEN: usize = 128;
+const DEFAULT_PAGE: u32 = 20;
+const MAX_PAGE: u32 = 100;
+
+pub(crate) fn check_len(s: &str, what: &'static str) -> Result<()> {
+    if s.len() > MAX_KEY_LEN {
+        Err(Error::PayloadTooLarge {
+            what,
+            max: MAX_KEY_LEN,
+            unit: "characters",
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn seed_of(id: &uuid::Uuid) -> u64 {
+    let b = id.as_bytes();
+    u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+}
+
+/// The assessments capability: a cheap view of the shared context.
+#[derive(Clone, Copy)]
+pub struct Assessments<'a> {
+    ctx: &'a Ctx,
+}
+
+impl<'a> Assessments<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Assessments { ctx }
+    }
+
+    /// The framework and scale, with the number of questions an assessment of each pillar has.
+    pub fn framework(&self) -> FrameworkInfo {
+        let d = &self.ctx.domain;
+        let mut per = HashMap::new();
+        for q in d.bank.all() {
+            *per.entry(q.pillar.clone()).or_insert(0u32) += 1;
+        }
+        FrameworkInfo {
+            framework: d.framework.clone(),
+            scale: d.bank.scale.clone(),
+            questions_per_pillar: per,
+            categories: crate::capabilities::knowledge::explorer::categories(),
+        }
+    }
+
+    /// Starts an assessment of `pillar` in `mode`, with its questions in a stable shuffled order.
+    pub async fn create(&self, req: CreateAssessmentRequest) -> Result<Assessment> {
+        check_len(&req.pillar, "pillar")?;
+        check_len(&req.mode, "mode")?;
+        let d = &self.ctx.domain;
+        let (pillar, mode) = d.pillar_in_mode(&req.pillar, &req.mode)?;
+        let id = crate::util::new_id();
+        let question_ids = d.bank.shuffled_ids(&pillar.id, seed_of(&id));
+        let id = id.to_string();
+        let (pid, mid, owner, version) = (
+            pillar.id.clone(),
+            mode.id.clone(),
+            self.ctx.principal.clone(),
+            d.bank.version,
+        );
+        let (id2, qids) = (id.clone(), question_ids.clone());
+        self.ctx
+            .store
+            .write(move |c| {
+                sql::insert(
+                    c,
+                    &sql::NewAssessment {
+                        id: &id2,
+                        who: &owner,
+                        pillar: &pid,
+                        mode: &mid,
+                        question_ids: &qids,
+                        bank_version: version,
+                        now: &now(),
+                    },
+                )
+            })
+            .await?;
+        tracing::info!(assessment = %id, pillar = %pillar.id, "assessment created");
+        self.get(&id).await
+    }
+
+    /// Records or changes one answer. Atomic and idempotent; safe under concurrent calls.
+    pub async fn answer(&self, req: AnswerRequest) -> Result<AnswerAck> {
+        let id = parse_id(&req.assessment_id)?.to_string();
+        check_len(&req.question_id, "question id")?;
+        let d = &self.ctx.domain;
+        if d.bank.get(&req.question_id).is_none() {
+            return Err(Error::UnknownQuestion(truncate_for_message(
+                &req.question_id,
+            )));
+        }
+        let scale = &d.bank.scale;
+        if req.value < scale.min || req.value > scale.max {
+            return Err(Error::ValueOutOfRange {
+                value: req.value,
+                min: scale.min,
+                max: scale.max,
+            });
+        }
+        let patch = sql::AnswerPatch::new(
+            id,
+            self.ctx.principal.clone(),
+            req.question_id,
+            req.value,
+            now(),
+        );
+        self.ctx
+            .store
+            .write_statement(move |c| sql::answer(c, &patch).map(|()| patch))
+            .await
+            .map(|p| AnswerAck {
+                assessment_id: p.id,
+                question_id: p.question,
+                value: req.value,
+            })
+    }
+
+    /// Scores the assessment and freezes its answers.
+    pub async fn complete(&self, id: &str) -> Result<Assessment> {
+        let id = parse_id(id)?.to_string();
+        let owner = self.ctx.principal.clone();
+        let domain = Arc::clone(&self.ctx.domain);
+        let id2 = id.clone();
+        self.ctx
+            .store
+            .write(move |c| {
+                let row = sql::get(c, &id2, &owner)?;
+                if row.deleted_at.is_some() {
+                    return Err(Error::AssessmentDeleted);
+                }
+                if row.stage == "completed" {
+                    return Err(Error::AssessmentCompleted);
+                }
+                let results = domain::score(&domain, &row.pillar, &row.question_ids, &row.answers)?;
+                sql::complete(c, &id2, &owner, &results, &now())
+            })
+            .await?;
+        tracing::info!(assessment = %id, "assessment completed");
+        self.get(&id).await
+    }
+
+    /// One assessment (also a deleted one, so that it can be shown for undo).
+    pub async fn get(&self, id: &str) -> Result<Assessment> {
+        let id = parse_id(id)?.to_string();
+        let owner = self.ctx.principal.clone();
+        let row = self.ctx
+            .store
+            .read(move |c| sql::get(c, &id, &owner))
+            .await?;
+        self.view(row)
+    }
+
+    fn view(&self, row: sql::AssessmentRow) -> Result<Assessment> {
+        let d = &self.ctx.domain;
+        let questions = row
+            .question_ids
+            .iter()
+            .map(|q| {
+                d.bank.get(q).cloned().ok_or_else(|| {
+                    Error::Internal(format!("stored question {q} is not in the bank"))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Assessment {
+            answered: row.answers.len() as u32,
+            total: questions.len() as u32,
+            id: row.id,
+            pillar: row.pillar,
+            mode: row.mode,
+            stage: Stage::from_db(&row.stage),
+            questions,
+            answers: row.answers,
+            results: row.results,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            completed_at: row.completed_at,
+            deleted_at: row.deleted_at,
+        })
+    }
+
+    /// Live assessments, newest first.
+    pub async fn list(&self, req: ListRequest) -> Result<AssessmentPage> {
+        let d = &self.ctx.domain;
+        let pillar = match &req.pillar {
+            Some(p) => {
+                check_len(p, "pillar")?;
+                Some(d.pillar(p)?.id.clone())
+            }
+            None => None,
+        };
+        let mode = match &req.mode {
+            Some(m) => {
+                check_len(m, "mode")?;
+                Some(d.mode(m)?.id.clone())
+            }
+            None => None,
+        };
+        let limit = req.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(Error::OutOfRange(format!(
+                "The page size must be between 1 and {MAX_PAGE}, not {limit}."
+            )));
+        }
+        let offset = req.offset.unwrap_or(0);
+        let owner = self.ctx.principal.clone();
+        let (rows, total) = self.ctx
+            .store
+            .read(move |c| {
+                sql::list(
+                    c,
+                    &sql::ListFilter {
+                        who: &owner,
+                        pillar: pillar.as_deref(),
+                        mode: mode.as_deref(),
+                        limit,
+                        offset,
+                    },
+                )
+            })
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| AssessmentSummary {
+                pillar_name: d
+                    .framework
+                    .pillar(&r.pillar)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| r.pillar.clone()),
+                id: r.id,
+                pillar: r.pillar,
+                mode: r.mode,
+                stage: Stage::from_db(&r.stage),
+                answered: r.answered,
+                total: r.total,
+                pillar_score: r.pillar_score,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                completed_at: r.completed_at,
+            })
+            .collect();
+        Ok(AssessmentPage {
+            items,
+            total,
+            limit,
+            offset,
+        })
+    }
+
+    /// Moves an assessment to the bin (a tombstone); [`Assessments::restore`] undoes it.
+    pub async fn delete(&self, id: &str) -> Result<AssessmentRef> {
+        let id = parse_id(id)?.to_string();
+        let owner = self.ctx.principal.clone();
+        let id2 = id.clone();
+        self.ctx
+            .store
+            .write(move |c| sql::delete(c, &id2, &owner, &now()))
+            .await?;
+        tracing::info!(assessment = %id, "assessment deleted");
+        Ok(AssessmentRef { id })
+    }
+
+    /// Undoes a delete.
+    pub async fn restore(&self, id: &str) -> Result<Assessment> {
+        let id = parse_id(id)?.to_string();
+        let owner = self.ctx.principal.clone();
+        let id2 = id.clone();
+        self.ctx
+            .store
+            .write(move |c| sql::restore(c, &id2, &owner, &now()))
+            .await?;
+        tracing::info!(assessment = %id, "assessment restored");
+        self.get(&id).await
+    }
+
+    /// Number of live assessments of every owner (diagnostics).
+    pub(crate) async fn count_all(&self) -> Result<u32> {
+        self.ctx.store.read(sql::count).await
+    }
+}

@@ -1,0 +1,10 @@
+//! One module per capability. Each has its service (the use cases, on a handle borrowing the shared
+//! [`crate::ctx::Ctx`]), its request and response types (`dto`), and its SQL (its own `sql` module, or the
+//! store module of the aggregate it shares: the knowledge-base tables serve both knowledge and documents).
+
+pub mod ai;
+pub mod assessments;
+pub mod diagnostics;
+pub mod documents;
+pub mod knowledge;
+pub mod settings;

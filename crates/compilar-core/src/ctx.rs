@@ -1,0 +1,49 @@
+//! The shared context every capability works over: the store, the domain, the LLM layer, the job registry,
+//! the paths and the acting principal. Capabilities are cheap views of it ([`Ctx::assessments`] and so on), and
+//! one capability reaches another only through those views.
+
+use std::sync::Arc;
+
+use crate::capabilities::{
+    ai::Ai, assessments::Assessments, diagnostics::Diagnostics, documents::Documents,
+    knowledge::Knowledge, settings::Settings,
+};
+use crate::domain::Domain;
+use crate::jobs::Jobs;
+use crate::llm::Llm;
+use crate::paths::Paths;
+use crate::principal::Principal;
+use crate::store::Store;
+
+pub struct Ctx {
+    pub(crate) domain: Arc<Domain>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) llm: Arc<Llm>,
+    pub(crate) jobs: Jobs,
+    pub(crate) paths: Paths,
+    /// Who is acting. Passed explicitly to every query over owned data.
+    pub(crate) principal: Principal,
+    /// Set once the knowledge base has been prepared in this process (see [`Knowledge::prepare`]).
+    pub(crate) kb_ready: tokio::sync::OnceCell<()>,
+}
+
+impl Ctx {
+    pub(crate) fn assessments(&self) -> Assessments<'_> {
+        Assessments::new(self)
+    }
+    pub(crate) fn ai(&self) -> Ai<'_> {
+        Ai::new(self)
+    }
+    pub(crate) fn settings(&self) -> Settings<'_> {
+        Settings::new(self)
+    }
+    pub(crate) fn diagnostics(&self) -> Diagnostics<'_> {
+        Diagnostics::new(self)
+    }
+    pub(crate) fn knowledge(&self) -> Knowledge<'_> {
+        Knowledge::new(self)
+    }
+    pub(crate) fn documents(&self) -> Documents<'_> {
+        Documents::new(self)
+    }
+}

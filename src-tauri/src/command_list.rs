@@ -1,0 +1,62 @@
+// Every command the window may call, declared once. From this list come the Tauri handlers (`main.rs`), the
+// permission set the main window is granted (`build.rs` writes `capabilities/default.json`), and the typed
+// TypeScript wrappers the UI calls (`ui/src/lib/commands.ts`, checked by a test). Each entry: the command's
+// name and arguments (a `; name => Event` argument is a channel the UI listens on), its reply, and the one
+// core call it makes. Types are written in full so that `build.rs` can read this file too.
+commands! {
+    framework() -> compilar_core::api::FrameworkInfo = |app| Ok(app.assessments().framework());
+
+    create_assessment(req: compilar_core::api::CreateAssessmentRequest) -> compilar_core::api::Assessment
+        = |app| app.assessments().create(req).await;
+    answer(req: compilar_core::api::AnswerRequest) -> compilar_core::api::AnswerAck
+        = |app| app.assessments().answer(req).await;
+    complete_assessment(id: String) -> compilar_core::api::Assessment
+        = |app| app.assessments().complete(&id).await;
+    get_assessment(id: String) -> compilar_core::api::Assessment
+        = |app| app.assessments().get(&id).await;
+    list_assessments(req: compilar_core::api::ListRequest) -> compilar_core::api::AssessmentPage
+        = |app| app.assessments().list(req).await;
+    delete_assessment(id: String) -> compilar_core::api::AssessmentRef
+        = |app| app.assessments().delete(&id).await;
+    restore_assessment(id: String) -> compilar_core::api::Assessment
+        = |app| app.assessments().restore(&id).await;
+
+    diagnostics() -> compilar_core::api::Diagnostics = |app| app.diagnostics().get().await;
+    llm_status() -> compilar_core::api::LlmStatus = |app| app.diagnostics().llm_status().await;
+    control_breaker(req: compilar_core::api::BreakerControlRequest) -> compilar_core::api::LlmStatus
+        = |app| app.diagnostics().control_breaker(req).await;
+    jobs() -> Vec<compilar_core::api::JobInfo> = |app| app.diagnostics().jobs().await;
+
+    llm_settings() -> compilar_core::api::LlmSettings = |app| app.settings().get().await;
+    save_provider_settings(req: compilar_core::api::SaveProvidersRequest) -> compilar_core::api::LlmSettings
+        = |app| app.settings().save_providers(req).await;
+    save_ai_settings(ai: compilar_core::llm::AiSettings) -> compilar_core::api::LlmSettings
+        = |app| app.settings().save_ai(ai).await;
+    set_api_key(req: compilar_core::api::SetKeyRequest) -> compilar_core::api::LlmSettings
+        = |app| app.settings().set_key(req).await;
+    remove_api_key(provider: String) -> compilar_core::api::LlmSettings
+        = |app| app.settings().remove_key(&provider).await;
+    test_provider(provider: String) -> compilar_core::llm::ConnectionTest
+        = |app| app.settings().test_provider(&provider).await;
+
+    ask_stream(req: compilar_core::api::AskRequest; on_event => compilar_core::llm::StreamEvent)
+        -> compilar_core::llm::StreamEvent
+        = |app| app.ai().ask_stream(req, forward(on_event)).await;
+    cancel_stream(request_id: String) -> bool = |app| Ok(app.ai().cancel_stream(&request_id));
+
+    search_knowledge(req: compilar_core::api::SearchRequest) -> compilar_core::api::SearchReply
+        = |app| app.knowledge().search(req).await;
+    knowledge_status() -> compilar_core::api::KnowledgeStatus = |app| app.knowledge().status().await;
+
+    import_document(req: compilar_core::api::ImportDocumentRequest; on_progress => compilar_core::api::ImportProgress)
+        -> compilar_core::api::DocumentInfo
+        = |app| app.documents().import(req, forward(on_progress)).await;
+    cancel_import(import_id: String) -> bool = |app| Ok(app.documents().cancel_import(&import_id));
+    list_documents() -> Vec<compilar_core::api::DocumentInfo> = |app| app.documents().list().await;
+    delete_document(id: String) -> () = |app| app.documents().delete(&id).await;
+    embedding_models() -> compilar_core::api::EmbeddingModels = |app| app.documents().embedding_models().await;
+    switch_embedding_model(req: compilar_core::api::SwitchModelRequest; on_progress => compilar_core::api::SwitchProgress)
+        -> compilar_core::api::EmbeddingModels
+        = |app| app.documents().switch_model(req, forward(on_progress)).await;
+    cancel_model_switch() -> bool = |app| Ok(app.documents().cancel_switch());
+}

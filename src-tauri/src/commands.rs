@@ -1,0 +1,161 @@
+//! The window's commands, generated from the one list in `command_list.rs`: each parses its arguments, makes
+//! one core call and returns the core's reply or its error (`{code, message, retryable, …}`).
+
+use compilar_core::ts_rs::{Config, TS};
+use compilar_core::{App, ErrorPayload};
+use tauri::ipc::Channel;
+use tauri::State;
+
+/// The core, or why it could not start (every command then returns that error, and the UI shows it).
+pub struct Core(pub Result<App, ErrorPayload>);
+
+impl Core {
+    fn app(&self) -> Result<&App, ErrorPayload> {
+        self.0.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Sends core events (progress, stream tokens) to the window through a channel.
+fn forward<T: serde::Serialize + Clone + Send + Sync + 'static>(
+    channel: Channel<T>,
+) -> impl Fn(T) + Send + Sync {
+    move |event| {
+        if let Err(e) = channel.send(event) {
+            tracing::debug!(error = %e, "an event could not reach the window");
+        }
+    }
+}
+
+/// A command as the TypeScript generator sees it.
+pub struct Spec {
+    pub name: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    /// The channel argument's name and event type, if the command streams.
+    pub channel: Option<(&'static str, String)>,
+    pub reply: String,
+}
+
+fn ts<T: TS + ?Sized>() -> String {
+    T::name(&Config::default())
+}
+
+macro_rules! commands {
+    ($(
+        $name:ident ( $($arg:ident : $ty:ty),* $(; $ch:ident => $chty:ty)? ) -> $ret:ty = |$app:ident| $body:expr;
+    )*) => {
+        $(
+            #[tauri::command]
+            async fn $name(
+                core: State<'_, Core>,
+                $($arg: $ty,)*
+                $($ch: Channel<$chty>,)?
+            ) -> Result<$ret, ErrorPayload> {
+                let $app = core.app()?;
+                let reply: compilar_core::Result<$ret> = $body;
+                reply.map_err(ErrorPayload::from)
+            }
+        )*
+
+        /// The handler of every command.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// Every command, for the TypeScript generator.
+        #[allow(dead_code)]
+        pub fn specs() -> Vec<Spec> {
+            vec![$(Spec {
+                name: stringify!($name),
+                args: vec![$((stringify!($arg), ts::<$ty>())),*],
+                channel: None $(.or(Some((stringify!($ch), ts::<$chty>()))))?,
+                reply: ts::<$ret>(),
+            }),*]
+        }
+    };
+}
+
+include!("command_list.rs");
+
+/// `snake_case` → `camelCase`, as Tauri names command arguments on the JavaScript side.
+fn camel(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in s.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The UI's command wrappers (`ui/src/lib/commands.ts`).
+#[allow(dead_code)]
+pub fn typescript() -> String {
+    let mut types = std::collections::BTreeSet::new();
+    let mut body = String::new();
+    for s in specs() {
+        let mut params: Vec<String> = s.args.iter().map(|(a, t)| format!("{}: {t}", camel(a))).collect();
+        let mut keys: Vec<String> = s.args.iter().map(|(a, _)| camel(a)).collect();
+        for t in s.args.iter().map(|(_, t)| t).chain([&s.reply]).chain(s.channel.iter().map(|c| &c.1)) {
+            collect_names(t, &mut types);
+        }
+        let call = if let Some((ch, ev)) = &s.channel {
+            let ch = camel(ch);
+            params.push(format!("{ch}: (event: {ev}) => void"));
+            keys.push(format!("{ch}: channelOf({ch})"));
+            format!("call<{}>(\"{}\", {{ {} }})", s.reply, s.name, keys.join(", "))
+        } else if keys.is_empty() {
+            format!("call<{}>(\"{}\")", s.reply, s.name)
+        } else {
+            format!("call<{}>(\"{}\", {{ {} }})", s.reply, s.name, keys.join(", "))
+        };
+        body.push_str(&format!(
+            "  {}: ({}): Promise<{}> => {call},\n",
+            camel(s.name),
+            params.join(", "),
+            s.reply
+        ));
+    }
+    let imports: Vec<String> = types.into_iter().collect();
+    format!(
+        "// Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run\n\
+         // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.\n\
+         import type {{ {} }} from \"./bindings\";\n\
+         import {{ call, channelOf }} from \"./invoke\";\n\n\
+         /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */\n\
+         export const commands = {{\n{body}}};\n",
+        imports.join(", ")
+    )
+}
+
+/// The named types in a TypeScript type expression (`Array<DocumentInfo>` → `DocumentInfo`).
+fn collect_names(t: &str, out: &mut std::collections::BTreeSet<String>) {
+    for word in t.split(|c: char| !c.is_alphanumeric() && c != '_') {
+        if word.chars().next().is_some_and(char::is_uppercase) && !matches!(word, "Array" | "Record" | "Promise") {
+            out.insert(word.to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The UI's command wrappers must match the command list. `UPDATE_BINDINGS=1` rewrites the file.
+    #[test]
+    fn commands_ts_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/commands.ts");
+        let fresh = super::typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(path, &fresh).unwrap();
+        }
+        let current = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/lib/commands.ts is out of date: run `UPDATE_BINDINGS=1 cargo test -p compilar commands`"
+        );
+    }
+}
