@@ -221,6 +221,45 @@ impl Error {
         }
     }
 
+    /// Whether the caller can fix it by asking differently: bad input, an unknown id, the wrong stage. Shells
+    /// use it to tell their caller (the command-line tool exits with 2 for these, 1 for other failures).
+    pub fn is_caller_error(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownPillar(_)
+                | Error::UnknownMode(_)
+                | Error::PillarModeMismatch { .. }
+                | Error::UnknownQuestion(_)
+                | Error::QuestionNotInAssessment(_)
+                | Error::AssessmentNotFound(_)
+                | Error::InvalidId(_)
+                | Error::ValueOutOfRange { .. }
+                | Error::AssessmentCompleted
+                | Error::AssessmentDeleted
+                | Error::NotDeleted
+                | Error::NoAnswers
+                | Error::PayloadTooLarge { .. }
+                | Error::InvalidArgument(_)
+                | Error::EmptyInput(_)
+                | Error::OutOfRange(_)
+                | Error::InvalidJobId { .. }
+                | Error::AlreadyRunning(_)
+                | Error::UnknownForce(_)
+                | Error::UnknownCategory { .. }
+                | Error::InvalidSettings(_)
+                | Error::InvalidApiKey(_)
+                | Error::EmbeddingsUnsupported(_)
+                | Error::UnknownEmbeddingModel(_)
+                | Error::EmbeddingModelUnavailable(_)
+                | Error::DocumentUnreadable { .. }
+                | Error::UnknownProvider(_)
+                | Error::UnsupportedDocument(_)
+                | Error::DocumentEmpty { .. }
+                | Error::DocumentUndecodable(_)
+                | Error::DocumentNotFound(_)
+        )
+    }
+
     /// The UI form of the error. Internal details stay in the logs.
     pub fn payload(&self) -> ErrorPayload {
         ErrorPayload {

@@ -1,0 +1,362 @@
+//! `compilar-cli`: Compilar's command-line shell. The same core and data folder as the window; each command
+//! parses its arguments, makes one core call and prints the reply (for people by default, as one JSON
+//! document with `--json`).
+//!
+//! Exit codes: 0 success; 2 a caller error (bad input, an unknown id, the wrong stage; also bad arguments);
+//! 1 any other failure. With `--json` an error is printed on stderr as `{"error": {code, message, retryable}}`.
+
+mod print;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use compilar_core::api::{
+    AnswerRequest, CreateAssessmentRequest, ImportDocumentRequest, ListRequest, SearchRequest,
+};
+use compilar_core::{App, AppOptions, Error};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "compilar-cli",
+    version,
+    about = "Compilar from the command line: assessments, knowledge search, documents and health checks on the \
+             same data as the app.",
+    after_help = "Exit codes: 0 success, 2 a caller error (bad input, unknown id, wrong stage), 1 other failures."
+)]
+struct Cli {
+    /// The data folder (default: $COMPILAR_DATA_DIR, else the app's own data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print exactly one JSON document on stdout (errors as JSON on stderr); no progress bars.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The PILAR framework: modes, pillars, forces and the answer scale.
+    Framework,
+    /// Take, answer, complete and manage assessments.
+    #[command(subcommand)]
+    Assessment(AssessmentCmd),
+    /// Search the knowledge base (semantic + full text).
+    Search(SearchArgs),
+    /// Your own documents in the knowledge base.
+    #[command(subcommand)]
+    Documents(DocumentsCmd),
+    /// Long work running on this data folder (in the app or another command).
+    Jobs,
+    /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
+    Doctor,
+}
+
+#[derive(Subcommand)]
+enum AssessmentCmd {
+    /// Start an assessment; prints it with its questions.
+    Create {
+        #[arg(long)]
+        pillar: String,
+        #[arg(long)]
+        mode: String,
+    },
+    /// Record or change one answer (1 = strongly disagree … 5 = strongly agree).
+    Answer {
+        id: String,
+        question: String,
+        #[arg(allow_negative_numbers = true)]
+        value: i64,
+    },
+    /// Score an assessment and freeze its answers.
+    Complete { id: String },
+    /// One assessment, with its answers and (when completed) its results.
+    Show { id: String },
+    /// Your assessments, newest first.
+    List {
+        #[arg(long)]
+        pillar: Option<String>,
+        #[arg(long)]
+        mode: Option<String>,
+        /// Page size, 1–100 (default 20).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        offset: Option<u32>,
+    },
+    /// Move an assessment to the bin (`restore` undoes it).
+    Delete { id: String },
+    /// Bring back a deleted assessment.
+    Restore { id: String },
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    query: String,
+    /// `egalitarian` or `hierarchical`.
+    #[arg(long)]
+    mode: Option<String>,
+    #[arg(long)]
+    pillar: Option<String>,
+    /// How many results (default 10, at most 50).
+    #[arg(long)]
+    count: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum DocumentsCmd {
+    /// Import Markdown, text or PDF files (each reported on its own; the others go on if one fails).
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// The documents in the knowledge base.
+    List,
+    /// Remove a document and its passages.
+    Delete { id: String },
+}
+
+/// How a run ended.
+enum Failure {
+    /// From the core: printed with its code.
+    Core(Error),
+    /// Several files, some failed: already reported.
+    Reported { caller: bool },
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    // One thread is enough for one command, and starts fastest; blocking SQLite work has its own pool.
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("compilar-cli: could not start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Core(e)) => {
+            if json {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({ "error": e.payload() })
+                );
+            } else {
+                eprintln!("compilar-cli: {e} ({})", e.code());
+            }
+            ExitCode::from(if e.is_caller_error() { 2 } else { 1 })
+        }
+        Err(Failure::Reported { caller }) => ExitCode::from(if caller { 2 } else { 1 }),
+    }
+}
+
+/// Prints `value` as JSON, or for people with `human`.
+fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Outcome {
+    if json {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return Err(Error::Internal(format!("could not print JSON: {e}")).into()),
+        }
+    } else {
+        print!("{}", human(value));
+    }
+    Ok(())
+}
+
+async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
+    App::open_with(AppOptions {
+        data_dir,
+        // Only the commands that search or import prepare the knowledge base (on their first use).
+        prepare_knowledge: false,
+        ..AppOptions::default()
+    })
+    .await
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let json = cli.json;
+    let app = open(cli.data_dir).await?;
+    match cli.command {
+        Command::Framework => {
+            let info = app.assessments().framework();
+            emit(json, &info, print::framework)
+        }
+        Command::Assessment(cmd) => assessment(&app, json, cmd).await,
+        Command::Search(a) => {
+            let reply = app
+                .knowledge()
+                .search(SearchRequest {
+                    query: a.query,
+                    mode: a.mode,
+                    pillar: a.pillar,
+                    count: a.count,
+                    ..SearchRequest::default()
+                })
+                .await?;
+            emit(json, &reply, print::search)
+        }
+        Command::Documents(cmd) => documents(&app, json, cmd).await,
+        Command::Jobs => {
+            let jobs = app.diagnostics().jobs().await?;
+            emit(json, &jobs, |j| print::jobs(j))
+        }
+        Command::Doctor => {
+            let report = app.diagnostics().doctor().await?;
+            emit(json, &report, print::doctor)
+        }
+    }
+}
+
+async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
+    let a = app.assessments();
+    match cmd {
+        AssessmentCmd::Create { pillar, mode } => {
+            let x = a.create(CreateAssessmentRequest { pillar, mode }).await?;
+            emit(json, &x, print::assessment)
+        }
+        AssessmentCmd::Answer {
+            id,
+            question,
+            value,
+        } => {
+            let ack = a
+                .answer(AnswerRequest {
+                    assessment_id: id,
+                    question_id: question,
+                    value,
+                })
+                .await?;
+            emit(json, &ack, |k| {
+                format!("Answered {} with {}.\n", k.question_id, k.value)
+            })
+        }
+        AssessmentCmd::Complete { id } => {
+            let x = a.complete(&id).await?;
+            emit(json, &x, print::assessment)
+        }
+        AssessmentCmd::Show { id } => {
+            let x = a.get(&id).await?;
+            emit(json, &x, print::assessment)
+        }
+        AssessmentCmd::List {
+            pillar,
+            mode,
+            limit,
+            offset,
+        } => {
+            let page = a
+                .list(ListRequest {
+                    pillar,
+                    mode,
+                    limit,
+                    offset,
+                })
+                .await?;
+            emit(json, &page, print::page)
+        }
+        AssessmentCmd::Delete { id } => {
+            let r = a.delete(&id).await?;
+            emit(json, &r, |r| {
+                format!(
+                    "Moved {} to the bin. `compilar-cli assessment restore {}` brings it back.\n",
+                    r.id, r.id
+                )
+            })
+        }
+        AssessmentCmd::Restore { id } => {
+            let x = a.restore(&id).await?;
+            emit(json, &x, print::assessment)
+        }
+    }
+}
+
+/// The result of importing one file, as `documents import --json` lists them.
+#[derive(Serialize)]
+struct FileResult {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document: Option<compilar_core::api::DocumentInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<compilar_core::ErrorPayload>,
+}
+
+async fn documents(app: &App, json: bool, cmd: DocumentsCmd) -> Outcome {
+    let d = app.documents();
+    match cmd {
+        DocumentsCmd::Import { files } => {
+            let mut results = Vec::new();
+            let (mut failed, mut caller) = (false, true);
+            for (i, file) in files.iter().enumerate() {
+                let path = file.display().to_string();
+                let bar = print::progress_bar(json, &path);
+                let out = d
+                    .import(
+                        ImportDocumentRequest {
+                            path: path.clone(),
+                            import_id: format!("cli-{}-{i}", std::process::id()),
+                        },
+                        |p| print::import_progress(&bar, &p),
+                    )
+                    .await;
+                bar.finish_and_clear();
+                match out {
+                    Ok(doc) => {
+                        if !json {
+                            print!("{}", print::imported(&path, &doc));
+                        }
+                        results.push(FileResult {
+                            path,
+                            document: Some(doc),
+                            error: None,
+                        });
+                    }
+                    Err(e) => {
+                        failed = true;
+                        caller &= e.is_caller_error();
+                        if !json {
+                            eprintln!("compilar-cli: {path}: {e} ({})", e.code());
+                        }
+                        results.push(FileResult {
+                            path,
+                            document: None,
+                            error: Some(e.payload()),
+                        });
+                    }
+                }
+            }
+            if json {
+                emit(true, &results, |_| String::new())?;
+            }
+            if failed {
+                Err(Failure::Reported { caller })
+            } else {
+                Ok(())
+            }
+        }
+        DocumentsCmd::List => {
+            let docs = d.list().await?;
+            emit(json, &docs, |x| print::documents(x))
+        }
+        DocumentsCmd::Delete { id } => {
+            d.delete(&id).await?;
+            emit(json, &serde_json::json!({ "deleted": id }), |_| {
+                format!("Deleted document {id}.\n")
+            })
+        }
+    }
+}

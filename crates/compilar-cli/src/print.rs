@@ -1,0 +1,289 @@
+//! How replies read for people. Formatting only: every figure and word comes from the core's reply.
+
+use std::fmt::Write;
+
+use compilar_core::api::{
+    Assessment, AssessmentPage, DoctorReport, DocumentInfo, FrameworkInfo, ImportProgress,
+    ImportStage, JobInfo, SearchReply, Stage,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub fn framework(info: &FrameworkInfo) -> String {
+    let fw = &info.framework;
+    let mut s = String::new();
+    for m in &fw.modes {
+        let _ = writeln!(s, "{} ({})", m.name, m.id);
+        for p in fw.pillars.iter().filter(|p| p.mode == m.id) {
+            let n = info.questions_per_pillar.get(&p.id).copied().unwrap_or(0);
+            let _ = writeln!(s, "  {:<12} {} ({n} questions)", p.id, p.name);
+        }
+    }
+    let _ = writeln!(s, "Forces:");
+    for l in &fw.letters {
+        let names: Vec<String> = fw
+            .forces
+            .iter()
+            .filter(|f| f.letter == l.id)
+            .map(|f| format!("{} ({})", f.name, f.id))
+            .collect();
+        let _ = writeln!(s, "  {}: {}", l.name, names.join(", "));
+    }
+    let sc = &info.scale;
+    let _ = writeln!(
+        s,
+        "Answers: {} to {} ({})",
+        sc.min,
+        sc.max,
+        sc.labels.join(" \u{2026} ")
+    );
+    s
+}
+
+fn stage(s: Stage) -> &'static str {
+    match s {
+        Stage::Quiz => "in progress",
+        Stage::Completed => "completed",
+    }
+}
+
+pub fn assessment(a: &Assessment) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Assessment {}\n  {} ({} mode), {}, {} of {} answered{}",
+        a.id,
+        a.pillar,
+        a.mode,
+        stage(a.stage),
+        a.answered,
+        a.total,
+        if a.deleted_at.is_some() {
+            ", in the bin"
+        } else {
+            ""
+        }
+    );
+    for (i, q) in a.questions.iter().enumerate() {
+        let given = a
+            .answers
+            .get(&q.id)
+            .map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let _ = writeln!(s, "  {:>2}. [{given}] {}  ({})", i + 1, q.text, q.id);
+    }
+    if let Some(r) = &a.results {
+        let _ = writeln!(
+            s,
+            "Results: {:.1} / 100 (confidence {:?}, {} of {} answered)",
+            r.pillar_score, r.confidence_level, r.answered, r.total
+        );
+        for f in &r.forces {
+            let score = f
+                .score
+                .map_or_else(|| "no answers".to_owned(), |v| format!("{v:.1}"));
+            let _ = writeln!(s, "  {:<24} {score}", f.name);
+        }
+        for i in &r.insights {
+            let _ = writeln!(s, "  \u{2022} {i}");
+        }
+        for rec in &r.recommendations {
+            let _ = writeln!(s, "  Try: {} \u{2014} {}", rec.title, rec.text);
+        }
+    }
+    s
+}
+
+pub fn page(p: &AssessmentPage) -> String {
+    let mut s = String::new();
+    if p.items.is_empty() {
+        s.push_str("No assessments.\n");
+        return s;
+    }
+    for a in &p.items {
+        let score = a
+            .pillar_score
+            .map_or_else(String::new, |v| format!(" score {v:.1}"));
+        let _ = writeln!(
+            s,
+            "{}  {}  {:<24} {:<12} {}/{}{score}",
+            a.id,
+            &a.created_at[..a.created_at.len().min(10)],
+            a.pillar_name,
+            stage(a.stage),
+            a.answered,
+            a.total
+        );
+    }
+    let shown_to = p.offset as usize + p.items.len();
+    let _ = writeln!(s, "{}\u{2013}{shown_to} of {}", p.offset + 1, p.total);
+    s
+}
+
+pub fn search(r: &SearchReply) -> String {
+    let mut s = String::new();
+    if let Some(n) = &r.notice {
+        let _ = writeln!(s, "Note: {n}");
+    }
+    if r.hits.is_empty() {
+        s.push_str("Nothing found.\n");
+    }
+    for (i, h) in r.hits.iter().enumerate() {
+        let text: String = h.snippet.iter().map(|p| p.text.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "{:>2}. {} ({}; similarity {:.2})\n    {}",
+            i + 1,
+            h.title,
+            h.source.title,
+            h.similarity,
+            text.replace('\n', " ")
+        );
+    }
+    if r.capped {
+        let _ = writeln!(s, "(at most {} results are shown)", r.count);
+    }
+    s
+}
+
+pub fn documents(docs: &[DocumentInfo]) -> String {
+    let mut s = String::new();
+    if docs.is_empty() {
+        s.push_str("No documents. Import one with `compilar-cli documents import FILE`.\n");
+    }
+    for d in docs {
+        let _ = writeln!(
+            s,
+            "{}  {}  {} passages, {} KB",
+            d.id,
+            d.title,
+            d.chunks,
+            d.bytes.div_ceil(1024)
+        );
+    }
+    s
+}
+
+pub fn imported(path: &str, d: &DocumentInfo) -> String {
+    if d.already_imported {
+        format!(
+            "{path}: already in the knowledge base as \u{201c}{}\u{201d} ({}).\n",
+            d.title, d.id
+        )
+    } else {
+        format!(
+            "{path}: imported \u{201c}{}\u{201d}, {} passages ({}).\n",
+            d.title, d.chunks, d.id
+        )
+    }
+}
+
+pub fn jobs(jobs: &[JobInfo]) -> String {
+    let mut s = String::new();
+    if jobs.is_empty() {
+        s.push_str("Nothing is running.\n");
+    }
+    for j in jobs {
+        let progress = match (j.done, j.total) {
+            (Some(d), Some(t)) if t > 0 => format!(" {d}/{t}"),
+            _ => String::new(),
+        };
+        let stage = j
+            .stage
+            .as_deref()
+            .map_or_else(String::new, |st| format!(" ({st})"));
+        let whose = if j.here { "" } else { " [other process]" };
+        let _ = writeln!(s, "{}{progress}{stage}{whose}, since {}", j.label, j.started_at);
+    }
+    s
+}
+
+pub fn doctor(r: &DoctorReport) -> String {
+    let d = &r.diagnostics;
+    let mut s = String::new();
+    let _ = writeln!(s, "Compilar {}", d.app_version);
+    let _ = writeln!(s, "Data folder   {}", d.data_dir);
+    let _ = writeln!(
+        s,
+        "Database      {} (SQLite {}, sqlite-vec {})",
+        d.database_path, d.sqlite_version, d.vec_version
+    );
+    let _ = writeln!(s, "Integrity     {}", r.integrity);
+    let bad: Vec<String> = r
+        .migrations
+        .iter()
+        .filter(|m| !m.matches_build)
+        .map(|m| format!("{} ({})", m.version, m.name))
+        .collect();
+    let _ = writeln!(
+        s,
+        "Migrations    schema {} ({} applied){}",
+        d.schema_version,
+        r.migrations.len(),
+        if bad.is_empty() {
+            String::new()
+        } else {
+            format!("; not from this build: {}", bad.join(", "))
+        }
+    );
+    let _ = writeln!(
+        s,
+        "Framework     v{}, question bank v{} ({} questions); {} assessments",
+        d.framework_version, d.question_bank_version, d.questions, d.assessments
+    );
+    let _ = writeln!(
+        s,
+        "Keychain      {}{}",
+        if r.keychain.available {
+            format!("{} (available)", r.keychain.backend)
+        } else {
+            format!("{} (unavailable)", r.keychain.backend)
+        },
+        r.keychain
+            .message
+            .as_deref()
+            .map_or_else(String::new, |m| format!(": {m}"))
+    );
+    for p in &r.providers {
+        let _ = writeln!(
+            s,
+            "Provider      {:<22} {}, {}, breaker {:?} ({} of {} failures)",
+            p.label,
+            if p.enabled { "on" } else { "off" },
+            if p.configured { "set up" } else { "not set up" },
+            p.breaker.state,
+            p.breaker.consecutive_failures,
+            p.breaker.failure_threshold
+        );
+    }
+    let _ = write!(s, "Jobs          {}", jobs(&r.jobs));
+    s
+}
+
+/// A bar on stderr for one file; hidden with `--json` and when stderr is not a terminal.
+pub fn progress_bar(json: bool, path: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(1),
+        if json {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{msg:40!} {wide_bar} {pos}/{len}") {
+        bar.set_style(style);
+    }
+    bar.set_message(path.to_owned());
+    bar
+}
+
+pub fn import_progress(bar: &ProgressBar, p: &ImportProgress) {
+    let what = match p.stage {
+        ImportStage::Reading => "reading",
+        ImportStage::Chunking => "chunking",
+        ImportStage::Embedding => "embedding",
+        ImportStage::Saving => "saving",
+        ImportStage::Done => "done",
+    };
+    bar.set_prefix(what);
+    bar.set_length(u64::from(p.total.max(1)));
+    bar.set_position(u64::from(p.done));
+}
