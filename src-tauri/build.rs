@@ -41,6 +41,8 @@ fn capability() -> String {
 
 fn main() {
     println!("cargo:rerun-if-changed=src/command_list.rs");
+    // The built UI is embedded in the binary: a rebuilt ui/dist must rebuild the shell.
+    println!("cargo:rerun-if-changed=../ui/dist");
     let path = std::path::Path::new("capabilities/default.json");
     let fresh = capability();
     if std::fs::read_to_string(path).ok().as_deref() != Some(fresh.as_str()) {

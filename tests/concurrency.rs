@@ -29,7 +29,9 @@ async fn eight_writers_lose_no_answer() {
             for i in 0..ANSWERS_PER_TASK {
                 let q = &mine[i % mine.len()];
                 let v = ((task + i / mine.len()) % 5 + 1) as i64;
-                let ack = app.assessments().answer(AnswerRequest {
+                let ack = app
+                    .assessments()
+                    .answer(AnswerRequest {
                         assessment_id: aid.clone(),
                         question_id: q.clone(),
                         value: v,
@@ -84,13 +86,14 @@ async fn distinct_answers_from_many_writers_are_all_stored() {
         let mine: Vec<_> = slots.iter().skip(task).step_by(TASKS).cloned().collect();
         handles.push(tokio::spawn(async move {
             for (aid, qid, v) in mine {
-                app.assessments().answer(AnswerRequest {
-                    assessment_id: aid,
-                    question_id: qid,
-                    value: v,
-                })
-                .await
-                .expect("answer acknowledged");
+                app.assessments()
+                    .answer(AnswerRequest {
+                        assessment_id: aid,
+                        question_id: qid,
+                        value: v,
+                    })
+                    .await
+                    .expect("answer acknowledged");
             }
         }));
     }

@@ -25,7 +25,9 @@ async fn crash_child() {
     println!("READY");
     let pillars = ["grpprosp", "indrecip", "popularity", "divsexp", "outresp"];
     for round in 0.. {
-        let a = app.assessments().create(CreateAssessmentRequest {
+        let a = app
+            .assessments()
+            .create(CreateAssessmentRequest {
                 pillar: pillars[round % pillars.len()].into(),
                 mode: "egalitarian".into(),
             })
@@ -33,13 +35,14 @@ async fn crash_child() {
             .unwrap();
         for (i, q) in a.questions.iter().enumerate() {
             let value = ((round + i) % 5 + 1) as i64;
-            app.assessments().answer(AnswerRequest {
-                assessment_id: a.id.clone(),
-                question_id: q.id.clone(),
-                value,
-            })
-            .await
-            .unwrap();
+            app.assessments()
+                .answer(AnswerRequest {
+                    assessment_id: a.id.clone(),
+                    question_id: q.id.clone(),
+                    value,
+                })
+                .await
+                .unwrap();
             println!("ACK {} {} {}", a.id, q.id, value);
         }
     }

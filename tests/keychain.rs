@@ -93,12 +93,13 @@ async fn secret_service_child() {
     let s = app.settings().get().await.unwrap();
     assert!(s.keychain.available, "{:?}", s.keychain);
     assert!(s.keychain.backend.contains("Secret Service"));
-    app.settings().set_key(SetKeyRequest {
-        provider: "anthropic".into(),
-        key: KEY.into(),
-    })
-    .await
-    .unwrap();
+    app.settings()
+        .set_key(SetKeyRequest {
+            provider: "anthropic".into(),
+            key: KEY.into(),
+        })
+        .await
+        .unwrap();
     drop(app);
 
     // A fresh app (no in-memory cache) finds the key in the keychain.
@@ -165,7 +166,9 @@ async fn no_keychain_child() {
         "{msg}"
     );
 
-    let e = app.settings().set_key(SetKeyRequest {
+    let e = app
+        .settings()
+        .set_key(SetKeyRequest {
             provider: "anthropic".into(),
             key: "sk-ant-abcdef123".into(),
         })
@@ -178,10 +181,13 @@ async fn no_keychain_child() {
         p.enabled = p.id == "openai";
         p.base_url = format!("{}/v1", server.url());
     }
-    app.settings().save_providers(SaveProvidersRequest { providers })
+    app.settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
-    let a = app.ai().ask(AskRequest {
+    let a = app
+        .ai()
+        .ask(AskRequest {
             request_id: "r1".into(),
             prompt: "hi".into(),
             exclude: vec![],
@@ -203,7 +209,9 @@ async fn keys_never_reach_the_database_or_the_logs() {
     let app = App::open_with(AppOptions::for_tests(dir.path()))
         .await
         .unwrap();
-    let mut providers: Vec<_> = app.settings().get()
+    let mut providers: Vec<_> = app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -218,17 +226,19 @@ async fn keys_never_reach_the_database_or_the_logs() {
             server.url()
         };
     }
-    app.settings().save_providers(SaveProvidersRequest { providers })
+    app.settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     let anthropic_key = "sk-ant-never-logged-0f1e2d3c4b5a";
     for (p, k) in [("openai", KEY), ("anthropic", anthropic_key)] {
-        app.settings().set_key(SetKeyRequest {
-            provider: p.into(),
-            key: k.into(),
-        })
-        .await
-        .unwrap();
+        app.settings()
+            .set_key(SetKeyRequest {
+                provider: p.into(),
+                key: k.into(),
+            })
+            .await
+            .unwrap();
     }
     // Both providers reject the key and echo it back; prompt logging is on, so prompts and outputs are stored.
     server.on(
@@ -244,13 +254,16 @@ async fn keys_never_reach_the_database_or_the_logs() {
             None,
         ),
     );
-    app.settings().save_ai(compilar_core::llm::AiSettings {
-        log_prompts: true,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let e = app.ai().ask(AskRequest {
+    app.settings()
+        .save_ai(compilar_core::llm::AiSettings {
+            log_prompts: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let e = app
+        .ai()
+        .ask(AskRequest {
             request_id: "r".into(),
             prompt: "hello".into(),
             exclude: vec![],

@@ -343,7 +343,9 @@ async fn hit_at_5(app: &App, method: SearchMethod) -> (f64, Vec<String>) {
     let mut hits = 0;
     let mut misses = Vec::new();
     for (q, want) in RELEVANCE {
-        let r = app.knowledge().search(SearchRequest {
+        let r = app
+            .knowledge()
+            .search(SearchRequest {
                 query: (*q).into(),
                 count: Some(5),
                 method: Some(method),
@@ -412,7 +414,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
     let t = common::open().await;
     // Group Prospects has about 15 passages; a filter applied after a top-k would return fewer than asked.
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "how do people help each other".into(),
             pillar: Some("grpprosp".into()),
             count: Some(12),
@@ -427,7 +431,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
         .all(|h| h.pillar.as_deref() == Some("grpprosp")));
     for method in [SearchMethod::Vector, SearchMethod::Text] {
         let r = t
-            .app.knowledge().search(SearchRequest {
+            .app
+            .knowledge()
+            .search(SearchRequest {
                 query: "trust respect help".into(),
                 mode: Some("hierarchical".into()),
                 category: Some("practice".into()),
@@ -444,7 +450,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
             .all(|h| h.mode.as_deref() == Some("hierarchical") && h.category == "practice"));
     }
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "speaking up".into(),
             force: Some("voice_safety".into()),
             source: Some("builtin".into()),
@@ -464,7 +472,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
 
     // No documents yet: the documents filter finds nothing.
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "speaking up".into(),
             source: Some("documents".into()),
             ..Default::default()
@@ -475,7 +485,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
 
     // A minimum similarity drops weak matches; a count above the maximum is capped and says so.
     let all = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "psychological safety".into(),
             count: Some(500),
             ..Default::default()
@@ -485,7 +497,9 @@ async fn filters_apply_inside_the_search_and_results_carry_everything() {
     assert!(all.capped);
     assert_eq!(all.count, 50);
     let strict = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "psychological safety".into(),
             count: Some(50),
             min_score: Some(0.5),
@@ -571,7 +585,12 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
         let e = t.app.knowledge().search(r.clone()).await.unwrap_err();
         assert_eq!(e.code(), code, "{r:?}");
     }
-    assert!(t.app.knowledge().search(req(&"x".repeat(5000))).await.is_ok());
+    assert!(t
+        .app
+        .knowledge()
+        .search(req(&"x".repeat(5000)))
+        .await
+        .is_ok());
     for q in [
         "\"unbalanced quote",
         "NEAR(trust voice, 3)",
@@ -616,7 +635,9 @@ async fn changed_knowledge_is_reindexed_at_start_up() {
     let after = app.knowledge().status().await.unwrap();
     assert_eq!(after.passages, before.passages);
     assert_eq!(after.vectors, before.passages);
-    let r = app.knowledge().search(SearchRequest {
+    let r = app
+        .knowledge()
+        .search(SearchRequest {
             query: "status games".into(),
             pillar: Some("status".into()),
             ..Default::default()
@@ -629,7 +650,11 @@ async fn changed_knowledge_is_reindexed_at_start_up() {
 #[tokio::test]
 async fn framework_explorer_methods() {
     let t = common::open().await;
-    let f = t.app.knowledge().forces_of_pillar("grpprosp", "egalitarian").unwrap();
+    let f = t
+        .app
+        .knowledge()
+        .forces_of_pillar("grpprosp", "egalitarian")
+        .unwrap();
     assert_eq!(f.pillar.name, "Group Prospects");
     assert_eq!(
         f.forces.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
@@ -641,22 +666,34 @@ async fn framework_explorer_methods() {
         ]
     );
     assert_eq!(
-        t.app.knowledge().forces_of_pillar("status", "egalitarian")
+        t.app
+            .knowledge()
+            .forces_of_pillar("status", "egalitarian")
             .unwrap_err()
             .code(),
         "pillar_mode_mismatch"
     );
     assert_eq!(
-        t.app.knowledge().forces_of_pillar("nope", "egalitarian")
+        t.app
+            .knowledge()
+            .forces_of_pillar("nope", "egalitarian")
             .unwrap_err()
             .code(),
         "unknown_pillar"
     );
-    let c = t.app.knowledge().connections_of_mode("hierarchical").unwrap();
+    let c = t
+        .app
+        .knowledge()
+        .connections_of_mode("hierarchical")
+        .unwrap();
     assert_eq!(c.len(), 20);
     assert!(c.iter().all(|x| x.mode == "hierarchical"));
     assert_eq!(
-        t.app.knowledge().connections_of_mode("flat").unwrap_err().code(),
+        t.app
+            .knowledge()
+            .connections_of_mode("flat")
+            .unwrap_err()
+            .code(),
         "unknown_mode"
     );
 }
@@ -684,7 +721,9 @@ async fn documents_import_search_dedup_and_delete() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
     let doc = t
-        .app.documents().import(import_req(&file, "imp-1"), move |p| {
+        .app
+        .documents()
+        .import(import_req(&file, "imp-1"), move |p| {
             ev.lock().unwrap().push(p)
         })
         .await
@@ -707,7 +746,9 @@ async fn documents_import_search_dedup_and_delete() {
     // Searchable, and the source filters work.
     for source in [None, Some("documents".to_string()), Some(doc.id.clone())] {
         let r = t
-            .app.knowledge().search(SearchRequest {
+            .app
+            .knowledge()
+            .search(SearchRequest {
                 query: "zeppelin hangar".into(),
                 source,
                 ..Default::default()
@@ -719,7 +760,9 @@ async fn documents_import_search_dedup_and_delete() {
         assert!(r.hits[0].title.starts_with("Sprint retrospective"));
     }
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "zeppelin hangar".into(),
             source: Some("builtin".into()),
             ..Default::default()
@@ -732,7 +775,9 @@ async fn documents_import_search_dedup_and_delete() {
     let copy = t.dir.path().join("copy.md");
     std::fs::write(&copy, &md).unwrap();
     let again = t
-        .app.documents().import(import_req(&copy, "imp-2"), |_| {})
+        .app
+        .documents()
+        .import(import_req(&copy, "imp-2"), |_| {})
         .await
         .unwrap();
     assert!(again.already_imported);
@@ -743,7 +788,9 @@ async fn documents_import_search_dedup_and_delete() {
     t.app.documents().delete(&doc.id).await.unwrap();
     assert!(t.app.documents().list().await.unwrap().is_empty());
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "zeppelin hangar".into(),
             source: Some("documents".into()),
             ..Default::default()
@@ -763,7 +810,9 @@ async fn documents_import_search_dedup_and_delete() {
 
     // Re-import after delete works.
     let back = t
-        .app.documents().import(import_req(&file, "imp-3"), |_| {})
+        .app
+        .documents()
+        .import(import_req(&file, "imp-3"), |_| {})
         .await
         .unwrap();
     assert!(!back.already_imported);
@@ -817,7 +866,9 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
         let p = d.join(name);
         std::fs::write(&p, bytes).unwrap();
         let e = t
-            .app.documents().import(import_req(&p, name), |_| {})
+            .app
+            .documents()
+            .import(import_req(&p, name), |_| {})
             .await
             .unwrap_err();
         assert_eq!(e.code(), code, "{name}");
@@ -838,12 +889,16 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
         .set_len(50 * 1024 * 1024 + 1)
         .unwrap();
     let e = t
-        .app.documents().import(import_req(&huge, "h"), |_| {})
+        .app
+        .documents()
+        .import(import_req(&huge, "h"), |_| {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), "payload_too_large");
     let e = t
-        .app.documents().import(import_req(&d.join("missing.md"), "m"), |_| {})
+        .app
+        .documents()
+        .import(import_req(&d.join("missing.md"), "m"), |_| {})
         .await
         .unwrap_err();
     assert_eq!(e.code(), "io_error");
@@ -851,7 +906,12 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
     let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);
     assert_eq!(
-        t.app.documents().delete("not-an-id").await.unwrap_err().code(),
+        t.app
+            .documents()
+            .delete("not-an-id")
+            .await
+            .unwrap_err()
+            .code(),
         "invalid_id"
     );
 }
@@ -870,7 +930,9 @@ async fn a_cancelled_import_writes_nothing() {
     let asked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let a2 = asked.clone();
     let e = t
-        .app.documents().import(import_req(&file, "cancel-me"), move |p| {
+        .app
+        .documents()
+        .import(import_req(&file, "cancel-me"), move |p| {
             if format!("{:?}", p.stage) == "Embedding"
                 && !a2.swap(true, std::sync::atomic::Ordering::SeqCst)
             {
@@ -909,7 +971,9 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev = events.clone();
     let doc = t
-        .app.documents().import(import_req(&file, "pdf-1"), move |p| {
+        .app
+        .documents()
+        .import(import_req(&file, "pdf-1"), move |p| {
             ev.lock().unwrap().push(p)
         })
         .await
@@ -938,7 +1002,9 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
         ("sign-off chain wiki Friday", "wiki"),
     ] {
         let r = t
-            .app.knowledge().search(SearchRequest {
+            .app
+            .knowledge()
+            .search(SearchRequest {
                 query: q.into(),
                 source: Some(doc.id.clone()),
                 ..Default::default()
@@ -953,7 +1019,9 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
     }
     // The same PDF again is recognised; delete takes it away.
     let again = t
-        .app.documents().import(import_req(&file, "pdf-2"), |_| {})
+        .app
+        .documents()
+        .import(import_req(&file, "pdf-2"), |_| {})
         .await
         .unwrap();
     assert!(again.already_imported);
@@ -967,7 +1035,9 @@ const OPENAI_MODEL: &str = "openai:text-embedding-3-small";
 
 /// OpenAI on a local fake server that embeds whatever it is sent (1536 dims); the other providers off.
 async fn with_openai(app: &compilar_core::App, url: &str) {
-    let mut providers: Vec<compilar_core::llm::ProviderSettings> = app.settings().get()
+    let mut providers: Vec<compilar_core::llm::ProviderSettings> = app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -981,15 +1051,17 @@ async fn with_openai(app: &compilar_core::App, url: &str) {
             p.timeouts.request_secs = 5;
         }
     }
-    app.settings().save_providers(compilar_core::api::SaveProvidersRequest { providers })
+    app.settings()
+        .save_providers(compilar_core::api::SaveProvidersRequest { providers })
         .await
         .unwrap();
-    app.settings().set_key(compilar_core::api::SetKeyRequest {
-        provider: "openai".into(),
-        key: "sk-test-embeddings-0123456789".into(),
-    })
-    .await
-    .unwrap();
+    app.settings()
+        .set_key(compilar_core::api::SetKeyRequest {
+            provider: "openai".into(),
+            key: "sk-test-embeddings-0123456789".into(),
+        })
+        .await
+        .unwrap();
 }
 
 fn switch_to(id: &str) -> compilar_core::api::SwitchModelRequest {
@@ -1018,7 +1090,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     with_openai(&t.app, &server.url()).await;
     // A document imported while the built-in model is active.
     let first = t
-        .app.documents().import(
+        .app
+        .documents()
+        .import(
             import_req(&zeppelin_doc(t.dir.path(), "a.md", "zeppelin"), "a"),
             |_| {},
         )
@@ -1044,7 +1118,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let s2 = seen.clone();
     let after = t
-        .app.documents().switch_model(switch_to(OPENAI_MODEL), move |p| {
+        .app
+        .documents()
+        .switch_model(switch_to(OPENAI_MODEL), move |p| {
             s2.lock().unwrap().push((p.done, p.total))
         })
         .await
@@ -1068,7 +1144,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
 
     // Searches now embed the query with OpenAI and rank with its vectors.
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "zeppelin checklist".into(),
             method: Some(SearchMethod::Vector),
             ..Default::default()
@@ -1081,7 +1159,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
 
     // A document imported now gets vectors from both models.
     let second = t
-        .app.documents().import(
+        .app
+        .documents()
+        .import(
             import_req(&zeppelin_doc(t.dir.path(), "b.md", "lighthouse"), "b"),
             |_| {},
         )
@@ -1107,7 +1187,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
         ),
     );
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "lighthouse checklist".into(),
             ..Default::default()
         })
@@ -1122,7 +1204,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     assert_eq!(r.hits[0].source.id, second.id);
     // ...and an import while it is down fails cleanly, leaving nothing.
     let e = t
-        .app.documents().import(
+        .app
+        .documents()
+        .import(
             import_req(&zeppelin_doc(t.dir.path(), "c.md", "harbour"), "c"),
             |_| {},
         )
@@ -1134,7 +1218,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     // Back to the built-in model: immediate, no requests.
     let n = server.count("/v1/embeddings");
     let back = t
-        .app.documents().switch_model(switch_to("local:potion-base-8M"), |_| {})
+        .app
+        .documents()
+        .switch_model(switch_to("local:potion-base-8M"), |_| {})
         .await
         .unwrap();
     assert_eq!(back.active, "local:potion-base-8M");
@@ -1143,7 +1229,9 @@ async fn switching_to_a_cloud_model_reembeds_everything_and_queries_never_mix_mo
     // Unknown models and a model whose provider is off are refused.
     for bad in ["nope:model", "", "local:potion-base-8M-x"] {
         assert!(t
-            .app.documents().switch_model(switch_to(bad), |_| {})
+            .app
+            .documents()
+            .switch_model(switch_to(bad), |_| {})
             .await
             .is_err());
     }
@@ -1162,7 +1250,9 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
     // Stop after the first batch (from the progress handler, so the moment is certain).
     let app = t.app.clone();
     let e = t
-        .app.documents().switch_model(switch_to(OPENAI_MODEL), move |p| {
+        .app
+        .documents()
+        .switch_model(switch_to(OPENAI_MODEL), move |p| {
             if p.done > 0 {
                 app.documents().cancel_switch();
             }
@@ -1183,7 +1273,9 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
     assert!(!t.app.documents().cancel_switch());
     // Search still uses the built-in model.
     let r = t
-        .app.knowledge().search(SearchRequest {
+        .app
+        .knowledge()
+        .search(SearchRequest {
             query: "trust".into(),
             ..Default::default()
         })
@@ -1197,7 +1289,9 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
         common::fake_llm::openai_embeddings(&vec![vec![0.5; 512]; 64], "text-embedding-3-small"),
     );
     let e = t
-        .app.documents().switch_model(switch_to(OPENAI_MODEL), |_| {})
+        .app
+        .documents()
+        .switch_model(switch_to(OPENAI_MODEL), |_| {})
         .await
         .unwrap_err();
     assert!(e.to_string().contains("1536"), "{e}");
@@ -1215,7 +1309,9 @@ async fn a_stopped_or_failed_switch_keeps_the_old_model_and_resumes_later() {
     // Resuming embeds only what is missing.
     let before = server.count("/v1/embeddings");
     let done = t
-        .app.documents().switch_model(switch_to(OPENAI_MODEL), |_| {})
+        .app
+        .documents()
+        .switch_model(switch_to(OPENAI_MODEL), |_| {})
         .await
         .unwrap();
     assert_eq!(done.active, OPENAI_MODEL);

@@ -39,7 +39,11 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
 
     // Answer every question with 4, then change one; answering twice is idempotent.
     for (i, q) in a.questions.iter().enumerate() {
-        let ack = app.assessments().answer(ans(&a.id, &q.id, 4)).await.unwrap();
+        let ack = app
+            .assessments()
+            .answer(ans(&a.id, &q.id, 4))
+            .await
+            .unwrap();
         assert_eq!((ack.question_id.as_str(), ack.value), (q.id.as_str(), 4));
         assert_eq!(
             app.assessments().get(&a.id).await.unwrap().answered as usize,
@@ -47,9 +51,19 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
         );
     }
     let first = a.questions[0].id.clone();
-    app.assessments().answer(ans(&a.id, &first, 2)).await.unwrap();
-    app.assessments().answer(ans(&a.id, &first, 2)).await.unwrap();
-    let page = app.assessments().list(ListRequest::default()).await.unwrap();
+    app.assessments()
+        .answer(ans(&a.id, &first, 2))
+        .await
+        .unwrap();
+    app.assessments()
+        .answer(ans(&a.id, &first, 2))
+        .await
+        .unwrap();
+    let page = app
+        .assessments()
+        .list(ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!((page.items[0].answered, page.items[0].total), (12, 12));
     let got = app.assessments().get(&a.id).await.unwrap();
     assert_eq!(got.answers[&first], 2);
@@ -66,22 +80,35 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert!(!r.insights.is_empty() && !r.recommendations.is_empty());
 
     // Answers are frozen after completion; completing twice is refused.
-    let e = app.assessments().answer(ans(&a.id, &first, 5)).await.unwrap_err();
+    let e = app
+        .assessments()
+        .answer(ans(&a.id, &first, 5))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "assessment_completed");
     let e = app.assessments().complete(&a.id).await.unwrap_err();
     assert_eq!(e.code(), "assessment_completed");
-    assert_eq!(app.assessments().get(&a.id).await.unwrap().answers[&first], 2);
+    assert_eq!(
+        app.assessments().get(&a.id).await.unwrap().answers[&first],
+        2
+    );
 
     // History: newest first, filtered, paginated.
     let b = create(app, "status", "hierarchical").await;
     let c = create(app, "grpprosp", "egalitarian").await;
-    let page = app.assessments().list(ListRequest::default()).await.unwrap();
+    let page = app
+        .assessments()
+        .list(ListRequest::default())
+        .await
+        .unwrap();
     let ids: Vec<_> = page.items.iter().map(|i| i.id.clone()).collect();
     assert_eq!(ids, [c.id.clone(), b.id.clone(), a.id.clone()]);
     assert_eq!(page.total, 3);
     assert_eq!(page.items[2].pillar_score, Some(r.pillar_score));
     assert_eq!(page.items[2].pillar_name, "Group Prospects");
-    let page = app.assessments().list(ListRequest {
+    let page = app
+        .assessments()
+        .list(ListRequest {
             pillar: Some("grpprosp".into()),
             limit: Some(1),
             offset: Some(1),
@@ -92,7 +119,9 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     assert_eq!(page.total, 2);
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].id, a.id);
-    let page = app.assessments().list(ListRequest {
+    let page = app
+        .assessments()
+        .list(ListRequest {
             mode: Some("hierarchical".into()),
             ..Default::default()
         })
@@ -104,14 +133,22 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     // Delete is a tombstone with undo.
     let del = app.assessments().delete(&b.id).await.unwrap();
     assert_eq!(del.id, b.id);
-    let page = app.assessments().list(ListRequest::default()).await.unwrap();
+    let page = app
+        .assessments()
+        .list(ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, 2);
-    assert!(app.assessments().get(&b.id)
+    assert!(app
+        .assessments()
+        .get(&b.id)
         .await
         .unwrap()
         .deleted_at
         .is_some());
-    let e = app.assessments().answer(ans(&b.id, &b.questions[0].id, 3))
+    let e = app
+        .assessments()
+        .answer(ans(&b.id, &b.questions[0].id, 3))
         .await
         .unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
@@ -124,7 +161,8 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     let e = app.assessments().restore(&b.id).await.unwrap_err();
     assert_eq!(e.code(), "not_deleted");
     assert_eq!(
-        app.assessments().list(ListRequest::default())
+        app.assessments()
+            .list(ListRequest::default())
             .await
             .unwrap()
             .total,
@@ -138,7 +176,8 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     let back = app.assessments().get(&a.id).await.unwrap();
     assert_eq!(back.results.unwrap(), r);
     assert_eq!(
-        app.assessments().list(ListRequest::default())
+        app.assessments()
+            .list(ListRequest::default())
             .await
             .unwrap()
             .total,
@@ -146,7 +185,10 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
     );
     let d = app.diagnostics().get().await.unwrap();
     assert!(d.vec_version.starts_with('v'), "{}", d.vec_version);
-    assert_eq!(d.schema_version, 4);
+    assert_eq!(
+        d.schema_version,
+        compilar_core::store::migrations::MIGRATIONS.len() as i64
+    );
     assert_eq!(d.assessments, 3);
     assert!(d.questions >= 120);
 }
@@ -156,7 +198,11 @@ async fn resume_partial_assessment_after_restart() {
     let t = open().await;
     let a = create(&t.app, "divsexp", "egalitarian").await;
     for q in &a.questions[..5] {
-        t.app.assessments().answer(ans(&a.id, &q.id, 3)).await.unwrap();
+        t.app
+            .assessments()
+            .answer(ans(&a.id, &q.id, 3))
+            .await
+            .unwrap();
     }
     let dir = t.dir.path().to_owned();
     drop(t.app);
@@ -183,122 +229,148 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
     let cases: Vec<(&str, Error)> = vec![
         (
             "unknown_pillar",
-            app.assessments().create(CreateAssessmentRequest {
-                pillar: "vibes".into(),
-                mode: "egalitarian".into(),
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .create(CreateAssessmentRequest {
+                    pillar: "vibes".into(),
+                    mode: "egalitarian".into(),
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "unknown_mode",
-            app.assessments().create(CreateAssessmentRequest {
-                pillar: "grpprosp".into(),
-                mode: "anarchic".into(),
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .create(CreateAssessmentRequest {
+                    pillar: "grpprosp".into(),
+                    mode: "anarchic".into(),
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "pillar_mode_mismatch",
-            app.assessments().create(CreateAssessmentRequest {
-                pillar: "grpprosp".into(),
-                mode: "hierarchical".into(),
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .create(CreateAssessmentRequest {
+                    pillar: "grpprosp".into(),
+                    mode: "hierarchical".into(),
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "payload_too_large",
-            app.assessments().create(CreateAssessmentRequest {
-                pillar: "x".repeat(10_000),
-                mode: "egalitarian".into(),
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .create(CreateAssessmentRequest {
+                    pillar: "x".repeat(10_000),
+                    mode: "egalitarian".into(),
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "unknown_question",
-            app.assessments().answer(ans(&a.id, "ownprosp.goal_clarity.99", 3))
+            app.assessments()
+                .answer(ans(&a.id, "ownprosp.goal_clarity.99", 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "question_not_in_assessment",
-            app.assessments().answer(ans(&a.id, "grpprosp.goal_clarity.1", 3))
+            app.assessments()
+                .answer(ans(&a.id, "grpprosp.goal_clarity.1", 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "assessment_not_found",
-            app.assessments().answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3))
+            app.assessments()
+                .answer(ans("018f0000-0000-7000-8000-000000000000", &q, 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "invalid_id",
-            app.assessments().answer(ans("not-an-id", &q, 3)).await.unwrap_err(),
+            app.assessments()
+                .answer(ans("not-an-id", &q, 3))
+                .await
+                .unwrap_err(),
         ),
         (
             "invalid_id",
-            app.assessments().get("'; DROP TABLE assessments; --")
+            app.assessments()
+                .get("'; DROP TABLE assessments; --")
                 .await
                 .unwrap_err(),
         ),
         (
             "payload_too_large",
-            app.assessments().answer(ans(&"a".repeat(1_000_000), &q, 3))
+            app.assessments()
+                .answer(ans(&"a".repeat(1_000_000), &q, 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "payload_too_large",
-            app.assessments().answer(ans(&a.id, &"q".repeat(100_000), 3))
+            app.assessments()
+                .answer(ans(&a.id, &"q".repeat(100_000), 3))
                 .await
                 .unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.assessments().answer(ans(&a.id, &q, 0)).await.unwrap_err(),
+            app.assessments()
+                .answer(ans(&a.id, &q, 0))
+                .await
+                .unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.assessments().answer(ans(&a.id, &q, 6)).await.unwrap_err(),
+            app.assessments()
+                .answer(ans(&a.id, &q, 6))
+                .await
+                .unwrap_err(),
         ),
         (
             "value_out_of_range",
-            app.assessments().answer(ans(&a.id, &q, i64::MIN)).await.unwrap_err(),
+            app.assessments()
+                .answer(ans(&a.id, &q, i64::MIN))
+                .await
+                .unwrap_err(),
         ),
         (
             "invalid_argument",
-            app.assessments().list(ListRequest {
-                limit: Some(0),
-                ..Default::default()
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .list(ListRequest {
+                    limit: Some(0),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "invalid_argument",
-            app.assessments().list(ListRequest {
-                limit: Some(101),
-                ..Default::default()
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .list(ListRequest {
+                    limit: Some(101),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "unknown_pillar",
-            app.assessments().list(ListRequest {
-                pillar: Some("nope".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap_err(),
+            app.assessments()
+                .list(ListRequest {
+                    pillar: Some("nope".into()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
         ),
         (
             "assessment_not_found",
-            app.assessments().delete("018f0000-0000-7000-8000-000000000000")
+            app.assessments()
+                .delete("018f0000-0000-7000-8000-000000000000")
                 .await
                 .unwrap_err(),
         ),
@@ -325,7 +397,8 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
         "a rejected call changed the assessment"
     );
     assert_eq!(
-        app.assessments().list(ListRequest::default())
+        app.assessments()
+            .list(ListRequest::default())
             .await
             .unwrap()
             .total,

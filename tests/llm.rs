@@ -42,7 +42,9 @@ async fn setup(chain: &[(&str, String)]) -> Env {
 }
 
 async fn configure(app: &App, chain: &[(&str, String)]) {
-    let mut providers: Vec<ProviderSettings> = app.settings().get()
+    let mut providers: Vec<ProviderSettings> = app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -70,16 +72,18 @@ async fn configure(app: &App, chain: &[(&str, String)]) {
         p.timeouts.request_secs = 3;
         p.timeouts.slow_call_secs = 0;
     }
-    app.settings().save_providers(SaveProvidersRequest { providers })
+    app.settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     for (id, key) in [("openai", OPENAI_KEY), ("anthropic", ANTHROPIC_KEY)] {
-        app.settings().set_key(SetKeyRequest {
-            provider: id.into(),
-            key: key.into(),
-        })
-        .await
-        .unwrap();
+        app.settings()
+            .set_key(SetKeyRequest {
+                provider: id.into(),
+                key: key.into(),
+            })
+            .await
+            .unwrap();
     }
 }
 
@@ -204,7 +208,12 @@ async fn anthropic_keeps_the_system_prompt_apart_and_streams_sse() {
         anthropic_message("Respect is earned.", "claude-test"),
     );
     let env = setup(&[("anthropic", server.url())]).await;
-    let a = env.app.ai().ask(ask("Tell me about respect")).await.unwrap();
+    let a = env
+        .app
+        .ai()
+        .ask(ask("Tell me about respect"))
+        .await
+        .unwrap();
     assert_eq!(
         (a.text.as_str(), a.provider.as_str()),
         ("Respect is earned.", "anthropic")
@@ -280,7 +289,9 @@ async fn ollama_uses_its_native_api_with_num_ctx_and_explains_missing_models() {
 
     // A prompt that cannot fit the context is refused before anything is sent (Ollama would cut it silently).
     let mut providers: Vec<_> = env
-        .app.settings().get()
+        .app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -290,11 +301,18 @@ async fn ollama_uses_its_native_api_with_num_ctx_and_explains_missing_models() {
     for p in providers.iter_mut() {
         p.num_ctx = 2048;
     }
-    env.app.settings().save_providers(SaveProvidersRequest { providers })
+    env.app
+        .settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     let before = server.count("/api/chat");
-    let e = env.app.ai().ask(ask(&"word ".repeat(3000))).await.unwrap_err();
+    let e = env
+        .app
+        .ai()
+        .ask(ask(&"word ".repeat(3000)))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "context_too_long");
     assert!(e.to_string().contains("context"), "{e}");
     assert_eq!(server.count("/api/chat"), before);
@@ -500,7 +518,10 @@ async fn breaker_opens_after_five_failures_rejects_without_calling_and_recovers(
     env.clock.advance(Duration::from_secs(60));
     a.on("/v1/messages", anthropic_message("back", "claude"));
     for _ in 0..2 {
-        assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().provider, "anthropic");
+        assert_eq!(
+            env.app.ai().ask(ask("x")).await.unwrap().provider,
+            "anthropic"
+        );
         assert_eq!(
             env.app.diagnostics().breaker_state("anthropic").unwrap(),
             BreakerState::HalfOpen
@@ -654,7 +675,9 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
         p.settings.breaker.failure_threshold = 1;
         p.settings.breaker.half_open_trials = 1;
     }
-    env.app.settings().save_providers(SaveProvidersRequest {
+    env.app
+        .settings()
+        .save_providers(SaveProvidersRequest {
             providers: s.into_iter().map(|p| p.settings).collect(),
         })
         .await
@@ -690,14 +713,15 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
     let handle = {
         let (first, events) = (first.clone(), events.clone());
         tokio::spawn(async move {
-            app.ai().ask_stream(req, move |e| {
-                if matches!(e, StreamEvent::Token { .. }) {
-                    first.notify_one();
-                }
-                events.lock().unwrap().push(e);
-            })
-            .await
-            .unwrap()
+            app.ai()
+                .ask_stream(req, move |e| {
+                    if matches!(e, StreamEvent::Token { .. }) {
+                        first.notify_one();
+                    }
+                    events.lock().unwrap().push(e);
+                })
+                .await
+                .unwrap()
         })
     };
     first.notified().await;
@@ -725,19 +749,33 @@ async fn stop_cancels_the_request_and_returns_the_trial_permit() {
     assert_eq!(b.trial_permits_left, 1);
     assert_eq!(snap.calls[0].outcome, "cancelled");
     // The server saw the client go away.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(a.client_gone.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    common::until("the server to see the client go", 10, || async {
+        a.client_gone.load(std::sync::atomic::Ordering::SeqCst) >= 1
+    })
+    .await;
 
     // A whole-answer call dropped mid-way is logged as cancelled too.
     a.once("/v1/messages", Reply::Hang);
     let app = env.app.clone();
+    let before = a.count("/v1/messages");
     let h = tokio::spawn(async move { app.ai().ask(ask("x")).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    common::until("the request to reach the server", 10, || async {
+        a.count("/v1/messages") > before
+    })
+    .await;
     h.abort();
     let _ = h.await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let calls = env.app.diagnostics().llm_status().await.unwrap().calls;
-    assert_eq!(calls[0].outcome, "cancelled");
+    // The cancelled row is written by a detached write after the drop.
+    let app = env.app.clone();
+    let calls_before = snap.calls.len();
+    common::until("the cancelled call in the log", 10, || {
+        let app = app.clone();
+        async move {
+            let calls = app.diagnostics().llm_status().await.unwrap().calls;
+            calls.len() > calls_before && calls[0].outcome == "cancelled"
+        }
+    })
+    .await;
     assert_eq!(
         env.app.diagnostics().breaker_state("anthropic").unwrap(),
         BreakerState::HalfOpen
@@ -750,7 +788,9 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
     o.on("/v1/chat/completions", openai_chat("ok", "gpt-4o-mini"));
     o.on("/v1/models", openai_models(&["gpt-4o-mini"]));
     let env = setup(&[("openai", o.url())]).await;
-    env.app.settings().save_ai(AiSettings {
+    env.app
+        .settings()
+        .save_ai(AiSettings {
             rate_limit: RateLimitConfig {
                 max_actions: 3,
                 window_secs: 60,
@@ -762,7 +802,13 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
     for i in 0..3 {
         env.app.ai().ask(ask("x")).await.unwrap();
         assert_eq!(
-            env.app.diagnostics().llm_status().await.unwrap().rate_limit.remaining,
+            env.app
+                .diagnostics()
+                .llm_status()
+                .await
+                .unwrap()
+                .rate_limit
+                .remaining,
             2 - i
         );
     }
@@ -795,8 +841,19 @@ async fn ai_actions_are_rate_limited_and_the_limit_survives_a_restart() {
     let clock = Arc::new(ManualClock::new());
     let app = App::open_with(options(dir.path(), &clock)).await.unwrap();
     configure(&app, &[("openai", o.url())]).await; // the test keychain lives in memory only
-    assert_eq!(app.diagnostics().llm_status().await.unwrap().rate_limit.remaining, 0);
-    assert_eq!(app.ai().ask(ask("x")).await.unwrap_err().code(), "rate_limited");
+    assert_eq!(
+        app.diagnostics()
+            .llm_status()
+            .await
+            .unwrap()
+            .rate_limit
+            .remaining,
+        0
+    );
+    assert_eq!(
+        app.ai().ask(ask("x")).await.unwrap_err().code(),
+        "rate_limited"
+    );
     clock.advance(Duration::from_secs(61));
     assert_eq!(app.ai().ask(ask("x")).await.unwrap().text, "ok");
 }
@@ -810,7 +867,9 @@ async fn prompts_are_logged_only_when_turned_on_and_old_rows_are_pruned() {
     );
     let env = setup(&[("openai", o.url())]).await;
     env.app.ai().ask(ask("first question")).await.unwrap();
-    env.app.settings().save_ai(AiSettings {
+    env.app
+        .settings()
+        .save_ai(AiSettings {
             log_prompts: true,
             call_log_retention_days: 7,
             ..AiSettings::default()
@@ -870,7 +929,9 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     providers[0].label = "Renamed".into();
     providers[1].base_url = "not a url".into();
     let e = env
-        .app.settings().save_providers(SaveProvidersRequest { providers })
+        .app
+        .settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap_err();
     assert_eq!(e.code(), "invalid_argument");
@@ -890,7 +951,9 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     );
     // Missing providers, unknown ids, bad AI settings.
     let e = env
-        .app.settings().save_providers(SaveProvidersRequest { providers: vec![] })
+        .app
+        .settings()
+        .save_providers(SaveProvidersRequest { providers: vec![] })
         .await
         .unwrap_err();
     assert_eq!(e.code(), "invalid_argument");
@@ -906,7 +969,9 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         "invalid_argument"
     );
     let e = env
-        .app.settings().set_key(SetKeyRequest {
+        .app
+        .settings()
+        .set_key(SetKeyRequest {
             provider: "nope".into(),
             key: "sk-x".into(),
         })
@@ -914,7 +979,9 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .unwrap_err();
     assert_eq!(e.code(), "unknown_provider");
     let e = env
-        .app.settings().set_key(SetKeyRequest {
+        .app
+        .settings()
+        .set_key(SetKeyRequest {
             provider: "openai".into(),
             key: "two words".into(),
         })
@@ -963,7 +1030,9 @@ async fn environment_keys_override_the_keychain() {
     opts.env_keys
         .insert(ProviderKind::Openai, "sk-from-env-000111".into());
     let app = App::open_with(opts).await.unwrap();
-    let mut providers: Vec<_> = app.settings().get()
+    let mut providers: Vec<_> = app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -976,7 +1045,8 @@ async fn environment_keys_override_the_keychain() {
             p.base_url = format!("{}/v1", o.url());
         }
     }
-    app.settings().save_providers(SaveProvidersRequest { providers })
+    app.settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     let s = app.settings().get().await.unwrap();
@@ -1020,7 +1090,9 @@ async fn manual_breaker_controls_and_openai_embeddings() {
     );
 
     let s = env
-        .app.diagnostics().control_breaker(BreakerControlRequest {
+        .app
+        .diagnostics()
+        .control_breaker(BreakerControlRequest {
             provider: "openai".into(),
             action: BreakerAction::ForceOpen,
         })
@@ -1039,7 +1111,9 @@ async fn manual_breaker_controls_and_openai_embeddings() {
     assert_eq!(e.code(), "circuit_open");
     assert!(!e.retryable());
     assert!(e.to_string().contains("Diagnostics"), "{e}");
-    env.app.diagnostics().control_breaker(BreakerControlRequest {
+    env.app
+        .diagnostics()
+        .control_breaker(BreakerControlRequest {
             provider: "openai".into(),
             action: BreakerAction::Reset,
         })
@@ -1047,7 +1121,9 @@ async fn manual_breaker_controls_and_openai_embeddings() {
         .unwrap();
     assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().text, "ok");
     let e = env
-        .app.diagnostics().control_breaker(BreakerControlRequest {
+        .app
+        .diagnostics()
+        .control_breaker(BreakerControlRequest {
             provider: "nope".into(),
             action: BreakerAction::Reset,
         })
@@ -1061,7 +1137,9 @@ async fn slow_first_tokens_count_against_the_breaker() {
     let o = FakeServer::start().await;
     let env = setup(&[("openai", o.url())]).await;
     let mut providers: Vec<_> = env
-        .app.settings().get()
+        .app
+        .settings()
+        .get()
         .await
         .unwrap()
         .providers
@@ -1072,7 +1150,9 @@ async fn slow_first_tokens_count_against_the_breaker() {
         p.timeouts.slow_call_secs = 1;
         p.breaker.failure_threshold = 2;
     }
-    env.app.settings().save_providers(SaveProvidersRequest { providers })
+    env.app
+        .settings()
+        .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap();
     o.on(

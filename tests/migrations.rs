@@ -20,8 +20,9 @@ fn empty_database_gets_every_migration_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
-    assert_eq!(r.applied, [1, 2, 3, 4]);
-    assert_eq!(r.schema_version, 4);
+    let all: Vec<i64> = (1..=MIGRATIONS.len() as i64).collect();
+    assert_eq!(r.applied, all);
+    assert_eq!(r.schema_version, MIGRATIONS.len() as i64);
     assert!(
         r.backup.is_none(),
         "nothing to back up in an empty database"
@@ -39,24 +40,37 @@ fn empty_database_gets_every_migration_once() {
         "kb_chunks",
         "kb_fts",
         "kb_models",
+        "jobs",
     ] {
         assert!(t.contains(&want.to_string()), "{t:?}");
     }
-    // STRICT tables reject a value of the wrong type.
+    // STRICT tables reject a value of the wrong type: the same complete row is accepted with an integer and
+    // refused with text in the INTEGER column (so the refusal is the type's, not a missing column's).
     conn.execute(
         "INSERT INTO profiles (id, display_name, created_at, updated_at) VALUES ('p', 'Me', 't', 't')",
         [],
     )
     .unwrap();
-    let e = conn.execute(
-        "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, bank_version, created_at, updated_at)
-         VALUES ('a', 'p', 'grpprosp', 'egalitarian', 'quiz', '[]', 'one', 't', 't')",
-        [],
+    let insert = |id: &str, bank_version: &str| {
+        conn.execute(
+            &format!(
+                "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, total,
+                   bank_version, created_at, updated_at)
+                 VALUES ('{id}', 'p', 'grpprosp', 'egalitarian', 'quiz', '[]', jsonb('{{}}'), 12, {bank_version}, 't', 't')"
+            ),
+            [],
+        )
+    };
+    insert("ok", "1").expect("a valid row is accepted");
+    let e = insert("bad", "'one'").expect_err("STRICT must reject text in an INTEGER column");
+    assert!(
+        e.to_string()
+            .contains("cannot store TEXT value in INTEGER column"),
+        "{e}"
     );
-    assert!(e.is_err(), "STRICT must reject text in an INTEGER column");
     let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
     assert!(r.applied.is_empty());
-    assert_eq!(r.schema_version, 4);
+    assert_eq!(r.schema_version, MIGRATIONS.len() as i64);
 }
 
 #[test]
@@ -170,11 +184,58 @@ fn a_release_1_database_upgrades_and_keeps_its_data() {
     )
     .unwrap();
     let r = apply(&mut conn, MIGRATIONS, &backups).unwrap();
-    assert_eq!(r.applied, [2, 3, 4]);
+    let rest: Vec<i64> = (2..=MIGRATIONS.len() as i64).collect();
+    assert_eq!(r.applied, rest);
     assert!(r.backup.is_some());
     let n: i64 = conn
         .query_row("SELECT count(*) FROM assessments", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
     assert!(tables(&conn).contains(&"llm_calls".to_string()));
+}
+
+/// Two launches at once on a new data folder (a double-click, the app and the command-line tool): both open,
+/// every migration is applied once, and both see the same schema.
+#[test]
+fn two_processes_opening_a_new_database_at_once_both_start() {
+    for round in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compilar.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let openers: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, backups, barrier) = (
+                    path.clone(),
+                    dir.path().join("backups"),
+                    std::sync::Arc::clone(&barrier),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    compilar_core::store::Store::open(&path, &backups)
+                        .map(|s| s.migration_report().schema_version)
+                })
+            })
+            .collect();
+        for o in openers {
+            let v = o
+                .join()
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}: a second opener failed: {e}"));
+            assert_eq!(v, MIGRATIONS.len() as i64);
+        }
+        let conn = Connection::open(&path).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, MIGRATIONS.len() as i64, "round {round}");
+    }
+}
+
+#[test]
+fn checksums_ignore_line_endings() {
+    use compilar_core::store::migrations::checksum;
+    let lf = MIGRATIONS[0].sql;
+    let crlf = lf.replace('\n', "\r\n");
+    assert_ne!(lf, crlf);
+    assert_eq!(checksum(lf), checksum(&crlf));
 }

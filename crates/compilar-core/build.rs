@@ -31,11 +31,19 @@ fn generate_migrations() {
             .parse()
             .unwrap_or_else(|_| panic!("migration {file} does not start with its version number"));
         println!("cargo:rerun-if-changed={}", path.display());
-        found.push((version, name.to_owned(), path.canonicalize().expect("migration path")));
+        found.push((
+            version,
+            name.to_owned(),
+            path.canonicalize().expect("migration path"),
+        ));
     }
     found.sort();
     for (i, (v, _, _)) in found.iter().enumerate() {
-        assert_eq!(*v, i as i64 + 1, "migration versions must run 1, 2, 3… without gaps");
+        assert_eq!(
+            *v,
+            i as i64 + 1,
+            "migration versions must run 1, 2, 3… without gaps"
+        );
     }
     let mut out = String::from("&[\n");
     for (version, name, path) in &found {

@@ -99,20 +99,40 @@ pub fn typescript() -> String {
     let mut types = std::collections::BTreeSet::new();
     let mut body = String::new();
     for s in specs() {
-        let mut params: Vec<String> = s.args.iter().map(|(a, t)| format!("{}: {t}", camel(a))).collect();
+        let mut params: Vec<String> = s
+            .args
+            .iter()
+            .map(|(a, t)| format!("{}: {t}", camel(a)))
+            .collect();
         let mut keys: Vec<String> = s.args.iter().map(|(a, _)| camel(a)).collect();
-        for t in s.args.iter().map(|(_, t)| t).chain([&s.reply]).chain(s.channel.iter().map(|c| &c.1)) {
+        for t in s
+            .args
+            .iter()
+            .map(|(_, t)| t)
+            .chain([&s.reply])
+            .chain(s.channel.iter().map(|c| &c.1))
+        {
             collect_names(t, &mut types);
         }
         let call = if let Some((ch, ev)) = &s.channel {
             let ch = camel(ch);
             params.push(format!("{ch}: (event: {ev}) => void"));
             keys.push(format!("{ch}: channelOf({ch})"));
-            format!("call<{}>(\"{}\", {{ {} }})", s.reply, s.name, keys.join(", "))
+            format!(
+                "call<{}>(\"{}\", {{ {} }})",
+                s.reply,
+                s.name,
+                keys.join(", ")
+            )
         } else if keys.is_empty() {
             format!("call<{}>(\"{}\")", s.reply, s.name)
         } else {
-            format!("call<{}>(\"{}\", {{ {} }})", s.reply, s.name, keys.join(", "))
+            format!(
+                "call<{}>(\"{}\", {{ {} }})",
+                s.reply,
+                s.name,
+                keys.join(", ")
+            )
         };
         body.push_str(&format!(
             "  {}: ({}): Promise<{}> => {call},\n",
@@ -136,7 +156,9 @@ pub fn typescript() -> String {
 /// The named types in a TypeScript type expression (`Array<DocumentInfo>` → `DocumentInfo`).
 fn collect_names(t: &str, out: &mut std::collections::BTreeSet<String>) {
     for word in t.split(|c: char| !c.is_alphanumeric() && c != '_') {
-        if word.chars().next().is_some_and(char::is_uppercase) && !matches!(word, "Array" | "Record" | "Promise") {
+        if word.chars().next().is_some_and(char::is_uppercase)
+            && !matches!(word, "Array" | "Record" | "Promise")
+        {
             out.insert(word.to_owned());
         }
     }

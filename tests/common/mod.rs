@@ -21,10 +21,29 @@ pub async fn open() -> TestApp {
 }
 
 pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {
-    app.assessments().create(CreateAssessmentRequest {
-        pillar: pillar.into(),
-        mode: mode.into(),
-    })
-    .await
-    .unwrap()
+    app.assessments()
+        .create(CreateAssessmentRequest {
+            pillar: pillar.into(),
+            mode: mode.into(),
+        })
+        .await
+        .unwrap()
+}
+
+/// Polls `check` until it holds, failing after `secs` seconds: synchronisation on an observable condition
+/// instead of a sleep that passes only when the machine is fast enough.
+#[allow(dead_code)]
+pub async fn until<F, Fut>(what: &str, secs: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -39,7 +39,18 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path();
     // First run: creates the database and applies the migrations (not timed as "warm").
-    let (first, out) = cli(path, &["--json", "assessment", "create", "--pillar", "grpprosp", "--mode", "egalitarian"]);
+    let (first, out) = cli(
+        path,
+        &[
+            "--json",
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+        ],
+    );
     let a: serde_json::Value = serde_json::from_str(&out).expect("json");
     let id = a["id"].as_str().expect("id").to_owned();
     let qs: Vec<String> = a["questions"]

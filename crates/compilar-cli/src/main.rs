@@ -5,6 +5,8 @@
 //! Exit codes: 0 success; 2 a caller error (bad input, an unknown id, the wrong stage; also bad arguments);
 //! 1 any other failure. With `--json` an error is printed on stderr as `{"error": {code, message, retryable}}`.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod print;
 
 use std::path::PathBuf;
@@ -152,10 +154,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Core(e)) => {
             if json {
-                eprintln!(
-                    "{}",
-                    serde_json::json!({ "error": e.payload() })
-                );
+                eprintln!("{}", serde_json::json!({ "error": e.payload() }));
             } else {
                 eprintln!("compilar-cli: {e} ({})", e.code());
             }

@@ -191,7 +191,11 @@ pub fn jobs(jobs: &[JobInfo]) -> String {
             .as_deref()
             .map_or_else(String::new, |st| format!(" ({st})"));
         let whose = if j.here { "" } else { " [other process]" };
-        let _ = writeln!(s, "{}{progress}{stage}{whose}, since {}", j.label, j.started_at);
+        let _ = writeln!(
+            s,
+            "{}{progress}{stage}{whose}, since {}",
+            j.label, j.started_at
+        );
     }
     s
 }

@@ -53,7 +53,9 @@ fn fails(dir: &Path, args: &[&str], code: i32, error_code: &str) -> Value {
     assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
     let v: Value = serde_json::from_slice(&out.stderr).expect("a JSON error on stderr");
     assert_eq!(v["error"]["code"], error_code, "{v}");
-    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(v["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
     assert!(v["error"]["retryable"].is_boolean());
     v
 }
@@ -61,7 +63,14 @@ fn fails(dir: &Path, args: &[&str], code: i32, error_code: &str) -> Value {
 fn create(dir: &Path) -> Value {
     ok(
         dir,
-        &["assessment", "create", "--pillar", "grpprosp", "--mode", "egalitarian"],
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+        ],
     )
 }
 
@@ -88,7 +97,10 @@ fn assessment_commands_round_trip() {
     assert_eq!(shown["answers"][&questions[0]], 2);
     assert_eq!(shown["answered"], 2);
 
-    let listed = ok(d, &["assessment", "list", "--pillar", "grpprosp", "--limit", "5"]);
+    let listed = ok(
+        d,
+        &["assessment", "list", "--pillar", "grpprosp", "--limit", "5"],
+    );
     assert_eq!(listed["total"], 1);
     assert_eq!(listed["items"][0]["id"], id.as_str());
     assert_eq!(listed["limit"], 5);
@@ -108,7 +120,10 @@ fn assessment_commands_round_trip() {
     let out = run(d, &["assessment", "show", &id]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&id) && text.contains("completed") && text.contains("Results:"), "{text}");
+    assert!(
+        text.contains(&id) && text.contains("completed") && text.contains("Results:"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -120,28 +135,113 @@ fn bad_input_is_a_caller_error_and_changes_nothing() {
     let q = a["questions"][0]["id"].as_str().unwrap().to_owned();
     let before = ok(d, &["assessment", "show", &id]);
 
-    fails(d, &["assessment", "create", "--pillar", "nope", "--mode", "egalitarian"], 2, "unknown_pillar");
-    fails(d, &["assessment", "create", "--pillar", "grpprosp", "--mode", "sideways"], 2, "unknown_mode");
-    fails(d, &["assessment", "create", "--pillar", "ownprosp", "--mode", "egalitarian"], 2, "pillar_mode_mismatch");
-    fails(d, &["assessment", "answer", &id, &q, "9"], 2, "value_out_of_range");
-    fails(d, &["assessment", "answer", &id, &q, "-1"], 2, "value_out_of_range");
-    fails(d, &["assessment", "answer", &id, "no.such.question", "3"], 2, "unknown_question");
-    fails(d, &["assessment", "answer", "not-an-id", &q, "3"], 2, "invalid_id");
+    fails(
+        d,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "nope",
+            "--mode",
+            "egalitarian",
+        ],
+        2,
+        "unknown_pillar",
+    );
+    fails(
+        d,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "sideways",
+        ],
+        2,
+        "unknown_mode",
+    );
+    fails(
+        d,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "ownprosp",
+            "--mode",
+            "egalitarian",
+        ],
+        2,
+        "pillar_mode_mismatch",
+    );
+    fails(
+        d,
+        &["assessment", "answer", &id, &q, "9"],
+        2,
+        "value_out_of_range",
+    );
+    fails(
+        d,
+        &["assessment", "answer", &id, &q, "-1"],
+        2,
+        "value_out_of_range",
+    );
+    fails(
+        d,
+        &["assessment", "answer", &id, "no.such.question", "3"],
+        2,
+        "unknown_question",
+    );
+    fails(
+        d,
+        &["assessment", "answer", "not-an-id", &q, "3"],
+        2,
+        "invalid_id",
+    );
     let missing = "01900000-0000-7000-8000-000000000000";
-    fails(d, &["assessment", "show", missing], 2, "assessment_not_found");
+    fails(
+        d,
+        &["assessment", "show", missing],
+        2,
+        "assessment_not_found",
+    );
     fails(d, &["assessment", "complete", &id], 2, "no_answers");
     fails(d, &["assessment", "restore", &id], 2, "not_deleted");
     fails(d, &["assessment", "delete", "x"], 2, "invalid_id");
-    fails(d, &["assessment", "list", "--limit", "0"], 2, "out_of_range");
-    fails(d, &["assessment", "list", "--mode", "sideways"], 2, "unknown_mode");
+    fails(
+        d,
+        &["assessment", "list", "--limit", "0"],
+        2,
+        "out_of_range",
+    );
+    fails(
+        d,
+        &["assessment", "list", "--mode", "sideways"],
+        2,
+        "unknown_mode",
+    );
     let long = "x".repeat(6000);
     fails(d, &["search", &long], 2, "payload_too_large");
     fails(d, &["search", "   "], 2, "empty_input");
-    fails(d, &["search", "trust", "--pillar", "nope"], 2, "unknown_pillar");
+    fails(
+        d,
+        &["search", "trust", "--pillar", "nope"],
+        2,
+        "unknown_pillar",
+    );
     fails(d, &["search", "trust", "--count", "0"], 2, "out_of_range");
-    fails(d, &["documents", "delete", missing], 2, "document_not_found");
+    fails(
+        d,
+        &["documents", "delete", missing],
+        2,
+        "document_not_found",
+    );
 
-    assert_eq!(ok(d, &["assessment", "show", &id]), before, "a rejected call changed the assessment");
+    assert_eq!(
+        ok(d, &["assessment", "show", &id]),
+        before,
+        "a rejected call changed the assessment"
+    );
     assert_eq!(ok(d, &["assessment", "list"])["total"], 1);
 
     // Arguments the parser rejects: exit 2 with clap's usage message.
@@ -164,7 +264,12 @@ fn a_data_folder_that_cannot_be_used_is_not_a_caller_error() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
     let out = run(&file, &["--json", "assessment", "list"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(v["error"]["code"], "io_error");
 }
@@ -177,11 +282,32 @@ fn framework_search_documents_jobs_and_doctor() {
     assert_eq!(fw["framework"]["pillars"].as_array().unwrap().len(), 10);
     assert_eq!(fw["framework"]["forces"].as_array().unwrap().len(), 20);
     let text = String::from_utf8_lossy(&run(d, &["framework"]).stdout).into_owned();
-    assert!(text.contains("Group Prospects") && text.contains("Forces:"), "{text}");
+    assert!(
+        text.contains("Group Prospects") && text.contains("Forces:"),
+        "{text}"
+    );
 
-    let hits = ok(d, &["search", "people are afraid to speak up in meetings", "--count", "3"]);
+    let hits = ok(
+        d,
+        &[
+            "search",
+            "people are afraid to speak up in meetings",
+            "--count",
+            "3",
+        ],
+    );
     assert_eq!(hits["hits"].as_array().unwrap().len(), 3);
-    let hits = ok(d, &["search", "trust", "--mode", "hierarchical", "--pillar", "incresp"]);
+    let hits = ok(
+        d,
+        &[
+            "search",
+            "trust",
+            "--mode",
+            "hierarchical",
+            "--pillar",
+            "incresp",
+        ],
+    );
     for h in hits["hits"].as_array().unwrap() {
         assert_eq!(h["pillar"], "incresp");
     }
@@ -197,9 +323,20 @@ fn framework_search_documents_jobs_and_doctor() {
     // One good file and one refused: the good one is imported, the run exits 2 and lists both.
     let out = run(
         d,
-        &["--json", "documents", "import", note.to_str().unwrap(), bad.to_str().unwrap()],
+        &[
+            "--json",
+            "documents",
+            "import",
+            note.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(results[0]["document"]["title"], "Retro notes");
     assert_eq!(results[1]["error"]["code"], "unsupported_document");
@@ -209,7 +346,10 @@ fn framework_search_documents_jobs_and_doctor() {
     let found = ok(d, &["search", "quince tea ritual"]);
     assert_eq!(found["hits"][0]["source"]["id"], doc_id.as_str());
     let missing = d.join("gone.md");
-    let out = run(d, &["--json", "documents", "import", missing.to_str().unwrap()]);
+    let out = run(
+        d,
+        &["--json", "documents", "import", missing.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     let results: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(results[0]["error"]["code"], "document_unreadable");
@@ -229,7 +369,11 @@ fn framework_search_documents_jobs_and_doctor() {
         .map(|m| m["version"].as_i64().unwrap())
         .collect();
     assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
-    assert!(doc["migrations"].as_array().unwrap().iter().all(|m| m["matches_build"] == true));
+    assert!(doc["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["matches_build"] == true));
     assert!(doc["keychain"]["available"].is_boolean());
 }
 
@@ -241,15 +385,18 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let app = rt
-        .block_on(compilar_core::App::open_with(compilar_core::AppOptions::for_tests(
-            dir.path(),
-        )))
+        .block_on(compilar_core::App::open_with(
+            compilar_core::AppOptions::for_tests(dir.path()),
+        ))
         .unwrap();
     let a = rt
-        .block_on(app.assessments().create(compilar_core::api::CreateAssessmentRequest {
-            pillar: "divsexp".into(),
-            mode: "egalitarian".into(),
-        }))
+        .block_on(
+            app.assessments()
+                .create(compilar_core::api::CreateAssessmentRequest {
+                    pillar: "divsexp".into(),
+                    mode: "egalitarian".into(),
+                }),
+        )
         .unwrap();
     let qs: Vec<String> = a.questions.iter().map(|q| q.id.clone()).collect();
     let (cli_qs, app_qs) = qs.split_at(6);
@@ -262,7 +409,11 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
             std::thread::spawn(move || {
                 for v in 1..=ROUNDS {
                     let out = run(&dir, &["assessment", "answer", &id, &q, &v.to_string()]);
-                    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                 }
             })
         })

@@ -61,13 +61,14 @@ async fn round(
                 let qi = (i / mine.len()) % qids.len();
                 let v = ((i / (mine.len() * qids.len()) + w + qi) % 5 + 1) as i64;
                 let t = Instant::now();
-                app.assessments().answer(AnswerRequest {
-                    assessment_id: aid.clone(),
-                    question_id: qids[qi].clone(),
-                    value: v,
-                })
-                .await
-                .expect("answer");
+                app.assessments()
+                    .answer(AnswerRequest {
+                        assessment_id: aid.clone(),
+                        question_id: qids[qi].clone(),
+                        value: v,
+                    })
+                    .await
+                    .expect("answer");
                 lat.push(t.elapsed());
                 last.insert((ai, qi), v);
             }
@@ -106,7 +107,9 @@ async fn run(per_writer: usize) {
     let mut assessments = Vec::with_capacity(ASSESSMENTS);
     for i in 0..ASSESSMENTS {
         let p = &pillars[i % pillars.len()];
-        let a = app.assessments().create(CreateAssessmentRequest {
+        let a = app
+            .assessments()
+            .create(CreateAssessmentRequest {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
             })

@@ -13,10 +13,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use compilar_core::api::SearchRequest;
 use compilar_core::domain::questions::SplitMix64;
 use compilar_core::domain::Domain;
 use compilar_core::embed::LocalEmbedder;
-use compilar_core::api::SearchRequest;
 use compilar_core::store::kb::{self as kb, Filters, NewChunk, NewSource};
 use compilar_core::store::Store;
 

@@ -434,24 +434,39 @@ mod tests {
         let mut all = vec![
             Error::UnknownPillar(s()),
             Error::UnknownMode(s()),
-            Error::PillarModeMismatch { pillar: s(), pillar_mode: s(), mode: s() },
+            Error::PillarModeMismatch {
+                pillar: s(),
+                pillar_mode: s(),
+                mode: s(),
+            },
             Error::UnknownQuestion(s()),
             Error::QuestionNotInAssessment(s()),
             Error::AssessmentNotFound(s()),
             Error::InvalidId(s()),
-            Error::ValueOutOfRange { value: 9, min: 1, max: 5 },
+            Error::ValueOutOfRange {
+                value: 9,
+                min: 1,
+                max: 5,
+            },
             Error::AssessmentCompleted,
             Error::AssessmentDeleted,
             Error::NotDeleted,
             Error::NoAnswers,
-            Error::PayloadTooLarge { what: "x", max: 1, unit: "x" },
+            Error::PayloadTooLarge {
+                what: "x",
+                max: 1,
+                unit: "x",
+            },
             Error::InvalidArgument(s()),
             Error::EmptyInput(s()),
             Error::OutOfRange(s()),
             Error::InvalidJobId { what: "x" },
             Error::AlreadyRunning(s()),
             Error::UnknownForce(s()),
-            Error::UnknownCategory { given: s(), known: s() },
+            Error::UnknownCategory {
+                given: s(),
+                known: s(),
+            },
             Error::InvalidSettings(s()),
             Error::InvalidApiKey(s()),
             Error::EmbeddingsUnsupported(s()),
@@ -465,10 +480,21 @@ mod tests {
             Error::Migration(s()),
             Error::Io(std::io::Error::other("x")),
             Error::Internal(s()),
-            Error::CircuitOpen { message: s(), retry_after_ms: None },
-            Error::RateLimited { max: 1, window: s(), wait: s(), retry_after_ms: 1 },
+            Error::CircuitOpen {
+                message: s(),
+                retry_after_ms: None,
+            },
+            Error::RateLimited {
+                max: 1,
+                window: s(),
+                wait: s(),
+                retry_after_ms: 1,
+            },
             Error::NoProvider,
-            Error::AllProvidersFailed { summary: s(), retryable: false },
+            Error::AllProvidersFailed {
+                summary: s(),
+                retryable: false,
+            },
             Error::KeychainUnavailable(s()),
             Error::UnknownProvider(s()),
             Error::UnsupportedDocument(s()),
@@ -478,29 +504,71 @@ mod tests {
             Error::DocumentNotFound(s()),
         ];
         for k in [
-            K::RateLimited, K::Auth, K::ContextTooLong, K::ModelNotFound, K::Timeout, K::Server,
-            K::Network, K::Malformed, K::BadRequest, K::Cancelled, K::Unsupported, K::NotConfigured,
+            K::RateLimited,
+            K::Auth,
+            K::ContextTooLong,
+            K::ModelNotFound,
+            K::Timeout,
+            K::Server,
+            K::Network,
+            K::Malformed,
+            K::BadRequest,
+            K::Cancelled,
+            K::Unsupported,
+            K::NotConfigured,
         ] {
-            all.push(Error::Llm { provider: s(), error: LlmError::new(k, "x") });
+            all.push(Error::Llm {
+                provider: s(),
+                error: LlmError::new(k, "x"),
+            });
         }
         for e in &all {
             match e {
-                Error::UnknownPillar(_) | Error::UnknownMode(_) | Error::PillarModeMismatch { .. }
-                | Error::UnknownQuestion(_) | Error::QuestionNotInAssessment(_)
-                | Error::AssessmentNotFound(_) | Error::InvalidId(_) | Error::ValueOutOfRange { .. }
-                | Error::AssessmentCompleted | Error::AssessmentDeleted | Error::NotDeleted
-                | Error::NoAnswers | Error::PayloadTooLarge { .. } | Error::InvalidArgument(_)
-                | Error::EmptyInput(_) | Error::OutOfRange(_) | Error::InvalidJobId { .. }
-                | Error::AlreadyRunning(_) | Error::UnknownForce(_) | Error::UnknownCategory { .. }
-                | Error::InvalidSettings(_) | Error::InvalidApiKey(_) | Error::EmbeddingsUnsupported(_)
-                | Error::UnknownEmbeddingModel(_) | Error::EmbeddingModelUnavailable(_)
-                | Error::SearchModelChanged | Error::DocumentUnreadable { .. }
-                | Error::FrameworkInvalid(_) | Error::DatabaseBusy | Error::Database(_)
-                | Error::Migration(_) | Error::Io(_) | Error::Internal(_) | Error::Llm { .. }
-                | Error::CircuitOpen { .. } | Error::RateLimited { .. } | Error::NoProvider
-                | Error::AllProvidersFailed { .. } | Error::KeychainUnavailable(_)
-                | Error::UnknownProvider(_) | Error::UnsupportedDocument(_) | Error::DocumentEmpty { .. }
-                | Error::DocumentUndecodable(_) | Error::Cancelled | Error::DocumentNotFound(_) => {}
+                Error::UnknownPillar(_)
+                | Error::UnknownMode(_)
+                | Error::PillarModeMismatch { .. }
+                | Error::UnknownQuestion(_)
+                | Error::QuestionNotInAssessment(_)
+                | Error::AssessmentNotFound(_)
+                | Error::InvalidId(_)
+                | Error::ValueOutOfRange { .. }
+                | Error::AssessmentCompleted
+                | Error::AssessmentDeleted
+                | Error::NotDeleted
+                | Error::NoAnswers
+                | Error::PayloadTooLarge { .. }
+                | Error::InvalidArgument(_)
+                | Error::EmptyInput(_)
+                | Error::OutOfRange(_)
+                | Error::InvalidJobId { .. }
+                | Error::AlreadyRunning(_)
+                | Error::UnknownForce(_)
+                | Error::UnknownCategory { .. }
+                | Error::InvalidSettings(_)
+                | Error::InvalidApiKey(_)
+                | Error::EmbeddingsUnsupported(_)
+                | Error::UnknownEmbeddingModel(_)
+                | Error::EmbeddingModelUnavailable(_)
+                | Error::SearchModelChanged
+                | Error::DocumentUnreadable { .. }
+                | Error::FrameworkInvalid(_)
+                | Error::DatabaseBusy
+                | Error::Database(_)
+                | Error::Migration(_)
+                | Error::Io(_)
+                | Error::Internal(_)
+                | Error::Llm { .. }
+                | Error::CircuitOpen { .. }
+                | Error::RateLimited { .. }
+                | Error::NoProvider
+                | Error::AllProvidersFailed { .. }
+                | Error::KeychainUnavailable(_)
+                | Error::UnknownProvider(_)
+                | Error::UnsupportedDocument(_)
+                | Error::DocumentEmpty { .. }
+                | Error::DocumentUndecodable(_)
+                | Error::Cancelled
+                | Error::DocumentNotFound(_) => {}
             }
         }
         all
@@ -515,7 +583,10 @@ mod tests {
         assert_eq!(produced, listed, "ERROR_CODES and the variants disagree");
         let readme = include_str!("../../../README.md");
         for c in ERROR_CODES {
-            assert!(readme.contains(&format!("`{c}`")), "the README does not document `{c}`");
+            assert!(
+                readme.contains(&format!("`{c}`")),
+                "the README does not document `{c}`"
+            );
         }
     }
 

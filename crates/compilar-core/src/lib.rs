@@ -8,6 +8,9 @@
 //!   documents), each a handle over the shared [`ctx::Ctx`] with its use cases, types and SQL.
 //! - [`App`]: the thin root every shell uses; [`api`] re-exports every request and response type.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod api;
 pub mod app;
 pub mod capabilities;
@@ -24,10 +27,10 @@ pub mod store;
 pub mod util;
 
 pub use app::App;
-/// For shells that generate TypeScript from the core's types.
-pub use ts_rs;
 pub use error::{Error, ErrorPayload, Result, ERROR_CODES};
 pub use paths::{AppOptions, Paths, DATA_DIR_ENV, DATA_FOLDER_NAME, IDENTIFIER};
+/// For shells that generate TypeScript from the core's types.
+pub use ts_rs;
 
 /// The TypeScript declarations of every type the UI exchanges with the core, as one module.
 pub fn typescript_bindings() -> String {

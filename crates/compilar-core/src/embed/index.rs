@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::store::kb::{floats_table, Filters, ModelTable, SourceFilter};
 use crate::error::{Error, Result};
+use crate::store::kb::{floats_table, Filters, ModelTable, SourceFilter};
 
 /// How far each step narrows a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

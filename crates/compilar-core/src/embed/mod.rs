@@ -111,7 +111,11 @@ impl ProviderEmbedder {
         if raw.len() != texts.len() {
             return Err(Error::bad_vectors(
                 &self.id,
-                format_args!("{} embeddings came back for {} texts", raw.len(), texts.len()),
+                format_args!(
+                    "{} embeddings came back for {} texts",
+                    raw.len(),
+                    texts.len()
+                ),
             ));
         }
         let dims = match (self.dims, raw.first()) {
@@ -179,7 +183,8 @@ pub async fn embed_with_model(
     texts: Vec<String>,
 ) -> Result<Vec<Vec<f32>>> {
     if model.model_id == LOCAL_MODEL_ID {
-        return tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts)).await?;
+        return tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
+            .await?;
     }
     ProviderEmbedder::new(Arc::clone(llm), &model.model_id, Some(model.dims))?
         .embed_checked(&texts)

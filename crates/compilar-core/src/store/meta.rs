@@ -6,10 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::Result;
 
 pub fn get(c: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(c.query_row("SELECT value FROM app_meta WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .optional()?)
+    Ok(
+        c.query_row("SELECT value FROM app_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
 }
 
 pub fn set(c: &Connection, key: &str, value: &str) -> Result<()> {

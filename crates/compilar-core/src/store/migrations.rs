@@ -160,8 +160,9 @@ pub struct AppliedMigration {
 
 /// The migrations applied to the database, oldest first.
 pub fn applied(conn: &Connection) -> Result<Vec<AppliedMigration>> {
-    let mut st = conn
-        .prepare("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")?;
+    let mut st = conn.prepare(
+        "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
+    )?;
     let rows = st.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,

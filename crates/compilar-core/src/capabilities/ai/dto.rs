@@ -13,4 +13,3 @@ pub struct AskRequest {
     #[serde(default)]
     pub exclude: Vec<String>,
 }
-

@@ -88,7 +88,13 @@ impl<'a> Ai<'a> {
         Ok(self
             .ctx
             .llm
-            .stream(Feature::Playground, &prompt, &req.exclude, job.token(), &sink)
+            .stream(
+                Feature::Playground,
+                &prompt,
+                &req.exclude,
+                job.token(),
+                &sink,
+            )
             .await)
     }
 

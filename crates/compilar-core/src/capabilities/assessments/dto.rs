@@ -127,4 +127,3 @@ pub struct AssessmentPage {
 pub struct AssessmentRef {
     pub id: String,
 }
-

@@ -162,7 +162,8 @@ impl<'a> Assessments<'a> {
     pub async fn get(&self, id: &str) -> Result<Assessment> {
         let id = parse_id(id)?.to_string();
         let owner = self.ctx.principal.clone();
-        let row = self.ctx
+        let row = self
+            .ctx
             .store
             .read(move |c| sql::get(c, &id, &owner))
             .await?;
@@ -222,7 +223,8 @@ impl<'a> Assessments<'a> {
         }
         let offset = req.offset.unwrap_or(0);
         let owner = self.ctx.principal.clone();
-        let (rows, total) = self.ctx
+        let (rows, total) = self
+            .ctx
             .store
             .read(move |c| {
                 sql::list(

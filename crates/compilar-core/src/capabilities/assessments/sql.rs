@@ -172,13 +172,7 @@ pub struct AnswerPatch {
 }
 
 impl AnswerPatch {
-    pub fn new(
-        id: String,
-        who: Principal,
-        question: String,
-        value: i64,
-        now: String,
-    ) -> Self {
+    pub fn new(id: String, who: Principal, question: String, value: i64, now: String) -> Self {
         let quoted = quoted(&question);
         AnswerPatch {
             path: format!("$.{quoted}"),
@@ -205,7 +199,14 @@ pub fn answer(conn: &Connection, a: &AnswerPatch) -> Result<()> {
              WHERE id = ?3 AND owner_id = ?4 AND stage = 'quiz' AND deleted_at IS NULL
                AND instr(question_ids, ?5) > 0",
         )?
-        .execute(params![a.patch, a.now, a.id, a.who.owner(), a.quoted, a.path])?;
+        .execute(params![
+            a.patch,
+            a.now,
+            a.id,
+            a.who.owner(),
+            a.quoted,
+            a.path
+        ])?;
     if n == 1 {
         Ok(())
     } else {
@@ -302,20 +303,23 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
          LIMIT ?4 OFFSET ?5",
     )?;
     let rows = st
-        .query_map(params![f.who.owner(), f.pillar, f.mode, f.limit, f.offset], |r| {
-            Ok(SummaryRow {
-                id: r.get(0)?,
-                pillar: r.get(1)?,
-                mode: r.get(2)?,
-                stage: r.get(3)?,
-                total: r.get(4)?,
-                answered: r.get(5)?,
-                pillar_score: r.get(6)?,
-                created_at: r.get(7)?,
-                updated_at: r.get(8)?,
-                completed_at: r.get(9)?,
-            })
-        })?
+        .query_map(
+            params![f.who.owner(), f.pillar, f.mode, f.limit, f.offset],
+            |r| {
+                Ok(SummaryRow {
+                    id: r.get(0)?,
+                    pillar: r.get(1)?,
+                    mode: r.get(2)?,
+                    stage: r.get(3)?,
+                    total: r.get(4)?,
+                    answered: r.get(5)?,
+                    pillar_score: r.get(6)?,
+                    created_at: r.get(7)?,
+                    updated_at: r.get(8)?,
+                    completed_at: r.get(9)?,
+                })
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((rows, total))
 }

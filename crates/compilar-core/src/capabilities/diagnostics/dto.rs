@@ -34,7 +34,6 @@ pub struct BreakerControlRequest {
     pub action: crate::llm::BreakerAction,
 }
 
-
 /// One applied migration, for `doctor`.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MigrationInfo {

@@ -102,11 +102,14 @@ impl super::Documents<'_> {
         Ok(EmbeddingModels {
             models,
             active,
-            switching: self.jobs.get(JobKind::ModelSwitch, SWITCH_JOB).map(|j| SwitchProgress {
-                model_id: j.subject.unwrap_or_default(),
-                done: j.done.unwrap_or(0) as u32,
-                total: j.total.unwrap_or(0) as u32,
-            }),
+            switching: self
+                .jobs
+                .get(JobKind::ModelSwitch, SWITCH_JOB)
+                .map(|j| SwitchProgress {
+                    model_id: j.subject.unwrap_or_default(),
+                    done: j.done.unwrap_or(0) as u32,
+                    total: j.total.unwrap_or(0) as u32,
+                }),
         })
     }
 
@@ -135,7 +138,9 @@ impl super::Documents<'_> {
             .models
             .iter()
             .find(|m| m.id == model_id)
-            .ok_or_else(|| Error::UnknownEmbeddingModel(crate::domain::truncate_for_message(model_id)))?
+            .ok_or_else(|| {
+                Error::UnknownEmbeddingModel(crate::domain::truncate_for_message(model_id))
+            })?
             .clone();
         let job = self.jobs.start(
             JobKind::ModelSwitch,

@@ -100,7 +100,6 @@ pub struct PillarForces {
     pub forces: Vec<crate::domain::Force>,
 }
 
-
 /// A category of the knowledge base, with its label.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Category {

@@ -65,10 +65,7 @@ impl<'a> Knowledge<'a> {
                 content::validate(&passages, &self.domain.framework)
                     .map_err(Error::FrameworkInvalid)?;
                 let want = content::builtin_hash();
-                let have = self
-                    .store
-                    .read(|c| meta::get(c, BUILTIN_HASH_KEY))
-                    .await?;
+                let have = self.store.read(|c| meta::get(c, BUILTIN_HASH_KEY)).await?;
                 let model = self
                     .store
                     .write(|c| {
