@@ -520,8 +520,8 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
         ..Default::default()
     };
     let cases: Vec<(SearchRequest, &str)> = vec![
-        (req(""), "invalid_argument"),
-        (req("   \n\t"), "invalid_argument"),
+        (req(""), "empty_input"),
+        (req("   \n\t"), "empty_input"),
         (req(&"x".repeat(5001)), "payload_too_large"),
         (
             SearchRequest {
@@ -550,14 +550,14 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
                 force: Some("charisma".into()),
                 ..req("trust")
             },
-            "invalid_argument",
+            "unknown_force",
         ),
         (
             SearchRequest {
                 category: Some("gossip".into()),
                 ..req("trust")
             },
-            "invalid_argument",
+            "unknown_category",
         ),
         (
             SearchRequest {
@@ -571,14 +571,14 @@ async fn bad_queries_get_typed_errors_and_syntax_is_harmless() {
                 count: Some(0),
                 ..req("trust")
             },
-            "invalid_argument",
+            "out_of_range",
         ),
         (
             SearchRequest {
                 min_score: Some(1.5),
                 ..req("trust")
             },
-            "invalid_argument",
+            "out_of_range",
         ),
     ];
     for (r, code) in cases {
@@ -901,7 +901,10 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
         .import(import_req(&d.join("missing.md"), "m"), |_| {})
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "io_error");
+    // The user's own missing file: said as such, and not worth retrying as is.
+    assert_eq!(e.code(), "document_unreadable");
+    assert!(!e.retryable());
+    assert!(e.to_string().contains("does not exist"), "{e}");
     assert!(t.app.documents().list().await.unwrap().is_empty());
     let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);

@@ -338,7 +338,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .unwrap_err(),
         ),
         (
-            "invalid_argument",
+            "out_of_range",
             app.assessments()
                 .list(ListRequest {
                     limit: Some(0),
@@ -348,7 +348,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .unwrap_err(),
         ),
         (
-            "invalid_argument",
+            "out_of_range",
             app.assessments()
                 .list(ListRequest {
                     limit: Some(101),

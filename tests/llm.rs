@@ -126,10 +126,9 @@ fn text_of(events: &[StreamEvent]) -> String {
 fn error_code(e: &StreamEvent) -> (&str, bool) {
     match e {
         StreamEvent::Error {
-            code,
+            error,
             after_first_token,
-            ..
-        } => (code.as_str(), *after_first_token),
+        } => (error.code.as_str(), *after_first_token),
         other => panic!("expected an error event, got {other:?}"),
     }
 }
@@ -436,10 +435,10 @@ async fn streams_fall_back_before_the_first_token_but_never_after() {
         "{last:?}"
     );
     assert!(
-        matches!(&last, StreamEvent::Error { message, .. } if message.contains("before the answer was complete"))
+        matches!(&last, StreamEvent::Error { error, .. } if error.message.contains("before the answer was complete"))
     );
     assert!(
-        matches!(&last, StreamEvent::Error { provider: Some(p), retryable: true, .. } if p == "anthropic")
+        matches!(&last, StreamEvent::Error { error, .. } if error.retryable && error.provider.as_deref() == Some("anthropic"))
     );
     assert_eq!(
         o.count("/v1/chat/completions"),
@@ -462,7 +461,7 @@ async fn streams_fall_back_before_the_first_token_but_never_after() {
     let (_, last) = stream(&env.app, ask("Three")).await;
     assert_eq!(error_code(&last), ("provider_server_error", true));
     assert!(
-        matches!(&last, StreamEvent::Error { message, .. } if message.contains("overloaded_error"))
+        matches!(&last, StreamEvent::Error { error, .. } if error.message.contains("overloaded_error"))
     );
 
     // "Retry with another provider".
@@ -624,7 +623,7 @@ async fn timeouts_stalls_refusals_and_malformed_replies_are_typed() {
     let (events, last) = stream(&env.app, ask("x")).await;
     assert_eq!(text_of(&events), "Wait");
     assert_eq!(error_code(&last), ("provider_timeout", true));
-    assert!(matches!(&last, StreamEvent::Error { message, .. } if message.contains("stalled")));
+    assert!(matches!(&last, StreamEvent::Error { error, .. } if error.message.contains("stalled")));
 
     // Refused connection.
     configure(&env.app, &[("anthropic", refused.clone())]).await;
@@ -934,7 +933,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .save_providers(SaveProvidersRequest { providers })
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "invalid_argument");
+    assert_eq!(e.code(), "invalid_settings");
     assert!(e.to_string().contains("not a valid URL"), "{e}");
     let after = env.app.settings().get().await.unwrap();
     assert_eq!(
@@ -956,7 +955,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .save_providers(SaveProvidersRequest { providers: vec![] })
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "invalid_argument");
+    assert_eq!(e.code(), "invalid_settings");
     let bad_ai = AiSettings {
         rate_limit: RateLimitConfig {
             max_actions: 0,
@@ -966,7 +965,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
     };
     assert_eq!(
         env.app.settings().save_ai(bad_ai).await.unwrap_err().code(),
-        "invalid_argument"
+        "invalid_settings"
     );
     let e = env
         .app
@@ -987,7 +986,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         })
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "invalid_argument");
+    assert_eq!(e.code(), "invalid_api_key");
 
     // Removing a key makes the provider unconfigured; with no provider left, asking says how to set one up.
     env.app.settings().remove_key("openai").await.unwrap();
@@ -1005,7 +1004,7 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
 
     // Bad prompts.
     for (p, code) in [
-        ("   ", "invalid_argument"),
+        ("   ", "empty_input"),
         (&*"x".repeat(20_001), "payload_too_large"),
     ] {
         assert_eq!(env.app.ai().ask(ask(p)).await.unwrap_err().code(), code);

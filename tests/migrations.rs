@@ -194,15 +194,16 @@ fn a_release_1_database_upgrades_and_keeps_its_data() {
     assert!(tables(&conn).contains(&"llm_calls".to_string()));
 }
 
-/// Two launches at once on a new data folder (a double-click, the app and the command-line tool): both open,
-/// every migration is applied once, and both see the same schema.
+/// Launches at once on a new data folder (a double-click, the app and the command-line tool): all open, every
+/// migration is applied once, and all see the same schema.
 #[test]
 fn two_processes_opening_a_new_database_at_once_both_start() {
-    for round in 0..8 {
+    const OPENERS: usize = 4;
+    for round in 0..16 {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("compilar.db");
-        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let openers: Vec<_> = (0..2)
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(OPENERS));
+        let openers: Vec<_> = (0..OPENERS)
             .map(|_| {
                 let (path, backups, barrier) = (
                     path.clone(),
@@ -220,7 +221,7 @@ fn two_processes_opening_a_new_database_at_once_both_start() {
             let v = o
                 .join()
                 .unwrap()
-                .unwrap_or_else(|e| panic!("round {round}: a second opener failed: {e}"));
+                .unwrap_or_else(|e| panic!("round {round}: an opener failed: {e} ({e:?})"));
             assert_eq!(v, MIGRATIONS.len() as i64);
         }
         let conn = Connection::open(&path).unwrap();

@@ -48,6 +48,7 @@ pub fn typescript_bindings() -> String {
         domain::Framework::decl(&cfg),
         domain::Scale::decl(&cfg),
         domain::Question::decl(&cfg),
+        domain::Band::decl(&cfg),
         domain::ConfidenceLevel::decl(&cfg),
         domain::ForceScore::decl(&cfg),
         domain::Recommendation::decl(&cfg),

@@ -122,13 +122,19 @@ export type Question = {
  */
 id: string, pillar: string, mode: string, force: string, text: string, };
 
+export type Band = "strong" | "mixed" | "strained";
+
 export type ConfidenceLevel = "low" | "medium" | "high";
 
 export type ForceScore = { force: string, name: string, 
 /**
  * 0–100, `null` when none of the force's questions were answered.
  */
-score: number | null, answered: number, total: number, };
+score: number | null, 
+/**
+ * The score's band, `null` with the score.
+ */
+band: Band | null, answered: number, total: number, };
 
 export type Recommendation = { force: string, title: string, text: string, };
 
@@ -136,7 +142,11 @@ export type Results = { pillar: string, mode: string,
 /**
  * 0–100.
  */
-pillar_score: number, 
+pillar_score: number, band: Band, 
+/**
+ * The band in words ("Working well").
+ */
+band_label: string, 
 /**
  * 0–1: share of questions answered.
  */
@@ -144,7 +154,12 @@ confidence: number, confidence_level: ConfidenceLevel, answered: number, total: 
 /**
  * One entry per force of the pillar, in framework order.
  */
-forces: Array<ForceScore>, strongest: string, weakest: string, insights: Array<string>, recommendations: Array<Recommendation>, };
+forces: Array<ForceScore>, 
+/**
+ * The highest and lowest scored forces; `null` unless at least two forces have a score (with one, there
+ * is nothing to compare).
+ */
+strongest: string | null, weakest: string | null, insights: Array<string>, recommendations: Array<Recommendation>, };
 
 export type Stage = "quiz" | "completed";
 
@@ -178,7 +193,11 @@ export type ListRequest = { pillar?: string, mode?: string,
  */
 limit?: number, offset?: number, };
 
-export type AssessmentSummary = { id: string, pillar: string, pillar_name: string, mode: string, stage: Stage, answered: number, total: number, pillar_score: number | null, created_at: string, updated_at: string, completed_at: string | null, };
+export type AssessmentSummary = { id: string, pillar: string, pillar_name: string, mode: string, stage: Stage, answered: number, total: number, pillar_score: number | null, 
+/**
+ * The score's band and its label, once completed.
+ */
+band: Band | null, band_label: string | null, created_at: string, updated_at: string, completed_at: string | null, };
 
 export type AssessmentPage = { items: Array<AssessmentSummary>, 
 /**
@@ -257,7 +276,11 @@ next_trial_in_ms: number | null,
 /**
  * The same as a UTC time.
  */
-next_trial_at: string | null, trial_permits_left: number, trial_successes: number, trials_needed: number, 
+next_trial_at: string | null, 
+/**
+ * The same in words ("45 s").
+ */
+next_trial_in_text: string | null, trial_permits_left: number, trial_successes: number, trials_needed: number, 
 /**
  * How many times in a row the circuit opened without closing (drives the back-off).
  */
@@ -273,7 +296,15 @@ next_allowed_in_ms: number,
 /**
  * The same as a UTC time, when an action is not allowed now.
  */
-next_allowed_at: string | null, };
+next_allowed_at: string | null, 
+/**
+ * The window in words ("15 min").
+ */
+window_text: string, 
+/**
+ * The wait in words ("3 min 20 s"), when an action is not allowed now.
+ */
+next_allowed_in_text: string | null, };
 
 export type ProviderSettings = { 
 /**
@@ -335,15 +366,27 @@ export type ChatAnswer = { text: string, provider: string, provider_label: strin
  */
 fallback_from: Array<string>, };
 
-export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", code: string, message: string, retryable: boolean, 
+export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", after_first_token: boolean, 
 /**
- * The provider that was answering (set when the error came after the first token).
+ * Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
  */
-provider: string | null, 
+code: ErrorCode, 
 /**
- * Part of an answer was shown: offer "retry with another provider".
+ * A sentence for a person.
  */
-after_first_token: boolean, };
+message: string, 
+/**
+ * Whether the same action may succeed if tried again.
+ */
+retryable: boolean, 
+/**
+ * How long to wait before trying again, when the core knows (rate limit, open breaker).
+ */
+retry_after_ms?: number, 
+/**
+ * The AI provider the error is about, when there is one.
+ */
+provider?: string, };
 
 export type BreakerAction = "reset" | "force_open" | "force_close";
 

@@ -1,20 +1,5 @@
 // Small display helpers shared by the pages.
 
-export type Band = "strong" | "mixed" | "strained";
-
-/** Same thresholds as the core's insights (STRONG_FROM = 70, MIXED_FROM = 45). */
-export function band(score: number): Band {
-  if (score >= 70) return "strong";
-  if (score >= 45) return "mixed";
-  return "strained";
-}
-
-export const bandLabel: Record<Band, string> = {
-  strong: "Working well",
-  mixed: "Mixed",
-  strained: "Under strain",
-};
-
 export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined ? "–" : Math.round(score).toString();
 }
@@ -35,15 +20,6 @@ export function formatDate(iso: string | null | undefined, locale?: string): str
 
 export function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
-}
-
-/** "45 s", "3 min 20 s", "1 h 5 min" — matches the core's wording. */
-export function formatWait(ms: number): string {
-  const s = Math.ceil(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
-  const m = Math.floor((s % 3600) / 60);
-  return m === 0 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 3600)} h ${m} min`;
 }
 
 /** "14:03:07" in the user's locale. */

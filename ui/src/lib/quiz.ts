@@ -75,8 +75,8 @@ export function keyAction(key: string, min: number, max: number): QuizKeyAction 
 
 /** The message shown before finishing an incomplete quiz, or null when no confirmation is needed. */
 export function finishWarning(a: Pick<Assessment, "total">, answered: number): string | null {
-  if (answered >= a.total) return null;
-  if (answered === 0) return "Answer at least one question to see results.";
+  // With nothing answered there is nothing to warn about: the core refuses to complete (`no_answers`).
+  if (answered >= a.total || answered === 0) return null;
   const missing = a.total - answered;
   return `${missing} of ${a.total} questions ${missing === 1 ? "is" : "are"} unanswered. Your results will be less certain. Finish anyway?`;
 }

@@ -1,5 +1,5 @@
 // The state of a streamed answer, built from the core's stream events.
-import type { StreamEvent } from "./bindings";
+import type { ErrorPayload, StreamEvent } from "./bindings";
 
 export interface StreamState {
   status: "idle" | "waiting" | "streaming" | "done" | "stopped" | "failed";
@@ -9,7 +9,7 @@ export interface StreamState {
   model: string | null;
   fallbackFrom: string[];
   summary: string | null;
-  error: { code: string; message: string; retryable: boolean } | null;
+  error: ErrorPayload | null;
   /** Providers to skip when the user asks to retry with another one. */
   failedProvider: string | null;
   partial: boolean;
@@ -66,8 +66,14 @@ export function applyEvent(s: StreamState, e: StreamEvent): StreamState {
       return {
         ...s,
         status: "failed",
-        error: { code: e.code, message: e.message, retryable: e.retryable },
-        failedProvider: e.provider,
+        error: {
+          code: e.code,
+          message: e.message,
+          retryable: e.retryable,
+          ...(e.retry_after_ms === undefined ? {} : { retry_after_ms: e.retry_after_ms }),
+          ...(e.provider === undefined ? {} : { provider: e.provider }),
+        },
+        failedProvider: e.provider ?? null,
         partial: e.after_first_token,
       };
   }

@@ -6,7 +6,7 @@ pub mod scoring;
 
 pub use framework::{Connection, ConnectionKind, Force, Framework, Letter, Mode, Pillar};
 pub use questions::{Question, QuestionBank, Scale};
-pub use scoring::{score, ConfidenceLevel, ForceScore, Recommendation, Results};
+pub use scoring::{score, Band, ConfidenceLevel, ForceScore, Recommendation, Results};
 
 use crate::error::{Error, Result};
 

@@ -29,6 +29,38 @@ pub const RECOMMEND_BELOW: f64 = 60.0;
 pub const STRONG_FROM: f64 = 70.0;
 pub const MIXED_FROM: f64 = 45.0;
 
+/// Where a score stands, for people: the same bands the insights use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Band {
+    /// 70 and above.
+    Strong,
+    /// 45 to 70.
+    Mixed,
+    /// Below 45.
+    Strained,
+}
+
+impl Band {
+    pub fn of(score: f64) -> Band {
+        if score >= STRONG_FROM {
+            Band::Strong
+        } else if score >= MIXED_FROM {
+            Band::Mixed
+        } else {
+            Band::Strained
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::Strong => "Working well",
+            Band::Mixed => "Mixed",
+            Band::Strained => "Under strain",
+        }
+    }
+}
+
 /// How far to trust the results, from the share of questions answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +77,8 @@ pub struct ForceScore {
     pub name: String,
     /// 0–100, `null` when none of the force's questions were answered.
     pub score: Option<f64>,
+    /// The score's band, `null` with the score.
+    pub band: Option<Band>,
     pub answered: u32,
     pub total: u32,
 }
@@ -64,6 +98,9 @@ pub struct Results {
     pub mode: String,
     /// 0–100.
     pub pillar_score: f64,
+    pub band: Band,
+    /// The band in words ("Working well").
+    pub band_label: String,
     /// 0–1: share of questions answered.
     pub confidence: f64,
     pub confidence_level: ConfidenceLevel,
@@ -71,8 +108,10 @@ pub struct Results {
     pub total: u32,
     /// One entry per force of the pillar, in framework order.
     pub forces: Vec<ForceScore>,
-    pub strongest: String,
-    pub weakest: String,
+    /// The highest and lowest scored forces; `null` unless at least two forces have a score (with one, there
+    /// is nothing to compare).
+    pub strongest: Option<String>,
+    pub weakest: Option<String>,
     pub insights: Vec<String>,
     pub recommendations: Vec<Recommendation>,
 }
@@ -170,12 +209,10 @@ pub fn score(
     let strongest = forces[strong_i];
     let weakest = forces[weak_i];
     let mut insights = Vec::new();
-    let band = if pillar_raw >= STRONG_FROM {
-        "is working well for this group: people can rely on it"
-    } else if pillar_raw >= MIXED_FROM {
-        "is mixed: parts of it work, others hold the group back"
-    } else {
-        "is under strain: it is likely costing the group energy and trust"
+    let band = match Band::of(pillar_raw) {
+        Band::Strong => "is working well for this group: people can rely on it",
+        Band::Mixed => "is mixed: parts of it work, others hold the group back",
+        Band::Strained => "is under strain: it is likely costing the group energy and trust",
     };
     insights.push(format!(
         "{} scores {:.0} out of 100 and {band}.",
@@ -244,10 +281,14 @@ pub fn score(
         })
         .collect();
 
+    let pillar_score = round1(pillar_raw);
+    let compared = scored.len() > 1;
     Ok(Results {
         pillar: pillar.id.clone(),
         mode: pillar.mode.clone(),
-        pillar_score: round1(pillar_raw),
+        pillar_score,
+        band: Band::of(pillar_score),
+        band_label: Band::of(pillar_score).label().to_owned(),
         confidence: (confidence * 100.0).round() / 100.0,
         confidence_level,
         answered,
@@ -260,12 +301,13 @@ pub fn score(
                 force: f.id.clone(),
                 name: f.name.clone(),
                 score: s.map(round1),
+                band: s.map(|s| Band::of(round1(s))),
                 answered: n,
                 total: t,
             })
             .collect(),
-        strongest: strongest.id.clone(),
-        weakest: weakest.id.clone(),
+        strongest: compared.then(|| strongest.id.clone()),
+        weakest: compared.then(|| weakest.id.clone()),
         insights,
         recommendations,
     })
@@ -315,8 +357,8 @@ mod tests {
         assert_eq!((r.answered, r.total), (10, 12));
         assert_eq!(r.confidence, 0.83);
         assert_eq!(r.confidence_level, ConfidenceLevel::High);
-        assert_eq!(r.strongest, "goal_clarity");
-        assert_eq!(r.weakest, "shared_vision");
+        assert_eq!(r.strongest.as_deref(), Some("goal_clarity"));
+        assert_eq!(r.weakest.as_deref(), Some("shared_vision"));
         assert_eq!(r.forces[3].answered, 1);
         assert_eq!(r.forces[3].total, 3);
         // Recommendations: forces below 60, lowest first.
@@ -351,8 +393,12 @@ mod tests {
         assert_eq!(r.pillar_score, 100.0);
         assert!(r.forces.iter().all(|f| f.score == Some(100.0)));
         // All ties: strongest and weakest are the first force in framework order.
-        assert_eq!(r.strongest, "belonging");
-        assert_eq!(r.weakest, "belonging");
+        assert_eq!(r.strongest.as_deref(), Some("belonging"));
+        assert_eq!(r.weakest.as_deref(), Some("belonging"));
+        assert_eq!(
+            (r.band, r.band_label.as_str()),
+            (Band::Strong, "Working well")
+        );
         // Nothing below 60: the weakest force still gets one recommendation.
         assert_eq!(r.recommendations.len(), 1);
         assert_eq!(r.confidence, 1.0);
@@ -363,6 +409,14 @@ mod tests {
         // Each force: (100 + 100 + 0) / 3 = 66.7
         assert!(r.forces.iter().all(|f| f.score == Some(66.7)));
         assert_eq!(r.pillar_score, 66.7);
+    }
+
+    #[test]
+    fn bands_follow_the_insight_thresholds() {
+        assert_eq!(Band::of(70.0), Band::Strong);
+        assert_eq!(Band::of(69.9), Band::Mixed);
+        assert_eq!(Band::of(45.0), Band::Mixed);
+        assert_eq!(Band::of(44.9), Band::Strained);
     }
 
     #[test]
@@ -379,7 +433,12 @@ mod tests {
         assert_eq!(r.pillar_score, 12.5);
         assert_eq!(r.confidence, 0.17);
         assert_eq!(r.confidence_level, ConfidenceLevel::Low);
-        assert_eq!(r.strongest, "trust_signals");
+        // One scored force: nothing to compare, so no strongest or weakest.
+        assert_eq!(r.strongest, None);
+        assert_eq!(r.weakest, None);
+        assert_eq!(r.band, Band::Strained);
+        assert_eq!(r.forces[1].band, Some(Band::Strained));
+        assert_eq!(r.forces[0].band, None);
         assert!(r.insights[0].contains("under strain"));
         assert!(r
             .insights

@@ -178,6 +178,8 @@ pub struct BreakerSnapshot {
     pub next_trial_in_ms: Option<u64>,
     /// The same as a UTC time.
     pub next_trial_at: Option<String>,
+    /// The same in words ("45 s").
+    pub next_trial_in_text: Option<String>,
     pub trial_permits_left: u32,
     pub trial_successes: u32,
     pub trials_needed: u32,
@@ -590,6 +592,7 @@ impl CircuitBreaker {
             failure_threshold: cfg.failure_threshold,
             next_trial_in_ms: next.map(ms),
             next_trial_at: next.map(crate::util::time_in),
+            next_trial_in_text: next.map(crate::util::human_duration),
             trial_permits_left: if state == BreakerState::HalfOpen {
                 self.trial_permits.load(Ordering::Acquire)
             } else {

@@ -53,6 +53,10 @@ pub struct RateLimitState {
     pub next_allowed_in_ms: u64,
     /// The same as a UTC time, when an action is not allowed now.
     pub next_allowed_at: Option<String>,
+    /// The window in words ("15 min").
+    pub window_text: String,
+    /// The wait in words ("3 min 20 s"), when an action is not allowed now.
+    pub next_allowed_in_text: Option<String>,
 }
 
 /// The limiter for one user.
@@ -99,6 +103,9 @@ impl Log {
             remaining,
             next_allowed_in_ms: wait.as_millis() as u64,
             next_allowed_at: (wait > Duration::ZERO).then(|| crate::util::time_in(wait)),
+            window_text: crate::util::human_duration(self.window()),
+            next_allowed_in_text: (wait > Duration::ZERO)
+                .then(|| crate::util::human_duration(wait)),
         }
     }
 }

@@ -64,13 +64,13 @@ pub enum StreamEvent {
         #[ts(type = "number")]
         ttft_ms: u64,
     },
+    /// The core's error payload (`code`, `message`, `retryable`, `retry_after_ms`, and `provider`: the one
+    /// that was answering when the error came after the first token), plus whether part of an answer was
+    /// shown ("retry with another provider").
     Error {
-        code: String,
-        message: String,
-        retryable: bool,
-        /// The provider that was answering (set when the error came after the first token).
-        provider: Option<String>,
-        /// Part of an answer was shown: offer "retry with another provider".
+        #[serde(flatten)]
+        #[ts(flatten)]
+        error: crate::error::ErrorPayload,
         after_first_token: bool,
     },
 }
@@ -580,12 +580,12 @@ impl Llm {
         let last = match end {
             Ok(done) => done,
             Err((e, provider, after_first_token)) => {
-                let p = e.payload();
+                let mut error = e.payload();
+                if provider.is_some() {
+                    error.provider = provider;
+                }
                 StreamEvent::Error {
-                    code: p.code,
-                    message: p.message,
-                    retryable: p.retryable,
-                    provider,
+                    error,
                     after_first_token,
                 }
             }

@@ -11,24 +11,54 @@ use crate::llm::settings::{AiSettings, ProviderSettings, PROVIDER_IDS};
 pub const CALL_LOG_MAX_ROWS: u32 = 10_000;
 
 /// Every provider slot: the stored settings, or the defaults where none are stored (or they no longer parse).
+/// The layout version of stored settings documents. A document without `v` is version 1 (written before
+/// versions existed); fields added later carry `#[serde(default)]` in the settings types, so older documents
+/// keep reading. A document of a newer version is not read (the defaults are used, and the row is left as it is
+/// until the user saves).
+const SETTINGS_VERSION: u32 = 1;
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Versioned<T> {
+    #[serde(default = "one")]
+    v: u32,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn read_versioned<T: serde::de::DeserializeOwned>(json: &str) -> Option<T> {
+    match serde_json::from_str::<Versioned<T>>(json) {
+        Ok(d) if d.v <= SETTINGS_VERSION => Some(d.body),
+        _ => None,
+    }
+}
+
+fn write_versioned<T: serde::Serialize>(body: &T) -> Result<String> {
+    serde_json::to_string(&Versioned {
+        v: SETTINGS_VERSION,
+        body,
+    })
+    .map_err(|e| crate::Error::Internal(format!("settings to JSON: {e}")))
+}
+
 pub fn load_provider_settings(c: &Connection) -> Result<Vec<ProviderSettings>> {
     let mut st = c.prepare_cached("SELECT config FROM provider_settings WHERE id = ?1")?;
     let mut out = Vec::with_capacity(PROVIDER_IDS.len());
     for id in PROVIDER_IDS {
         let stored: Option<String> = st.query_row([id], |r| r.get(0)).optional()?;
-        let parsed =
-            stored.and_then(
-                |json| match serde_json::from_str::<ProviderSettings>(&json) {
-                    Ok(s) if s.id == id && s.validate().is_ok() => Some(s),
-                    _ => {
-                        tracing::warn!(
-                            provider = id,
-                            "stored provider settings are unreadable; using defaults"
-                        );
-                        None
-                    }
-                },
-            );
+        let parsed = stored.and_then(|json| match read_versioned::<ProviderSettings>(&json) {
+            Some(s) if s.id == id && s.validate().is_ok() => Some(s),
+            _ => {
+                tracing::warn!(
+                    provider = id,
+                    "stored provider settings are unreadable; using defaults"
+                );
+                None
+            }
+        });
         if let Some(s) = parsed.or_else(|| ProviderSettings::default_for(id)) {
             out.push(s);
         }
@@ -43,8 +73,7 @@ pub fn save_provider_settings(c: &Connection, all: &[ProviderSettings], now: &st
          ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
     )?;
     for s in all {
-        let json = serde_json::to_string(s)
-            .map_err(|e| crate::Error::Internal(format!("settings to JSON: {e}")))?;
+        let json = write_versioned(s)?;
         st.execute(params![s.id, json, now])?;
     }
     Ok(())
@@ -57,14 +86,13 @@ pub fn load_ai_settings(c: &Connection) -> Result<AiSettings> {
         })
         .optional()?;
     Ok(stored
-        .and_then(|j| serde_json::from_str::<AiSettings>(&j).ok())
+        .and_then(|j| read_versioned::<AiSettings>(&j))
         .filter(|s| s.validate().is_ok())
         .unwrap_or_default())
 }
 
 pub fn save_ai_settings(c: &Connection, s: &AiSettings, now: &str) -> Result<()> {
-    let json = serde_json::to_string(s)
-        .map_err(|e| crate::Error::Internal(format!("settings to JSON: {e}")))?;
+    let json = write_versioned(s)?;
     c.execute(
         "INSERT INTO app_settings (key, value, updated_at) VALUES ('ai', ?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

@@ -50,14 +50,24 @@ pub fn apply(
     migrations: &[Migration],
     backup_dir: &Path,
 ) -> Result<MigrationReport> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
-            name       TEXT NOT NULL,
-            checksum   TEXT NOT NULL,
-            applied_at TEXT NOT NULL
-        ) STRICT;",
+    // Under the write lock, so that two processes creating the database at once do not both create it.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
     )?;
+    if !exists {
+        tx.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                checksum   TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            ) STRICT;",
+        )?;
+    }
+    tx.commit()?;
     let applied: Vec<(i64, String, String)> = {
         let mut st =
             conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
@@ -88,10 +98,13 @@ pub fn apply(
     if !pending.is_empty() && has_user_tables(conn)? {
         std::fs::create_dir_all(backup_dir)?;
         let from = applied.last().map(|a| a.0).unwrap_or(0);
+        // Unique per process: two processes migrating at once each write their own copy (the same name would
+        // make the second VACUUM INTO fail on the tables the first one is writing).
         let path = backup_dir.join(format!(
-            "compilar-v{from}-before-v{}-{}.db",
+            "compilar-v{from}-before-v{}-{}-{}.db",
             pending[pending.len() - 1].version,
-            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+            &crate::util::new_id().simple().to_string()[24..]
         ));
         conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         tracing::info!(backup = %path.display(), "database backed up before migrating");

@@ -165,7 +165,11 @@ impl Store {
         let mut conn = Connection::open(path)?;
         // Before anything else: another process may be creating or migrating the same file right now.
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // SQLite does not wait on its busy handler for every lock a new database needs (switching the journal
+        // to WAL takes an exclusive lock; a read that must become a write is refused at once): those steps
+        // are retried here, within the same bound.
+        let mode: String =
+            retry_busy(|| Ok(conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Internal(format!(
                 "the database could not switch to WAL mode (got {mode})"
@@ -175,7 +179,8 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES};"
         ))?;
-        let migration = migrations::apply(&mut conn, migrations::MIGRATIONS, backup_dir)?;
+        let migration =
+            retry_busy(|| migrations::apply(&mut conn, migrations::MIGRATIONS, backup_dir))?;
 
         let checkpoint_conn = Connection::open(path)?;
         configure(&checkpoint_conn)?;
@@ -292,6 +297,22 @@ impl Store {
             out
         })
         .await?
+    }
+}
+
+/// Runs `f` again while the database is busy, for at most the busy timeout (each migration is re-checked
+/// under the write lock, so applying them again is safe).
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(BUSY_TIMEOUT_MS);
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(Error::DatabaseBusy) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 

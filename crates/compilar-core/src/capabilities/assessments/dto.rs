@@ -108,6 +108,9 @@ pub struct AssessmentSummary {
     pub answered: u32,
     pub total: u32,
     pub pillar_score: Option<f64>,
+    /// The score's band and its label, once completed.
+    pub band: Option<crate::domain::Band>,
+    pub band_label: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub completed_at: Option<String>,

@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod sql;
+pub mod stored;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -253,6 +254,10 @@ impl<'a> Assessments<'a> {
                 stage: Stage::from_db(&r.stage),
                 answered: r.answered,
                 total: r.total,
+                band: r.pillar_score.map(domain::Band::of),
+                band_label: r
+                    .pillar_score
+                    .map(|s| domain::Band::of(s).label().to_owned()),
                 pillar_score: r.pillar_score,
                 created_at: r.created_at,
                 updated_at: r.updated_at,

@@ -126,9 +126,9 @@ pub fn get(conn: &Connection, id: &str, who: &Principal) -> Result<AssessmentRow
         serde_json::from_str(&responses).map_err(json_err)?;
     row.answers = stored.into_iter().map(|(k, v)| (k, v.value)).collect();
     row.results = results
-        .map(|r| serde_json::from_str(&r))
+        .map(|r| super::stored::read(&r))
         .transpose()
-        .map_err(json_err)?;
+        .map_err(|e| Error::Internal(format!("stored results unreadable: {e}")))?;
     Ok(row)
 }
 
@@ -223,7 +223,8 @@ pub fn complete(
     now: &str,
 ) -> Result<()> {
     let owner = who.owner();
-    let json = serde_json::to_string(results).map_err(json_err)?;
+    let json = super::stored::write(results)
+        .map_err(|e| Error::Internal(format!("results could not be stored: {e}")))?;
     let n = conn
         .prepare_cached(
             "UPDATE assessments SET stage = 'completed', results = ?1, completed_at = ?2, updated_at = ?2
