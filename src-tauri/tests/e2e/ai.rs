@@ -1,0 +1,98 @@
+//! Settings → turn on the local model pointed at a local Ollama-speaking server, test the connection, stream
+//! an answer in "Try a prompt", stop a second one mid-way, then read the breaker and the call log in
+//! Diagnostics.
+
+use std::time::Duration;
+
+use crate::common::fake_llm::{ollama_stream, ollama_tags, End, FakeServer};
+use crate::window::{screenshot, Window};
+
+#[tokio::test]
+async fn local_model_stream_stop_and_diagnostics() {
+    let Some(w) = Window::open("local_model_stream_stop_and_diagnostics").await else {
+        return;
+    };
+    let server = FakeServer::start().await;
+    server.on("/api/tags", ollama_tags(&["llama3.2:latest"]));
+    server.on(
+        "/api/chat",
+        ollama_stream(
+            &["**Psychological safety** ", "lets people ", "speak up."],
+            "llama3.2",
+            Duration::from_millis(60),
+            End::Complete,
+        ),
+    );
+
+    w.use_local_model(&server.url()).await;
+    assert!(w
+        .text("[data-testid=provider-status-local]")
+        .await
+        .starts_with("Ready"));
+    w.click("[data-testid=test-local]").await;
+    assert!(w
+        .text("[data-testid=test-result-local]")
+        .await
+        .contains("1 models available"));
+
+    // Stream an answer: Markdown is rendered, the meta line names the provider.
+    w.click("[data-testid=ask]").await;
+    let meta = w.text("[data-testid=answer-meta]").await;
+    assert!(
+        meta.contains("Local model") && meta.contains("llama3.2"),
+        "{meta}"
+    );
+    let html = w
+        .css("[data-testid=answer-text]")
+        .await
+        .html(true)
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong>Psychological safety</strong>"),
+        "{html}"
+    );
+    let body = &server.requests("/api/chat")[0].json();
+    assert_eq!(body["options"]["num_ctx"], 8192);
+    w.scroll_to("[data-testid=playground]").await;
+    screenshot("settings").await;
+
+    // A slow answer, stopped after the first words.
+    let words: Vec<String> = (0..40).map(|i| format!("word{i} ")).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    server.on(
+        "/api/chat",
+        ollama_stream(&refs, "llama3.2", Duration::from_millis(150), End::Complete),
+    );
+    w.click("[data-testid=ask]").await;
+    w.until_text("[data-testid=answer-text]", |t| t.contains("word0"))
+        .await;
+    w.click("[data-testid=stop]").await;
+    w.until_attr("[data-testid=answer]", "data-status", "stopped")
+        .await;
+
+    // Diagnostics: the local breaker is healthy and the calls are logged (newest first).
+    w.nav("diagnostics").await;
+    assert_eq!(
+        w.attr("[data-testid=breaker-local]", "data-state")
+            .await
+            .as_deref(),
+        Some("closed")
+    );
+    w.css("[data-testid=call-log]").await;
+    let mut outcomes = Vec::new();
+    for r in w.all("[data-testid=call-log] tbody tr").await {
+        outcomes.push(r.attr("data-outcome").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(
+        outcomes,
+        ["cancelled", "ok", "ok"],
+        "stream stopped, stream, connection test"
+    );
+    assert!(w
+        .text("[data-testid=rate-limit]")
+        .await
+        .contains("48 of 50 left"));
+    screenshot("diagnostics").await;
+    w.close().await;
+}

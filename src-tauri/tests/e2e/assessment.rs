@@ -1,0 +1,104 @@
+//! A whole assessment: select a pillar and a mode, answer with mouse and keyboard, go back and change an
+//! answer, finish, check the shown score against the core's scoring, then delete and undo in History.
+
+use std::collections::HashMap;
+
+use compilar_core::domain::{score, Domain};
+use fantoccini::Locator;
+
+use crate::window::{screenshot, until, Window};
+
+#[tokio::test]
+async fn take_an_assessment() {
+    let Some(w) = Window::open("take_an_assessment").await else {
+        return;
+    };
+
+    // Home → pillar (Prospects) → mode (egalitarian: Group Prospects) → quiz.
+    w.click("[data-testid=start]").await;
+    w.click("[data-testid=letter-prospects]").await;
+    w.click("[data-testid=mode-egalitarian]").await;
+    screenshot("select").await;
+    w.click("[data-testid=begin]").await;
+
+    // Answer every question; the quiz moves on to the next unanswered one by itself.
+    let mut given: HashMap<String, i64> = HashMap::new();
+    for n in 1..=12 {
+        let qid = until("an unanswered question", || async {
+            let q =
+                w.c.find(Locator::Css("[data-testid=question]"))
+                    .await
+                    .ok()?;
+            let qid = q.attr("data-question-id").await.ok()??;
+            (!given.contains_key(&qid)).then_some(qid)
+        })
+        .await;
+        let value = (n % 5 + 1) as i64;
+        if n == 6 {
+            // Keyboard use: a digit answers the current question.
+            w.c.active_element()
+                .await
+                .unwrap()
+                .send_keys(&value.to_string())
+                .await
+                .unwrap();
+        } else {
+            w.click(&format!("[data-testid=answer-{value}]")).await;
+        }
+        given.insert(qid, value);
+        let want = format!("{n} of 12 answered");
+        w.until_text("[data-testid=progress-text]", |t| t == want)
+            .await;
+        if n == 7 {
+            screenshot("quiz").await;
+        }
+    }
+
+    // Go back one question and change its answer.
+    w.click("[data-testid=prev]").await;
+    let changed = w
+        .attr("[data-testid=question]", "data-question-id")
+        .await
+        .unwrap();
+    w.click("[data-testid=answer-1]").await;
+    w.until_attr("[data-testid=answer-1]", "aria-checked", "true")
+        .await;
+    given.insert(changed, 1);
+    assert_eq!(
+        w.text("[data-testid=progress-text]").await,
+        "12 of 12 answered"
+    );
+
+    // Finish → results, with the score the core's scoring gives for exactly these answers.
+    w.click("[data-testid=finish]").await;
+    let shown = w.text("[data-testid=pillar-score]").await;
+    let domain = Domain::builtin().unwrap();
+    let ids: Vec<String> = given.keys().cloned().collect();
+    let expected = score(&domain, "grpprosp", &ids, &given).unwrap();
+    assert_eq!(shown, format!("{}", expected.pillar_score.round() as i64));
+    assert!(w
+        .text("[data-testid=results-title]")
+        .await
+        .contains("Group Prospects"));
+    assert_eq!(w.count("[data-testid=force-score]").await, 4);
+    w.css("[data-testid=force-chart] canvas").await;
+    screenshot("results").await;
+
+    // History: the assessment is listed; delete it, then undo.
+    w.nav("history").await;
+    w.css("[data-testid=history-item]").await;
+    screenshot("history").await;
+    w.click("[data-testid=delete]").await;
+    w.css("[data-testid=undo-toast]").await;
+    assert_eq!(w.count("[data-testid=history-item]").await, 0);
+    w.click("[data-testid=undo]").await;
+    w.css("[data-testid=history-item]").await;
+
+    // Home lists it as a recent result.
+    w.nav("home").await;
+    w.css("[data-testid=recent-item]").await;
+    screenshot("home").await;
+
+    w.close().await;
+    println!("e2e: completed an assessment in the real window (score {shown})");
+}

@@ -1,0 +1,297 @@
+//! The real app window under a display: one tauri-driver per test on free ports, a fresh data folder, and the
+//! helpers the area tests share (waiting for elements, clicks, filling fields, page navigation, screenshots,
+//! the local-model settings).
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// The app binary Cargo built for this test run (never a possibly stale copy in `target/`).
+pub fn app_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_compilar"))
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Why the tests cannot run here, if they cannot.
+fn missing_prerequisite() -> Option<String> {
+    if std::env::var_os("DISPLAY").is_none() {
+        return Some("DISPLAY is not set (run under xvfb-run)".into());
+    }
+    for tool in ["tauri-driver", "WebKitWebDriver", "xdotool", "import"] {
+        if which(tool).is_none() {
+            return Some(format!("{tool} is not on PATH"));
+        }
+    }
+    None
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// The windows share one X display (and the file dialog is driven with X key events), so the area tests take
+/// turns: each holds this while its window is open.
+static ONE_WINDOW_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// tauri-driver in its own process group, stopped with SIGTERM to the whole group (SIGKILL would leave
+/// WebKitWebDriver and the app running).
+struct Driver(Child);
+
+impl Driver {
+    fn start(data_home: &Path) -> (Driver, u16) {
+        let port = free_port();
+        let native_port = free_port();
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("XDG_DATA_HOME", data_home)
+            .env_remove("COMPILAR_DATA_DIR")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("start tauri-driver");
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "tauri-driver did not start listening on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (Driver(child), port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let pid = self.0.id() as libc::pid_t;
+        // SAFETY: plain syscalls on a child we spawned; the group is signalled only if it is the child's own.
+        let (group, ours) = unsafe { (libc::getpgid(pid), libc::getpgrp()) };
+        if group == pid && group != ours {
+            unsafe { libc::kill(-group, libc::SIGTERM) };
+        } else {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// One app window on a new data folder, driven over WebDriver.
+pub struct Window {
+    pub c: Client,
+    // Dropped in this order: the session's driver (and with it the app), then the data folder, then the turn.
+    _driver: Driver,
+    _data_home: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Window {
+    /// Starts the app on a fresh data folder, or returns None (outside CI only) when this machine cannot run
+    /// it; with `CI` set a missing prerequisite fails the test, so CI can never pass without these tests.
+    pub async fn open(test: &str) -> Option<Window> {
+        if let Some(why) = missing_prerequisite() {
+            if std::env::var_os("CI").is_some() {
+                panic!("the end-to-end test {test} must run in CI, but {why}");
+            }
+            eprintln!("SKIPPED end-to-end test {test}: {why}");
+            return None;
+        }
+        let turn = ONE_WINDOW_AT_A_TIME.lock().await;
+        let data_home = tempfile::tempdir().unwrap();
+        let (driver, port) = Driver::start(data_home.path());
+        let caps = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app_path() }
+        });
+        let caps = caps.as_object().unwrap().clone().into_iter().collect();
+        let c = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session");
+        Some(Window {
+            c,
+            _driver: driver,
+            _data_home: data_home,
+            _turn: turn,
+        })
+    }
+
+    pub async fn close(self) {
+        self.c.clone().close().await.unwrap();
+    }
+
+    /// The element matching `sel`, waiting up to 15 s for it.
+    pub async fn css(&self, sel: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(sel))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {sel}: {e}"))
+    }
+
+    /// Every element matching `sel` now (none is not an error).
+    pub async fn all(&self, sel: &str) -> Vec<Element> {
+        self.c.find_all(Locator::Css(sel)).await.unwrap_or_default()
+    }
+
+    pub async fn count(&self, sel: &str) -> usize {
+        self.all(sel).await.len()
+    }
+
+    pub async fn click(&self, sel: &str) {
+        self.css(sel)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {sel}: {e}"));
+    }
+
+    /// Replaces what a text field holds.
+    pub async fn fill(&self, sel: &str, text: &str) {
+        let el = self.css(sel).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    pub async fn text(&self, sel: &str) -> String {
+        self.css(sel).await.text().await.unwrap()
+    }
+
+    pub async fn attr(&self, sel: &str, name: &str) -> Option<String> {
+        self.css(sel).await.attr(name).await.unwrap()
+    }
+
+    /// Opens a page from the navigation bar (`home`, `history`, `settings`, …).
+    pub async fn nav(&self, page: &str) {
+        self.click(&format!("[data-testid=nav-{page}]")).await;
+    }
+
+    pub async fn scroll_to(&self, sel: &str) {
+        self.c
+            .execute(
+                &format!("document.querySelector('{sel}').scrollIntoView()"),
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the text of `sel` satisfies `ok`, returning it.
+    pub async fn until_text(&self, sel: &str, ok: impl Fn(&str) -> bool) -> String {
+        until(&format!("the text of {sel}"), || async {
+            let t = self
+                .c
+                .find(Locator::Css(sel))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            ok(&t).then_some(t)
+        })
+        .await
+    }
+
+    /// Waits until attribute `name` of `sel` is `want`.
+    pub async fn until_attr(&self, sel: &str, name: &str, want: &str) {
+        until(&format!("{sel} [{name}={want}]"), || async {
+            let el = self.c.find(Locator::Css(sel)).await.ok()?;
+            (el.attr(name).await.ok()?? == want).then_some(())
+        })
+        .await
+    }
+
+    /// Waits until exactly `n` elements match `sel`.
+    pub async fn until_count(&self, sel: &str, n: usize) {
+        until(&format!("{n} × {sel}"), || async {
+            (self.count(sel).await == n).then_some(())
+        })
+        .await
+    }
+
+    /// Settings → turn on the local model (Ollama / LM Studio) at `url` and save.
+    pub async fn use_local_model(&self, url: &str) {
+        self.nav("settings").await;
+        self.click("[data-testid=provider-enabled-local]").await;
+        self.fill("[data-testid=base-url-local]", url).await;
+        self.click("[data-testid=save-providers]").await;
+        self.css("[data-testid=saved-note]").await;
+    }
+}
+
+/// Polls `f` until it returns Some, for at most 10 s.
+pub async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves what the app window shows. Taken from the X server (ImageMagick's `import`), not through WebDriver:
+/// the app runs with WebKitGTK's DMA-BUF renderer off, as users get it, and in that mode WebKitWebDriver's
+/// screenshot command never returns.
+pub async fn screenshot(name: &str) {
+    // Let the page paint first (the DOM can be ahead of the last frame).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let ids = xdotool(&["search", "--onlyvisible", "--name", "^Compilar$"]);
+    let id = ids.lines().next().expect("the app window is visible");
+    let file = screenshot_dir().join(format!("{name}.png"));
+    x_tool("import", &["-window", id, &file.display().to_string()]);
+}
+
+pub fn xdotool(args: &[&str]) -> String {
+    x_tool("xdotool", args)
+}
+
+/// Runs an X client tool (at most 20 s) and returns what it printed; fails the test if it fails.
+fn x_tool(tool: &str, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
