@@ -798,10 +798,26 @@ async fn documents_import_search_dedup_and_delete() {
         .await
         .unwrap();
     assert!(r.hits.is_empty());
+    // A refused delete changes nothing, not even the index's version counters.
+    let versions = || async {
+        t.app
+            .store()
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT group_concat(id || '=' || version) FROM kb_models",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
+            .await
+            .unwrap()
+    };
+    let before = versions().await;
     assert_eq!(
         t.app.documents().delete(&doc.id).await.unwrap_err().code(),
         "document_not_found"
     );
+    assert_eq!(versions().await, before);
     let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(
         (s.passages, s.vectors),
@@ -905,6 +921,33 @@ async fn bad_documents_get_clear_errors_and_leave_nothing() {
     assert_eq!(e.code(), "document_unreadable");
     assert!(!e.retryable());
     assert!(e.to_string().contains("does not exist"), "{e}");
+    // Not ordinary files: a named pipe (refused without waiting for a writer), a `.txt` link to an endless
+    // device, and a folder named like a document.
+    let fifo = d.join("pipe.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let zero = d.join("zero.txt");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let folder = d.join("folder.md");
+    std::fs::create_dir(&folder).unwrap();
+    for (path, words) in [
+        (&fifo, "not an ordinary file"),
+        (&zero, "not an ordinary file"),
+        (&folder, "folder"),
+    ] {
+        let e = t
+            .app
+            .documents()
+            .import(import_req(path, "s"), |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "document_unreadable", "{}", path.display());
+        assert!(!e.retryable());
+        assert!(e.to_string().contains(words), "{e}");
+    }
     assert!(t.app.documents().list().await.unwrap().is_empty());
     let s = t.app.knowledge().status().await.unwrap();
     assert_eq!(s.passages, s.builtin_passages);

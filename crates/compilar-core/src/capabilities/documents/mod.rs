@@ -69,24 +69,57 @@ fn read_checked(path: &Path) -> Result<(Kind, Vec<u8>)> {
             crate::domain::truncate_for_message(&name),
         ));
     };
+    // Checked before opening: opening a named pipe for reading would wait for a writer.
     let meta = std::fs::metadata(path).map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(Error::DocumentUnreadable {
-            reason: "it is a folder; choose a file.".into(),
-        });
-    }
+    regular_file(&meta)?;
     if meta.len() > MAX_DOCUMENT_BYTES {
-        return Err(Error::PayloadTooLarge {
-            what: "document",
-            max: (MAX_DOCUMENT_BYTES / (1024 * 1024)) as usize,
-            unit: "MB",
-        });
+        return Err(too_large());
     }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // Again on what was opened (the path may have been swapped meanwhile).
+    regular_file(&file.metadata().map_err(unreadable)?)?;
+    // The reported size is not trusted (files in /proc report 0): at most the limit is ever read.
+    let bytes = read_bounded(file, meta.len(), MAX_DOCUMENT_BYTES)?;
     if bytes.is_empty() {
         return Err(Error::DocumentEmpty { hint: "" });
     }
     Ok((kind, bytes))
+}
+
+fn too_large() -> Error {
+    Error::PayloadTooLarge {
+        what: "document",
+        max: (MAX_DOCUMENT_BYTES / (1024 * 1024)) as usize,
+        unit: "MB",
+    }
+}
+
+/// Refuses folders, devices, pipes and sockets (a symlink counts as what it points to).
+fn regular_file(meta: &std::fs::Metadata) -> Result<()> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let reason = if meta.is_dir() {
+        "it is a folder; choose a file."
+    } else {
+        "it is not an ordinary file (a device, pipe or socket); choose a document file."
+    };
+    Err(Error::DocumentUnreadable {
+        reason: reason.into(),
+    })
+}
+
+/// Reads `r` to its end, refusing as soon as it gives more than `max` bytes.
+fn read_bounded(r: impl std::io::Read, size_hint: u64, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::with_capacity(size_hint.min(max) as usize);
+    r.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// A user's file that cannot be opened: their business, not the data folder's, and not worth retrying as is.
@@ -408,21 +441,38 @@ impl<'a> Documents<'a> {
     pub async fn delete(&self, id: &str) -> Result<()> {
         let id = crate::util::parse_id(id)?.to_string();
         let id2 = id.clone();
-        let deleted = self
-            .store
+        // An unknown id fails inside the write, so its savepoint is rolled back: nothing changes (not even the
+        // index version the chunk delete bumps).
+        self.store
             .write(move |c| {
                 sql::delete_chunks_of(c, &id2)?;
-                Ok(c.execute(
+                let deleted = c.execute(
                     "DELETE FROM kb_sources WHERE id = ?1 AND kind = 'document'",
                     [&id2],
-                )?)
+                )?;
+                if deleted == 0 {
+                    return Err(Error::DocumentNotFound(id2));
+                }
+                Ok(())
             })
             .await?;
-        if deleted == 0 {
-            return Err(Error::DocumentNotFound(id));
-        }
         tracing::info!(document = %id, "document deleted");
         self.ctx.knowledge().warm_index();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_reader_is_cut_at_the_limit() {
+        let e = read_bounded(std::io::repeat(b'a'), 0, 1000).unwrap_err();
+        assert_eq!(e.code(), "payload_too_large");
+        let ok = read_bounded(&b"hello"[..], 5, 5).unwrap();
+        assert_eq!(ok, b"hello");
+        let e = read_bounded(&b"hello!"[..], 0, 5).unwrap_err();
+        assert_eq!(e.code(), "payload_too_large");
     }
 }
