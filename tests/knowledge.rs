@@ -705,6 +705,37 @@ fn import_req(path: &std::path::Path, id: &str) -> compilar_core::api::ImportDoc
     }
 }
 
+/// Two imports of one new file at once used to pass the duplicate check together and store it twice: now the
+/// check is repeated under the write lock and a unique index enforces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_new_file_imported_at_once_is_stored_once() {
+    let t = common::open().await;
+    for round in 0..5 {
+        let file = t.dir.path().join(format!("minutes-{round}.md"));
+        let mut text = format!("# Minutes {round}\n\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "Point {i} of round {round}: the crew agreed who signs off the rota.\n\n"
+            ));
+        }
+        std::fs::write(&file, text).unwrap();
+        let docs = t.app.documents();
+        let imports = (0..4).map(|k| {
+            let req = import_req(&file, &format!("dup-{round}-{k}"));
+            async move { docs.import(req, |_| {}).await }
+        });
+        let results = futures::future::join_all(imports).await;
+        let ok: Vec<_> = results.into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            ok.iter().filter(|d| !d.already_imported).count(),
+            1,
+            "round {round}: exactly one import stores it"
+        );
+        assert!(ok.iter().all(|d| d.id == ok[0].id));
+    }
+    assert_eq!(t.app.documents().list().await.unwrap().len(), 5);
+}
+
 #[tokio::test]
 async fn documents_import_search_dedup_and_delete() {
     let t = common::open().await;

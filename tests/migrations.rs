@@ -240,3 +240,36 @@ fn checksums_ignore_line_endings() {
     assert_ne!(lf, crlf);
     assert_eq!(checksum(lf), checksum(&crlf));
 }
+
+/// Version 6 makes one document per content a constraint; copies stored twice before it are kept (nothing of
+/// the user's is deleted by a migration), and a third copy is refused by the database itself.
+#[test]
+fn duplicate_documents_from_before_version_6_are_kept_and_new_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("t.db")).unwrap();
+    apply(&mut conn, &MIGRATIONS[..5], &dir.path().join("backups")).unwrap();
+    let insert = "INSERT INTO kb_sources (id, kind, title, file_name, content_hash, bytes, created_at, updated_at)
+                  VALUES (?1, 'document', 'Minutes', 'minutes.md', 'h1', 10, 't', 't')";
+    for id in [
+        "01a00000-0000-7000-8000-000000000001",
+        "01a00000-0000-7000-8000-000000000002",
+    ] {
+        conn.execute(insert, [id]).unwrap();
+    }
+    let r = apply(&mut conn, MIGRATIONS, &dir.path().join("backups")).unwrap();
+    assert_eq!(r.applied, [6]);
+    let hashes: Vec<(String, String)> = conn
+        .prepare("SELECT id, content_hash FROM kb_sources ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(hashes.len(), 2, "both copies kept");
+    assert_eq!(hashes[0].1, "h1", "the first keeps its hash");
+    assert!(hashes[1].1.starts_with("h1:duplicate:"), "{hashes:?}");
+    let e = conn
+        .execute(insert, ["01a00000-0000-7000-8000-000000000003"])
+        .unwrap_err();
+    assert!(e.to_string().contains("UNIQUE"), "{e}");
+}

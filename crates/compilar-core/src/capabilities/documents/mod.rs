@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use rusqlite::OptionalExtension;
+
 use tokio_util::sync::CancellationToken;
 
 use crate::ctx::Ctx;
@@ -276,8 +278,7 @@ impl<'a> Documents<'a> {
             })
             .await?;
         if let Some(id) = existing {
-            let mut d = self.document(&id).await?;
-            d.already_imported = true;
+            let d = self.already_imported(&id).await?;
             p(ImportStage::Done, d.chunks, d.chunks);
             return Ok(d);
         }
@@ -364,8 +365,22 @@ impl<'a> Documents<'a> {
             })
             .collect();
         let (id2, title2, name2) = (id.clone(), title.clone(), file_name.clone());
-        self.store
+        let stored_meanwhile = self
+            .store
             .write(move |c| {
+                // The check above was only a shortcut: another import of the same content (here or in another
+                // process) may have finished since. Checked again under the write lock, and the unique index
+                // `kb_sources_one_per_content` holds whatever happens.
+                if let Some(existing) = c
+                    .query_row(
+                        "SELECT id FROM kb_sources WHERE kind = 'document' AND content_hash = ?1",
+                        [&hash],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .optional()?
+                {
+                    return Ok(Some(existing));
+                }
                 let active = sql::active_model(c)?
                     .ok_or_else(|| Error::Internal("no active embedding model".into()))?;
                 if !per_model.iter().any(|(m, _)| *m == active) {
@@ -388,13 +403,25 @@ impl<'a> Documents<'a> {
                     let pairs: Vec<(i64, Vec<f32>)> = ids.iter().copied().zip(vectors).collect();
                     sql::insert_vectors(c, &m, &pairs)?;
                 }
-                Ok(())
+                Ok(None)
             })
             .await?;
+        if let Some(existing) = stored_meanwhile {
+            let d = self.already_imported(&existing).await?;
+            p(ImportStage::Done, d.chunks, d.chunks);
+            return Ok(d);
+        }
         tracing::info!(document = %id, chunks = total, "document imported");
         self.ctx.knowledge().warm_index();
         p(ImportStage::Done, total, total);
         self.document(&id).await
+    }
+
+    /// The reply to an import whose content is already there: that document, marked as such.
+    async fn already_imported(&self, id: &str) -> Result<DocumentInfo> {
+        let mut d = self.document(id).await?;
+        d.already_imported = true;
+        Ok(d)
     }
 
     async fn document(&self, id: &str) -> Result<DocumentInfo> {
