@@ -1057,6 +1057,26 @@ async fn pdf_documents_are_read_page_by_page_and_searchable() {
         .unwrap();
     // The title comes from the PDF's metadata.
     assert_eq!(doc.title, "Lighthouse offsite notes");
+    // A metadata title of 100,000 characters is cut to the stored maximum.
+    let long = t.dir.path().join("long-title.pdf");
+    let huge_title = "Quarterly ".repeat(10_000);
+    std::fs::write(
+        &long,
+        common::pdf::pdf(&[&["A short page about the rota."]], Some(&huge_title)),
+    )
+    .unwrap();
+    let d2 = t
+        .app
+        .documents()
+        .import(import_req(&long, "pdf-long"), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        d2.title.chars().count(),
+        compilar_core::capabilities::documents::MAX_TITLE_CHARS
+    );
+    assert!(huge_title.starts_with(&d2.title));
+    t.app.documents().delete(&d2.id).await.unwrap();
     assert_eq!(doc.file_name.as_deref(), Some("offsite.pdf"));
     assert!(doc.chunks >= 1 && doc.vectors == doc.chunks, "{doc:?}");
     // Progress counted the pages while reading them.

@@ -28,6 +28,8 @@ mod pdf;
 pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;
 const EMBED_BATCH: usize = 64;
 const TEXT_EXTENSIONS: [&str; 4] = ["md", "markdown", "txt", "text"];
+/// A document's title as stored and shown, in characters (whether from its text, its name or a PDF's metadata).
+pub const MAX_TITLE_CHARS: usize = 200;
 
 fn title_of(text: &str, file_name: &str) -> String {
     text.lines()
@@ -40,9 +42,6 @@ fn title_of(text: &str, file_name: &str) -> String {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file_name.to_owned())
         })
-        .chars()
-        .take(200)
-        .collect()
 }
 
 /// A file's kind, from its extension.
@@ -282,7 +281,11 @@ impl<'a> Documents<'a> {
             p(ImportStage::Done, d.chunks, d.chunks);
             return Ok(d);
         }
-        let title = doc_title.unwrap_or_else(|| title_of(&text, &file_name));
+        let title: String = doc_title
+            .unwrap_or_else(|| title_of(&text, &file_name))
+            .chars()
+            .take(MAX_TITLE_CHARS)
+            .collect();
         p(ImportStage::Chunking, 0, 1);
         // Chunks with their content hash; a repeated chunk is kept once.
         let mut seen = std::collections::HashSet::new();
@@ -351,10 +354,12 @@ impl<'a> Documents<'a> {
             .map(|(i, (c, content_hash))| NewChunk {
                 passage_id: format!("{id}#{i}"),
                 ordinal: i as i64,
+                // The document's title and the section's heading, each at most MAX_TITLE_CHARS.
                 title: if c.heading.is_empty() {
                     title.clone()
                 } else {
-                    format!("{title} \u{203a} {}", c.heading)
+                    let heading: String = c.heading.chars().take(MAX_TITLE_CHARS).collect();
+                    format!("{title} \u{203a} {heading}")
                 },
                 content_hash,
                 body: c.body,
