@@ -154,18 +154,23 @@ impl Llm {
                         fallback_from: attempts.into_iter().map(|a| a.label).collect(),
                     })
                 }
-                Err(AttemptFailure::Unavailable) => {}
-                Err(AttemptFailure::Rejected(error)) => attempts.push(Attempt {
-                    label: h.settings.label.clone(),
-                    error,
-                }),
-                Err(AttemptFailure::Failed(e)) => attempts.push(Attempt {
-                    label: h.settings.label.clone(),
-                    error: self.provider_error(&h, e),
-                }),
+                Err(f) => self.note_failure(&mut attempts, &h, f),
             }
         }
         Err(Self::summarise(attempts))
+    }
+
+    /// Notes a failed attempt for the summary; a provider that could not be called at all is left out.
+    fn note_failure(&self, attempts: &mut Vec<Attempt>, h: &Handle, f: AttemptFailure) {
+        let error = match f {
+            AttemptFailure::Unavailable => return,
+            AttemptFailure::Rejected(error) => error,
+            AttemptFailure::Failed(e) => self.provider_error(h, e),
+        };
+        attempts.push(Attempt {
+            label: h.settings.label.clone(),
+            error,
+        });
     }
 
     /// Embeddings from the first provider in the chain that offers them (not rate limited: this is upkeep).
@@ -181,15 +186,7 @@ impl Llm {
                 Ok(v) => return Ok((h.settings.id.clone(), model, v)),
                 // Not offered there (Anthropic): not worth reporting when going down the chain.
                 Err(AttemptFailure::Failed(e)) if e.kind == LlmErrorKind::Unsupported => {}
-                Err(AttemptFailure::Unavailable) => {}
-                Err(AttemptFailure::Rejected(error)) => attempts.push(Attempt {
-                    label: h.settings.label.clone(),
-                    error,
-                }),
-                Err(AttemptFailure::Failed(e)) => attempts.push(Attempt {
-                    label: h.settings.label.clone(),
-                    error: self.provider_error(&h, e),
-                }),
+                Err(f) => self.note_failure(&mut attempts, &h, f),
             }
         }
         Err(Self::summarise(attempts))
