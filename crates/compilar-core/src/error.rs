@@ -131,6 +131,9 @@ pub enum Error {
     DocumentEmpty { hint: &'static str },
     #[error("The document could not be read as text: {0}")]
     DocumentUndecodable(String),
+    /// A PDF that unpacks past what one import may use (a decompression bomb, or a drawing rather than text).
+    #[error("This PDF {0}. Compilar refuses it to keep memory in bounds; import its text, or split it.")]
+    DocumentExpandsTooFar(String),
     #[error("Stopped.")]
     Cancelled,
     #[error("No document with id {0} exists.")]
@@ -204,6 +207,7 @@ impl Error {
             Error::UnsupportedDocument(_) => "unsupported_document",
             Error::DocumentEmpty { .. } => "document_empty",
             Error::DocumentUndecodable(_) => "document_undecodable",
+            Error::DocumentExpandsTooFar(_) => "document_expands_too_far",
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
         }
@@ -256,6 +260,7 @@ impl Error {
                 | Error::UnsupportedDocument(_)
                 | Error::DocumentEmpty { .. }
                 | Error::DocumentUndecodable(_)
+                | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
         )
     }
@@ -500,6 +505,7 @@ mod tests {
             Error::UnsupportedDocument(s()),
             Error::DocumentEmpty { hint: "" },
             Error::DocumentUndecodable(s()),
+            Error::DocumentExpandsTooFar(s()),
             Error::Cancelled,
             Error::DocumentNotFound(s()),
         ];
@@ -567,6 +573,7 @@ mod tests {
                 | Error::UnsupportedDocument(_)
                 | Error::DocumentEmpty { .. }
                 | Error::DocumentUndecodable(_)
+                | Error::DocumentExpandsTooFar(_)
                 | Error::Cancelled
                 | Error::DocumentNotFound(_) => {}
             }
