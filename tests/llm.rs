@@ -987,6 +987,18 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .await
         .unwrap_err();
     assert_eq!(e.code(), "invalid_api_key");
+    // A 7-character "key" is refused (it could not be scrubbed from logs without mangling them).
+    let e = env
+        .app
+        .settings()
+        .set_key(SetKeyRequest {
+            provider: "openai".into(),
+            key: "sk-1234".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_api_key");
+    assert!(e.to_string().contains("7 characters"), "{e}");
 
     // Removing a key makes the provider unconfigured; with no provider left, asking says how to set one up.
     env.app.settings().remove_key("openai").await.unwrap();
@@ -1185,4 +1197,179 @@ async fn slow_first_tokens_count_against_the_breaker() {
             .code,
         "slow_call"
     );
+}
+
+fn flood(content_type: &'static str, prefix: &str, unit: &str, total: Option<usize>) -> Reply {
+    Reply::Flood {
+        content_type,
+        prefix: prefix.as_bytes().to_vec(),
+        unit: unit.as_bytes().to_vec(),
+        total,
+        suffix: vec![],
+    }
+}
+
+fn message_of(e: &StreamEvent) -> String {
+    match e {
+        StreamEvent::Error { error, .. } => error.message.clone(),
+        other => panic!("expected an error event, got {other:?}"),
+    }
+}
+
+/// Servers that never stop sending: a line with no end, an endless stream of valid events, a whole reply of
+/// 100 MiB, bytes that are not UTF-8, a web page. Each ends as a malformed reply (nothing half-read is taken
+/// for an answer), and Stop ends a flooding stream at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_huge_and_garbled_replies_are_cut_and_stop_ends_them_at_once() {
+    let (o, a, l) = (
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+    );
+    let env = setup(&[("openai", o.url())]).await;
+    let malformed = |last: &StreamEvent, needle: &str| {
+        assert_eq!(
+            error_code(last).0,
+            "provider_malformed_response",
+            "{last:?}"
+        );
+        let m = message_of(last);
+        assert!(m.contains(needle), "{m}");
+    };
+
+    // OpenAI: one server-sent line that never ends.
+    o.once(
+        "/v1/chat/completions",
+        flood("text/event-stream", "data: {\"x\": \"", "a", None),
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    malformed(&last, "line of the stream ran past 1 MB");
+    // An endless stream of well-formed events: cut by the answer's own bounds.
+    let chunk = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"all work and no play \"},\"finish_reason\":null}]}\n\n";
+    o.once(
+        "/v1/chat/completions",
+        flood("text/event-stream", "", chunk, None),
+    );
+    let (events, last) = stream(&env.app, ask("x")).await;
+    malformed(&last, "the answer grew past");
+    assert!(text_of(&events).len() <= 1024 * 1024);
+    // A whole answer of 100 MiB.
+    o.once(
+        "/v1/chat/completions",
+        Reply::Flood {
+            content_type: "application/json",
+            prefix: b"{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"".to_vec(),
+            unit: b"a".to_vec(),
+            total: Some(100 << 20),
+            suffix: b"\"},\"finish_reason\":\"stop\"}]}".to_vec(),
+        },
+    );
+    let e = env.app.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "provider_malformed_response");
+    assert!(e.to_string().contains("grew past 16 MB"), "{e}");
+    // Bytes that are not UTF-8 inside a stream, and a web page where the stream should be.
+    o.once(
+        "/v1/chat/completions",
+        Reply::Flood {
+            content_type: "text/event-stream",
+            prefix: b"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\xfe\"},\"finish_reason\":null}]}\n\n".to_vec(),
+            unit: vec![],
+            total: Some(0),
+            suffix: vec![],
+        },
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    assert_eq!(
+        error_code(&last).0,
+        "provider_malformed_response",
+        "{last:?}"
+    );
+    o.once(
+        "/v1/chat/completions",
+        flood(
+            "text/html",
+            "<html><body>Sign in to the Wi-Fi</body></html>",
+            "",
+            Some(0),
+        ),
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    malformed(&last, "web page");
+
+    // Anthropic: an endless line, and invalid UTF-8.
+    configure(&env.app, &[("anthropic", a.url())]).await;
+    a.once(
+        "/v1/messages",
+        flood(
+            "text/event-stream",
+            "event: content_block_delta\ndata: \"",
+            "b",
+            None,
+        ),
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    malformed(&last, "line of the stream ran past 1 MB");
+    a.once(
+        "/v1/messages",
+        Reply::Flood {
+            content_type: "text/event-stream",
+            prefix: b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":1}}}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"\xc3\x28\"}}\n\n".to_vec(),
+            unit: vec![],
+            total: Some(0),
+            suffix: vec![],
+        },
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    assert_eq!(
+        error_code(&last).0,
+        "provider_malformed_response",
+        "{last:?}"
+    );
+
+    // Ollama: an NDJSON line with no end.
+    configure(&env.app, &[("local", l.url())]).await;
+    l.once(
+        "/api/chat",
+        flood(
+            "application/x-ndjson",
+            "{\"message\":{\"content\":\"",
+            "c",
+            None,
+        ),
+    );
+    let (_, last) = stream(&env.app, ask("x")).await;
+    malformed(&last, "line of the stream ran past 1 MB");
+
+    // Stop while a server floods a line (no newline ever) ends the call within a second.
+    l.once("/api/chat", flood("application/x-ndjson", "", "d", None));
+    let req = ask("x");
+    let id = req.request_id.clone();
+    let app = env.app.clone();
+    let handle = tokio::spawn(async move { app.ai().ask_stream(req, |_| {}).await.unwrap() });
+    common::until("the request to reach the server", 10, || async {
+        l.count("/api/chat") >= 2
+    })
+    .await;
+    // Cancel as soon as the stream is registered (before its line limit can end it).
+    let mut tries = 0;
+    while !env.app.ai().cancel_stream(&id) {
+        tries += 1;
+        assert!(tries < 1000, "the stream never registered");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let stopped = std::time::Instant::now();
+    let last = tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .unwrap()
+        .unwrap();
+    let took = stopped.elapsed();
+    println!("stop took {took:?}");
+    assert!(
+        matches!(
+            error_code(&last).0,
+            "cancelled" | "provider_malformed_response"
+        ),
+        "{last:?}"
+    );
+    assert!(took < Duration::from_secs(1), "stop took {took:?}");
 }

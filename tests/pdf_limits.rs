@@ -4,9 +4,10 @@
 //! `/proc/self/clear_refs` before each import) is what that import cost. The ceiling checked here is the
 //! one documented in the README.
 
+#[path = "common/pdf_bombs.rs"]
+mod bombs;
 mod common;
 
-use common::pdf::bombs;
 use compilar_core::api::ImportDocumentRequest;
 
 /// The most an import may add to the process's peak memory (documented in the README).
@@ -63,7 +64,10 @@ async fn bombs_are_refused_within_the_memory_ceiling() {
         ("object-stream-256MiB.pdf", bombs::object_stream(256 << 20)),
         ("xref-stream-256MiB.pdf", bombs::xref_stream(256 << 20)),
         // 4 MiB drawn 2,000 times by one page: small streams, 8 GB of work.
-        ("repeated-content.pdf", bombs::repeated_content(4 << 20, 2_000)),
+        (
+            "repeated-content.pdf",
+            bombs::repeated_content(4 << 20, 2_000),
+        ),
         ("self-drawing-form.pdf", bombs::self_drawing_form()),
     ];
     for (name, bytes) in &cases {
@@ -79,11 +83,21 @@ async fn bombs_are_refused_within_the_memory_ceiling() {
     assert_eq!(code, "ok");
     assert!(added < CEILING_MB, "big-but-fine: +{added} MB");
     // The densest page within the limits: just under 3 MiB of path operators, each a parsed operation.
-    let (code, added) = import(&t, "dense.pdf", &bombs::dense_content(b"1 1 m\n", (3 << 20) - 4096)).await;
+    let (code, added) = import(
+        &t,
+        "dense.pdf",
+        &bombs::dense_content(b"1 1 m\n", (3 << 20) - 4096),
+    )
+    .await;
     assert_eq!(code, "ok", "dense");
     assert!(added < CEILING_MB, "dense: +{added} MB");
     // Past it, the page is skipped; a document of only such pages is refused.
-    let (code, added) = import(&t, "denser.pdf", &bombs::dense_content(b"1 1 m\n", 31 << 20)).await;
+    let (code, added) = import(
+        &t,
+        "denser.pdf",
+        &bombs::dense_content(b"1 1 m\n", 31 << 20),
+    )
+    .await;
     assert_eq!(code, "document_expands_too_far", "denser");
     assert!(added < CEILING_MB, "denser: +{added} MB");
 }

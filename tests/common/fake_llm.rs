@@ -53,6 +53,15 @@ pub enum Reply {
     },
     /// Reads the request and never answers.
     Hang,
+    /// A 200 with `prefix`, then `unit` over and over — `total` bytes in all, or until the client goes away
+    /// — then `suffix`: endless lines, endless streams, huge bodies, raw (invalid UTF-8) bytes.
+    Flood {
+        content_type: &'static str,
+        prefix: Vec<u8>,
+        unit: Vec<u8>,
+        total: Option<usize>,
+        suffix: Vec<u8>,
+    },
     /// Computes the reply from the request (embeddings of whatever texts were sent).
     Dynamic(Responder),
 }
@@ -233,6 +242,54 @@ async fn serve(
             out.push_str(&body);
             let _ = sock.write_all(out.as_bytes()).await;
             let _ = sock.shutdown().await;
+        }
+        Reply::Flood {
+            content_type,
+            prefix,
+            unit,
+            total,
+            suffix,
+        } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            );
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            async fn frame(sock: &mut TcpStream, data: &[u8]) -> bool {
+                if data.is_empty() {
+                    return true;
+                }
+                let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+                sock.write_all(&out).await.is_ok()
+            }
+            if !frame(&mut sock, &prefix).await {
+                return;
+            }
+            let block: Vec<u8> = if unit.is_empty() {
+                Vec::new()
+            } else {
+                unit.iter()
+                    .copied()
+                    .cycle()
+                    .take(64 * 1024 / unit.len() * unit.len())
+                    .collect()
+            };
+            let mut sent = 0usize;
+            while !block.is_empty() && total.is_none_or(|t| sent < t) {
+                let n = total.map_or(block.len(), |t| block.len().min(t - sent));
+                if !frame(&mut sock, &block[..n]).await {
+                    gone.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                sent += n;
+            }
+            if frame(&mut sock, &suffix).await {
+                let _ = sock.write_all(b"0\r\n\r\n").await;
+                let _ = sock.shutdown().await;
+            }
         }
         Reply::Hang => {
             // Hold the socket until the client gives up.

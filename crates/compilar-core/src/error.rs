@@ -132,7 +132,9 @@ pub enum Error {
     #[error("The document could not be read as text: {0}")]
     DocumentUndecodable(String),
     /// A PDF that unpacks past what one import may use (a decompression bomb, or a drawing rather than text).
-    #[error("This PDF {0}. Compilar refuses it to keep memory in bounds; import its text, or split it.")]
+    #[error(
+        "This PDF {0}. Compilar refuses it to keep memory in bounds; import its text, or split it."
+    )]
     DocumentExpandsTooFar(String),
     #[error("Stopped.")]
     Cancelled,
@@ -349,6 +351,7 @@ pub const ERROR_CODES: &[&str] = &[
     "unsupported_document",
     "document_empty",
     "document_undecodable",
+    "document_expands_too_far",
     "cancelled",
     "document_not_found",
     "provider_rate_limited",

@@ -44,6 +44,7 @@ export type ErrorCode =
   | "unsupported_document"
   | "document_empty"
   | "document_undecodable"
+  | "document_expands_too_far"
   | "cancelled"
   | "document_not_found"
   | "provider_rate_limited"

@@ -521,8 +521,8 @@ impl CircuitBreaker {
         let backoff = u64::from(cfg.recovery_secs) * 1000 * (1u64 << opens.min(16));
         let mut open_ms = backoff.min(u64::from(cfg.max_recovery_secs) * 1000);
         if let Some(ra) = retry_after {
-            // The provider knows best; keep it within a day.
-            open_ms = ms(ra).clamp(1, 86_400_000);
+            // The provider knows best, within a day.
+            open_ms = ms(ra).clamp(1, ms(super::error::MAX_RETRY_AFTER));
         }
         // The deadline goes in before the state flips, so nobody sees "open" with a stale deadline.
         self.open_until_ms

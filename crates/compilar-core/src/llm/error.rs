@@ -138,7 +138,9 @@ impl LlmError {
 
     /// Classifies a transport error from reqwest.
     pub fn from_reqwest(e: &reqwest::Error, base_url: &str) -> Self {
-        if e.is_timeout() {
+        if let Some(limit) = super::providers::BodyLimit::find(e) {
+            limit.to_error()
+        } else if e.is_timeout() {
             LlmError::new(
                 LlmErrorKind::Timeout,
                 format!("{base_url} did not answer in time."),
@@ -236,6 +238,14 @@ fn shorten(s: &str) -> String {
 
 /// Parses a `Retry-After` header: delta-seconds or an HTTP date. Also understands `retry-after-ms`.
 pub fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    parse_retry_after_unclamped(headers).map(|d| d.min(MAX_RETRY_AFTER))
+}
+
+/// The longest wait a provider may ask for and be believed: what the breaker will stay open for, and so
+/// what is shown (`Retry-After: 1e300` is not "wait 5124095576030 h").
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+fn parse_retry_after_unclamped(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     if let Some(ms) = headers
         .get("retry-after-ms")
         .and_then(|v| v.to_str().ok())
@@ -303,6 +313,16 @@ mod tests {
         h.insert("retry-after", HeaderValue::from_str(&later).unwrap());
         let d = parse_retry_after(&h).unwrap();
         assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120));
+        // Absurd waits are held to what the breaker uses, and so is what the message says.
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("1e300"));
+        assert_eq!(parse_retry_after(&h), Some(MAX_RETRY_AFTER));
+        let e = LlmError::from_status(429, None, "slow", parse_retry_after(&h), None);
+        assert!(
+            e.message.contains("wait 24 h") || e.message.contains("wait 1 day"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 pub const KEYCHAIN_SERVICE: &str = crate::paths::DATA_FOLDER_NAME;
 const PROBE_USER: &str = "compilar-keychain-probe";
 const MAX_KEY_LEN: usize = 512;
+/// The shortest key accepted: real keys are 40+ characters, and anything shorter than 8 could not be removed
+/// from logs and errors without mangling ordinary words.
+pub const MIN_KEY_LEN: usize = 8;
 
 /// Which keychain to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +104,12 @@ impl Secrets {
             .into_iter()
             .filter_map(|k| {
                 let var = k.key_env_var()?;
-                std::env::var(var).ok().map(|v| (k, v))
+                let v = std::env::var(var).ok()?;
+                if v.trim().chars().count() < MIN_KEY_LEN {
+                    tracing::warn!(var, "ignored: too short to be an API key");
+                    return None;
+                }
+                Some((k, v))
             })
             .collect()
     }
@@ -192,6 +200,8 @@ impl Secrets {
     }
 
     /// Checks a key typed by a person. Returns it trimmed.
+    /// Refuses what cannot be a key: empty, too short (which also could not be scrubbed from text
+    /// without mangling it), too long, or with spaces.
     pub fn validate_key(key: &str) -> Result<String> {
         let k = key.trim();
         if k.is_empty() {
@@ -203,6 +213,12 @@ impl Secrets {
                 max: MAX_KEY_LEN,
                 unit: "characters",
             });
+        }
+        let n = k.chars().count();
+        if n < MIN_KEY_LEN {
+            return Err(Error::InvalidApiKey(format!(
+                "That is {n} characters; API keys are much longer. Paste the whole key."
+            )));
         }
         if k.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::InvalidApiKey(
@@ -242,7 +258,8 @@ impl Secrets {
         keys.extend(lock(&self.cache).values().flatten().cloned());
         let mut out = text.to_owned();
         for k in keys {
-            if k.len() < 8 {
+            // Keys shorter than this are refused when set and ignored from the environment.
+            if k.chars().count() < MIN_KEY_LEN {
                 continue;
             }
             out = out.replace(&k, "[key removed]");

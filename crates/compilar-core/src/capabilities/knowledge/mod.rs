@@ -169,6 +169,7 @@ impl<'a> Knowledge<'a> {
                 meta::set(c, BUILTIN_HASH_KEY, &hash_all)
             })
             .await?;
+        self.store.checkpoint().await;
         tracing::info!(
             passages = n,
             ms = started.elapsed().as_millis() as u64,

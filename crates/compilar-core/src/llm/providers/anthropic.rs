@@ -65,11 +65,12 @@ impl AnthropicProvider {
         &self,
         req: reqwest::RequestBuilder,
         model: Option<&str>,
+        stream: bool,
     ) -> Result<reqwest::Response, LlmError> {
         let req = req
             .header("x-api-key", &self.api_key)
             .header("anthropic-version", API_VERSION);
-        send(req, &self.base_url).await?.map_err(|f| {
+        send(req, &self.base_url, stream).await?.map_err(|f| {
             let (etype, detail) = parse_error(&f.body);
             LlmError::from_status(f.status, etype.as_deref(), &detail, f.retry_after, model)
         })
@@ -123,7 +124,7 @@ impl Provider for AnthropicProvider {
             .http
             .post(join(&self.base_url, "/v1/messages"))
             .json(&self.body(prompt, model, false));
-        let resp = self.send(req, Some(model)).await?;
+        let resp = self.send(req, Some(model), false).await?;
         let bytes = resp
             .bytes()
             .await
@@ -157,7 +158,7 @@ impl Provider for AnthropicProvider {
             .post(join(&self.base_url, "/v1/messages"))
             .header("accept", "text/event-stream")
             .json(&self.body(prompt, model, true));
-        let resp = self.send(req, Some(model)).await?;
+        let resp = self.send(req, Some(model), true).await?;
         let events = resp.bytes_stream().eventsource();
         let s = futures::stream::unfold(
             (events, Usage::default(), false),
@@ -170,8 +171,8 @@ impl Provider for AnthropicProvider {
                         None => return Some((Err(LlmError::stream_cut()), (events, usage, true))),
                         Some(Err(e)) => {
                             let err = match e {
-                                eventsource_stream::EventStreamError::Transport(_) => {
-                                    LlmError::stream_cut()
+                                eventsource_stream::EventStreamError::Transport(e) => {
+                                    super::body_error(&e)
                                 }
                                 other => LlmError::malformed(other),
                             };
@@ -235,7 +236,7 @@ impl Provider for AnthropicProvider {
             .http
             .get(join(&self.base_url, "/v1/models"))
             .query(&[("limit", "100")]);
-        let resp = self.send(req, None).await?;
+        let resp = self.send(req, None, false).await?;
         let v: Value = resp
             .json()
             .await

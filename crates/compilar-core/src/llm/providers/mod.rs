@@ -71,29 +71,184 @@ pub struct HttpFailure {
 }
 
 impl HttpFailure {
-    pub async fn read(resp: reqwest::Response) -> HttpFailure {
+    /// Reads the status, the wait and at most [`MAX_ERROR_BODY`] bytes of the body.
+    pub async fn read(mut resp: reqwest::Response) -> HttpFailure {
         let status = resp.status().as_u16();
         let retry_after = parse_retry_after(resp.headers());
-        let body = resp.text().await.unwrap_or_default();
+        let mut body = Vec::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            let room = MAX_ERROR_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
         HttpFailure {
             status,
             retry_after,
-            body,
+            body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
 }
 
+/// The most of a reply body read: whole answers, embeddings, model lists and streams alike.
+pub const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
+/// The longest line a stream (server-sent events or NDJSON) may send before its newline.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// The most of an error reply kept (its message is shown, the rest is noise).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// After this many bytes in a row the body lets its task check for Stop before reading on.
+const YIELD_EVERY: usize = 256 * 1024;
+
+/// Why a reply's body was cut off (found again in the error's source chain).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BodyLimit(String);
+
+impl BodyLimit {
+    /// The limit that stopped `e`'s body, if one did.
+    pub fn find<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyLimit> {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = cur {
+            if let Some(limit) = err.downcast_ref::<BodyLimit>() {
+                return Some(limit);
+            }
+            cur = err.source();
+        }
+        None
+    }
+
+    pub fn to_error(&self) -> LlmError {
+        LlmError::malformed(&self.0)
+    }
+}
+
+/// A body stream that stops at [`MAX_REPLY_BYTES`] and, for streams, at a line longer than
+/// [`MAX_LINE_BYTES`]; it also returns to its task now and then so a Stop is seen even when the server
+/// sends without pause.
+struct Bounded<S> {
+    inner: S,
+    total: u64,
+    line: usize,
+    line_cap: bool,
+    since_yield: usize,
+    done: bool,
+}
+
+impl<S> futures::Stream for Bounded<S>
+where
+    S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
+{
+    type Item = Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.since_yield >= YIELD_EVERY {
+            self.since_yield = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let chunk = match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => chunk,
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.total += chunk.len() as u64;
+        self.since_yield += chunk.len();
+        let limit = if self.total > MAX_REPLY_BYTES {
+            Some(format!(
+                "the reply grew past {} MB",
+                MAX_REPLY_BYTES / (1024 * 1024)
+            ))
+        } else if self.line_cap {
+            match chunk.iter().rposition(|&b| b == b'\n') {
+                Some(pos) => self.line = chunk.len() - pos - 1,
+                None => self.line += chunk.len(),
+            }
+            (self.line > MAX_LINE_BYTES).then(|| {
+                format!(
+                    "a line of the stream ran past {} MB without ending",
+                    MAX_LINE_BYTES / (1024 * 1024)
+                )
+            })
+        } else {
+            None
+        };
+        if let Some(why) = limit {
+            self.done = true;
+            return Poll::Ready(Some(Err(Box::new(BodyLimit(why)))));
+        }
+        Poll::Ready(Some(Ok(chunk)))
+    }
+}
+
+/// The same response with its body bounded (line length too when `stream`).
+pub(crate) fn bounded(
+    resp: reqwest::Response,
+    stream: bool,
+) -> Result<reqwest::Response, LlmError> {
+    let mut builder = http::Response::builder()
+        .status(resp.status())
+        .version(resp.version());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = resp.headers().clone();
+    }
+    let body = reqwest::Body::wrap_stream(Bounded {
+        inner: resp.bytes_stream(),
+        total: 0,
+        line: 0,
+        line_cap: stream,
+        since_yield: 0,
+        done: false,
+    });
+    builder
+        .body(body)
+        .map(reqwest::Response::from)
+        .map_err(|e| LlmError::malformed(format!("its headers were not valid ({e})")))
+}
+
+/// A stream's body failing: a limit it hit, or the connection ending early.
+pub(crate) fn body_error(e: &reqwest::Error) -> LlmError {
+    BodyLimit::find(e).map_or_else(LlmError::stream_cut, BodyLimit::to_error)
+}
+
+/// A successful reply that is a web page (a wrong address: a router, a proxy's login page, the
+/// provider's website) is not an answer.
+pub(crate) fn refuse_web_page(resp: &reqwest::Response) -> Result<(), LlmError> {
+    let html = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html {
+        return Err(LlmError::malformed(
+            "the server sent a web page instead of an answer; check the address (it should be the API's, such as https://api.openai.com/v1)",
+        ));
+    }
+    Ok(())
+}
+
 /// Sends a request. Transport failures come back typed; a non-success status comes back as an [`HttpFailure`].
+/// A successful reply's body is bounded ([`MAX_REPLY_BYTES`], and lines when `stream`).
 pub(crate) async fn send(
     req: reqwest::RequestBuilder,
     base_url: &str,
+    stream: bool,
 ) -> Result<Result<reqwest::Response, HttpFailure>, LlmError> {
     let resp = req
         .send()
         .await
         .map_err(|e| LlmError::from_reqwest(&e, base_url))?;
     if resp.status().is_success() {
-        Ok(Ok(resp))
+        refuse_web_page(&resp)?;
+        Ok(Ok(bounded(resp, stream)?))
     } else {
         Ok(Err(HttpFailure::read(resp).await))
     }

@@ -62,8 +62,9 @@ impl OllamaProvider {
         &self,
         req: reqwest::RequestBuilder,
         model: Option<&str>,
+        stream: bool,
     ) -> Result<reqwest::Response, LlmError> {
-        send(req, &self.base_url).await?.map_err(|f| {
+        send(req, &self.base_url, stream).await?.map_err(|f| {
             let detail = serde_json::from_str::<Value>(&f.body)
                 .ok()
                 .and_then(|v| v["error"].as_str().map(str::to_owned))
@@ -119,7 +120,7 @@ impl Provider for OllamaProvider {
             .http
             .post(join(&self.base_url, "/api/chat"))
             .json(&self.body(prompt, model, false)?);
-        let resp = self.send(req, Some(model)).await?;
+        let resp = self.send(req, Some(model), false).await?;
         let v: Value = resp
             .json()
             .await
@@ -146,7 +147,7 @@ impl Provider for OllamaProvider {
             .http
             .post(join(&self.base_url, "/api/chat"))
             .json(&self.body(prompt, model, true)?);
-        let resp = self.send(req, Some(model)).await?;
+        let resp = self.send(req, Some(model), true).await?;
         let bytes = resp.bytes_stream();
         let s = futures::stream::unfold(
             (bytes, BytesMut::new(), false),
@@ -174,8 +175,8 @@ impl Provider for OllamaProvider {
                         }
                         match bytes.next().await {
                             Some(Ok(chunk)) => buf.extend_from_slice(chunk.chunk()),
-                            Some(Err(_)) => {
-                                return Some((Err(LlmError::stream_cut()), (bytes, buf, true)))
+                            Some(Err(e)) => {
+                                return Some((Err(super::body_error(&e)), (bytes, buf, true)))
                             }
                             None => {
                                 // A last line without its newline may still be the final one.
@@ -200,7 +201,7 @@ impl Provider for OllamaProvider {
             .http
             .post(join(&self.base_url, "/api/embed"))
             .json(&json!({"model": model, "input": texts}));
-        let resp = self.send(req, Some(model)).await?;
+        let resp = self.send(req, Some(model), false).await?;
         let v: Value = resp
             .json()
             .await
@@ -233,7 +234,11 @@ impl Provider for OllamaProvider {
 
     async fn list_models(&self) -> Result<Vec<String>, LlmError> {
         let resp = self
-            .send(self.http.get(join(&self.base_url, "/api/tags")), None)
+            .send(
+                self.http.get(join(&self.base_url, "/api/tags")),
+                None,
+                false,
+            )
             .await?;
         let v: Value = resp
             .json()

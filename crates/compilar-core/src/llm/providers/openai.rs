@@ -11,11 +11,12 @@ use async_openai::middleware::HttpRequestFactory;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionStreamOptions, CreateChatCompletionRequest,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionStreamResponse,
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
 use async_openai::Client;
 use async_trait::async_trait;
+use eventsource_stream::Eventsource;
 use futures::StreamExt;
 
 use super::{HttpFailure, Provider};
@@ -25,6 +26,10 @@ use crate::llm::types::{Completion, Prompt, ProviderKind, Role, StreamPiece, Tok
 pub struct OpenAiProvider {
     kind: ProviderKind,
     base_url: String,
+    api_key: String,
+    /// Streams are read here rather than through async-openai, whose stream runs on a task of its own
+    /// behind an unbounded channel and keeps only the text of a failure.
+    http: reqwest::Client,
     client: Client<OpenAIConfig>,
 }
 
@@ -39,13 +44,16 @@ impl OpenAiProvider {
         let config = OpenAIConfig::new()
             .with_api_base(base_url.trim_end_matches('/'))
             .with_api_key(api_key.unwrap_or(""));
+        let stream_http = http.clone();
         let service = tower::service_fn(move |factory: HttpRequestFactory| {
             let http = http.clone();
             async move {
                 let request = factory.build().await?;
                 let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
                 if response.status().is_success() {
-                    return Ok(response);
+                    let boxed = |e: LlmError| OpenAIError::Boxed(Box::new(e));
+                    super::refuse_web_page(&response).map_err(boxed)?;
+                    return super::bounded(response, false).map_err(boxed);
                 }
                 Err(OpenAIError::Boxed(Box::new(
                     HttpFailure::read(response).await,
@@ -55,6 +63,8 @@ impl OpenAiProvider {
         OpenAiProvider {
             kind,
             base_url: base_url.to_owned(),
+            api_key: api_key.unwrap_or("").to_owned(),
+            http: stream_http,
             client: Client::with_config(config).with_http_service(service),
         }
     }
@@ -97,20 +107,13 @@ impl OpenAiProvider {
 fn map_error(e: OpenAIError, kind: ProviderKind, base_url: &str, model: Option<&str>) -> LlmError {
     match e {
         OpenAIError::Boxed(b) => match b.downcast::<HttpFailure>() {
-            Ok(f) => {
-                let (code, detail) = parse_error_body(&f.body);
-                let mut err =
-                    LlmError::from_status(f.status, code.as_deref(), &detail, f.retry_after, model);
-                if err.kind == LlmErrorKind::ModelNotFound && kind == ProviderKind::OpenaiCompatible
-                {
-                    err.message.push_str(
-                        " Load the model in your local server, or pick one it lists in Settings.",
-                    );
-                }
-                err
-            }
+            Ok(f) => from_failure(&f, kind, model),
             Err(other) => match other.downcast::<OpenAIError>() {
                 Ok(inner) => map_error(*inner, kind, base_url, model),
+                Err(other) if other.is::<LlmError>() => match other.downcast::<LlmError>() {
+                    Ok(e) => *e,
+                    Err(_) => LlmError::malformed("an unexpected failure"),
+                },
                 Err(other) => LlmError::new(
                     LlmErrorKind::Network,
                     format!("The request to {base_url} failed: {other}"),
@@ -143,6 +146,32 @@ fn map_error(e: OpenAIError, kind: ProviderKind, base_url: &str, model: Option<&
         OpenAIError::StreamError(_) => LlmError::stream_cut(),
         other => LlmError::new(LlmErrorKind::BadRequest, other.to_string()),
     }
+}
+
+/// A non-success reply in OpenAI's error format.
+fn from_failure(f: &HttpFailure, kind: ProviderKind, model: Option<&str>) -> LlmError {
+    let (code, detail) = parse_error_body(&f.body);
+    let mut err = LlmError::from_status(f.status, code.as_deref(), &detail, f.retry_after, model);
+    if err.kind == LlmErrorKind::ModelNotFound && kind == ProviderKind::OpenaiCompatible {
+        err.message
+            .push_str(" Load the model in your local server, or pick one it lists in Settings.");
+    }
+    err
+}
+
+/// One server-sent event of a streamed answer: a chunk, or an error object sent mid-way.
+fn parse_chunk(data: &str) -> Result<CreateChatCompletionStreamResponse, LlmError> {
+    serde_json::from_str(data).map_err(|_| {
+        let (code, detail) = parse_error_body(data);
+        if code.is_some() || data.contains("\"error\"") {
+            LlmError::new(
+                LlmErrorKind::Server,
+                format!("The provider reported an error mid-answer: {detail}"),
+            )
+        } else {
+            LlmError::malformed("an event was not the expected JSON")
+        }
+    })
 }
 
 /// OpenAI's error body: `{"error": {"message", "type", "code"}}`; compatible servers sometimes send
@@ -200,64 +229,79 @@ impl Provider for OpenAiProvider {
     }
 
     async fn stream(&self, prompt: &Prompt, model: &str) -> Result<TokenStream, LlmError> {
-        let req = self.request(prompt, model, true);
-        let inner = self
-            .client
-            .chat()
-            .create_stream(req)
-            .await
-            .map_err(|e| self.map_error(e, Some(model)))?;
-        let base = self.base_url.clone();
-        let kind = self.kind;
-        let model = model.to_owned();
-        // State: (inner stream, finished?, usage seen, done emitted?)
+        let mut req = self
+            .http
+            .post(super::join(&self.base_url, "chat/completions"))
+            .header("accept", "text/event-stream")
+            .json(&self.request(prompt, model, true));
+        if !self.api_key.is_empty() {
+            req = req.bearer_auth(&self.api_key);
+        }
+        let resp = super::send(req, &self.base_url, true)
+            .await?
+            .map_err(|f| from_failure(&f, self.kind, Some(model)))?;
+        let events = resp.bytes_stream().eventsource();
+        // State: (events, finished?, usage seen, ended?)
         let s = futures::stream::unfold(
-            (inner, false, Usage::default(), false),
-            move |(mut inner, mut finished, mut usage, emitted)| {
-                let (base, model) = (base.clone(), model.clone());
-                async move {
-                    if emitted {
-                        return None;
+            (events, false, Usage::default(), false),
+            move |(mut events, mut finished, mut usage, ended)| async move {
+                if ended {
+                    return None;
+                }
+                let done = |finished: bool, usage: Usage| {
+                    // Without a finish reason the answer was cut.
+                    if finished {
+                        Ok(StreamPiece::Done(usage))
+                    } else {
+                        Err(LlmError::stream_cut())
                     }
-                    loop {
-                        match inner.next().await {
-                            Some(Ok(chunk)) => {
-                                if let Some(u) = chunk.usage {
-                                    usage = Usage {
-                                        input_tokens: u.prompt_tokens,
-                                        output_tokens: u.completion_tokens,
-                                    };
-                                }
-                                let mut text = String::new();
-                                for c in chunk.choices {
-                                    if let Some(t) = c.delta.content {
-                                        text.push_str(&t);
-                                    }
-                                    if c.finish_reason.is_some() {
-                                        finished = true;
-                                    }
-                                }
-                                if !text.is_empty() {
-                                    return Some((
-                                        Ok(StreamPiece::Token(text)),
-                                        (inner, finished, usage, false),
-                                    ));
-                                }
-                            }
-                            Some(Err(e)) => {
-                                let err = map_error(e, kind, &base, Some(&model));
-                                return Some((Err(err), (inner, finished, usage, true)));
-                            }
-                            None => {
-                                // `[DONE]` or end of body. Without a finish reason the answer was cut.
-                                let item = if finished {
-                                    Ok(StreamPiece::Done(usage))
-                                } else {
-                                    Err(LlmError::stream_cut())
-                                };
-                                return Some((item, (inner, finished, usage, true)));
-                            }
+                };
+                loop {
+                    let ev = match events.next().await {
+                        None => {
+                            return Some((done(finished, usage), (events, finished, usage, true)))
                         }
+                        Some(Err(e)) => {
+                            let err = match e {
+                                eventsource_stream::EventStreamError::Transport(e) => {
+                                    super::body_error(&e)
+                                }
+                                other => LlmError::malformed(other),
+                            };
+                            return Some((Err(err), (events, finished, usage, true)));
+                        }
+                        Some(Ok(ev)) => ev,
+                    };
+                    if ev.data == "[DONE]" {
+                        return Some((done(finished, usage), (events, finished, usage, true)));
+                    }
+                    if ev.event == "keepalive" {
+                        continue;
+                    }
+                    let chunk = match parse_chunk(&ev.data) {
+                        Ok(c) => c,
+                        Err(e) => return Some((Err(e), (events, finished, usage, true))),
+                    };
+                    if let Some(u) = chunk.usage {
+                        usage = Usage {
+                            input_tokens: u.prompt_tokens,
+                            output_tokens: u.completion_tokens,
+                        };
+                    }
+                    let mut text = String::new();
+                    for c in chunk.choices {
+                        if let Some(t) = c.delta.content {
+                            text.push_str(&t);
+                        }
+                        if c.finish_reason.is_some() {
+                            finished = true;
+                        }
+                    }
+                    if !text.is_empty() {
+                        return Some((
+                            Ok(StreamPiece::Token(text)),
+                            (events, finished, usage, false),
+                        ));
                     }
                 }
             },

@@ -168,6 +168,11 @@ struct Run {
     ttft: Option<Duration>,
 }
 
+/// The most text one streamed answer may grow to.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// The longest one streamed answer may take, whatever arrives.
+pub const MAX_STREAM_SECS: u64 = 15 * 60;
+
 /// Runs one provider's stream to its end, sending `started` before the first token and every token.
 async fn run_stream(
     h: &Handle,
@@ -218,18 +223,34 @@ async fn run_stream(
             });
         }
     };
+    let whole_deadline =
+        tokio::time::Instant::from_std(started + Duration::from_secs(MAX_STREAM_SECS));
+    // A provider sends at least a token per piece; four times the asked-for maximum means it ignores it.
+    let max_pieces = prompt.max_tokens as usize * 4 + 256;
+    let mut pieces = 0usize;
     loop {
         let deadline = if ttft.is_some() {
             tokio::time::Instant::now() + stall_limit
         } else {
             first_deadline
-        };
+        }
+        .min(whole_deadline);
         let next = tokio::select! {
             biased;
             _ = cancel.cancelled() => return finish(RunEnd::Cancelled, text, ttft),
             r = tokio::time::timeout_at(deadline, stream.next()) => r,
         };
         match next {
+            Err(_) if tokio::time::Instant::now() >= whole_deadline => {
+                let e = LlmError::new(
+                    LlmErrorKind::Timeout,
+                    format!(
+                        "The answer ran past {}; it was stopped.",
+                        human_duration(Duration::from_secs(MAX_STREAM_SECS))
+                    ),
+                );
+                return finish(RunEnd::Failed(e), text, ttft);
+            }
             Err(_) if ttft.is_some() => {
                 let e = LlmError::new(
                     LlmErrorKind::Timeout,
@@ -243,6 +264,18 @@ async fn run_stream(
             Err(_) => return finish(RunEnd::Failed(no_first_token()), text, ttft),
             Ok(None) => return finish(RunEnd::Failed(LlmError::stream_cut()), text, ttft),
             Ok(Some(Ok(StreamPiece::Token(piece)))) => {
+                pieces += 1;
+                if text.len() + piece.len() > MAX_ANSWER_BYTES || pieces > max_pieces {
+                    let e = LlmError::malformed(format!(
+                        "the answer grew past {} (the provider ignored the length asked for)",
+                        if pieces > max_pieces {
+                            format!("{max_pieces} tokens")
+                        } else {
+                            format!("{} MB", MAX_ANSWER_BYTES / (1024 * 1024))
+                        }
+                    ));
+                    return finish(RunEnd::Failed(e), text, ttft);
+                }
                 start_event(&mut ttft);
                 text.push_str(&piece);
                 sink(StreamEvent::Token { text: piece });

@@ -163,19 +163,18 @@ fn decode_chain(stream: &Stream, filters: &[&[u8]], limit: u64) -> Option<u64> {
 /// The row width a PNG predictor in `params` declares (0 without one); `None` if it overflows.
 fn predictor_row(params: Option<&Dictionary>) -> Option<u64> {
     let Some(params) = params else { return Some(0) };
-    let int = |key: &[u8], default: i64| {
-        params
-            .get(key)
-            .and_then(Object::as_i64)
-            .unwrap_or(default)
-    };
+    let int =
+        |key: &[u8], default: i64| params.get(key).and_then(Object::as_i64).unwrap_or(default);
     if !(10..=15).contains(&int(b"Predictor", 1)) {
         return Some(0);
     }
     let columns = int(b"Columns", 1).max(1) as u64;
     let colors = int(b"Colors", 1).max(1) as u64;
     let bits = int(b"BitsPerComponent", 8).max(8) as u64;
-    colors.checked_mul(bits)?.checked_mul(columns).map(|b| b / 8)
+    colors
+        .checked_mul(bits)?
+        .checked_mul(columns)
+        .map(|b| b / 8)
 }
 
 /// Counts (and, between filters, keeps) decoded bytes; refuses to take more than the limit.
@@ -443,7 +442,10 @@ impl Costs<'_> {
                 let Ok(form) = self.doc.get_object(id).and_then(Object::as_stream) else {
                     continue;
                 };
-                if !matches!(form.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Form")) {
+                if !matches!(
+                    form.dict.get(b"Subtype").and_then(Object::as_name),
+                    Ok(b"Form")
+                ) {
                     continue;
                 }
                 widest = widest.max(self.form(id, form, resources)?);
@@ -515,8 +517,7 @@ mod tests {
     use lopdf::dictionary;
 
     fn deflated(len: usize) -> Vec<u8> {
-        let mut enc =
-            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         let block = vec![b' '; 1024 * 1024];
         let mut left = len;
         while left > 0 {
@@ -529,7 +530,10 @@ mod tests {
 
     #[test]
     fn measures_deflate_without_keeping_it() {
-        let s = Stream::new(dictionary! { "Filter" => "FlateDecode" }, deflated(3_000_000));
+        let s = Stream::new(
+            dictionary! { "Filter" => "FlateDecode" },
+            deflated(3_000_000),
+        );
         assert_eq!(decoded_len(&s, MAX_STREAM_BYTES), Some(3_000_000));
         assert_eq!(decoded_len(&s, 2_999_999), None);
     }

@@ -90,7 +90,7 @@ pub fn extract(
     let loaded = catch_unwind(AssertUnwindSafe(|| {
         Document::load_mem_with_options(bytes, options)
     }))
-        .map_err(|_| Error::DocumentUndecodable("the PDF is damaged".into()))?;
+    .map_err(|_| Error::DocumentUndecodable("the PDF is damaged".into()))?;
     let mut doc = loaded.map_err(|e| {
         tracing::info!(error = %e, "PDF not readable");
         if matches!(e, pdf_extract::Error::Decryption(_)) {
