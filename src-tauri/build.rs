@@ -6,8 +6,11 @@
 macro_rules! commands {
     ($(
         $name:ident ( $($arg:ident : $ty:ty),* $(; $ch:ident => $chty:ty)? ) -> $ret:ty = |$app:ident| $body:expr;
-    )*) => {
-        const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+    )*
+    @shell {$(
+        $sname:ident ( $($sarg:ident : $sty:ty),* ) -> $sret:ty = |$core:ident| $sbody:expr;
+    )*}) => {
+        const COMMANDS: &[&str] = &[$(stringify!($name),)* $(stringify!($sname)),*];
     };
 }
 

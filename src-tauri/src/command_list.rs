@@ -2,7 +2,8 @@
 // permission set the main window is granted (`build.rs` writes `capabilities/default.json`), and the typed
 // TypeScript wrappers the UI calls (`ui/src/lib/commands.ts`, checked by a test). Each entry: the command's
 // name and arguments (a `; name => Event` argument is a channel the UI listens on), its reply, and the one
-// core call it makes. Types are written in full so that `build.rs` can read this file too.
+// core call it makes; the `shell` block's commands work on the shell itself (they need no running core).
+// Types are written in full so that `build.rs` can read this file too.
 commands! {
     framework() -> compilar_core::api::FrameworkInfo = |app| Ok(app.assessments().framework());
 
@@ -59,4 +60,11 @@ commands! {
         -> compilar_core::api::EmbeddingModels
         = |app| app.documents().switch_model(req, forward(on_progress)).await;
     cancel_model_switch() -> bool = |app| Ok(app.documents().cancel_switch());
+
+    // The shell's own commands: they work when the core could not start (a damaged database), and reopen it.
+    @shell {
+        recovery_status() -> compilar_core::recovery::RecoveryStatus = |core| core.recovery_status();
+        recover(action: compilar_core::recovery::RecoveryAction) -> compilar_core::recovery::RecoveryOutcome
+            = |core| core.recover(action).await;
+    }
 }

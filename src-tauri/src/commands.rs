@@ -6,12 +6,47 @@ use compilar_core::{App, ErrorPayload};
 use tauri::ipc::Channel;
 use tauri::State;
 
-/// The core, or why it could not start (every command then returns that error, and the UI shows it).
-pub struct Core(pub Result<App, ErrorPayload>);
+/// The core, or why it could not start (every command then returns that error, and the UI shows it; after a
+/// recovery it is opened again).
+pub struct Core(std::sync::RwLock<Result<App, ErrorPayload>>);
 
 impl Core {
-    fn app(&self) -> Result<&App, ErrorPayload> {
-        self.0.as_ref().map_err(Clone::clone)
+    pub fn new(core: Result<App, ErrorPayload>) -> Self {
+        Core(std::sync::RwLock::new(core))
+    }
+
+    fn app(&self) -> Result<App, ErrorPayload> {
+        match self.0.read() {
+            Ok(core) => core.clone(),
+            Err(_) => {
+                Err(compilar_core::Error::Internal("the core's lock is poisoned".into()).payload())
+            }
+        }
+    }
+
+    fn recovery_status(&self) -> compilar_core::Result<compilar_core::recovery::RecoveryStatus> {
+        compilar_core::recovery::status(None)
+    }
+
+    /// Recovers the data folder (only while the core is down), then opens the core again.
+    async fn recover(
+        &self,
+        action: compilar_core::recovery::RecoveryAction,
+    ) -> compilar_core::Result<compilar_core::recovery::RecoveryOutcome> {
+        if self.app().is_ok() {
+            return Err(compilar_core::Error::InvalidArgument(
+                "The database is in use and working; there is nothing to recover.".into(),
+            ));
+        }
+        let outcome = compilar_core::recovery::recover(None, action)?;
+        let reopened = App::open(None).await.map_err(|e| {
+            tracing::error!(error = %e, code = e.code(), "the core could not start after recovery");
+            e.payload()
+        });
+        if let Ok(mut core) = self.0.write() {
+            *core = reopened;
+        }
+        Ok(outcome)
     }
 }
 
@@ -42,7 +77,10 @@ fn ts<T: TS + ?Sized>() -> String {
 macro_rules! commands {
     ($(
         $name:ident ( $($arg:ident : $ty:ty),* $(; $ch:ident => $chty:ty)? ) -> $ret:ty = |$app:ident| $body:expr;
-    )*) => {
+    )*
+    @shell {$(
+        $sname:ident ( $($sarg:ident : $sty:ty),* ) -> $sret:ty = |$core:ident| $sbody:expr;
+    )*}) => {
         $(
             #[tauri::command]
             async fn $name(
@@ -50,15 +88,26 @@ macro_rules! commands {
                 $($arg: $ty,)*
                 $($ch: Channel<$chty>,)?
             ) -> Result<$ret, ErrorPayload> {
-                let $app = core.app()?;
+                let $app = &core.app()?;
                 let reply: compilar_core::Result<$ret> = $body;
+                reply.map_err(ErrorPayload::from)
+            }
+        )*
+        $(
+            #[tauri::command]
+            async fn $sname(
+                core: State<'_, Core>,
+                $($sarg: $sty,)*
+            ) -> Result<$sret, ErrorPayload> {
+                let $core: &Core = &core;
+                let reply: compilar_core::Result<$sret> = $sbody;
                 reply.map_err(ErrorPayload::from)
             }
         )*
 
         /// The handler of every command.
         pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name),*]
+            tauri::generate_handler![$($name,)* $($sname),*]
         }
 
         /// Every command, for the TypeScript generator.
@@ -69,6 +118,11 @@ macro_rules! commands {
                 args: vec![$((stringify!($arg), ts::<$ty>())),*],
                 channel: None $(.or(Some((stringify!($ch), ts::<$chty>()))))?,
                 reply: ts::<$ret>(),
+            },)* $(Spec {
+                name: stringify!($sname),
+                args: vec![$((stringify!($sarg), ts::<$sty>())),*],
+                channel: None,
+                reply: ts::<$sret>(),
             }),*]
         }
     };

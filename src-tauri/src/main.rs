@@ -38,7 +38,7 @@ fn main() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(commands::Core(core))
+        .manage(commands::Core::new(core))
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {

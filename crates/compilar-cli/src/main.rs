@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
     AnswerRequest, CreateAssessmentRequest, ImportDocumentRequest, ListRequest, SearchRequest,
 };
-use compilar_core::{App, AppOptions, Error};
+use compilar_core::{recovery, App, AppOptions, Error};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -54,6 +54,19 @@ enum Command {
     Jobs,
     /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
     Doctor,
+    /// When the database is damaged: shows its state and the backups; `--restore-backup` restores the newest
+    /// good backup, `--start-fresh` starts with an empty database. The damaged file is kept either way.
+    Recover(RecoverArgs),
+}
+
+#[derive(clap::Args)]
+struct RecoverArgs {
+    /// Set the damaged database aside and restore the newest backup that passes SQLite's check.
+    #[arg(long, conflicts_with = "start_fresh")]
+    restore_backup: bool,
+    /// Set the damaged database aside and start with an empty one.
+    #[arg(long)]
+    start_fresh: bool,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +170,12 @@ fn main() -> ExitCode {
                 eprintln!("{}", serde_json::json!({ "error": e.payload() }));
             } else {
                 eprintln!("compilar-cli: {e} ({})", e.code());
+                if e.code() == "database_damaged" {
+                    eprintln!(
+                        "Run `compilar-cli recover` to see the backups, then `compilar-cli recover --restore-backup` \
+                         or `compilar-cli recover --start-fresh`."
+                    );
+                }
             }
             ExitCode::from(if e.is_caller_error() { 2 } else { 1 })
         }
@@ -182,6 +201,8 @@ async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
         data_dir,
         // Only the commands that search or import prepare the knowledge base (on their first use).
         prepare_knowledge: false,
+        // `doctor` checks the whole database; a damaged page otherwise shows when a command reads it.
+        check_integrity: false,
         ..AppOptions::default()
     })
     .await
@@ -189,6 +210,21 @@ async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
 
 async fn run(cli: Cli) -> Outcome {
     let json = cli.json;
+    // Recovery works on a folder whose database cannot be opened.
+    if let Command::Recover(r) = &cli.command {
+        let dir = cli.data_dir.as_deref();
+        return if r.restore_backup {
+            emit(
+                json,
+                &recovery::restore_latest_backup(dir)?,
+                print::recovered,
+            )
+        } else if r.start_fresh {
+            emit(json, &recovery::start_fresh(dir)?, print::recovered)
+        } else {
+            emit(json, &recovery::status(dir)?, print::recovery)
+        };
+    }
     let app = open(cli.data_dir).await?;
     match cli.command {
         Command::Framework => {
@@ -218,6 +254,7 @@ async fn run(cli: Cli) -> Outcome {
             let report = app.diagnostics().doctor().await?;
             emit(json, &report, print::doctor)
         }
+        Command::Recover(_) => Ok(()),
     }
 }
 

@@ -291,3 +291,63 @@ pub fn import_progress(bar: &ProgressBar, p: &ImportProgress) {
     bar.set_length(u64::from(p.total.max(1)));
     bar.set_position(u64::from(p.done));
 }
+
+pub fn recovery(r: &compilar_core::recovery::RecoveryStatus) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Data folder   {}", r.data_dir);
+    let _ = writeln!(s, "Database      {}", r.database);
+    match &r.damage {
+        Some(d) => {
+            let _ = writeln!(s, "State         damaged: {d}");
+        }
+        None => {
+            let _ = writeln!(s, "State         passes SQLite's check");
+        }
+    }
+    if r.backups.is_empty() {
+        let _ = writeln!(s, "Backups       none");
+    } else {
+        let _ = writeln!(s, "Backups       (newest first)");
+        for b in &r.backups {
+            let _ = writeln!(
+                s,
+                "  {}  {:>9}  {}  {}",
+                b.taken_at,
+                bytes(b.bytes),
+                b.kind,
+                b.path
+            );
+        }
+    }
+    for f in &r.set_aside {
+        let _ = writeln!(s, "Set aside     {f}");
+    }
+    if r.damage.is_some() {
+        let _ = writeln!(
+            s,
+            "\nTo recover: `compilar-cli recover --restore-backup` (newest good backup) or `--start-fresh` (empty database). The damaged file is kept."
+        );
+    }
+    s
+}
+
+pub fn recovered(r: &compilar_core::recovery::RecoveryOutcome) -> String {
+    let mut s = String::new();
+    if let Some(from) = &r.restored_from {
+        let _ = writeln!(s, "Restored the backup {from}.");
+    } else {
+        let _ = writeln!(s, "The next start begins with an empty database.");
+    }
+    if let Some(kept) = &r.damaged_kept_at {
+        let _ = writeln!(s, "The damaged database is kept at {kept}.");
+    }
+    s
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", n.div_ceil(1024))
+    }
+}

@@ -449,3 +449,46 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
     let shown = ok(dir.path(), &["assessment", "show", &a.id]);
     assert_eq!(shown["answered"], 12);
 }
+
+/// A damaged database: every command says so (and how to recover, in words); `recover` shows the state and
+/// the backups; `--start-fresh` sets the file aside (kept) and the next command starts empty.
+#[test]
+fn a_damaged_database_is_named_and_recovered_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+        ],
+    );
+    let db = dir.path().join("compilar.db");
+    for f in ["compilar.db-wal", "compilar.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(f));
+    }
+    std::fs::write(&db, vec![0x5a; 8192]).unwrap();
+    fails(dir.path(), &["assessment", "list"], 1, "database_damaged");
+    let out = run(dir.path(), &["assessment", "list"]);
+    let words = String::from_utf8_lossy(&out.stderr);
+    assert!(words.contains("compilar-cli recover"), "{words}");
+    let status = ok(dir.path(), &["recover"]);
+    assert!(status["damage"].is_string(), "{status}");
+    let done = ok(dir.path(), &["recover", "--start-fresh"]);
+    let kept = done["damaged_kept_at"].as_str().unwrap();
+    assert!(Path::new(kept).exists());
+    assert_eq!(std::fs::read(kept).unwrap(), vec![0x5a; 8192]);
+    let list = ok(dir.path(), &["assessment", "list"]);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // Nothing to restore: said plainly, exit 1.
+    std::fs::write(&db, vec![0x5a; 8192]).unwrap();
+    fails(
+        dir.path(),
+        &["recover", "--restore-backup"],
+        1,
+        "no_usable_backup",
+    );
+}

@@ -44,12 +44,26 @@ impl App {
             paths.backup_dir.clone(),
             paths.data_dir.clone(),
         );
+        let (dir_at, db_at) = (paths.data_dir.clone(), paths.database.clone());
+        let at = move |e: crate::Error| e.at_storage(&dir_at, &db_at);
         let store = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir)?;
             Store::open(&db, &backups)
         })
-        .await??;
+        .await?
+        .map_err(&at)?;
         let store = Arc::new(store);
+        if opts.check_integrity {
+            let file = paths.database.clone();
+            if let Some(detail) =
+                tokio::task::spawn_blocking(move || crate::store::backup::damage_of(&file)).await?
+            {
+                return Err(crate::Error::DatabaseDamaged {
+                    file: paths.database.display().to_string(),
+                    detail,
+                });
+            }
+        }
         // A read first: on every start but the very first, opening writes nothing.
         let profile = match store.read(profiles::local).await? {
             Some(id) => id,
@@ -77,6 +91,17 @@ impl App {
                 kb_ready: tokio::sync::OnceCell::new(),
             }),
         };
+        // The daily automatic backup, once there is something to lose (a failure is logged, not fatal).
+        let (db, backups) = (
+            app.ctx.paths.database.clone(),
+            app.ctx.paths.backup_dir.clone(),
+        );
+        match tokio::task::spawn_blocking(move || crate::store::backup::auto_backup(&db, &backups))
+            .await?
+        {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the automatic backup failed"),
+        }
         if opts.prepare_knowledge {
             app.knowledge().prepare().await?;
         }

@@ -91,6 +91,18 @@ pub enum Error {
     DatabaseBusy,
     #[error("The local database could not complete the operation.")]
     Database(#[source] rusqlite::Error),
+    /// No space left where the data lives. Retryable once space is freed; nothing saved before is lost.
+    #[error("The disk is full: Compilar could not save to {folder}. Free some space and try again; nothing saved before was lost.")]
+    DiskFull { folder: String },
+    /// The data folder (or the database in it) cannot be written: permissions, a read-only disk.
+    #[error("Compilar cannot write to its data folder {folder} ({detail}). Make the folder writable, or start Compilar with another one (--data-dir or COMPILAR_DATA_DIR).")]
+    FolderNotWritable { folder: String, detail: String },
+    /// Recovery was asked to restore a backup and none passes SQLite's check.
+    #[error("No usable backup in {folder} ({found} found, none passes SQLite's check). Set the damaged database aside and start fresh instead.")]
+    NoUsableBackup { folder: String, found: usize },
+    /// The database file is not a database, or its pages are damaged. The recovery keeps the file.
+    #[error("The database {file} is damaged ({detail}). Restore the latest automatic backup, or set the damaged file aside and start with an empty database; the damaged file is kept either way.")]
+    DatabaseDamaged { file: String, detail: String },
     #[error("A migration of the local database failed: {0}")]
     Migration(String),
     #[error("The data folder could not be used: {0}")]
@@ -196,6 +208,10 @@ impl Error {
             Error::FrameworkInvalid(_) => "framework_invalid",
             Error::DatabaseBusy => "database_busy",
             Error::Database(_) => "database_error",
+            Error::DiskFull { .. } => "disk_full",
+            Error::FolderNotWritable { .. } => "data_folder_not_writable",
+            Error::DatabaseDamaged { .. } => "database_damaged",
+            Error::NoUsableBackup { .. } => "no_usable_backup",
             Error::Migration(_) => "migration_failed",
             Error::Io(_) => "io_error",
             Error::Internal(_) => "internal",
@@ -218,7 +234,10 @@ impl Error {
     /// Whether trying the same action again may succeed.
     pub fn retryable(&self) -> bool {
         match self {
-            Error::DatabaseBusy | Error::Io(_) | Error::SearchModelChanged => true,
+            Error::DatabaseBusy
+            | Error::Io(_)
+            | Error::SearchModelChanged
+            | Error::DiskFull { .. } => true,
             Error::Llm { error, .. } => error.kind.retryable(),
             Error::CircuitOpen { retry_after_ms, .. } => retry_after_ms.is_some(),
             Error::RateLimited { .. } => true,
@@ -339,6 +358,10 @@ pub const ERROR_CODES: &[&str] = &[
     "framework_invalid",
     "database_busy",
     "database_error",
+    "disk_full",
+    "data_folder_not_writable",
+    "database_damaged",
+    "no_usable_backup",
     "migration_failed",
     "io_error",
     "internal",
@@ -385,6 +408,52 @@ impl From<rusqlite::Error> for Error {
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::DatabaseBusy,
             _ => Error::Database(e),
+        }
+    }
+}
+
+impl Error {
+    /// The storage failure this is, said with the place it happened: a full disk, a folder that cannot be
+    /// written, a damaged database. Other errors come back unchanged.
+    pub fn at_storage(self, data_dir: &std::path::Path, database: &std::path::Path) -> Error {
+        use rusqlite::ffi::ErrorCode;
+        let folder = || data_dir.display().to_string();
+        match self {
+            Error::Database(e) => match e.sqlite_error_code() {
+                Some(ErrorCode::DiskFull) => Error::DiskFull { folder: folder() },
+                Some(ErrorCode::ReadOnly)
+                | Some(ErrorCode::CannotOpen)
+                | Some(ErrorCode::PermissionDenied) => Error::FolderNotWritable {
+                    folder: folder(),
+                    detail: "the database cannot be opened for writing".into(),
+                },
+                Some(ErrorCode::DatabaseCorrupt) => Error::DatabaseDamaged {
+                    file: database.display().to_string(),
+                    detail: "SQLite found damaged pages in it".into(),
+                },
+                Some(ErrorCode::NotADatabase) => Error::DatabaseDamaged {
+                    file: database.display().to_string(),
+                    detail: "it is not an SQLite database, or its header is destroyed".into(),
+                },
+                _ => Error::Database(e),
+            },
+            Error::Io(e) => match e.kind() {
+                std::io::ErrorKind::StorageFull => Error::DiskFull { folder: folder() },
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    Error::FolderNotWritable {
+                        folder: folder(),
+                        detail: e.to_string(),
+                    }
+                }
+                _ => Error::Io(e),
+            },
+            Error::Migration(m) if m.contains("not a database") || m.contains("malformed") => {
+                Error::DatabaseDamaged {
+                    file: database.display().to_string(),
+                    detail: m,
+                }
+            }
+            other => other,
         }
     }
 }
@@ -485,6 +554,19 @@ mod tests {
             Error::FrameworkInvalid(s()),
             Error::DatabaseBusy,
             Error::Database(rusqlite::Error::InvalidQuery),
+            Error::DiskFull { folder: s() },
+            Error::FolderNotWritable {
+                folder: s(),
+                detail: s(),
+            },
+            Error::DatabaseDamaged {
+                file: s(),
+                detail: s(),
+            },
+            Error::NoUsableBackup {
+                folder: s(),
+                found: 0,
+            },
             Error::Migration(s()),
             Error::Io(std::io::Error::other("x")),
             Error::Internal(s()),
@@ -563,6 +645,10 @@ mod tests {
                 | Error::FrameworkInvalid(_)
                 | Error::DatabaseBusy
                 | Error::Database(_)
+                | Error::DiskFull { .. }
+                | Error::FolderNotWritable { .. }
+                | Error::DatabaseDamaged { .. }
+                | Error::NoUsableBackup { .. }
                 | Error::Migration(_)
                 | Error::Io(_)
                 | Error::Internal(_)

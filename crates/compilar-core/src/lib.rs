@@ -27,6 +27,48 @@ pub mod store;
 pub mod util;
 
 pub use app::App;
+
+/// Recovery of a data folder whose database cannot be used: it works without opening the app, which is
+/// what the window and the command-line tool offer when opening fails with `database_damaged`.
+pub mod recovery {
+    use std::path::Path;
+
+    use crate::paths::Paths;
+    use crate::store::backup;
+    pub use crate::store::backup::{BackupInfo, RecoveryOutcome, RecoveryStatus};
+    use crate::Result;
+
+    /// The database's state, the backups and the files set aside earlier.
+    pub fn status(data_dir: Option<&Path>) -> Result<RecoveryStatus> {
+        backup::status(&Paths::resolve(data_dir)?)
+    }
+
+    /// Sets the damaged database aside and restores the newest backup that passes SQLite's check.
+    pub fn restore_latest_backup(data_dir: Option<&Path>) -> Result<RecoveryOutcome> {
+        backup::restore_latest(&Paths::resolve(data_dir)?)
+    }
+
+    /// Sets the damaged database aside; the next start begins with an empty one.
+    pub fn start_fresh(data_dir: Option<&Path>) -> Result<RecoveryOutcome> {
+        backup::start_fresh(&Paths::resolve(data_dir)?)
+    }
+
+    /// What the user chose to do about a damaged database.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RecoveryAction {
+        RestoreLatestBackup,
+        StartFresh,
+    }
+
+    /// Either recovery.
+    pub fn recover(data_dir: Option<&Path>, action: RecoveryAction) -> Result<RecoveryOutcome> {
+        match action {
+            RecoveryAction::RestoreLatestBackup => restore_latest_backup(data_dir),
+            RecoveryAction::StartFresh => start_fresh(data_dir),
+        }
+    }
+}
 pub use error::{Error, ErrorPayload, Result, ERROR_CODES};
 pub use paths::{AppOptions, Paths, DATA_DIR_ENV, DATA_FOLDER_NAME, IDENTIFIER};
 /// For shells that generate TypeScript from the core's types.
@@ -106,6 +148,10 @@ pub fn typescript_bindings() -> String {
         api::SearchHit::decl(&cfg),
         api::SearchReply::decl(&cfg),
         api::KnowledgeStatus::decl(&cfg),
+        recovery::BackupInfo::decl(&cfg),
+        recovery::RecoveryStatus::decl(&cfg),
+        recovery::RecoveryOutcome::decl(&cfg),
+        recovery::RecoveryAction::decl(&cfg),
         api::PillarForces::decl(&cfg),
         api::ImportStage::decl(&cfg),
         api::ImportProgress::decl(&cfg),

@@ -12,4 +12,5 @@ mod ai;
 mod assessment;
 mod documents;
 mod knowledge;
+mod recovery;
 mod window;

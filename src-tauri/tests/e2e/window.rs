@@ -106,6 +106,11 @@ impl Window {
     /// Starts the app on a fresh data folder, or returns None (outside CI only) when this machine cannot run
     /// it; with `CI` set a missing prerequisite fails the test, so CI can never pass without these tests.
     pub async fn open(test: &str) -> Option<Window> {
+        Window::open_prepared(test, |_| {}).await
+    }
+
+    /// The same, after `prepare` has had the app's data folder (it may not exist yet) to set up.
+    pub async fn open_prepared(test: &str, prepare: impl FnOnce(&Path)) -> Option<Window> {
         if let Some(why) = missing_prerequisite() {
             if std::env::var_os("CI").is_some() {
                 panic!("the end-to-end test {test} must run in CI, but {why}");
@@ -115,6 +120,7 @@ impl Window {
         }
         let turn = ONE_WINDOW_AT_A_TIME.lock().await;
         let data_home = tempfile::tempdir().unwrap();
+        prepare(&data_home.path().join(compilar_core::DATA_FOLDER_NAME));
         let (driver, port) = Driver::start(data_home.path());
         let caps = serde_json::json!({
             "browserName": "wry",

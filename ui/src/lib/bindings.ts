@@ -32,6 +32,10 @@ export type ErrorCode =
   | "framework_invalid"
   | "database_busy"
   | "database_error"
+  | "disk_full"
+  | "data_folder_not_writable"
+  | "database_damaged"
+  | "no_usable_backup"
   | "migration_failed"
   | "io_error"
   | "internal"
@@ -514,6 +518,42 @@ model: string,
 notice: string | null, took_us: number, };
 
 export type KnowledgeStatus = { passages: number, builtin_passages: number, model: string, dims: number, vectors: number, };
+
+export type BackupInfo = { path: string, 
+/**
+ * When it was written (RFC 3339, from the file's time).
+ */
+taken_at: string, bytes: number, 
+/**
+ * `auto` (daily) or `migration` (taken before the database was upgraded).
+ */
+kind: string, };
+
+export type RecoveryStatus = { data_dir: string, database: string, 
+/**
+ * Why the database cannot be used, or `None` when it passes SQLite's check.
+ */
+damage: string | null, 
+/**
+ * Newest first.
+ */
+backups: Array<BackupInfo>, 
+/**
+ * Damaged files set aside earlier.
+ */
+set_aside: Array<string>, };
+
+export type RecoveryOutcome = { 
+/**
+ * Where the damaged database now is (kept, never deleted); `None` if there was no file.
+ */
+damaged_kept_at: string | null, 
+/**
+ * The backup restored, when one was.
+ */
+restored_from: string | null, };
+
+export type RecoveryAction = "restore_latest_backup" | "start_fresh";
 
 export type PillarForces = { pillar: Pillar, forces: Array<Force>, };
 

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, SaveProvidersRequest, SearchReply, SearchRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, RecoveryAction, RecoveryOutcome, RecoveryStatus, SaveProvidersRequest, SearchReply, SearchRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -34,4 +34,6 @@ export const commands = {
   embeddingModels: (): Promise<EmbeddingModels> => call<EmbeddingModels>("embedding_models"),
   switchEmbeddingModel: (req: SwitchModelRequest, onProgress: (event: SwitchProgress) => void): Promise<EmbeddingModels> => call<EmbeddingModels>("switch_embedding_model", { req, onProgress: channelOf(onProgress) }),
   cancelModelSwitch: (): Promise<boolean> => call<boolean>("cancel_model_switch"),
+  recoveryStatus: (): Promise<RecoveryStatus> => call<RecoveryStatus>("recovery_status"),
+  recover: (action: RecoveryAction): Promise<RecoveryOutcome> => call<RecoveryOutcome>("recover", { action }),
 };

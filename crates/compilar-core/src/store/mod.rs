@@ -8,6 +8,7 @@
 //! copies the WAL back into the database in the background, so writers never wait on its `fsync`.
 //! Every connection has WAL, `foreign_keys=ON`, a `busy_timeout`, and sqlite-vec registered.
 
+pub mod backup;
 pub mod kb;
 pub mod llm;
 pub mod meta;
@@ -69,6 +70,8 @@ trait WriteJob: Send {
 #[derive(Clone)]
 struct CommitFailure {
     busy: bool,
+    /// SQLite's code, so a full disk or a damaged file is said as such ([`Error::at_storage`]).
+    sqlite: Option<rusqlite::ffi::Error>,
     message: String,
 }
 
@@ -82,14 +85,20 @@ impl CommitFailure {
                         | rusqlite::ffi::ErrorCode::DatabaseLocked
                 )
             ),
+            sqlite: match e {
+                rusqlite::Error::SqliteFailure(f, _) => Some(*f),
+                _ => None,
+            },
             message: e.to_string(),
         }
     }
     fn into_error(self) -> Error {
-        if self.busy {
-            Error::DatabaseBusy
-        } else {
-            Error::Internal(format!("commit failed: {}", self.message))
+        match (self.busy, self.sqlite) {
+            (true, _) => Error::DatabaseBusy,
+            (false, Some(f)) => {
+                Error::Database(rusqlite::Error::SqliteFailure(f, Some(self.message)))
+            }
+            (false, None) => Error::Internal(format!("commit failed: {}", self.message)),
         }
     }
 }
@@ -293,7 +302,15 @@ impl Store {
             .ok_or_else(writer_gone)?
             .send(job)
             .map_err(|_| writer_gone())?;
-        rx.await.map_err(|_| writer_gone())?
+        rx.await
+            .map_err(|_| writer_gone())?
+            .map_err(|e| self.place(e))
+    }
+
+    /// A storage failure said with where it happened ([`Error::at_storage`]).
+    fn place(&self, e: Error) -> Error {
+        let dir = self.path.parent().unwrap_or(&self.path);
+        e.at_storage(dir, &self.path)
     }
 
     /// Runs `f` on a read-only connection from the pool, off the async threads.
@@ -317,6 +334,7 @@ impl Store {
             out
         })
         .await?
+        .map_err(|e| self.place(e))
     }
 }
 
