@@ -49,9 +49,6 @@ commands! {
         = |app| app.knowledge().search(req).await;
     knowledge_status() -> compilar_core::api::KnowledgeStatus = |app| app.knowledge().status().await;
 
-    import_document(req: compilar_core::api::ImportDocumentRequest; on_progress => compilar_core::api::ImportProgress)
-        -> compilar_core::api::DocumentInfo
-        = |app| app.documents().import(req, forward(on_progress)).await;
     cancel_import(import_id: String) -> bool = |app| Ok(app.documents().cancel_import(&import_id));
     list_documents() -> Vec<compilar_core::api::DocumentInfo> = |app| app.documents().list().await;
     delete_document(id: String) -> () = |app| app.documents().delete(&id).await;
@@ -61,10 +58,17 @@ commands! {
         = |app| app.documents().switch_model(req, forward(on_progress)).await;
     cancel_model_switch() -> bool = |app| Ok(app.documents().cancel_switch());
 
-    // The shell's own commands: they work when the core could not start (a damaged database), and reopen it.
+    // The shell's own commands. Recovery works when the core could not start (a damaged database) and reopens
+    // it. Documents are imported only from paths the user chose in the file picker or dropped on the window,
+    // which the shell records; external links open in the system's browser, http(s) and mailto only.
     @shell {
-        recovery_status() -> compilar_core::recovery::RecoveryStatus = |core| core.recovery_status();
+        recovery_status() -> compilar_core::recovery::RecoveryStatus = |shell| shell.core.recovery_status();
         recover(action: compilar_core::recovery::RecoveryAction) -> compilar_core::recovery::RecoveryOutcome
-            = |core| core.recover(action).await;
+            = |shell| shell.core.recover(action).await;
+        choose_documents() -> Vec<String> = |shell| shell.choose_documents().await;
+        import_document(req: compilar_core::api::ImportDocumentRequest; on_progress => compilar_core::api::ImportProgress)
+            -> compilar_core::api::DocumentInfo
+            = |shell| shell.import_document(req, forward(on_progress)).await;
+        open_external(url: String) -> () = |shell| shell.open_external(&url);
     }
 }

@@ -3,20 +3,112 @@
 
 use compilar_core::ts_rs::{Config, TS};
 use compilar_core::{App, ErrorPayload};
+use std::path::{Path, PathBuf};
+
 use tauri::ipc::Channel;
 use tauri::State;
 
 /// The core, or why it could not start (every command then returns that error, and the UI shows it; after a
-/// recovery it is opened again).
-pub struct Core(std::sync::RwLock<Result<App, ErrorPayload>>);
+/// recovery it is opened again), and the files the user chose or dropped.
+pub struct Core {
+    app: std::sync::RwLock<Result<App, ErrorPayload>>,
+    chosen: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+/// What a shell command works on: the core and the window that called.
+pub struct Shell<'a> {
+    pub core: &'a Core,
+    pub window: &'a tauri::WebviewWindow,
+}
+
+/// The file types the picker offers (what the core imports).
+const DOCUMENT_EXTENSIONS: &[&str] = &["md", "markdown", "txt", "text", "pdf"];
+
+impl Shell<'_> {
+    /// Opens the system's file picker; what the user picks may then be imported.
+    async fn choose_documents(&self) -> compilar_core::Result<Vec<String>> {
+        use tauri_plugin_dialog::DialogExt;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.window
+            .dialog()
+            .file()
+            .set_parent(self.window)
+            .set_title("Import documents")
+            .add_filter("Markdown, text or PDF", DOCUMENT_EXTENSIONS)
+            .pick_files(move |picked| {
+                let _ = tx.send(picked);
+            });
+        let picked = rx.await.ok().flatten().unwrap_or_default();
+        let paths: Vec<PathBuf> = picked
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect();
+        self.core.record(&paths);
+        Ok(paths.iter().map(|p| p.display().to_string()).collect())
+    }
+
+    /// Imports a document the user chose or dropped; any other path is refused before it is opened.
+    async fn import_document(
+        &self,
+        req: compilar_core::api::ImportDocumentRequest,
+        progress: impl Fn(compilar_core::api::ImportProgress) + Send + Sync + 'static,
+    ) -> compilar_core::Result<compilar_core::api::DocumentInfo> {
+        let app = self
+            .core
+            .app()
+            .map_err(|e| compilar_core::Error::Internal(e.message))?;
+        self.core.allowed(Path::new(&req.path)).await?;
+        app.documents().import(req, progress).await
+    }
+
+    /// Opens a web or mail link in the system's browser or mail program (never in the app window).
+    fn open_external(&self, url: &str) -> compilar_core::Result<()> {
+        let ok = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
+        let Some(url) = ok else {
+            return Err(compilar_core::Error::InvalidArgument(
+                "Only web (http, https) and mail links open outside Compilar.".into(),
+            ));
+        };
+        open::that_detached(url.as_str()).map_err(|e| {
+            compilar_core::Error::InvalidArgument(format!(
+                "The link could not be opened in your browser: {e}"
+            ))
+        })
+    }
+}
 
 impl Core {
     pub fn new(core: Result<App, ErrorPayload>) -> Self {
-        Core(std::sync::RwLock::new(core))
+        Core {
+            app: std::sync::RwLock::new(core),
+            chosen: std::sync::Mutex::new(std::collections::HashSet::new()),
+        }
+    }
+
+    /// Paths the user picked or dropped on the window.
+    pub fn record(&self, paths: &[PathBuf]) {
+        if let Ok(mut chosen) = self.chosen.lock() {
+            chosen.extend(paths.iter().cloned());
+        }
+    }
+
+    /// Whether `path` was chosen by the user. A drop reaches the page and the shell separately, so a path
+    /// not seen yet is looked for again for a moment.
+    async fn allowed(&self, path: &Path) -> compilar_core::Result<()> {
+        for _ in 0..20 {
+            if self.chosen.lock().is_ok_and(|c| c.contains(path)) {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tracing::warn!(path = %path.display(), "import refused: not a file the user chose");
+        Err(compilar_core::Error::PathNotChosen)
     }
 
     fn app(&self) -> Result<App, ErrorPayload> {
-        match self.0.read() {
+        match self.app.read() {
             Ok(core) => core.clone(),
             Err(_) => {
                 Err(compilar_core::Error::Internal("the core's lock is poisoned".into()).payload())
@@ -43,7 +135,7 @@ impl Core {
             tracing::error!(error = %e, code = e.code(), "the core could not start after recovery");
             e.payload()
         });
-        if let Ok(mut core) = self.0.write() {
+        if let Ok(mut core) = self.app.write() {
             *core = reopened;
         }
         Ok(outcome)
@@ -79,7 +171,7 @@ macro_rules! commands {
         $name:ident ( $($arg:ident : $ty:ty),* $(; $ch:ident => $chty:ty)? ) -> $ret:ty = |$app:ident| $body:expr;
     )*
     @shell {$(
-        $sname:ident ( $($sarg:ident : $sty:ty),* ) -> $sret:ty = |$core:ident| $sbody:expr;
+        $sname:ident ( $($sarg:ident : $sty:ty),* $(; $sch:ident => $schty:ty)? ) -> $sret:ty = |$shell:ident| $sbody:expr;
     )*}) => {
         $(
             #[tauri::command]
@@ -97,9 +189,11 @@ macro_rules! commands {
             #[tauri::command]
             async fn $sname(
                 core: State<'_, Core>,
+                window: tauri::WebviewWindow,
                 $($sarg: $sty,)*
+                $($sch: Channel<$schty>,)?
             ) -> Result<$sret, ErrorPayload> {
-                let $core: &Core = &core;
+                let $shell = Shell { core: &core, window: &window };
                 let reply: compilar_core::Result<$sret> = $sbody;
                 reply.map_err(ErrorPayload::from)
             }
@@ -121,7 +215,7 @@ macro_rules! commands {
             },)* $(Spec {
                 name: stringify!($sname),
                 args: vec![$((stringify!($sarg), ts::<$sty>())),*],
-                channel: None,
+                channel: None $(.or(Some((stringify!($sch), ts::<$schty>()))))?,
                 reply: ts::<$sret>(),
             }),*]
         }

@@ -7,6 +7,29 @@
 mod commands;
 
 use compilar_core::{App, Paths};
+use tauri::Manager;
+
+/// Whether the window may show `url`: only the app's own pages (`tauri://localhost`, and
+/// `http(s)://tauri.localhost` on Windows). A link in model output, or a script, cannot take the window
+/// elsewhere; links open in the system's browser through `open_external` after a click.
+fn own_page(url: &tauri::Url) -> bool {
+    url.scheme() == "tauri"
+        || url.host_str() == Some("tauri.localhost")
+        || url.as_str() == "about:blank"
+}
+
+/// Blocks every navigation away from the app's own pages.
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_, url| {
+            let ok = own_page(url);
+            if !ok {
+                tracing::warn!(%url, "navigation blocked");
+            }
+            ok
+        })
+        .build()
+}
 
 /// On Linux, WebKitGTK's DMA-BUF renderer is turned off unless the user chose otherwise
 /// (`WEBKIT_DISABLE_DMABUF_RENDERER=0` keeps it): without a GPU it renders through software GL and takes about
@@ -38,7 +61,14 @@ fn main() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation_guard())
         .manage(commands::Core::new(core))
+        // Files dropped on the window may be imported (the page asks for them by path).
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window.state::<commands::Core>().record(paths);
+            }
+        })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -82,6 +82,9 @@ pub enum Error {
     /// The active search model changed while an import was embedding with the old one.
     #[error("The search model changed during the import; import the file again.")]
     SearchModelChanged,
+    /// The window asked to import a file the user did not choose in the file picker or drop on it.
+    #[error("Compilar imports only files you choose in the file picker or drop on the window.")]
+    PathNotChosen,
     /// A file the user chose could not be read (missing, a folder, no permission).
     #[error("The file could not be read: {reason}")]
     DocumentUnreadable { reason: String },
@@ -228,6 +231,7 @@ impl Error {
             Error::DocumentExpandsTooFar(_) => "document_expands_too_far",
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
+            Error::PathNotChosen => "path_not_chosen",
         }
     }
 
@@ -283,6 +287,7 @@ impl Error {
                 | Error::DocumentUndecodable(_)
                 | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
+                | Error::PathNotChosen
         )
     }
 
@@ -377,6 +382,7 @@ pub const ERROR_CODES: &[&str] = &[
     "document_expands_too_far",
     "cancelled",
     "document_not_found",
+    "path_not_chosen",
     "provider_rate_limited",
     "provider_auth",
     "context_too_long",
@@ -593,6 +599,7 @@ mod tests {
             Error::DocumentExpandsTooFar(s()),
             Error::Cancelled,
             Error::DocumentNotFound(s()),
+            Error::PathNotChosen,
         ];
         for k in [
             K::RateLimited,
@@ -664,7 +671,8 @@ mod tests {
                 | Error::DocumentUndecodable(_)
                 | Error::DocumentExpandsTooFar(_)
                 | Error::Cancelled
-                | Error::DocumentNotFound(_) => {}
+                | Error::DocumentNotFound(_)
+                | Error::PathNotChosen => {}
             }
         }
         all

@@ -13,4 +13,5 @@ mod assessment;
 mod documents;
 mod knowledge;
 mod recovery;
+mod security;
 mod window;

@@ -51,6 +51,7 @@ export type ErrorCode =
   | "document_expands_too_far"
   | "cancelled"
   | "document_not_found"
+  | "path_not_chosen"
   | "provider_rate_limited"
   | "provider_auth"
   | "context_too_long"

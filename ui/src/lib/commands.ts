@@ -27,7 +27,6 @@ export const commands = {
   cancelStream: (requestId: string): Promise<boolean> => call<boolean>("cancel_stream", { requestId }),
   searchKnowledge: (req: SearchRequest): Promise<SearchReply> => call<SearchReply>("search_knowledge", { req }),
   knowledgeStatus: (): Promise<KnowledgeStatus> => call<KnowledgeStatus>("knowledge_status"),
-  importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
   cancelImport: (importId: string): Promise<boolean> => call<boolean>("cancel_import", { importId }),
   listDocuments: (): Promise<Array<DocumentInfo>> => call<Array<DocumentInfo>>("list_documents"),
   deleteDocument: (id: string): Promise<null> => call<null>("delete_document", { id }),
@@ -36,4 +35,7 @@ export const commands = {
   cancelModelSwitch: (): Promise<boolean> => call<boolean>("cancel_model_switch"),
   recoveryStatus: (): Promise<RecoveryStatus> => call<RecoveryStatus>("recovery_status"),
   recover: (action: RecoveryAction): Promise<RecoveryOutcome> => call<RecoveryOutcome>("recover", { action }),
+  chooseDocuments: (): Promise<Array<string>> => call<Array<string>>("choose_documents"),
+  importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
+  openExternal: (url: string): Promise<null> => call<null>("open_external", { url }),
 };
