@@ -177,6 +177,9 @@ pub fn typescript_bindings() -> String {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     /// The UI's generated types must match the Rust types. `UPDATE_BINDINGS=1` rewrites the file.
     #[test]

@@ -19,10 +19,10 @@ use crate::store::kb::{self as sql, NewChunk, NewSource};
 use crate::util::{new_id, now};
 use dto::*;
 
-mod chunk;
+pub(crate) mod chunk;
 pub mod dto;
 mod models;
-mod pdf;
+pub(crate) mod pdf;
 
 /// Largest file accepted.
 pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;

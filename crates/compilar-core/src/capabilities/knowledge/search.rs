@@ -16,7 +16,7 @@ pub const RRF_K: f32 = 60.0;
 pub const VECTOR_WEIGHT: f32 = 1.0;
 pub const TEXT_WEIGHT: f32 = 1.0;
 /// Most query terms sent to FTS5.
-const MAX_TERMS: usize = 32;
+pub(crate) const MAX_TERMS: usize = 32;
 
 const STOPWORDS: &[&str] = &[
     "a", "about", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for",

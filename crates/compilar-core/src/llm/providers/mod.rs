@@ -1,7 +1,7 @@
 //! The providers: one type per wire protocol, all behind [`Provider`].
 
 mod anthropic;
-mod ollama;
+pub(crate) mod ollama;
 mod openai;
 
 use std::time::Duration;
@@ -130,9 +130,25 @@ struct Bounded<S> {
     inner: S,
     total: u64,
     line: usize,
-    line_cap: bool,
+    max_total: u64,
+    /// The longest line allowed, for streams.
+    max_line: Option<usize>,
     since_yield: usize,
     done: bool,
+}
+
+impl<S> Bounded<S> {
+    fn new(inner: S, max_total: u64, max_line: Option<usize>) -> Self {
+        Bounded {
+            inner,
+            total: 0,
+            line: 0,
+            max_total,
+            max_line,
+            since_yield: 0,
+            done: false,
+        }
+    }
 }
 
 impl<S> futures::Stream for Bounded<S>
@@ -162,20 +178,26 @@ where
         };
         self.total += chunk.len() as u64;
         self.since_yield += chunk.len();
-        let limit = if self.total > MAX_REPLY_BYTES {
+        let limit = if self.total > self.max_total {
             Some(format!(
-                "the reply grew past {} MB",
-                MAX_REPLY_BYTES / (1024 * 1024)
+                "the reply grew past {}",
+                size_words(self.max_total)
             ))
-        } else if self.line_cap {
-            match chunk.iter().rposition(|&b| b == b'\n') {
-                Some(pos) => self.line = chunk.len() - pos - 1,
-                None => self.line += chunk.len(),
+        } else if let Some(max_line) = self.max_line {
+            // The longest line this chunk holds or continues.
+            let mut longest = 0;
+            for (i, part) in chunk.split(|&b| b == b'\n').enumerate() {
+                if i == 0 {
+                    self.line += part.len();
+                } else {
+                    self.line = part.len();
+                }
+                longest = longest.max(self.line);
             }
-            (self.line > MAX_LINE_BYTES).then(|| {
+            (longest > max_line).then(|| {
                 format!(
-                    "a line of the stream ran past {} MB without ending",
-                    MAX_LINE_BYTES / (1024 * 1024)
+                    "a line of the stream ran past {} without ending",
+                    size_words(max_line as u64)
                 )
             })
         } else {
@@ -186,6 +208,15 @@ where
             return Poll::Ready(Some(Err(Box::new(BodyLimit(why)))));
         }
         Poll::Ready(Some(Ok(chunk)))
+    }
+}
+
+/// "16 MB", "1 MB", or bytes below a megabyte.
+fn size_words(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{} MB", n / (1024 * 1024))
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -200,14 +231,11 @@ pub(crate) fn bounded(
     if let Some(headers) = builder.headers_mut() {
         *headers = resp.headers().clone();
     }
-    let body = reqwest::Body::wrap_stream(Bounded {
-        inner: resp.bytes_stream(),
-        total: 0,
-        line: 0,
-        line_cap: stream,
-        since_yield: 0,
-        done: false,
-    });
+    let body = reqwest::Body::wrap_stream(Bounded::new(
+        resp.bytes_stream(),
+        MAX_REPLY_BYTES,
+        stream.then_some(MAX_LINE_BYTES),
+    ));
     builder
         .body(body)
         .map(reqwest::Response::from)
@@ -261,4 +289,74 @@ pub(crate) fn join(base: &str, path: &str) -> String {
         base.trim_end_matches('/'),
         path.trim_start_matches('/')
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use proptest::prelude::*;
+
+    /// What the bounded body lets through of `chunks`, and whether it stopped on a limit.
+    fn run(chunks: &[Vec<u8>], max_total: u64, max_line: Option<usize>) -> (Vec<u8>, bool) {
+        let inner = futures::stream::iter(
+            chunks
+                .iter()
+                .map(|c| Ok::<_, reqwest::Error>(bytes::Bytes::from(c.clone())))
+                .collect::<Vec<_>>(),
+        );
+        let mut s = Bounded::new(inner, max_total, max_line);
+        let mut out = Vec::new();
+        let mut stopped = false;
+        futures::executor::block_on(async {
+            while let Some(item) = s.next().await {
+                match item {
+                    Ok(b) => out.extend_from_slice(&b),
+                    Err(e) => {
+                        assert!(BodyLimit::find(e.as_ref()).is_some());
+                        stopped = true;
+                    }
+                }
+            }
+        });
+        (out, stopped)
+    }
+
+    fn longest_line(bytes: &[u8]) -> usize {
+        bytes
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    proptest! {
+        /// However the body is cut into chunks, it stops exactly when a line or the whole outgrows its
+        /// limit, and what it let through never does.
+        #[test]
+        fn stream_framing_holds_its_limits(
+            body in proptest::collection::vec(prop_oneof![Just(b'\n'), any::<u8>()], 0..600),
+            cuts in proptest::collection::vec(0usize..600, 0..12),
+            max_line in 1usize..80,
+            max_total in 1u64..700,
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(body.len())).collect();
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut at = 0;
+            for c in cuts.into_iter().chain([body.len()]) {
+                chunks.push(body[at..c].to_vec());
+                at = c;
+            }
+            let (out, stopped) = run(&chunks, max_total, Some(max_line));
+            let over = body.len() as u64 > max_total || longest_line(&body) > max_line;
+            prop_assert_eq!(stopped, over);
+            prop_assert!(out.len() as u64 <= max_total);
+            prop_assert!(longest_line(&out) <= max_line);
+            prop_assert!(body.starts_with(&out));
+            if !over {
+                prop_assert_eq!(out, body);
+            }
+        }
+    }
 }

@@ -87,7 +87,7 @@ fn u32_of(v: &Value) -> u32 {
 }
 
 /// One NDJSON line of `/api/chat`: a token, the final line with counts, or an error.
-fn parse_line(line: &[u8]) -> Result<Option<StreamPiece>, LlmError> {
+pub(crate) fn parse_line(line: &[u8]) -> Result<Option<StreamPiece>, LlmError> {
     let v: Value =
         serde_json::from_slice(line).map_err(|_| LlmError::malformed("a line was not JSON"))?;
     if let Some(e) = v["error"].as_str() {
