@@ -100,4 +100,25 @@ async fn bombs_are_refused_within_the_memory_ceiling() {
     .await;
     assert_eq!(code, "document_expands_too_far", "denser");
     assert!(added < CEILING_MB, "denser: +{added} MB");
+    // The largest text file accepted, for comparison (a Markdown file just under the 50 MB limit).
+    if let Ok(mb) = std::env::var("TEXT_IMPORT_MB") {
+        let mb: usize = mb.parse().unwrap();
+        // Every paragraph different (repeated passages are stored once).
+        let mut text = String::with_capacity(mb << 20);
+        let mut i = 0u64;
+        while text.len() < (mb << 20) - 200 {
+            text.push_str(&format!(
+                "On shift {i} the harbour pilots agree who decides when the fog rolls in at quay {}.\n\n",
+                i * 7919 % 10007
+            ));
+            i += 1;
+        }
+        let started = std::time::Instant::now();
+        let (code, added) = import(&t, "big.md", text.as_bytes()).await;
+        println!(
+            "{mb} MB of Markdown: {code}, {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(added < CEILING_MB, "text: +{added} MB");
+    }
 }
