@@ -21,12 +21,34 @@ pub struct Shell<'a> {
     pub window: &'a tauri::WebviewWindow,
 }
 
+/// The longest link opened outside the app.
+const MAX_LINK_CHARS: usize = 2048;
+
+/// A link the system may open: http, https or mailto, at most [`MAX_LINK_CHARS`].
+fn external_url(url: &str) -> compilar_core::Result<url::Url> {
+    if url.len() > MAX_LINK_CHARS {
+        return Err(compilar_core::Error::PayloadTooLarge {
+            what: "link",
+            max: MAX_LINK_CHARS,
+            unit: "characters",
+        });
+    }
+    url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"))
+        .ok_or_else(|| {
+            compilar_core::Error::InvalidArgument(
+                "Only web (http, https) and mail links open outside Compilar.".into(),
+            )
+        })
+}
+
 /// The file types the picker offers (what the core imports).
 const DOCUMENT_EXTENSIONS: &[&str] = &["md", "markdown", "txt", "text", "pdf"];
 
 impl Shell<'_> {
     /// Opens the system's file picker; what the user picks may then be imported.
-    async fn choose_documents(&self) -> compilar_core::Result<Vec<String>> {
+    async fn choose_documents(&self) -> Result<Vec<String>, ErrorPayload> {
         use tauri_plugin_dialog::DialogExt;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.window
@@ -52,30 +74,21 @@ impl Shell<'_> {
         &self,
         req: compilar_core::api::ImportDocumentRequest,
         progress: impl Fn(compilar_core::api::ImportProgress) + Send + Sync + 'static,
-    ) -> compilar_core::Result<compilar_core::api::DocumentInfo> {
-        let app = self
-            .core
-            .app()
-            .map_err(|e| compilar_core::Error::Internal(e.message))?;
+    ) -> Result<compilar_core::api::DocumentInfo, ErrorPayload> {
+        // Down (a damaged database): the UI is told exactly that, with the core's own code.
+        let app = self.core.app()?;
         self.core.allowed(Path::new(&req.path)).await?;
-        app.documents().import(req, progress).await
+        Ok(app.documents().import(req, progress).await?)
     }
 
     /// Opens a web or mail link in the system's browser or mail program (never in the app window).
-    fn open_external(&self, url: &str) -> compilar_core::Result<()> {
-        let ok = url::Url::parse(url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https" | "mailto"));
-        let Some(url) = ok else {
-            return Err(compilar_core::Error::InvalidArgument(
-                "Only web (http, https) and mail links open outside Compilar.".into(),
-            ));
-        };
-        open::that_detached(url.as_str()).map_err(|e| {
+    fn open_external(&self, url: &str) -> Result<(), ErrorPayload> {
+        let url = external_url(url)?;
+        Ok(open::that_detached(url.as_str()).map_err(|e| {
             compilar_core::Error::InvalidArgument(format!(
                 "The link could not be opened in your browser: {e}"
             ))
-        })
+        })?)
     }
 }
 
@@ -116,19 +129,20 @@ impl Core {
         }
     }
 
-    fn recovery_status(&self) -> compilar_core::Result<compilar_core::recovery::RecoveryStatus> {
-        compilar_core::recovery::status(None)
+    fn recovery_status(&self) -> Result<compilar_core::recovery::RecoveryStatus, ErrorPayload> {
+        Ok(compilar_core::recovery::status(None)?)
     }
 
     /// Recovers the data folder (only while the core is down), then opens the core again.
     async fn recover(
         &self,
         action: compilar_core::recovery::RecoveryAction,
-    ) -> compilar_core::Result<compilar_core::recovery::RecoveryOutcome> {
+    ) -> Result<compilar_core::recovery::RecoveryOutcome, ErrorPayload> {
         if self.app().is_ok() {
             return Err(compilar_core::Error::InvalidArgument(
                 "The database is in use and working; there is nothing to recover.".into(),
-            ));
+            )
+            .into());
         }
         let outcome = compilar_core::recovery::recover(None, action)?;
         let reopened = App::open(None).await.map_err(|e| {
@@ -194,8 +208,8 @@ macro_rules! commands {
                 $($sch: Channel<$schty>,)?
             ) -> Result<$sret, ErrorPayload> {
                 let $shell = Shell { core: &core, window: &window };
-                let reply: compilar_core::Result<$sret> = $sbody;
-                reply.map_err(ErrorPayload::from)
+                let reply: Result<$sret, ErrorPayload> = $sbody;
+                reply
             }
         )*
 
@@ -314,6 +328,28 @@ fn collect_names(t: &str, out: &mut std::collections::BTreeSet<String>) {
 
 #[cfg(test)]
 mod tests {
+    /// Only web and mail links of a sane length leave the app.
+    #[test]
+    fn external_links_are_checked() {
+        use super::external_url;
+        assert!(external_url("https://example.org/a?b=c").is_ok());
+        assert!(external_url("mailto:someone@example.org").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "tauri://localhost",
+            "not a url",
+        ] {
+            assert_eq!(
+                external_url(bad).unwrap_err().code(),
+                "invalid_argument",
+                "{bad}"
+            );
+        }
+        let long = format!("https://example.org/{}", "a".repeat(3000));
+        assert_eq!(external_url(&long).unwrap_err().code(), "payload_too_large");
+    }
+
     /// The UI's command wrappers must match the command list. `UPDATE_BINDINGS=1` rewrites the file.
     #[test]
     fn commands_ts_is_up_to_date() {

@@ -192,18 +192,7 @@ pub fn xref_stream(len: usize) -> Vec<u8> {
     rows.push(1);
     rows.extend_from_slice(&(xref_at as u32).to_be_bytes());
     rows.push(0);
-    let data = {
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&rows).unwrap();
-        let block = vec![0u8; 1 << 20];
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(block.len());
-            enc.write_all(&block[..n]).unwrap();
-            left -= n;
-        }
-        enc.finish().unwrap()
-    };
+    let data = deflated_fill(&rows, &[0], len);
     out.extend_from_slice(
         format!(
             "6 0 obj\n<< /Type /XRef /Size 6 /W [1 4 1] /Root 1 0 R /Filter /FlateDecode /Length {} >>\nstream\n",
