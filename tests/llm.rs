@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::fake_llm::*;
+use common::{configure, ANTHROPIC_KEY, OPENAI_KEY};
 use compilar_core::api::{AskRequest, BreakerControlRequest, SaveProvidersRequest, SetKeyRequest};
 use compilar_core::llm::{
     AiSettings, BreakerAction, BreakerState, ManualClock, ProviderKind, ProviderSettings,
@@ -15,8 +16,6 @@ use compilar_core::llm::{
 };
 use compilar_core::{App, AppOptions};
 
-const OPENAI_KEY: &str = "sk-test-openai-4f9a8b7c6d5e";
-const ANTHROPIC_KEY: &str = "sk-ant-test-1a2b3c4d5e6f7a8b";
 
 struct Env {
     app: App,
@@ -39,52 +38,6 @@ async fn setup(chain: &[(&str, String)]) -> Env {
     let app = App::open_with(options(dir.path(), &clock)).await.unwrap();
     configure(&app, chain).await;
     Env { app, clock, dir }
-}
-
-async fn configure(app: &App, chain: &[(&str, String)]) {
-    let mut providers: Vec<ProviderSettings> = app
-        .settings()
-        .get()
-        .await
-        .unwrap()
-        .providers
-        .into_iter()
-        .map(|p| p.settings)
-        .collect();
-    for p in providers.iter_mut() {
-        match chain.iter().position(|(id, _)| *id == p.id) {
-            Some(i) => {
-                let url = &chain[i].1;
-                p.enabled = true;
-                p.position = i as u32;
-                p.base_url = match p.kind {
-                    ProviderKind::Openai | ProviderKind::OpenaiCompatible => format!("{url}/v1"),
-                    _ => url.clone(),
-                };
-            }
-            None => {
-                p.enabled = false;
-                p.position = 10;
-            }
-        }
-        p.timeouts.first_token_secs = 2;
-        p.timeouts.stall_secs = 1;
-        p.timeouts.request_secs = 3;
-        p.timeouts.slow_call_secs = 0;
-    }
-    app.settings()
-        .save_providers(SaveProvidersRequest { providers })
-        .await
-        .unwrap();
-    for (id, key) in [("openai", OPENAI_KEY), ("anthropic", ANTHROPIC_KEY)] {
-        app.settings()
-            .set_key(SetKeyRequest {
-                provider: id.into(),
-                key: key.into(),
-            })
-            .await
-            .unwrap();
-    }
 }
 
 fn ask(prompt: &str) -> AskRequest {

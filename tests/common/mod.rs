@@ -4,8 +4,12 @@
 pub mod fake_llm;
 pub mod pdf;
 
-use compilar_core::api::{Assessment, CreateAssessmentRequest};
+use compilar_core::api::{Assessment, CreateAssessmentRequest, SaveProvidersRequest, SetKeyRequest};
+use compilar_core::llm::{ProviderKind, ProviderSettings};
 use compilar_core::{App, AppOptions};
+
+pub const OPENAI_KEY: &str = "sk-test-openai-4f9a8b7c6d5e";
+pub const ANTHROPIC_KEY: &str = "sk-ant-test-1a2b3c4d5e6f7a8b";
 
 pub struct TestApp {
     pub app: App,
@@ -45,5 +49,53 @@ where
             "timed out waiting for {what}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Makes the fallback chain `chain` (provider id → fake server base URL), in that order; other providers are
+/// off. Cloud providers get keys. Timeouts are short and the slow-call rule is off.
+pub async fn configure(app: &App, chain: &[(&str, String)]) {
+    let mut providers: Vec<ProviderSettings> = app
+        .settings()
+        .get()
+        .await
+        .unwrap()
+        .providers
+        .into_iter()
+        .map(|p| p.settings)
+        .collect();
+    for p in providers.iter_mut() {
+        match chain.iter().position(|(id, _)| *id == p.id) {
+            Some(i) => {
+                let url = &chain[i].1;
+                p.enabled = true;
+                p.position = i as u32;
+                p.base_url = match p.kind {
+                    ProviderKind::Openai | ProviderKind::OpenaiCompatible => format!("{url}/v1"),
+                    _ => url.clone(),
+                };
+            }
+            None => {
+                p.enabled = false;
+                p.position = 10;
+            }
+        }
+        p.timeouts.first_token_secs = 2;
+        p.timeouts.stall_secs = 1;
+        p.timeouts.request_secs = 3;
+        p.timeouts.slow_call_secs = 0;
+    }
+    app.settings()
+        .save_providers(SaveProvidersRequest { providers })
+        .await
+        .unwrap();
+    for (id, key) in [("openai", OPENAI_KEY), ("anthropic", ANTHROPIC_KEY)] {
+        app.settings()
+            .set_key(SetKeyRequest {
+                provider: id.into(),
+                key: key.into(),
+            })
+            .await
+            .unwrap();
     }
 }

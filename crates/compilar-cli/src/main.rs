@@ -14,8 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AnswerRequest, CreateAssessmentRequest, ImportDocumentRequest, ListRequest, SearchRequest,
+    AnswerRequest, CreateAssessmentRequest, ImportDocumentRequest, ListRequest, ReportRequest,
+    SearchRequest,
 };
+use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
 use serde::Serialize;
 
@@ -45,6 +47,9 @@ enum Command {
     /// Take, answer, complete and manage assessments.
     #[command(subcommand)]
     Assessment(AssessmentCmd),
+    /// The coach: coaching reports for completed assessments.
+    #[command(subcommand)]
+    Coach(CoachCmd),
     /// Search the knowledge base (semantic + full text).
     Search(SearchArgs),
     /// Your own documents in the knowledge base.
@@ -105,6 +110,25 @@ enum AssessmentCmd {
     Delete { id: String },
     /// Bring back a deleted assessment.
     Restore { id: String },
+}
+
+#[derive(Subcommand)]
+enum CoachCmd {
+    /// Write the coaching report of a completed assessment, streamed to stdout (Ctrl+C stops it and keeps
+    /// what was written, marked stopped). Without a provider, the offline coach writes it.
+    Report {
+        id: String,
+        /// Use the offline coach (no model) even when a provider is set up.
+        #[arg(long)]
+        offline: bool,
+        /// Skip this provider (repeatable): "retry with another provider".
+        #[arg(long, value_name = "PROVIDER")]
+        exclude: Vec<String>,
+    },
+    /// The stored report of an assessment (the current one, and a newer attempt that did not complete).
+    Show { id: String },
+    /// The current report as Markdown, with its cited sources in full.
+    Export { id: String },
 }
 
 #[derive(Args)]
@@ -232,6 +256,7 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &info, print::framework)
         }
         Command::Assessment(cmd) => assessment(&app, json, cmd).await,
+        Command::Coach(cmd) => coach(&app, json, cmd).await,
         Command::Search(a) => {
             let reply = app
                 .knowledge()
@@ -317,6 +342,67 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
         AssessmentCmd::Restore { id } => {
             let x = a.restore(&id).await?;
             emit(json, &x, print::assessment)
+        }
+    }
+}
+
+async fn coach(app: &App, json: bool, cmd: CoachCmd) -> Outcome {
+    let c = app.coach();
+    match cmd {
+        CoachCmd::Report {
+            id,
+            offline,
+            exclude,
+        } => {
+            let last = std::sync::Mutex::new(None);
+            let sink = |e: StreamEvent| {
+                if !json {
+                    print::report_event(&e);
+                }
+                if matches!(e, StreamEvent::Done { .. } | StreamEvent::Error { .. }) {
+                    *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                }
+            };
+            let req = ReportRequest {
+                assessment_id: id.clone(),
+                offline: Some(offline),
+                exclude: Some(exclude),
+            };
+            let run = c.report(req, sink);
+            tokio::pin!(run);
+            let state = tokio::select! {
+                s = &mut run => s?,
+                // Stopped: what was written is stored, marked stopped.
+                _ = tokio::signal::ctrl_c() => {
+                    c.cancel_report(&id);
+                    run.await?
+                }
+            };
+            let last = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if json {
+                emit(true, &state, |_| String::new())?;
+            } else if let Some(r) = &state.report {
+                print!("{}", print::report_footer(r));
+            }
+            match last {
+                Some(StreamEvent::Error { error, .. }) => {
+                    if json {
+                        eprintln!("{}", serde_json::json!({ "error": error }));
+                    } else {
+                        eprintln!("compilar-cli: {} ({})", error.message, error.code);
+                    }
+                    Err(Failure::Reported { caller: false })
+                }
+                _ => Ok(()),
+            }
+        }
+        CoachCmd::Show { id } => {
+            let state = c.state(&id).await?;
+            emit(json, &state, print::report_state)
+        }
+        CoachCmd::Export { id } => {
+            let md = c.export_markdown(&id).await?;
+            emit(json, &serde_json::json!({ "markdown": md }), |_| md.clone())
         }
     }
 }

@@ -351,3 +351,77 @@ fn bytes(n: u64) -> String {
         format!("{} KB", n.div_ceil(1024))
     }
 }
+
+/// A coaching report's stream as it arrives: who writes it on stderr, the text on stdout.
+pub fn report_event(e: &compilar_core::llm::StreamEvent) {
+    use compilar_core::llm::StreamEvent as E;
+    use std::io::Write as _;
+    match e {
+        E::Started {
+            provider_label,
+            model,
+            ..
+        } => eprintln!("Writing with {provider_label} \u{b7} {model}\u{2026}\n"),
+        E::Token { text } => {
+            print!("{text}");
+            let _ = std::io::stdout().flush();
+        }
+        E::Citation { .. } | E::Done { .. } => {}
+        E::Error { .. } => println!(),
+    }
+}
+
+/// The sources a report cites and who wrote it, after its text.
+pub fn report_footer(r: &compilar_core::api::CoachReport) -> String {
+    use compilar_core::api::{ReportStatus, ReportWriter};
+    let mut s = String::from("\n");
+    if !r.citations.is_empty() {
+        s.push_str("\nSources:\n");
+        for n in &r.citations {
+            if let Some(p) = r.passages.get(*n as usize - 1) {
+                let _ = writeln!(s, "  [{n}] {} \u{2014} {}", p.title, p.source_title);
+            }
+        }
+    }
+    let by = match r.writer {
+        ReportWriter::Offline => "the offline coach".to_owned(),
+        ReportWriter::Model => format!(
+            "{} \u{b7} {}",
+            r.provider_label.as_deref().unwrap_or("a model"),
+            r.model.as_deref().unwrap_or("")
+        ),
+    };
+    let status = match r.status {
+        ReportStatus::Complete => "",
+        ReportStatus::Stopped => " (stopped before it was finished)",
+        ReportStatus::Error => " (ended with an error before it was finished)",
+    };
+    let _ = writeln!(s, "\nWritten by {by}{status}.");
+    if let Some(n) = &r.notice {
+        let _ = writeln!(s, "{n}");
+    }
+    s
+}
+
+/// The stored report of an assessment.
+pub fn report_state(st: &compilar_core::api::ReportState) -> String {
+    let mut s = String::new();
+    match &st.report {
+        Some(r) => {
+            s.push_str(&r.content);
+            s.push_str(&report_footer(r));
+        }
+        None => s.push_str("No coaching report yet: `compilar-cli coach report ID` writes one.\n"),
+    }
+    if let Some(a) = &st.last_attempt {
+        let _ = writeln!(
+            s,
+            "\nA newer attempt did not finish ({}); `coach show --json` has its text.",
+            match a.status {
+                compilar_core::api::ReportStatus::Stopped => "stopped",
+                _ => "it ended with an error",
+            }
+        );
+    }
+    s
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, diagnostics::Diagnostics, documents::Documents,
+    ai::Ai, assessments::Assessments, coach::Coach, diagnostics::Diagnostics, documents::Documents,
     knowledge::Knowledge, settings::Settings,
 };
 use crate::ctx::Ctx;
@@ -126,6 +126,11 @@ impl App {
     /// "Try a prompt": whole and streamed answers through the provider chain.
     pub fn ai(&self) -> Ai<'_> {
         self.ctx.ai()
+    }
+
+    /// The coach: coaching reports (by a model or the offline coach).
+    pub fn coach(&self) -> Coach<'_> {
+        self.ctx.coach()
     }
 
     /// AI providers, keys and AI settings.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, diagnostics::Diagnostics, documents::Documents,
+    ai::Ai, assessments::Assessments, coach::Coach, diagnostics::Diagnostics, documents::Documents,
     knowledge::Knowledge, settings::Settings,
 };
 use crate::domain::Domain;
@@ -33,6 +33,9 @@ impl Ctx {
     }
     pub(crate) fn ai(&self) -> Ai<'_> {
         Ai::new(self)
+    }
+    pub(crate) fn coach(&self) -> Coach<'_> {
+        Coach::new(self)
     }
     pub(crate) fn settings(&self) -> Settings<'_> {
         Settings::new(self)

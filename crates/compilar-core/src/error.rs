@@ -27,6 +27,10 @@ pub enum Error {
     UnknownQuestion(String),
     #[error("The question \u{201c}{0}\u{201d} is not part of this assessment.")]
     QuestionNotInAssessment(String),
+    #[error("Complete the assessment first: a coaching report is written from its results.")]
+    AssessmentNotCompleted,
+    #[error("This assessment has no coaching report yet.")]
+    ReportNotFound,
     #[error("No assessment with id {0} exists.")]
     AssessmentNotFound(String),
     #[error("\u{201c}{0}\u{201d} is not a valid id.")]
@@ -187,6 +191,8 @@ impl Error {
             Error::UnknownQuestion(_) => "unknown_question",
             Error::QuestionNotInAssessment(_) => "question_not_in_assessment",
             Error::AssessmentNotFound(_) => "assessment_not_found",
+            Error::AssessmentNotCompleted => "assessment_not_completed",
+            Error::ReportNotFound => "report_not_found",
             Error::InvalidId(_) => "invalid_id",
             Error::ValueOutOfRange { .. } => "value_out_of_range",
             Error::AssessmentCompleted => "assessment_completed",
@@ -261,6 +267,8 @@ impl Error {
                 | Error::UnknownQuestion(_)
                 | Error::QuestionNotInAssessment(_)
                 | Error::AssessmentNotFound(_)
+                | Error::AssessmentNotCompleted
+                | Error::ReportNotFound
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted
@@ -339,6 +347,8 @@ pub const ERROR_CODES: &[&str] = &[
     "unknown_question",
     "question_not_in_assessment",
     "assessment_not_found",
+    "assessment_not_completed",
+    "report_not_found",
     "invalid_id",
     "value_out_of_range",
     "assessment_completed",
@@ -517,6 +527,8 @@ mod tests {
         let mut all = vec![
             Error::UnknownPillar(s()),
             Error::UnknownMode(s()),
+            Error::AssessmentNotCompleted,
+            Error::ReportNotFound,
             Error::PillarModeMismatch {
                 pillar: s(),
                 pillar_mode: s(),
@@ -628,6 +640,8 @@ mod tests {
                 | Error::UnknownQuestion(_)
                 | Error::QuestionNotInAssessment(_)
                 | Error::AssessmentNotFound(_)
+                | Error::AssessmentNotCompleted
+                | Error::ReportNotFound
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted

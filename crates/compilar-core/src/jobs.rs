@@ -40,6 +40,8 @@ pub enum JobKind {
     ModelSwitch,
     /// A model's answer being streamed.
     Stream,
+    /// A coaching report being written (its id is the assessment's).
+    Report,
 }
 
 impl JobKind {
@@ -48,11 +50,17 @@ impl JobKind {
             JobKind::Import => "import",
             JobKind::ModelSwitch => "model_switch",
             JobKind::Stream => "stream",
+            JobKind::Report => "report",
         }
     }
 
     fn parse(s: &str) -> Option<JobKind> {
-        [JobKind::Import, JobKind::ModelSwitch, JobKind::Stream]
+        [
+            JobKind::Import,
+            JobKind::ModelSwitch,
+            JobKind::Stream,
+            JobKind::Report,
+        ]
             .into_iter()
             .find(|k| k.as_str() == s)
     }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | "unknown_question"
   | "question_not_in_assessment"
   | "assessment_not_found"
+  | "assessment_not_completed"
+  | "report_not_found"
   | "invalid_id"
   | "value_out_of_range"
   | "assessment_completed"
@@ -213,6 +215,64 @@ total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
 
+export type ReportRequest = { assessment_id: string, 
+/**
+ * Use the offline coach even when a model is available.
+ */
+offline?: boolean, 
+/**
+ * Providers to skip ("retry with another provider").
+ */
+exclude?: Array<string>, };
+
+export type ReportStatus = "complete" | "stopped" | "error";
+
+export type ReportWriter = "model" | "offline";
+
+export type CoachReport = { id: string, assessment_id: string, status: ReportStatus, writer: ReportWriter, 
+/**
+ * The provider and model that wrote it (`None` for the offline coach).
+ */
+provider: string | null, provider_label: string | null, model: string | null, 
+/**
+ * Markdown; citations are `[n]`, each naming one of `passages`.
+ */
+content: string, 
+/**
+ * The passages sent with the prompt (for the offline coach: the ones it drew on), numbered.
+ */
+passages: Array<Passage>, 
+/**
+ * The numbers cited in the report, in order of first citation.
+ */
+citations: Array<number>, 
+/**
+ * Why the offline coach wrote it, when it was not chosen ("No AI provider is set up.").
+ */
+notice: string | null, 
+/**
+ * What went wrong, for a report that ended in an error.
+ */
+error: ErrorPayload | null, prompt_version: number, usage: Usage, created_at: string, };
+
+export type ReportState = { 
+/**
+ * The newest complete report (kept while a new one is written).
+ */
+report: CoachReport | null, 
+/**
+ * A newer attempt that did not complete (stopped or failed), kept so that its text is not lost.
+ */
+last_attempt: CoachReport | null, 
+/**
+ * A report is being written for this assessment now.
+ */
+running: boolean, 
+/**
+ * Some AI provider is switched on and has what it needs; without one the offline coach writes reports.
+ */
+model_available: boolean, };
+
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 
@@ -372,7 +432,17 @@ export type ChatAnswer = { text: string, provider: string, provider_label: strin
  */
 fallback_from: Array<string>, };
 
-export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", after_first_token: boolean, 
+export type Passage = { number: number, chunk_id: number, passage_id: string, title: string, text: string, 
+/**
+ * Where it comes from: the PILAR knowledge base or one of the user's documents (its title).
+ */
+source_title: string, 
+/**
+ * `builtin` or `document`.
+ */
+source_kind: string, category: string, force: string | null, };
+
+export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "citation", number: number, passage: Passage, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", after_first_token: boolean, 
 /**
  * Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
  */
@@ -430,7 +500,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream";
+export type JobKind = "import" | "model_switch" | "stream" | "report";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

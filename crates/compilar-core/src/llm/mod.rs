@@ -21,4 +21,4 @@ pub use service::{
     StreamEvent,
 };
 pub use settings::{AiSettings, ProviderSettings, Timeouts};
-pub use types::{ChatMessage, Feature, Prompt, ProviderKind, Role, Usage};
+pub use types::{ChatMessage, Feature, Passage, Prompt, ProviderKind, Role, Usage};

@@ -106,6 +106,8 @@ pub enum Feature {
     ConnectionTest,
     /// Embedding text for search.
     Embedding,
+    /// A coaching report for a completed assessment.
+    CoachReport,
 }
 
 impl Feature {
@@ -114,11 +116,30 @@ impl Feature {
             Feature::Playground => "playground",
             Feature::ConnectionTest => "connection_test",
             Feature::Embedding => "embedding",
+            Feature::CoachReport => "coach_report",
         }
     }
 
     /// Whether the per-user AI-action limit applies (it guards what a person asks for, not upkeep).
     pub fn rate_limited(self) -> bool {
-        matches!(self, Feature::Playground)
+        matches!(self, Feature::Playground | Feature::CoachReport)
     }
+}
+
+/// A knowledge-base passage sent to a model with a prompt, numbered as the model saw it; a citation `[n]` in
+/// the answer refers to passage `n`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Passage {
+    pub number: u32,
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+    pub passage_id: String,
+    pub title: String,
+    pub text: String,
+    /// Where it comes from: the PILAR knowledge base or one of the user's documents (its title).
+    pub source_title: String,
+    /// `builtin` or `document`.
+    pub source_kind: String,
+    pub category: String,
+    pub force: Option<String>,
 }

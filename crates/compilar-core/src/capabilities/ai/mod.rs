@@ -16,6 +16,23 @@ const PLAYGROUND_SYSTEM: &str = "You are the assistant inside Compilar, a deskto
 coordinate, built on the PILAR framework (Prospects, Involved, Liked, Agency, Respect). Answer clearly and briefly, \
 in Markdown.";
 
+/// Checks a list of providers to skip ("retry with another provider"): known ids, at most one of each.
+pub(crate) fn check_exclude(exclude: &[String]) -> Result<()> {
+    let ids = crate::llm::settings::PROVIDER_IDS;
+    if exclude.len() > ids.len() {
+        return Err(Error::OutOfRange(format!(
+            "At most {} providers can be skipped.",
+            ids.len()
+        )));
+    }
+    for p in exclude {
+        if !ids.contains(&p.as_str()) {
+            return Err(Error::UnknownProvider(truncate_for_message(p)));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 pub struct Ai<'a> {
     ctx: &'a Ctx,
@@ -39,18 +56,7 @@ impl<'a> Ai<'a> {
             });
         }
         check_id(&req.request_id, "request")?;
-        let ids = crate::llm::settings::PROVIDER_IDS;
-        if req.exclude.len() > ids.len() {
-            return Err(Error::OutOfRange(format!(
-                "At most {} providers can be skipped.",
-                ids.len()
-            )));
-        }
-        for p in &req.exclude {
-            if !ids.contains(&p.as_str()) {
-                return Err(Error::UnknownProvider(truncate_for_message(p)));
-            }
-        }
+        check_exclude(&req.exclude)?;
         Ok(Prompt {
             system: Some(PLAYGROUND_SYSTEM.to_owned()),
             messages: vec![ChatMessage {

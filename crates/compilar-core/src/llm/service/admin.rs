@@ -208,6 +208,15 @@ impl Llm {
         Ok(b.snapshot())
     }
 
+    /// Whether some provider is switched on and has what it needs to be called (a key, for cloud ones).
+    pub async fn any_usable(&self) -> Result<bool> {
+        Ok(self
+            .handles()
+            .await?
+            .iter()
+            .any(|h| h.settings.enabled && h.configured()))
+    }
+
     pub fn rate_limit_state(&self) -> RateLimitState {
         self.limiter.state()
     }

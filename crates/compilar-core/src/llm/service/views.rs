@@ -16,6 +16,12 @@ pub enum StreamEvent {
     Token {
         text: String,
     },
+    /// The answer cited passage `number` (sent by the coach once per passage, after the token that cites it;
+    /// numbers that match no passage sent with the prompt are never announced).
+    Citation {
+        number: u32,
+        passage: crate::llm::Passage,
+    },
     Done {
         provider: String,
         provider_label: String,

@@ -1,0 +1,474 @@
+//! The coach: coaching reports for completed assessments, written by a model through the provider chain
+//! (streamed, grounded in knowledge-base passages, with citations checked against the passages sent) or by the
+//! offline coach when no model is set up or reachable (or when the user asks for it).
+//!
+//! Prompts live in [`prompts`] (versioned), the rules-based coach in [`offline`], citation handling in
+//! [`citations`], the SQL in [`sql`] and the types in [`dto`].
+
+pub mod citations;
+pub mod dto;
+pub mod offline;
+pub mod prompts;
+pub mod sql;
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::capabilities::knowledge::dto::{SearchHit, SearchRequest};
+use crate::ctx::Ctx;
+use crate::domain::Results;
+use crate::error::{Error, ErrorPayload, Result};
+use crate::jobs::JobKind;
+use crate::llm::{Feature, Passage, StreamEvent, Usage};
+use crate::util::{new_id, now, parse_id};
+use dto::*;
+
+/// How similar (cosine, −1 to 1, with the active search model) one of the user's own passages must be to the
+/// result's focus to be sent with a report. Below it a document is not "relevant" and is left out.
+pub const DOCUMENT_MIN_SIMILARITY: f32 = 0.35;
+/// Most passages from the user's documents sent with one report.
+const MAX_DOCUMENT_PASSAGES: u32 = 2;
+
+/// The provider id and label the offline coach reports as in stream events.
+pub const OFFLINE_PROVIDER: &str = "offline";
+
+/// The coach capability: a cheap view of the shared context.
+#[derive(Clone, Copy)]
+pub struct Coach<'a> {
+    ctx: &'a Ctx,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn passage(number: u32, h: SearchHit) -> Passage {
+    Passage {
+        number,
+        chunk_id: h.chunk_id,
+        passage_id: h.passage_id,
+        title: h.title,
+        text: h.text,
+        source_title: h.source.title,
+        source_kind: h.source.kind,
+        category: h.category,
+        force: h.force,
+    }
+}
+
+/// Why the offline coach wrote a report the user did not ask it for.
+fn offline_notice(error: &ErrorPayload) -> String {
+    match error.code.as_str() {
+        "no_provider" => "No AI provider is set up, so the offline coach wrote this report.".into(),
+        _ => format!(
+            "No AI provider could answer ({}), so the offline coach wrote this report.",
+            error.message.trim_end_matches('.')
+        ),
+    }
+}
+
+impl<'a> Coach<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Coach { ctx }
+    }
+
+    /// The results of a live, completed assessment of the acting principal.
+    async fn results(&self, assessment_id: &str) -> Result<(String, Results)> {
+        let id = parse_id(assessment_id)?.to_string();
+        let (who, id2) = (self.ctx.principal.clone(), id.clone());
+        self.ctx
+            .store
+            .read(move |c| sql::check_assessment(c, &who, &id2))
+            .await?;
+        let a = self.ctx.assessments().get(&id).await?;
+        let r = a.results.ok_or(Error::AssessmentNotCompleted)?;
+        Ok((id, r))
+    }
+
+    /// The passages a report on `r` is grounded in, numbered from 1: for each focus force and the strongest
+    /// force, its passages (hybrid search filtered by mode, pillar and force); the pillar's reflection
+    /// questions; the passages on the connections the report explains; and up to two passages of the user's
+    /// own documents that are similar enough to the focus ([`DOCUMENT_MIN_SIMILARITY`]).
+    pub async fn passages(&self, r: &Results) -> Result<Vec<Passage>> {
+        let fw = &self.ctx.domain.framework;
+        let kb = self.ctx.knowledge();
+        let mut forces: Vec<&crate::domain::Force> =
+            offline::focus(fw, r).into_iter().map(|(f, _)| f).collect();
+        let scored = offline::scored(fw, r);
+        if scored.len() > 1 {
+            if let Some((top, _)) = scored.last() {
+                if !forces.iter().any(|f| f.id == top.id) {
+                    forces.push(top);
+                }
+            }
+        }
+        let base = |query: String| SearchRequest {
+            query,
+            mode: Some(r.mode.clone()),
+            pillar: Some(r.pillar.clone()),
+            source: Some("builtin".into()),
+            ..SearchRequest::default()
+        };
+        let mut requests: Vec<SearchRequest> = forces
+            .iter()
+            .map(|f| SearchRequest {
+                force: Some(f.id.clone()),
+                count: Some(2),
+                ..base(format!("{} {}", f.name, f.description))
+            })
+            .collect();
+        let pillar_name = fw.pillar(&r.pillar).map_or(r.pillar.clone(), |p| p.name.clone());
+        requests.push(SearchRequest {
+            category: Some("reflection".into()),
+            count: Some(1),
+            ..base(format!("{pillar_name} questions to reflect on"))
+        });
+        let ripples = offline::ripples(fw, r);
+        if !ripples.is_empty() {
+            requests.push(SearchRequest {
+                category: Some("connection".into()),
+                count: Some(ripples.len() as u32),
+                ..base(
+                    ripples
+                        .iter()
+                        .map(|c| format!("{} {}", c.name, c.explanation))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            });
+        }
+        if let Some(f) = forces.first() {
+            requests.push(SearchRequest {
+                query: format!("{pillar_name}: {} {} {}", f.name, f.description, f.weak),
+                source: Some("documents".into()),
+                count: Some(MAX_DOCUMENT_PASSAGES),
+                min_score: Some(DOCUMENT_MIN_SIMILARITY),
+                ..SearchRequest::default()
+            });
+        }
+        let mut out: Vec<Passage> = Vec::new();
+        for req in requests {
+            for h in kb.search(req).await?.hits {
+                if !out.iter().any(|p| p.chunk_id == h.chunk_id) {
+                    out.push(passage(out.len() as u32 + 1, h));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the results page shows: the newest complete report, a newer attempt that did not complete, whether
+    /// one is being written, and whether a model is available.
+    pub async fn state(&self, assessment_id: &str) -> Result<ReportState> {
+        let id = parse_id(assessment_id)?.to_string();
+        let (who, id2) = (self.ctx.principal.clone(), id.clone());
+        let (report, last_attempt) = self
+            .ctx
+            .store
+            .read(move |c| {
+                sql::check_assessment(c, &who, &id2)?;
+                sql::state(c, &who, &id2)
+            })
+            .await?;
+        Ok(ReportState {
+            report,
+            last_attempt,
+            running: self.ctx.jobs.get(JobKind::Report, &id).is_some(),
+            model_available: self.ctx.llm.any_usable().await?,
+        })
+    }
+
+    /// Writes the coaching report of a completed assessment. Events go to `sink`: `started`, `token`s,
+    /// `citation`s (each after the token that cites it), then one `done` (sent once the report is stored) or
+    /// `error`. With `offline`, or when no provider is set up or none answers before its first token, the
+    /// offline coach writes it (labelled, with why). A report that is stopped or fails part-way is stored as
+    /// such, and the previous complete report stays the one shown. [`Coach::cancel_report`] stops it.
+    pub async fn report<F>(&self, req: ReportRequest, sink: F) -> Result<ReportState>
+    where
+        F: Fn(StreamEvent) + Send + Sync,
+    {
+        let exclude = req.exclude.unwrap_or_default();
+        crate::capabilities::ai::check_exclude(&exclude)?;
+        let (id, results) = self.results(&req.assessment_id).await?;
+        let fw = &self.ctx.domain.framework;
+        let pillar_name = fw
+            .pillar(&results.pillar)
+            .map_or(results.pillar.clone(), |p| p.name.clone());
+        let job = self.ctx.jobs.start(
+            JobKind::Report,
+            &id,
+            "Writing a coaching report",
+            Some(pillar_name),
+            |_| "A coaching report for this assessment is already being written.".into(),
+        )?;
+        let started = Instant::now();
+        let passages = self.passages(&results).await?;
+        let n = passages.len() as u32;
+        let base = CoachReport {
+            id: new_id().to_string(),
+            assessment_id: id.clone(),
+            status: ReportStatus::Complete,
+            writer: ReportWriter::Offline,
+            provider: None,
+            provider_label: None,
+            model: None,
+            content: String::new(),
+            passages: Vec::new(),
+            citations: Vec::new(),
+            notice: None,
+            error: None,
+            prompt_version: prompts::PROMPT_VERSION,
+            usage: Usage::default(),
+            created_at: now(),
+        };
+
+        if req.offline == Some(true) {
+            let report = self.offline(base, &results, passages, None, started, &sink).await?;
+            drop(job);
+            return self.after(report).await;
+        }
+
+        let prompt = prompts::report(fw, &results, &passages);
+        let scanner = Mutex::new(citations::Scanner::default());
+        let text = Mutex::new(String::new());
+        let answering: Mutex<Option<(String, String, String)>> = Mutex::new(None);
+        let forward = |e: StreamEvent| match e {
+            StreamEvent::Token { text: t } => {
+                lock(&text).push_str(&t);
+                let fresh = lock(&scanner).feed(&t, n);
+                sink(StreamEvent::Token { text: t });
+                for number in fresh {
+                    if let Some(p) = passages.get(number as usize - 1) {
+                        sink(StreamEvent::Citation {
+                            number,
+                            passage: p.clone(),
+                        });
+                    }
+                }
+            }
+            // The end is sent once the report is stored.
+            StreamEvent::Done { .. } | StreamEvent::Error { .. } => {}
+            StreamEvent::Started {
+                ref provider,
+                ref provider_label,
+                ref model,
+                ..
+            } => {
+                *lock(&answering) = Some((provider.clone(), provider_label.clone(), model.clone()));
+                sink(e);
+            }
+            other => sink(other),
+        };
+        let last = self
+            .ctx
+            .llm
+            .stream(Feature::CoachReport, &prompt, &exclude, job.token(), &forward)
+            .await;
+        for number in lock(&scanner).finish(n) {
+            if let Some(p) = passages.get(number as usize - 1) {
+                sink(StreamEvent::Citation {
+                    number,
+                    passage: p.clone(),
+                });
+            }
+        }
+        let raw = std::mem::take(&mut *lock(&text));
+        let (content, cited) = citations::clean(&raw, n);
+        let mut report = CoachReport {
+            writer: ReportWriter::Model,
+            content,
+            citations: cited,
+            passages: passages.clone(),
+            ..base.clone()
+        };
+        match &last {
+            StreamEvent::Done {
+                provider,
+                provider_label,
+                model,
+                usage,
+                ..
+            } => {
+                report.provider = Some(provider.clone());
+                report.provider_label = Some(provider_label.clone());
+                report.model = Some(model.clone());
+                report.usage = *usage;
+            }
+            StreamEvent::Error {
+                error,
+                after_first_token: true,
+            } => {
+                report.status = if error.code == "cancelled" {
+                    ReportStatus::Stopped
+                } else {
+                    ReportStatus::Error
+                };
+                let (provider, label, model) = lock(&answering).clone().unwrap_or_else(|| {
+                    let p = error.provider.clone().unwrap_or_default();
+                    (p.clone(), p, String::new())
+                });
+                report.provider = Some(provider);
+                report.provider_label = Some(label);
+                report.model = Some(model);
+                report.error = (report.status == ReportStatus::Error).then(|| error.clone());
+            }
+            StreamEvent::Error { error, .. }
+                if matches!(error.code.as_str(), "cancelled" | "rate_limited") =>
+            {
+                // Nothing was written: stopped before the first token, or refused by the rate limit.
+                drop(job);
+                sink(last.clone());
+                return self.state(&id).await;
+            }
+            StreamEvent::Error { error, .. } => {
+                // No model could start an answer: the offline coach writes it, and says why.
+                let notice = offline_notice(error);
+                let report = self
+                    .offline(base, &results, passages, Some(notice), started, &sink)
+                    .await?;
+                drop(job);
+                return self.after(report).await;
+            }
+            _ => {}
+        }
+        self.store(&report).await?;
+        drop(job);
+        sink(last);
+        self.after(report).await
+    }
+
+    /// The offline coach's report, sent as one stream (started, the text, its citations, done) and stored.
+    async fn offline(
+        &self,
+        base: CoachReport,
+        results: &Results,
+        passages: Vec<Passage>,
+        notice: Option<String>,
+        started: Instant,
+        sink: &(dyn Fn(StreamEvent) + Send + Sync),
+    ) -> Result<CoachReport> {
+        let raw = offline::report(&self.ctx.domain.framework, results, &passages);
+        let (content, cited) = citations::clean(&raw, passages.len() as u32);
+        sink(StreamEvent::Started {
+            provider: OFFLINE_PROVIDER.into(),
+            provider_label: offline::OFFLINE_LABEL.into(),
+            model: offline::OFFLINE_MODEL.into(),
+            fallback_from: Vec::new(),
+        });
+        let ttft = started.elapsed();
+        sink(StreamEvent::Token {
+            text: content.clone(),
+        });
+        for &number in &cited {
+            if let Some(p) = passages.get(number as usize - 1) {
+                sink(StreamEvent::Citation {
+                    number,
+                    passage: p.clone(),
+                });
+            }
+        }
+        let report = CoachReport {
+            writer: ReportWriter::Offline,
+            model: Some(offline::OFFLINE_MODEL.into()),
+            content,
+            citations: cited,
+            passages,
+            notice,
+            ..base
+        };
+        self.store(&report).await?;
+        sink(StreamEvent::Done {
+            provider: OFFLINE_PROVIDER.into(),
+            provider_label: offline::OFFLINE_LABEL.into(),
+            model: offline::OFFLINE_MODEL.into(),
+            usage: Usage::default(),
+            latency_ms: started.elapsed().as_millis() as u64,
+            ttft_ms: ttft.as_millis() as u64,
+        });
+        Ok(report)
+    }
+
+    async fn store(&self, report: &CoachReport) -> Result<()> {
+        let (who, r) = (self.ctx.principal.clone(), report.clone());
+        self.ctx
+            .store
+            .write(move |c| sql::insert(c, &who, &r, &now()))
+            .await
+    }
+
+    async fn after(&self, report: CoachReport) -> Result<ReportState> {
+        tracing::info!(
+            assessment = %report.assessment_id,
+            status = report.status.as_str(),
+            writer = ?report.writer,
+            "coaching report stored"
+        );
+        self.state(&report.assessment_id).await
+    }
+
+    /// Stops the report being written for an assessment. Whether one was running.
+    pub fn cancel_report(&self, assessment_id: &str) -> bool {
+        self.ctx.jobs.cancel(JobKind::Report, assessment_id.trim())
+    }
+
+    /// The current report of an assessment as a Markdown document: a heading with the result, who wrote it,
+    /// the report, and its cited sources in full.
+    pub async fn export_markdown(&self, assessment_id: &str) -> Result<String> {
+        let (id, r) = self.results(assessment_id).await?;
+        let state = self.state(&id).await?;
+        let rep = state
+            .report
+            .or(state.last_attempt)
+            .ok_or(Error::ReportNotFound)?;
+        let fw = &self.ctx.domain.framework;
+        let pillar = fw.pillar(&r.pillar).map_or(r.pillar.as_str(), |p| &p.name);
+        let mode = fw
+            .modes
+            .iter()
+            .find(|m| m.id == r.mode)
+            .map_or(r.mode.as_str(), |m| &m.name);
+        let mut out = format!("# Coaching report: {pillar} ({mode})\n\n");
+        let _ = writeln!(
+            out,
+            "Score {:.0} out of 100 ({}), {} of {} questions answered.  ",
+            r.pillar_score, r.band_label, r.answered, r.total
+        );
+        let writer = match rep.writer {
+            ReportWriter::Offline => "the offline coach".to_owned(),
+            ReportWriter::Model => format!(
+                "{} · {}",
+                rep.provider_label.as_deref().unwrap_or("a model"),
+                rep.model.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(out, "Written by {writer} on {}.", &rep.created_at[..10.min(rep.created_at.len())]);
+        match rep.status {
+            ReportStatus::Complete => {}
+            ReportStatus::Stopped => out.push_str("\n**This report was stopped before it was finished.**\n"),
+            ReportStatus::Error => out.push_str("\n**This report ended with an error before it was finished.**\n"),
+        }
+        if let Some(n) = &rep.notice {
+            let _ = writeln!(out, "\n_{n}_");
+        }
+        out.push('\n');
+        out.push_str(rep.content.trim_end());
+        out.push_str("\n\n");
+        let cited: Vec<&Passage> = rep
+            .citations
+            .iter()
+            .filter_map(|n| rep.passages.get(*n as usize - 1))
+            .collect();
+        if !cited.is_empty() {
+            out.push_str("## Sources\n\n");
+            for p in cited {
+                let _ = writeln!(out, "**[{}] {}** — {}\n", p.number, p.title, p.source_title);
+                for line in p.text.trim().lines() {
+                    let _ = writeln!(out, "> {line}");
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}

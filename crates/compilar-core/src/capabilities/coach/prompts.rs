@@ -1,0 +1,173 @@
+//! Every prompt the coach sends, in one place and versioned: a change to what a prompt asks for bumps
+//! [`PROMPT_VERSION`], which is stored with each report so that old reports can be told from new ones. Tests at
+//! the bottom pin what each prompt must contain.
+
+use std::fmt::Write as _;
+
+use crate::domain::{Framework, Results};
+use crate::llm::{ChatMessage, Passage, Prompt, Role};
+
+/// The version of the prompts below.
+pub const PROMPT_VERSION: u32 = 1;
+
+/// Most tokens a coaching report may take.
+pub const REPORT_MAX_TOKENS: u32 = 1_400;
+
+const COACH_ROLE: &str = "You are the coach inside Compilar, a desktop app that helps people understand how their \
+group coordinates, using the PILAR framework (Prospects, Involved, Liked, Agency, Respect; each in an egalitarian \
+and a hierarchical mode, each measured through four forces scored 0-100). You are warm, concrete and honest; you \
+never invent facts about the group.";
+
+const CITATION_RULES: &str = "Ground what you say in the numbered passages below. Cite a passage by its number in \
+square brackets right after the sentence it supports, like [2] or [1][3]. Cite only the numbers listed; never \
+invent a passage or a number. If the passages do not cover something, say so instead of guessing.";
+
+/// A passage as the model sees it: its number, title, where it is from, and its text.
+fn passages_block(out: &mut String, passages: &[Passage]) {
+    out.push_str("Passages:\n");
+    for p in passages {
+        let _ = writeln!(
+            out,
+            "[{}] {} ({}{})\n{}\n",
+            p.number,
+            p.title,
+            if p.source_kind == "document" {
+                "from the user's document "
+            } else {
+                ""
+            },
+            p.source_title,
+            p.text.trim()
+        );
+    }
+}
+
+/// The results in plain words, for a prompt.
+pub fn results_block(fw: &Framework, r: &Results) -> String {
+    let mut out = String::new();
+    let pillar = fw.pillar(&r.pillar).map_or(r.pillar.as_str(), |p| &p.name);
+    let mode = fw
+        .modes
+        .iter()
+        .find(|m| m.id == r.mode)
+        .map_or(r.mode.as_str(), |m| &m.name);
+    let _ = writeln!(
+        out,
+        "Pillar: {pillar} ({mode} mode). Pillar score {:.0}/100 ({}).",
+        r.pillar_score, r.band_label
+    );
+    let _ = writeln!(
+        out,
+        "Confidence: {:?} ({} of {} questions answered).",
+        r.confidence_level, r.answered, r.total
+    );
+    out.push_str("Forces:\n");
+    for f in &r.forces {
+        match f.score {
+            Some(s) => {
+                let _ = writeln!(out, "- {}: {s:.0}/100 ({} of {} answered)", f.name, f.answered, f.total);
+            }
+            None => {
+                let _ = writeln!(out, "- {}: not answered", f.name);
+            }
+        }
+    }
+    let scores: Vec<f64> = r.forces.iter().filter_map(|f| f.score).collect();
+    if scores.len() > 1 {
+        let hi = scores.iter().copied().fold(f64::MIN, f64::max);
+        let lo = scores.iter().copied().fold(f64::MAX, f64::min);
+        let _ = writeln!(out, "Spread between the highest and lowest force: {:.0} points.", hi - lo);
+    }
+    out
+}
+
+/// The coaching report for one completed assessment.
+pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
+    let mut system = String::from(COACH_ROLE);
+    system.push_str("\n\n");
+    system.push_str(CITATION_RULES);
+    let mut user = String::from(
+        "Write a coaching report for this assessment result, in Markdown, about 350-500 words, with these \
+         sections as level-2 headings: \"Where to focus\" (the forces that need attention most, and why), \"What \
+         is holding up\" (what the group can build on), \"The ripple effect\" (how this pillar affects the \
+         others), \"Practices to try\" (two to four concrete practices) and \"Questions to reflect on\" (three \
+         questions). Use words that fit each score: call a force strong only if it scores 70 or more. If the \
+         confidence is low, say at the start that the result is a first impression.\n\n",
+    );
+    user.push_str(&results_block(fw, r));
+    user.push('\n');
+    passages_block(&mut user, passages);
+    Prompt {
+        system: Some(system),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: user,
+        }],
+        max_tokens: REPORT_MAX_TOKENS,
+        temperature: Some(0.4),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Domain;
+    use std::collections::HashMap;
+
+    fn results() -> (Domain, Results) {
+        let d = Domain::builtin().unwrap();
+        let ids = d.bank.shuffled_ids("divsexp", 1);
+        let answers: HashMap<String, i64> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.clone(), 1 + (i as i64 % 5)))
+            .collect();
+        let r = crate::domain::scoring::score(&d, "divsexp", &ids, &answers).unwrap();
+        (d, r)
+    }
+
+    fn passage(n: u32) -> Passage {
+        Passage {
+            number: n,
+            chunk_id: n as i64,
+            passage_id: format!("p{n}"),
+            title: format!("Title {n}"),
+            text: format!("Body {n}."),
+            source_title: "PILAR knowledge base".into(),
+            source_kind: "builtin".into(),
+            category: "practice".into(),
+            force: None,
+        }
+    }
+
+    #[test]
+    fn the_report_prompt_carries_the_scores_the_numbered_passages_and_the_citation_rules() {
+        let (d, r) = results();
+        let p = report(&d.framework, &r, &[passage(1), passage(2)]);
+        let system = p.system.unwrap();
+        assert!(system.contains("PILAR"));
+        assert!(system.contains("Cite only the numbers listed"));
+        let user = &p.messages[0].content;
+        assert!(user.contains("Diverse Expression (Egalitarian mode)"), "{user}");
+        for f in &r.forces {
+            assert!(user.contains(&f.name), "{}", f.name);
+        }
+        assert!(user.contains("[1] Title 1"));
+        assert!(user.contains("[2] Title 2"));
+        assert!(user.contains("Where to focus") && user.contains("Questions to reflect on"));
+        assert!(user.contains("Spread between"));
+        assert_eq!(p.max_tokens, REPORT_MAX_TOKENS);
+    }
+
+    #[test]
+    fn a_users_document_is_named_as_theirs() {
+        let (d, r) = results();
+        let mut p = passage(1);
+        p.source_kind = "document".into();
+        p.source_title = "Team retro notes".into();
+        let prompt = report(&d.framework, &r, &[p]);
+        assert!(prompt.messages[0]
+            .content
+            .contains("from the user's document Team retro notes"));
+    }
+}
