@@ -95,8 +95,10 @@ async fn with_no_provider_the_offline_coach_writes_a_cited_report_the_same_every
     let (events, state) = report(&env.app, req(&a.id)).await;
     assert_eq!(kinds(&events)[0], "started");
     assert_eq!(*kinds(&events).last().unwrap(), "done");
-    assert!(matches!(&events[0], StreamEvent::Started { provider, provider_label, .. }
-        if provider == "offline" && provider_label == "Offline coach"));
+    assert!(
+        matches!(&events[0], StreamEvent::Started { provider, provider_label, .. }
+        if provider == "offline" && provider_label == "Offline coach")
+    );
     let rep = state.report.clone().expect("a stored report");
     assert_eq!(rep.writer, ReportWriter::Offline);
     assert_eq!(rep.status, ReportStatus::Complete);
@@ -115,9 +117,17 @@ async fn with_no_provider_the_offline_coach_writes_a_cited_report_the_same_every
     }
     // It names the weakest force as the focus and the strongest as what holds up, with its own words.
     let focus = &rep.content[..rep.content.find("## What is holding up").unwrap()];
-    assert!(focus.contains("**Voice safety** (0, under strain)"), "{focus}");
-    assert!(rep.content.contains("**Change capacity** (100) is a real strength"));
-    assert!(rep.content.contains("Settings"), "says how to set up a model");
+    assert!(
+        focus.contains("**Voice safety** (0, under strain)"),
+        "{focus}"
+    );
+    assert!(rep
+        .content
+        .contains("**Change capacity** (100) is a real strength"));
+    assert!(
+        rep.content.contains("Settings"),
+        "says how to set up a model"
+    );
     // Citations: announced, each one a passage that was retrieved, about the forces it is cited for.
     assert!(rep.citations.len() >= 4, "{:?}", rep.citations);
     assert_eq!(cited(&events), rep.citations);
@@ -270,7 +280,12 @@ async fn stop_keeps_the_partial_report_marked_stopped_and_the_previous_one_stays
     let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
     server.on(
         "/v1/chat/completions",
-        openai_stream(&refs, "gpt-4o-mini", Duration::from_millis(50), End::Complete),
+        openai_stream(
+            &refs,
+            "gpt-4o-mini",
+            Duration::from_millis(50),
+            End::Complete,
+        ),
     );
     let got_token = Arc::new(tokio::sync::Notify::new());
     let handle = {
@@ -293,7 +308,11 @@ async fn stop_keeps_the_partial_report_marked_stopped_and_the_previous_one_stays
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(state.report.as_ref().unwrap().id, first.id, "the complete one stays");
+    assert_eq!(
+        state.report.as_ref().unwrap().id,
+        first.id,
+        "the complete one stays"
+    );
     let stopped = state.last_attempt.unwrap();
     assert_eq!(stopped.status, ReportStatus::Stopped);
     assert!(stopped.content.starts_with("word0 "));
@@ -308,7 +327,8 @@ async fn stop_keeps_the_partial_report_marked_stopped_and_the_previous_one_stays
 }
 
 #[tokio::test]
-async fn a_stream_cut_midway_is_kept_as_an_error_never_as_complete_and_another_provider_can_retry() {
+async fn a_stream_cut_midway_is_kept_as_an_error_never_as_complete_and_another_provider_can_retry()
+{
     let openai = FakeServer::start().await;
     let local = FakeServer::start().await;
     let env = common::open().await;
@@ -341,7 +361,12 @@ async fn a_stream_cut_midway_is_kept_as_an_error_never_as_complete_and_another_p
 
     local.on(
         "/api/chat",
-        ollama_stream(&["From the ", "local model [1]."], "llama3.2", TICK, End::Complete),
+        ollama_stream(
+            &["From the ", "local model [1]."],
+            "llama3.2",
+            TICK,
+            End::Complete,
+        ),
     );
     let (events, state) = report(
         &env.app,
@@ -351,11 +376,16 @@ async fn a_stream_cut_midway_is_kept_as_an_error_never_as_complete_and_another_p
         },
     )
     .await;
-    assert!(matches!(events.last().unwrap(), StreamEvent::Done { provider, .. } if provider == "local"));
+    assert!(
+        matches!(events.last().unwrap(), StreamEvent::Done { provider, .. } if provider == "local")
+    );
     let rep = state.report.unwrap();
     assert_eq!(rep.provider.as_deref(), Some("local"));
     assert_eq!(rep.content, "From the local model [1].");
-    assert!(state.last_attempt.is_none(), "the failed attempt is retired");
+    assert!(
+        state.last_attempt.is_none(),
+        "the failed attempt is retired"
+    );
     assert_eq!(openai.count("/v1/chat/completions"), 1, "skipped");
 }
 
@@ -371,15 +401,27 @@ async fn when_no_provider_answers_the_offline_coach_writes_it_and_says_why() {
     let a = completed(&env.app, "divsexp", "egalitarian", SHAPE).await;
     assert!(env.app.coach().state(&a.id).await.unwrap().model_available);
     let (events, state) = report(&env.app, req(&a.id)).await;
-    assert!(matches!(events.last().unwrap(), StreamEvent::Done { provider, .. } if provider == "offline"));
+    assert!(
+        matches!(events.last().unwrap(), StreamEvent::Done { provider, .. } if provider == "offline")
+    );
     let rep = state.report.unwrap();
     assert_eq!(rep.writer, ReportWriter::Offline);
     let notice = rep.notice.unwrap();
-    assert!(notice.starts_with("No AI provider could answer ("), "{notice}");
+    assert!(
+        notice.starts_with("No AI provider could answer ("),
+        "{notice}"
+    );
     assert!(notice.ends_with("so the offline coach wrote this report."));
 
     // Chosen on purpose: no notice, and no call.
-    let before = env.app.diagnostics().llm_status().await.unwrap().calls.len();
+    let before = env
+        .app
+        .diagnostics()
+        .llm_status()
+        .await
+        .unwrap()
+        .calls
+        .len();
     let (_, state) = report(
         &env.app,
         ReportRequest {
@@ -389,7 +431,16 @@ async fn when_no_provider_answers_the_offline_coach_writes_it_and_says_why() {
     )
     .await;
     assert_eq!(state.report.unwrap().notice, None);
-    assert_eq!(env.app.diagnostics().llm_status().await.unwrap().calls.len(), before);
+    assert_eq!(
+        env.app
+            .diagnostics()
+            .llm_status()
+            .await
+            .unwrap()
+            .calls
+            .len(),
+        before
+    );
 }
 
 #[tokio::test]

@@ -11,11 +11,10 @@ use common::fake_llm::*;
 use common::{configure, ANTHROPIC_KEY, OPENAI_KEY};
 use compilar_core::api::{AskRequest, BreakerControlRequest, SaveProvidersRequest, SetKeyRequest};
 use compilar_core::llm::{
-    AiSettings, BreakerAction, BreakerState, ManualClock, ProviderKind, ProviderSettings,
-    RateLimitConfig, StreamEvent,
+    AiSettings, BreakerAction, BreakerState, ManualClock, ProviderKind, RateLimitConfig,
+    StreamEvent,
 };
 use compilar_core::{App, AppOptions};
-
 
 struct Env {
     app: App,

@@ -13,7 +13,10 @@ const FILES: [&str; 3] = ["model.safetensors", "tokenizer.json", "config.json"];
 
 /// Writes `$OUT_DIR/migrations.rs`: one `Migration` per `NNNN_name.sql` file, in version order.
 fn generate_migrations() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    // Read when the script runs, not when it is compiled: a build script compiled in another checkout (a
+    // reused target folder) must still read this checkout's migrations.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("../../migrations");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut found: Vec<(i64, String, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("read the migrations folder") {

@@ -45,6 +45,13 @@ commands! {
         = |app| app.ai().ask_stream(req, forward(on_event)).await;
     cancel_stream(request_id: String) -> bool = |app| Ok(app.ai().cancel_stream(&request_id));
 
+    coach_report(req: compilar_core::api::ReportRequest; on_event => compilar_core::llm::StreamEvent)
+        -> compilar_core::api::ReportState
+        = |app| app.coach().report(req, forward(on_event)).await;
+    cancel_report(assessment_id: String) -> bool = |app| Ok(app.coach().cancel_report(&assessment_id));
+    report_state(assessment_id: String) -> compilar_core::api::ReportState
+        = |app| app.coach().state(&assessment_id).await;
+
     search_knowledge(req: compilar_core::api::SearchRequest) -> compilar_core::api::SearchReply
         = |app| app.knowledge().search(req).await;
     knowledge_status() -> compilar_core::api::KnowledgeStatus = |app| app.knowledge().status().await;
@@ -60,7 +67,8 @@ commands! {
 
     // The shell's own commands. Recovery works when the core could not start (a damaged database) and reopens
     // it. Documents are imported only from paths the user chose in the file picker or dropped on the window,
-    // which the shell records; external links open in the system's browser, http(s) and mailto only.
+    // which the shell records; external links open in the system's browser, http(s) and mailto only; a report
+    // is saved where the user says in the save dialog.
     @shell {
         recovery_status() -> compilar_core::recovery::RecoveryStatus = |shell| shell.core.recovery_status();
         recover(action: compilar_core::recovery::RecoveryAction) -> compilar_core::recovery::RecoveryOutcome
@@ -70,5 +78,6 @@ commands! {
             -> compilar_core::api::DocumentInfo
             = |shell| shell.import_document(req, forward(on_progress)).await;
         open_external(url: String) -> () = |shell| shell.open_external(&url);
+        save_report(assessment_id: String) -> Option<String> = |shell| shell.save_report(&assessment_id).await;
     }
 }

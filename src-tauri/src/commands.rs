@@ -81,6 +81,29 @@ impl Shell<'_> {
         Ok(app.documents().import(req, progress).await?)
     }
 
+    /// Asks where to save an assessment's coaching report (Markdown) and has the core write it there. The path
+    /// written, or `None` when the user cancelled.
+    async fn save_report(&self, assessment_id: &str) -> Result<Option<String>, ErrorPayload> {
+        use tauri_plugin_dialog::DialogExt;
+        let app = self.core.app()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.window
+            .dialog()
+            .file()
+            .set_parent(self.window)
+            .set_title("Save the coaching report")
+            .set_file_name("coaching-report.md")
+            .add_filter("Markdown", &["md"])
+            .save_file(move |picked| {
+                let _ = tx.send(picked);
+            });
+        let Some(path) = rx.await.ok().flatten().and_then(|p| p.into_path().ok()) else {
+            return Ok(None);
+        };
+        app.coach().save_markdown(assessment_id, &path).await?;
+        Ok(Some(path.display().to_string()))
+    }
+
     /// Opens a web or mail link in the system's browser or mail program (never in the app window).
     fn open_external(&self, url: &str) -> Result<(), ErrorPayload> {
         let url = external_url(url)?;

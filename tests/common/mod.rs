@@ -4,7 +4,9 @@
 pub mod fake_llm;
 pub mod pdf;
 
-use compilar_core::api::{Assessment, CreateAssessmentRequest, SaveProvidersRequest, SetKeyRequest};
+use compilar_core::api::{
+    Assessment, CreateAssessmentRequest, SaveProvidersRequest, SetKeyRequest,
+};
 use compilar_core::llm::{ProviderKind, ProviderSettings};
 use compilar_core::{App, AppOptions};
 

@@ -61,8 +61,8 @@ impl JobKind {
             JobKind::Stream,
             JobKind::Report,
         ]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -1,5 +1,6 @@
 //! A whole assessment: select a pillar and a mode, answer with mouse and keyboard, go back and change an
-//! answer, finish, check the shown score against the core's scoring, then delete and undo in History.
+//! answer, finish, check the shown score against the core's scoring, read the offline coach's report (no
+//! provider is set up) and open a cited passage, then delete and undo in History.
 
 use std::collections::HashMap;
 
@@ -83,6 +84,39 @@ async fn take_an_assessment() {
     assert_eq!(w.count("[data-testid=force-score]").await, 4);
     w.css("[data-testid=force-chart] canvas").await;
     screenshot("results").await;
+
+    // No provider is set up: the offline coach writes the report at once, labelled, with its citations.
+    w.scroll_to("[data-testid=coach-report]").await;
+    let by = w
+        .until_text("[data-testid=report-writer]", |t| {
+            t.starts_with("Written by")
+        })
+        .await;
+    assert!(by.contains("the offline coach"), "{by}");
+    assert!(w
+        .text("[data-testid=report-notice]")
+        .await
+        .starts_with("No AI provider is set up"));
+    let report = w.text("[data-testid=report-text]").await;
+    assert!(report.contains("Where to focus") && report.contains("Questions to reflect on"));
+    let cites = w.count("[data-testid=report-text] button.cite").await;
+    assert!(cites >= 4, "{cites} citations");
+    assert_eq!(
+        w.count("[data-testid=source]").await,
+        w.count("[data-testid=report-sources] li").await
+    );
+    w.scroll_to("[data-testid=report-text] button.cite").await;
+    w.click("[data-testid=report-text] button.cite").await;
+    let passage = w.text("[data-testid=passage-text]").await;
+    assert!(passage.len() > 100, "the cited passage in full: {passage}");
+    screenshot("coach-passage").await;
+    w.click("[data-testid=passage-close]").await;
+    until("the passage closed", || async {
+        (w.count("[data-testid=passage-dialog][open]").await == 0).then_some(())
+    })
+    .await;
+    w.scroll_to("[data-testid=coach-report]").await;
+    screenshot("coach-offline").await;
 
     // History: the assessment is listed; delete it, then undo.
     w.nav("history").await;

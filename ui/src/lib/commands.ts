@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, RecoveryAction, RecoveryOutcome, RecoveryStatus, SaveProvidersRequest, SearchReply, SearchRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, RecoveryAction, RecoveryOutcome, RecoveryStatus, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -25,6 +25,9 @@ export const commands = {
   testProvider: (provider: string): Promise<ConnectionTest> => call<ConnectionTest>("test_provider", { provider }),
   askStream: (req: AskRequest, onEvent: (event: StreamEvent) => void): Promise<StreamEvent> => call<StreamEvent>("ask_stream", { req, onEvent: channelOf(onEvent) }),
   cancelStream: (requestId: string): Promise<boolean> => call<boolean>("cancel_stream", { requestId }),
+  coachReport: (req: ReportRequest, onEvent: (event: StreamEvent) => void): Promise<ReportState> => call<ReportState>("coach_report", { req, onEvent: channelOf(onEvent) }),
+  cancelReport: (assessmentId: string): Promise<boolean> => call<boolean>("cancel_report", { assessmentId }),
+  reportState: (assessmentId: string): Promise<ReportState> => call<ReportState>("report_state", { assessmentId }),
   searchKnowledge: (req: SearchRequest): Promise<SearchReply> => call<SearchReply>("search_knowledge", { req }),
   knowledgeStatus: (): Promise<KnowledgeStatus> => call<KnowledgeStatus>("knowledge_status"),
   cancelImport: (importId: string): Promise<boolean> => call<boolean>("cancel_import", { importId }),
@@ -38,4 +41,5 @@ export const commands = {
   chooseDocuments: (): Promise<Array<string>> => call<Array<string>>("choose_documents"),
   importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
   openExternal: (url: string): Promise<null> => call<null>("open_external", { url }),
+  saveReport: (assessmentId: string): Promise<string | null> => call<string | null>("save_report", { assessmentId }),
 };

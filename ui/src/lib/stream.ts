@@ -1,5 +1,5 @@
 // The state of a streamed answer, built from the core's stream events.
-import type { ErrorPayload, StreamEvent } from "./bindings";
+import type { ErrorPayload, Passage, StreamEvent } from "./bindings";
 
 export interface StreamState {
   status: "idle" | "waiting" | "streaming" | "done" | "stopped" | "failed";
@@ -13,6 +13,8 @@ export interface StreamState {
   /** Providers to skip when the user asks to retry with another one. */
   failedProvider: string | null;
   partial: boolean;
+  /** Passages the answer cited, in the order first cited (each checked by the core against what was sent). */
+  citations: Passage[];
 }
 
 export function initialStream(): StreamState {
@@ -27,6 +29,7 @@ export function initialStream(): StreamState {
     error: null,
     failedProvider: null,
     partial: false,
+    citations: [],
   };
 }
 
@@ -48,6 +51,9 @@ export function applyEvent(s: StreamState, e: StreamEvent): StreamState {
       };
     case "token":
       return { ...s, status: "streaming", text: s.text + e.text };
+    case "citation":
+      if (s.citations.some((p) => p.number === e.number)) return s;
+      return { ...s, citations: [...s.citations, e.passage] };
     case "done": {
       const secs = (e.latency_ms / 1000).toFixed(1);
       return {

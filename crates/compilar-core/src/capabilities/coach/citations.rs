@@ -135,7 +135,13 @@ mod tests {
     fn citations_split_over_tokens_are_found_once_and_invented_ones_never() {
         let mut s = Scanner::default();
         let mut seen = Vec::new();
-        for t in ["Speak up [", "1", "]. Also [2,", " 9] and [1] again", " and [x] or [3](http://a) [4"] {
+        for t in [
+            "Speak up [",
+            "1",
+            "]. Also [2,",
+            " 9] and [1] again",
+            " and [x] or [3](http://a) [4",
+        ] {
             seen.extend(s.feed(t, 4));
         }
         assert_eq!(seen, [1, 2]);

@@ -118,7 +118,9 @@ impl<'a> Coach<'a> {
                 ..base(format!("{} {}", f.name, f.description))
             })
             .collect();
-        let pillar_name = fw.pillar(&r.pillar).map_or(r.pillar.clone(), |p| p.name.clone());
+        let pillar_name = fw
+            .pillar(&r.pillar)
+            .map_or(r.pillar.clone(), |p| p.name.clone());
         requests.push(SearchRequest {
             category: Some("reflection".into()),
             count: Some(1),
@@ -156,6 +158,22 @@ impl<'a> Coach<'a> {
             }
         }
         Ok(out)
+    }
+
+    /// What a model report sends, built as [`Coach::report`] builds it (the results, the passages retrieved
+    /// for them, the prompt), without sending it: for the benchmark of the time the app adds before a
+    /// provider's first byte.
+    #[doc(hidden)]
+    pub async fn prompt_for(
+        &self,
+        assessment_id: &str,
+    ) -> Result<(crate::llm::Prompt, Vec<Passage>)> {
+        let (_, results) = self.results(assessment_id).await?;
+        let passages = self.passages(&results).await?;
+        Ok((
+            prompts::report(&self.ctx.domain.framework, &results, &passages),
+            passages,
+        ))
     }
 
     /// What the results page shows: the newest complete report, a newer attempt that did not complete, whether
@@ -224,7 +242,9 @@ impl<'a> Coach<'a> {
         };
 
         if req.offline == Some(true) {
-            let report = self.offline(base, &results, passages, None, started, &sink).await?;
+            let report = self
+                .offline(base, &results, passages, None, started, &sink)
+                .await?;
             drop(job);
             return self.after(report).await;
         }
@@ -263,7 +283,13 @@ impl<'a> Coach<'a> {
         let last = self
             .ctx
             .llm
-            .stream(Feature::CoachReport, &prompt, &exclude, job.token(), &forward)
+            .stream(
+                Feature::CoachReport,
+                &prompt,
+                &exclude,
+                job.token(),
+                &forward,
+            )
             .await;
         for number in lock(&scanner).finish(n) {
             if let Some(p) = passages.get(number as usize - 1) {
@@ -412,6 +438,21 @@ impl<'a> Coach<'a> {
         self.ctx.jobs.cancel(JobKind::Report, assessment_id.trim())
     }
 
+    /// Writes [`Coach::export_markdown`] to `path` (a file the user chose): written beside it first and then
+    /// renamed, so a failure never leaves half a file.
+    pub async fn save_markdown(&self, assessment_id: &str, path: &std::path::Path) -> Result<()> {
+        let md = self.export_markdown(assessment_id).await?;
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut partial = path.clone().into_os_string();
+            partial.push(".partial");
+            std::fs::write(&partial, md.as_bytes())?;
+            std::fs::rename(&partial, &path)?;
+            Ok::<(), Error>(())
+        })
+        .await?
+    }
+
     /// The current report of an assessment as a Markdown document: a heading with the result, who wrote it,
     /// the report, and its cited sources in full.
     pub async fn export_markdown(&self, assessment_id: &str) -> Result<String> {
@@ -442,11 +483,19 @@ impl<'a> Coach<'a> {
                 rep.model.as_deref().unwrap_or("")
             ),
         };
-        let _ = writeln!(out, "Written by {writer} on {}.", &rep.created_at[..10.min(rep.created_at.len())]);
+        let _ = writeln!(
+            out,
+            "Written by {writer} on {}.",
+            &rep.created_at[..10.min(rep.created_at.len())]
+        );
         match rep.status {
             ReportStatus::Complete => {}
-            ReportStatus::Stopped => out.push_str("\n**This report was stopped before it was finished.**\n"),
-            ReportStatus::Error => out.push_str("\n**This report ended with an error before it was finished.**\n"),
+            ReportStatus::Stopped => {
+                out.push_str("\n**This report was stopped before it was finished.**\n")
+            }
+            ReportStatus::Error => {
+                out.push_str("\n**This report ended with an error before it was finished.**\n")
+            }
         }
         if let Some(n) = &rep.notice {
             let _ = writeln!(out, "\n_{n}_");

@@ -29,7 +29,8 @@ fn split_sentences(text: &str) -> Vec<String> {
         cur.push(c);
         if matches!(c, '.' | '?' | '!') {
             let mut j = i + 1;
-            while j < chars.len() && matches!(chars[j], '"' | '\u{201d}' | '\'' | '\u{2019}' | ')') {
+            while j < chars.len() && matches!(chars[j], '"' | '\u{201d}' | '\'' | '\u{2019}' | ')')
+            {
                 cur.push(chars[j]);
                 j += 1;
             }
@@ -91,9 +92,9 @@ fn sentences_about(text: &str, word: &str, n: usize) -> String {
 }
 
 fn find<'a>(passages: &'a [Passage], force: Option<&str>, category: &str) -> Option<&'a Passage> {
-    passages
-        .iter()
-        .find(|p| p.source_kind == "builtin" && p.category == category && p.force.as_deref() == force)
+    passages.iter().find(|p| {
+        p.source_kind == "builtin" && p.category == category && p.force.as_deref() == force
+    })
 }
 
 fn band_words(score: f64) -> &'static str {
@@ -195,7 +196,6 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
         );
     }
 
-
     // What is holding up.
     out.push_str("## What is holding up\n\n");
     let top = scored.last().copied();
@@ -224,9 +224,8 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
                  pillars for support.\n\n",
             );
         }
-        _ => out.push_str(
-            "Only one force was scored, so there is nothing to compare it with yet.\n\n",
-        ),
+        _ => out
+            .push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n"),
     }
 
     // The ripple effect.
@@ -235,7 +234,9 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     for c in &ripples {
         let to = fw.pillar(&c.to).map_or(c.to.as_str(), |p| p.name.as_str());
         let kind = match c.kind {
-            ConnectionKind::Reinforcing => "reinforcing: when one rises, the other tends to rise too",
+            ConnectionKind::Reinforcing => {
+                "reinforcing: when one rises, the other tends to rise too"
+            }
             ConnectionKind::Inverse => "inverse: pressure on one tends to strengthen the other",
             ConnectionKind::Discretionary => "discretionary",
         };
@@ -335,7 +336,9 @@ pub fn ripples<'a>(fw: &'a Framework, r: &Results) -> Vec<&'a Connection> {
     let mut out: Vec<&Connection> = fw
         .connections
         .iter()
-        .filter(|c| c.from == r.pillar && c.mode == r.mode && c.kind != ConnectionKind::Discretionary)
+        .filter(|c| {
+            c.from == r.pillar && c.mode == r.mode && c.kind != ConnectionKind::Discretionary
+        })
         .collect();
     out.sort_by_key(|c| (c.kind != ConnectionKind::Reinforcing, c.to.clone()));
     out.truncate(2);
@@ -345,7 +348,12 @@ pub fn ripples<'a>(fw: &'a Framework, r: &Results) -> Vec<&'a Connection> {
 /// The forces a report focuses on, lowest first: those below 60 (at most two), or else the lowest one.
 pub fn focus<'a>(fw: &'a Framework, r: &Results) -> Vec<(&'a Force, f64)> {
     let mut scored = scored(fw, r);
-    let below: Vec<_> = scored.iter().copied().filter(|(_, s)| *s < FOCUS_BELOW).take(2).collect();
+    let below: Vec<_> = scored
+        .iter()
+        .copied()
+        .filter(|(_, s)| *s < FOCUS_BELOW)
+        .take(2)
+        .collect();
     if below.is_empty() {
         scored.truncate(1);
         scored
@@ -392,14 +400,24 @@ mod tests {
         assert_eq!(sentences("One. Two?  Three!", 2), "One. Two?");
         assert_eq!(sentences("No stop", 2), "No stop");
         assert_eq!(
-            sentences("Ask \"what are we missing?\" before a decision. Then wait.", 1),
+            sentences(
+                "Ask \"what are we missing?\" before a decision. Then wait.",
+                1
+            ),
             "Ask \"what are we missing?\" before a decision."
         );
         assert_eq!(
-            sentences_about("X is a thing. It is strong when A. It is weak when B.", "weak", 1),
+            sentences_about(
+                "X is a thing. It is strong when A. It is weak when B.",
+                "weak",
+                1
+            ),
             "It is weak when B."
         );
-        assert_eq!(sentences_about("Defines it. Then more.", "weak", 1), "Then more.");
+        assert_eq!(
+            sentences_about("Defines it. Then more.", "weak", 1),
+            "Then more."
+        );
         assert_eq!(
             sentences_about("In a hierarchy. Strong: the group acts.", "strong", 1),
             "The group acts."

@@ -65,7 +65,11 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
     for f in &r.forces {
         match f.score {
             Some(s) => {
-                let _ = writeln!(out, "- {}: {s:.0}/100 ({} of {} answered)", f.name, f.answered, f.total);
+                let _ = writeln!(
+                    out,
+                    "- {}: {s:.0}/100 ({} of {} answered)",
+                    f.name, f.answered, f.total
+                );
             }
             None => {
                 let _ = writeln!(out, "- {}: not answered", f.name);
@@ -76,7 +80,11 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
     if scores.len() > 1 {
         let hi = scores.iter().copied().fold(f64::MIN, f64::max);
         let lo = scores.iter().copied().fold(f64::MAX, f64::min);
-        let _ = writeln!(out, "Spread between the highest and lowest force: {:.0} points.", hi - lo);
+        let _ = writeln!(
+            out,
+            "Spread between the highest and lowest force: {:.0} points.",
+            hi - lo
+        );
     }
     out
 }
@@ -148,7 +156,10 @@ mod tests {
         assert!(system.contains("PILAR"));
         assert!(system.contains("Cite only the numbers listed"));
         let user = &p.messages[0].content;
-        assert!(user.contains("Diverse Expression (Egalitarian mode)"), "{user}");
+        assert!(
+            user.contains("Diverse Expression (Egalitarian mode)"),
+            "{user}"
+        );
         for f in &r.forces {
             assert!(user.contains(&f.name), "{}", f.name);
         }

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::llm::Usage;
 use crate::principal::Principal;
 
-const COLUMNS: &str = "id, assessment_id, status, writer, provider, provider_label, model, content, passages, \
+const COLUMNS: &str =
+    "id, assessment_id, status, writer, provider, provider_label, model, content, passages, \
 citations, notice, error, prompt_version, tokens_in, tokens_out, created_at";
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
@@ -99,14 +100,18 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 /// The newest live report of an assessment with the given status filter (`complete` or not).
-fn newest(c: &Connection, who: &Principal, assessment: &str, complete: bool) -> Result<Option<CoachReport>> {
+fn newest(
+    c: &Connection,
+    who: &Principal,
+    assessment: &str,
+    complete: bool,
+) -> Result<Option<CoachReport>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM coach_reports
          WHERE owner_id = ?1 AND assessment_id = ?2 AND deleted_at IS NULL AND (status = 'complete') = ?3
          ORDER BY created_at DESC, id DESC LIMIT 1"
     );
-    Ok(c
-        .prepare_cached(&sql)?
+    Ok(c.prepare_cached(&sql)?
         .query_row(params![who.owner(), assessment, complete], row)
         .optional()?)
 }
