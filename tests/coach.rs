@@ -8,34 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::fake_llm::*;
-use common::{configure, create};
-use compilar_core::api::{Assessment, ReportRequest, ReportState, ReportStatus, ReportWriter};
+use common::{completed, configure, create};
+use compilar_core::api::{ReportRequest, ReportState, ReportStatus, ReportWriter};
 use compilar_core::llm::{AiSettings, RateLimitConfig, StreamEvent};
 use compilar_core::App;
 
 const TICK: Duration = Duration::from_millis(5);
-
-/// Answers every question so that each force of the pillar gets the value of `by_force` (reverse items
-/// flipped), then completes the assessment.
-async fn completed(app: &App, pillar: &str, mode: &str, by_force: &[(&str, i64)]) -> Assessment {
-    let a = create(app, pillar, mode).await;
-    for q in &a.questions {
-        let v = by_force
-            .iter()
-            .find(|(f, _)| *f == q.force)
-            .map_or(3, |(_, v)| *v);
-        let value = if q.reverse { 6 - v } else { v };
-        app.assessments()
-            .answer(compilar_core::api::AnswerRequest {
-                assessment_id: a.id.clone(),
-                question_id: q.id.clone(),
-                value,
-            })
-            .await
-            .unwrap();
-    }
-    app.assessments().complete(&a.id).await.unwrap()
-}
 
 /// Voice safety low, change capacity high (Diverse Expression, egalitarian).
 const SHAPE: &[(&str, i64)] = &[

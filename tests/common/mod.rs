@@ -101,3 +101,30 @@ pub async fn configure(app: &App, chain: &[(&str, String)]) {
             .unwrap();
     }
 }
+
+/// Answers every question so that each force of the pillar gets the value of `by_force` (reverse items
+/// flipped), then completes the assessment.
+pub async fn completed(
+    app: &App,
+    pillar: &str,
+    mode: &str,
+    by_force: &[(&str, i64)],
+) -> Assessment {
+    let a = create(app, pillar, mode).await;
+    for q in &a.questions {
+        let v = by_force
+            .iter()
+            .find(|(f, _)| *f == q.force)
+            .map_or(3, |(_, v)| *v);
+        let value = if q.reverse { 6 - v } else { v };
+        app.assessments()
+            .answer(compilar_core::api::AnswerRequest {
+                assessment_id: a.id.clone(),
+                question_id: q.id.clone(),
+                value,
+            })
+            .await
+            .unwrap();
+    }
+    app.assessments().complete(&a.id).await.unwrap()
+}

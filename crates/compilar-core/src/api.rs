@@ -3,6 +3,7 @@
 
 pub use crate::capabilities::ai::dto::*;
 pub use crate::capabilities::assessments::dto::*;
+pub use crate::capabilities::chat::dto::*;
 pub use crate::capabilities::coach::dto::*;
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, coach::Coach, diagnostics::Diagnostics, documents::Documents,
-    knowledge::Knowledge, settings::Settings,
+    ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
+    documents::Documents, knowledge::Knowledge, settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -131,6 +131,11 @@ impl App {
     /// The coach: coaching reports (by a model or the offline coach).
     pub fn coach(&self) -> Coach<'_> {
         self.ctx.coach()
+    }
+
+    /// Coach chat: conversations, streamed answers, search and export.
+    pub fn chat(&self) -> Chat<'_> {
+        self.ctx.chat()
     }
 
     /// AI providers, keys and AI settings.

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, coach::Coach, diagnostics::Diagnostics, documents::Documents,
-    knowledge::Knowledge, settings::Settings,
+    ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
+    documents::Documents, knowledge::Knowledge, settings::Settings,
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -33,6 +33,9 @@ impl Ctx {
     }
     pub(crate) fn ai(&self) -> Ai<'_> {
         Ai::new(self)
+    }
+    pub(crate) fn chat(&self) -> Chat<'_> {
+        Chat::new(self)
     }
     pub(crate) fn coach(&self) -> Coach<'_> {
         Coach::new(self)

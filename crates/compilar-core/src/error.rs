@@ -31,6 +31,12 @@ pub enum Error {
     AssessmentNotCompleted,
     #[error("This assessment has no coaching report yet.")]
     ReportNotFound,
+    #[error("No conversation with id {0} exists.")]
+    ConversationNotFound(String),
+    #[error("This conversation has been deleted. Restore it to continue it.")]
+    ConversationDeleted,
+    #[error("There is no question in this conversation to answer again.")]
+    NothingToRegenerate,
     #[error("No assessment with id {0} exists.")]
     AssessmentNotFound(String),
     #[error("\u{201c}{0}\u{201d} is not a valid id.")]
@@ -193,6 +199,9 @@ impl Error {
             Error::AssessmentNotFound(_) => "assessment_not_found",
             Error::AssessmentNotCompleted => "assessment_not_completed",
             Error::ReportNotFound => "report_not_found",
+            Error::ConversationNotFound(_) => "conversation_not_found",
+            Error::ConversationDeleted => "conversation_deleted",
+            Error::NothingToRegenerate => "nothing_to_regenerate",
             Error::InvalidId(_) => "invalid_id",
             Error::ValueOutOfRange { .. } => "value_out_of_range",
             Error::AssessmentCompleted => "assessment_completed",
@@ -269,6 +278,9 @@ impl Error {
                 | Error::AssessmentNotFound(_)
                 | Error::AssessmentNotCompleted
                 | Error::ReportNotFound
+                | Error::ConversationNotFound(_)
+                | Error::ConversationDeleted
+                | Error::NothingToRegenerate
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted
@@ -349,6 +361,9 @@ pub const ERROR_CODES: &[&str] = &[
     "assessment_not_found",
     "assessment_not_completed",
     "report_not_found",
+    "conversation_not_found",
+    "conversation_deleted",
+    "nothing_to_regenerate",
     "invalid_id",
     "value_out_of_range",
     "assessment_completed",
@@ -529,6 +544,9 @@ mod tests {
             Error::UnknownMode(s()),
             Error::AssessmentNotCompleted,
             Error::ReportNotFound,
+            Error::ConversationNotFound(s()),
+            Error::ConversationDeleted,
+            Error::NothingToRegenerate,
             Error::PillarModeMismatch {
                 pillar: s(),
                 pillar_mode: s(),
@@ -642,6 +660,9 @@ mod tests {
                 | Error::AssessmentNotFound(_)
                 | Error::AssessmentNotCompleted
                 | Error::ReportNotFound
+                | Error::ConversationNotFound(_)
+                | Error::ConversationDeleted
+                | Error::NothingToRegenerate
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted

@@ -42,6 +42,8 @@ pub enum JobKind {
     Stream,
     /// A coaching report being written (its id is the assessment's).
     Report,
+    /// A coach chat answer being written (its id is the conversation's).
+    Chat,
 }
 
 impl JobKind {
@@ -51,6 +53,7 @@ impl JobKind {
             JobKind::ModelSwitch => "model_switch",
             JobKind::Stream => "stream",
             JobKind::Report => "report",
+            JobKind::Chat => "chat",
         }
     }
 
@@ -60,6 +63,7 @@ impl JobKind {
             JobKind::ModelSwitch,
             JobKind::Stream,
             JobKind::Report,
+            JobKind::Chat,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

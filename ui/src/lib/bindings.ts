@@ -10,6 +10,9 @@ export type ErrorCode =
   | "assessment_not_found"
   | "assessment_not_completed"
   | "report_not_found"
+  | "conversation_not_found"
+  | "conversation_deleted"
+  | "nothing_to_regenerate"
   | "invalid_id"
   | "value_out_of_range"
   | "assessment_completed"
@@ -273,6 +276,96 @@ running: boolean,
  */
 model_available: boolean, };
 
+export type NewConversationRequest = { 
+/**
+ * Default: "About <pillar>" for a conversation started from a result, else "New conversation".
+ */
+title?: string, 
+/**
+ * Completed assessments whose results the coach sees (at most five).
+ */
+context?: Array<string>, };
+
+export type ContextItem = { assessment_id: string, pillar: string, pillar_name: string, mode: string, pillar_score: number | null, completed_at: string | null, 
+/**
+ * `false` when the assessment was deleted since (it is then left out of the prompt).
+ */
+available: boolean, };
+
+export type Conversation = { id: string, title: string, context: Array<ContextItem>, created_at: string, updated_at: string, deleted_at: string | null, };
+
+export type AnswerWriter = "model" | "knowledge";
+
+export type Message = { id: string, conversation_id: string, seq: number, role: Role, content: string, status: ReportStatus, 
+/**
+ * For answers: a model or the knowledge base.
+ */
+writer: AnswerWriter | null, provider: string | null, provider_label: string | null, model: string | null, 
+/**
+ * The passages retrieved for the question this answers (numbered as sent).
+ */
+passages: Array<Passage>, citations: Array<number>, 
+/**
+ * Why the knowledge base answered instead of a model.
+ */
+notice: string | null, error: ErrorPayload | null, usage: Usage, 
+/**
+ * How many earlier messages were left out of the context to fit the token budget.
+ */
+trimmed: number, created_at: string, };
+
+export type ConversationView = { conversation: Conversation, messages: Array<Message>, 
+/**
+ * An answer is being written now.
+ */
+running: boolean, model_available: boolean, };
+
+export type ConversationSummary = { id: string, title: string, messages: number, 
+/**
+ * The start of the newest message.
+ */
+last: string | null, context: number, updated_at: string, };
+
+export type ConversationListRequest = { 
+/**
+ * 1–100 (default 50).
+ */
+limit?: number, offset?: number, };
+
+export type ConversationPage = { items: Array<ConversationSummary>, total: number, };
+
+export type SendRequest = { conversation_id: string, text: string, 
+/**
+ * Providers to skip.
+ */
+exclude?: Array<string>, 
+/**
+ * Answer from the knowledge base without a model.
+ */
+offline?: boolean, };
+
+export type RegenerateRequest = { conversation_id: string, exclude?: Array<string>, offline?: boolean, };
+
+export type SendReply = { question: Message | null, answer: Message | null, };
+
+export type RenameRequest = { conversation_id: string, title: string, };
+
+export type SetContextRequest = { conversation_id: string, context: Array<string>, };
+
+export type MessageSearchRequest = { query: string, 
+/**
+ * 1–50 (default 20).
+ */
+limit?: number, };
+
+export type MessageHit = { conversation_id: string, conversation_title: string, message_id: string, role: Role, snippet: Array<SnippetPart>, created_at: string, };
+
+export type MessageSearchReply = { hits: Array<MessageHit>, took_us: number, };
+
+export type ExportFormat = "markdown" | "json";
+
+export type ConversationRef = { id: string, };
+
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 
@@ -500,7 +593,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

@@ -4,6 +4,7 @@
 
 pub mod ai;
 pub mod assessments;
+pub mod chat;
 pub mod coach;
 pub mod diagnostics;
 pub mod documents;

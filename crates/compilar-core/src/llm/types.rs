@@ -108,6 +108,8 @@ pub enum Feature {
     Embedding,
     /// A coaching report for a completed assessment.
     CoachReport,
+    /// An answer in coach chat.
+    CoachChat,
 }
 
 impl Feature {
@@ -117,12 +119,16 @@ impl Feature {
             Feature::ConnectionTest => "connection_test",
             Feature::Embedding => "embedding",
             Feature::CoachReport => "coach_report",
+            Feature::CoachChat => "coach_chat",
         }
     }
 
     /// Whether the per-user AI-action limit applies (it guards what a person asks for, not upkeep).
     pub fn rate_limited(self) -> bool {
-        matches!(self, Feature::Playground | Feature::CoachReport)
+        matches!(
+            self,
+            Feature::Playground | Feature::CoachReport | Feature::CoachChat
+        )
     }
 }
 

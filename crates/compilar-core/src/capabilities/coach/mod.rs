@@ -10,9 +10,9 @@ pub mod dto;
 pub mod offline;
 pub mod prompts;
 pub mod sql;
+pub(crate) mod stream;
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::capabilities::knowledge::dto::{SearchHit, SearchRequest};
@@ -39,10 +39,6 @@ pub struct Coach<'a> {
     ctx: &'a Ctx,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 fn passage(number: u32, h: SearchHit) -> Passage {
     Passage {
         number,
@@ -58,7 +54,7 @@ fn passage(number: u32, h: SearchHit) -> Passage {
 }
 
 /// Why the offline coach wrote a report the user did not ask it for.
-fn offline_notice(error: &ErrorPayload) -> String {
+pub(crate) fn offline_notice(error: &ErrorPayload) -> String {
     match error.code.as_str() {
         "no_provider" => "No AI provider is set up, so the offline coach wrote this report.".into(),
         _ => format!(
@@ -222,7 +218,6 @@ impl<'a> Coach<'a> {
         )?;
         let started = Instant::now();
         let passages = self.passages(&results).await?;
-        let n = passages.len() as u32;
         let base = CoachReport {
             id: new_id().to_string(),
             assessment_id: id.clone(),
@@ -250,114 +245,47 @@ impl<'a> Coach<'a> {
         }
 
         let prompt = prompts::report(fw, &results, &passages);
-        let scanner = Mutex::new(citations::Scanner::default());
-        let text = Mutex::new(String::new());
-        let answering: Mutex<Option<(String, String, String)>> = Mutex::new(None);
-        let forward = |e: StreamEvent| match e {
-            StreamEvent::Token { text: t } => {
-                lock(&text).push_str(&t);
-                let fresh = lock(&scanner).feed(&t, n);
-                sink(StreamEvent::Token { text: t });
-                for number in fresh {
-                    if let Some(p) = passages.get(number as usize - 1) {
-                        sink(StreamEvent::Citation {
-                            number,
-                            passage: p.clone(),
-                        });
-                    }
-                }
-            }
-            // The end is sent once the report is stored.
-            StreamEvent::Done { .. } | StreamEvent::Error { .. } => {}
-            StreamEvent::Started {
-                ref provider,
-                ref provider_label,
-                ref model,
-                ..
-            } => {
-                *lock(&answering) = Some((provider.clone(), provider_label.clone(), model.clone()));
-                sink(e);
-            }
-            other => sink(other),
-        };
-        let last = self
-            .ctx
-            .llm
-            .stream(
-                Feature::CoachReport,
-                &prompt,
-                &exclude,
-                job.token(),
-                &forward,
-            )
-            .await;
-        for number in lock(&scanner).finish(n) {
-            if let Some(p) = passages.get(number as usize - 1) {
-                sink(StreamEvent::Citation {
-                    number,
-                    passage: p.clone(),
-                });
-            }
-        }
-        let raw = std::mem::take(&mut *lock(&text));
-        let (content, cited) = citations::clean(&raw, n);
-        let mut report = CoachReport {
-            writer: ReportWriter::Model,
-            content,
-            citations: cited,
-            passages: passages.clone(),
-            ..base.clone()
-        };
-        match &last {
-            StreamEvent::Done {
-                provider,
-                provider_label,
-                model,
-                usage,
-                ..
-            } => {
-                report.provider = Some(provider.clone());
-                report.provider_label = Some(provider_label.clone());
-                report.model = Some(model.clone());
-                report.usage = *usage;
-            }
-            StreamEvent::Error {
-                error,
-                after_first_token: true,
-            } => {
-                report.status = if error.code == "cancelled" {
-                    ReportStatus::Stopped
-                } else {
-                    ReportStatus::Error
-                };
-                let (provider, label, model) = lock(&answering).clone().unwrap_or_else(|| {
-                    let p = error.provider.clone().unwrap_or_default();
-                    (p.clone(), p, String::new())
-                });
-                report.provider = Some(provider);
-                report.provider_label = Some(label);
-                report.model = Some(model);
-                report.error = (report.status == ReportStatus::Error).then(|| error.clone());
-            }
-            StreamEvent::Error { error, .. }
-                if matches!(error.code.as_str(), "cancelled" | "rate_limited") =>
-            {
+        let streamed = stream::stream_cited(
+            &self.ctx.llm,
+            Feature::CoachReport,
+            &prompt,
+            &exclude,
+            job.token(),
+            &passages,
+            &sink,
+        )
+        .await;
+        let last = streamed.last;
+        let report = match streamed.ending {
+            stream::Ending::Written(w) => CoachReport {
+                status: w.status,
+                writer: ReportWriter::Model,
+                provider: Some(w.provider),
+                provider_label: Some(w.provider_label),
+                model: Some(w.model),
+                content: w.content,
+                citations: w.cited,
+                passages: passages.clone(),
+                error: w.error,
+                usage: w.usage,
+                ..base
+            },
+            stream::Ending::Nothing => {
                 // Nothing was written: stopped before the first token, or refused by the rate limit.
                 drop(job);
-                sink(last.clone());
+                sink(last);
                 return self.state(&id).await;
             }
-            StreamEvent::Error { error, .. } => {
+            stream::Ending::NoModel(error) => {
                 // No model could start an answer: the offline coach writes it, and says why.
-                let notice = offline_notice(error);
+                let notice = offline_notice(&error);
                 let report = self
                     .offline(base, &results, passages, Some(notice), started, &sink)
                     .await?;
                 drop(job);
                 return self.after(report).await;
             }
-            _ => {}
-        }
+        };
         self.store(&report).await?;
         drop(job);
         sink(last);

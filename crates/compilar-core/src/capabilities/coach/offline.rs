@@ -330,6 +330,32 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     out
 }
 
+/// Passages quoted in a knowledge-base answer must be at least this similar to the question (cosine, −1 to 1).
+pub const KNOWLEDGE_ANSWER_MIN_SIMILARITY: f32 = 0.3;
+
+/// A chat answer without a model: the passages closest to the question, quoted and cited, labelled as such.
+pub fn knowledge_answer(passages: &[Passage]) -> String {
+    let mut out = String::new();
+    if passages.is_empty() {
+        out.push_str(
+            "The knowledge base has nothing close to this question. Try other words, or ask about a force or a \
+             pillar by name.\n",
+        );
+    } else {
+        out.push_str("From the knowledge base, the passages closest to your question:\n\n");
+        for p in passages {
+            let _ = writeln!(out, "**{}** ({})\n", p.title, p.source_title);
+            let _ = writeln!(out, "> {} [{}]\n", sentences(&p.text, 3), p.number);
+        }
+    }
+    out.push_str(
+        "---\n\n*Quoted from the knowledge base, not written by a model. A model would answer your question \
+         in its own words, with your results in mind; set one up in Settings (a cloud provider's key, or a local \
+         model such as Ollama or LM Studio).*\n",
+    );
+    out
+}
+
 /// The (at most two) connections the report explains: from the result's pillar in its mode, reinforcing ones
 /// first, then inverse ones; discretionary links are left out.
 pub fn ripples<'a>(fw: &'a Framework, r: &Results) -> Vec<&'a Connection> {

@@ -116,6 +116,77 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
     }
 }
 
+/// Most tokens one chat answer may take.
+pub const CHAT_MAX_TOKENS: u32 = 1_024;
+/// What one chat prompt may use (system prompt, results, passages, history and the question, at about four
+/// characters a token): fits the smallest context the providers are set up with (Ollama's default `num_ctx`
+/// of 8,192) with room for the answer. Older messages are left out first.
+pub const CHAT_BUDGET_TOKENS: u32 = 6_000;
+
+/// A chat prompt and how many earlier messages were left out to fit [`CHAT_BUDGET_TOKENS`].
+pub struct ChatPrompt {
+    pub prompt: Prompt,
+    pub trimmed: u32,
+}
+
+/// A coach chat answer: the results the user included, the passages retrieved for the question, as much of
+/// the conversation as fits (newest kept), and the question.
+pub fn chat(
+    fw: &Framework,
+    results: &[Results],
+    passages: &[Passage],
+    history: &[ChatMessage],
+    question: &str,
+) -> ChatPrompt {
+    let mut system = String::from(COACH_ROLE);
+    system.push_str(
+        "\n\nYou are in a conversation with someone about their group. Answer their question in Markdown, briefly \
+         (usually under 250 words), concretely, and ask a follow-up question when it helps.",
+    );
+    system.push_str("\n\n");
+    system.push_str(CITATION_RULES);
+    if results.is_empty() {
+        system.push_str("\n\nThe user has not shared any assessment results in this conversation.");
+    } else {
+        system.push_str("\n\nResults the user chose to share:\n");
+        for r in results {
+            system.push('\n');
+            system.push_str(&results_block(fw, r));
+        }
+    }
+    system.push('\n');
+    passages_block(&mut system, passages);
+    let question = ChatMessage {
+        role: Role::User,
+        content: question.to_owned(),
+    };
+    let mut prompt = Prompt {
+        system: Some(system),
+        messages: vec![question.clone()],
+        max_tokens: CHAT_MAX_TOKENS,
+        temperature: Some(0.5),
+    };
+    // Newest history first, while it fits; a conversation must start with the user's turn.
+    let mut kept: Vec<ChatMessage> = Vec::new();
+    let mut used = prompt.estimated_tokens();
+    for m in history.iter().rev() {
+        let cost = (m.content.len() as u32 + 4) / 4 + 1;
+        if used + cost > CHAT_BUDGET_TOKENS {
+            break;
+        }
+        used += cost;
+        kept.push(m.clone());
+    }
+    while kept.last().is_some_and(|m| m.role != Role::User) {
+        kept.pop();
+    }
+    let trimmed = (history.len() - kept.len()) as u32;
+    kept.reverse();
+    kept.push(question);
+    prompt.messages = kept;
+    ChatPrompt { prompt, trimmed }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +239,49 @@ mod tests {
         assert!(user.contains("Where to focus") && user.contains("Questions to reflect on"));
         assert!(user.contains("Spread between"));
         assert_eq!(p.max_tokens, REPORT_MAX_TOKENS);
+    }
+
+    #[test]
+    fn chat_keeps_the_newest_history_that_fits_and_says_how_much_was_left_out() {
+        let (d, r) = results();
+        let turn = |i: usize| ChatMessage {
+            role: if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            },
+            content: format!("message {i} ") + &"x".repeat(2_000),
+        };
+        let history: Vec<ChatMessage> = (0..40).map(turn).collect();
+        let c = chat(
+            &d.framework,
+            std::slice::from_ref(&r),
+            &[passage(1)],
+            &history,
+            "And now?",
+        );
+        assert!(c.trimmed > 0 && c.trimmed < 40, "{}", c.trimmed);
+        assert!(c.prompt.estimated_tokens() <= CHAT_BUDGET_TOKENS);
+        let m = &c.prompt.messages;
+        assert_eq!(m.first().unwrap().role, Role::User, "starts with the user");
+        assert_eq!(m.last().unwrap().content, "And now?");
+        assert!(
+            m[m.len() - 2].content.starts_with("message 39 "),
+            "the newest is kept"
+        );
+        assert_eq!(c.trimmed as usize + m.len() - 1, 40);
+        let system = c.prompt.system.unwrap();
+        assert!(system.contains("Results the user chose to share"));
+        assert!(system.contains("Diverse Expression"));
+        assert!(system.contains("[1] Title 1"));
+        // Short conversations go whole; no results is said plainly.
+        let c = chat(&d.framework, &[], &[], &history[..2], "Hi");
+        assert_eq!((c.trimmed, c.prompt.messages.len()), (0, 3));
+        assert!(c
+            .prompt
+            .system
+            .unwrap()
+            .contains("has not shared any assessment results"));
     }
 
     #[test]
