@@ -659,18 +659,14 @@ impl<'a> Chat<'a> {
             .await?;
         let hits = rows
             .into_iter()
-            .map(
-                |(conversation_id, conversation_title, message_id, role, content, created_at)| {
-                    MessageHit {
-                        snippet: fts::snippet(&content, &terms, 200),
-                        conversation_id,
-                        conversation_title,
-                        message_id,
-                        role,
-                        created_at,
-                    }
-                },
-            )
+            .map(|f| MessageHit {
+                snippet: fts::snippet(&f.content, &terms, 200),
+                conversation_id: f.conversation_id,
+                conversation_title: f.conversation_title,
+                message_id: f.message_id,
+                role: f.role,
+                created_at: f.created_at,
+            })
             .collect();
         Ok(MessageSearchReply {
             hits,

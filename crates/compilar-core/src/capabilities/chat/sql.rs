@@ -257,13 +257,18 @@ pub fn delete_message(c: &Connection, id: &str, now: &str) -> Result<()> {
     Ok(())
 }
 
+/// A message found by [`search`].
+pub struct Found {
+    pub conversation_id: String,
+    pub conversation_title: String,
+    pub message_id: String,
+    pub role: Role,
+    pub content: String,
+    pub created_at: String,
+}
+
 /// Messages matching an FTS5 expression, best first, in the principal's live conversations.
-pub fn search(
-    c: &Connection,
-    who: &Principal,
-    fts: &str,
-    limit: u32,
-) -> Result<Vec<(String, String, String, Role, String, String)>> {
+pub fn search(c: &Connection, who: &Principal, fts: &str, limit: u32) -> Result<Vec<Found>> {
     let mut st = c.prepare_cached(
         "SELECT m.conversation_id, v.title, m.id, m.role, m.content, m.created_at
          FROM messages_fts f
@@ -273,18 +278,18 @@ pub fn search(
          ORDER BY bm25(messages_fts) LIMIT ?3",
     )?;
     let rows = st.query_map(params![fts, who.owner(), limit], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            if r.get::<_, String>(3)? == "user" {
+        Ok(Found {
+            conversation_id: r.get(0)?,
+            conversation_title: r.get(1)?,
+            message_id: r.get(2)?,
+            role: if r.get::<_, String>(3)? == "user" {
                 Role::User
             } else {
                 Role::Assistant
             },
-            r.get(4)?,
-            r.get(5)?,
-        ))
+            content: r.get(4)?,
+            created_at: r.get(5)?,
+        })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

@@ -245,7 +245,7 @@ mod tests {
     fn chat_keeps_the_newest_history_that_fits_and_says_how_much_was_left_out() {
         let (d, r) = results();
         let turn = |i: usize| ChatMessage {
-            role: if i % 2 == 0 {
+            role: if i.is_multiple_of(2) {
                 Role::User
             } else {
                 Role::Assistant
