@@ -14,8 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AnswerRequest, CreateAssessmentRequest, ImportDocumentRequest, ListRequest, ReportRequest,
-    SearchRequest,
+    AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat,
+    ImportDocumentRequest, ListRequest, MessageSearchRequest, NewConversationRequest,
+    RenameRequest, ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -50,6 +51,9 @@ enum Command {
     /// The coach: coaching reports for completed assessments.
     #[command(subcommand)]
     Coach(CoachCmd),
+    /// Coach chat: conversations with the coach.
+    #[command(subcommand)]
+    Chat(ChatCmd),
     /// Search the knowledge base (semantic + full text).
     Search(SearchArgs),
     /// Your own documents in the knowledge base.
@@ -129,6 +133,57 @@ enum CoachCmd {
     Show { id: String },
     /// The current report as Markdown, with its cited sources in full.
     Export { id: String },
+}
+
+#[derive(Subcommand)]
+enum ChatCmd {
+    /// Start a conversation; `--about ID` (repeatable) shares a completed assessment's results with the coach.
+    New {
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, value_name = "ASSESSMENT")]
+        about: Vec<String>,
+    },
+    /// Ask the coach; the answer streams to stdout (Ctrl+C stops it and keeps what was written, marked stopped).
+    Send {
+        id: String,
+        text: String,
+        /// Answer from the knowledge base without a model.
+        #[arg(long)]
+        offline: bool,
+        /// Skip this provider (repeatable).
+        #[arg(long, value_name = "PROVIDER")]
+        exclude: Vec<String>,
+    },
+    /// Your conversations, most recently active first.
+    List {
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        offset: Option<u32>,
+    },
+    /// A conversation with its messages.
+    Show { id: String },
+    /// A conversation as Markdown (default) or JSON.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ExportArg,
+    },
+    /// Full-text search over every message.
+    Search { query: String },
+    /// Rename a conversation.
+    Rename { id: String, title: String },
+    /// Move a conversation to the bin (`restore` undoes it).
+    Delete { id: String },
+    /// Bring back a deleted conversation.
+    Restore { id: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportArg {
+    Markdown,
+    Json,
 }
 
 #[derive(Args)]
@@ -257,6 +312,7 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Assessment(cmd) => assessment(&app, json, cmd).await,
         Command::Coach(cmd) => coach(&app, json, cmd).await,
+        Command::Chat(cmd) => chat(&app, json, cmd).await,
         Command::Search(a) => {
             let reply = app
                 .knowledge()
@@ -354,47 +410,23 @@ async fn coach(app: &App, json: bool, cmd: CoachCmd) -> Outcome {
             offline,
             exclude,
         } => {
-            let last = std::sync::Mutex::new(None);
-            let sink = |e: StreamEvent| {
-                if !json {
-                    print::report_event(&e);
-                }
-                if matches!(e, StreamEvent::Done { .. } | StreamEvent::Error { .. }) {
-                    *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                }
-            };
             let req = ReportRequest {
                 assessment_id: id.clone(),
                 offline: Some(offline),
                 exclude: Some(exclude),
             };
-            let run = c.report(req, sink);
-            tokio::pin!(run);
-            let state = tokio::select! {
-                s = &mut run => s?,
-                // Stopped: what was written is stored, marked stopped.
-                _ = tokio::signal::ctrl_c() => {
-                    c.cancel_report(&id);
-                    run.await?
-                }
-            };
-            let last = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let (state, last) = streamed(
+                json,
+                move |sink| Box::pin(async move { app.coach().report(req, sink).await }),
+                || c.cancel_report(&id),
+            )
+            .await?;
             if json {
                 emit(true, &state, |_| String::new())?;
             } else if let Some(r) = &state.report {
                 print!("{}", print::report_footer(r));
             }
-            match last {
-                Some(StreamEvent::Error { error, .. }) => {
-                    if json {
-                        eprintln!("{}", serde_json::json!({ "error": error }));
-                    } else {
-                        eprintln!("compilar-cli: {} ({})", error.message, error.code);
-                    }
-                    Err(Failure::Reported { caller: false })
-                }
-                _ => Ok(()),
-            }
+            stream_end(json, last)
         }
         CoachCmd::Show { id } => {
             let state = c.state(&id).await?;
@@ -403,6 +435,146 @@ async fn coach(app: &App, json: bool, cmd: CoachCmd) -> Outcome {
         CoachCmd::Export { id } => {
             let md = c.export_markdown(&id).await?;
             emit(json, &serde_json::json!({ "markdown": md }), |_| md.clone())
+        }
+    }
+}
+
+/// Runs a streamed coach answer (report or chat), stopping it on Ctrl+C; returns its reply and its last event.
+type Sink = Box<dyn Fn(StreamEvent) + Send + Sync + 'static>;
+type Running<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = compilar_core::Result<T>> + 'a>>;
+
+async fn streamed<'a, T, F>(
+    json: bool,
+    run: F,
+    stop: impl FnOnce() -> bool,
+) -> Result<(T, Option<StreamEvent>), Failure>
+where
+    F: FnOnce(Sink) -> Running<'a, T>,
+{
+    let last = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = last.clone();
+    let sink = move |e: StreamEvent| {
+        if !json {
+            print::report_event(&e);
+        }
+        if matches!(e, StreamEvent::Done { .. } | StreamEvent::Error { .. }) {
+            *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+        }
+    };
+    let fut = run(Box::new(sink));
+    tokio::pin!(fut);
+    let reply = tokio::select! {
+        r = &mut fut => r?,
+        // Stopped: what was written is stored, marked stopped.
+        _ = tokio::signal::ctrl_c() => {
+            stop();
+            fut.await?
+        }
+    };
+    let last = last.lock().unwrap_or_else(|p| p.into_inner()).take();
+    Ok((reply, last))
+}
+
+/// A stream that ended in an error is reported (after the reply was printed) and fails the command.
+fn stream_end(json: bool, last: Option<StreamEvent>) -> Outcome {
+    match last {
+        Some(StreamEvent::Error { error, .. }) => {
+            if json {
+                eprintln!("{}", serde_json::json!({ "error": error }));
+            } else {
+                eprintln!("compilar-cli: {} ({})", error.message, error.code);
+            }
+            Err(Failure::Reported { caller: false })
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn chat(app: &App, json: bool, cmd: ChatCmd) -> Outcome {
+    let c = app.chat();
+    match cmd {
+        ChatCmd::New { title, about } => {
+            let conv = c
+                .create(NewConversationRequest {
+                    title,
+                    context: Some(about),
+                })
+                .await?;
+            emit(json, &conv, print::conversation)
+        }
+        ChatCmd::Send {
+            id,
+            text,
+            offline,
+            exclude,
+        } => {
+            let req = SendRequest {
+                conversation_id: id.clone(),
+                text,
+                exclude: Some(exclude),
+                offline: Some(offline),
+            };
+            let (reply, last) = streamed(
+                json,
+                move |sink| Box::pin(async move { app.chat().send(req, sink).await }),
+                || c.cancel(&id),
+            )
+            .await?;
+            if json {
+                emit(true, &reply, |_| String::new())?;
+            } else if let Some(a) = &reply.answer {
+                print!("{}", print::answer_footer(a));
+            }
+            stream_end(json, last)
+        }
+        ChatCmd::List { limit, offset } => {
+            let page = c.list(ConversationListRequest { limit, offset }).await?;
+            emit(json, &page, print::conversations)
+        }
+        ChatCmd::Show { id } => {
+            let v = c.open(&id).await?;
+            emit(json, &v, print::conversation_view)
+        }
+        ChatCmd::Export { id, format } => {
+            let f = match format {
+                ExportArg::Markdown => ExportFormat::Markdown,
+                ExportArg::Json => ExportFormat::Json,
+            };
+            let out = c.export(&id, f).await?;
+            print!("{out}");
+            if !out.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        ChatCmd::Search { query } => {
+            let r = c
+                .search(MessageSearchRequest { query, limit: None })
+                .await?;
+            emit(json, &r, print::message_hits)
+        }
+        ChatCmd::Rename { id, title } => {
+            let conv = c
+                .rename(RenameRequest {
+                    conversation_id: id,
+                    title,
+                })
+                .await?;
+            emit(json, &conv, print::conversation)
+        }
+        ChatCmd::Delete { id } => {
+            let r = c.delete(&id).await?;
+            emit(json, &r, |r| {
+                format!(
+                    "Moved the conversation to the bin. `compilar-cli chat restore {}` brings it back.\n",
+                    r.id
+                )
+            })
+        }
+        ChatCmd::Restore { id } => {
+            let conv = c.restore(&id).await?;
+            emit(json, &conv, print::conversation)
         }
     }
 }

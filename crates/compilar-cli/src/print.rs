@@ -425,3 +425,120 @@ pub fn report_state(st: &compilar_core::api::ReportState) -> String {
     }
     s
 }
+
+pub fn conversation(c: &compilar_core::api::Conversation) -> String {
+    let mut s = format!("Conversation {}\n  {}\n", c.id, c.title);
+    for i in &c.context {
+        let _ = writeln!(
+            s,
+            "  shares: {} ({}){}{}",
+            i.pillar_name,
+            i.mode,
+            i.pillar_score
+                .map_or(String::new(), |p| format!(", {p:.0}/100")),
+            if i.available {
+                ""
+            } else {
+                " \u{2014} deleted, left out"
+            }
+        );
+    }
+    s
+}
+
+pub fn conversations(p: &compilar_core::api::ConversationPage) -> String {
+    let mut s = String::new();
+    if p.items.is_empty() {
+        s.push_str("No conversations yet: `compilar-cli chat new` starts one.\n");
+    }
+    for c in &p.items {
+        let _ = writeln!(
+            s,
+            "{}  {}  ({} messages, {})",
+            c.id,
+            c.title,
+            c.messages,
+            &c.updated_at[..16.min(c.updated_at.len())]
+        );
+    }
+    let _ = writeln!(s, "{} of {} conversations", p.items.len(), p.total);
+    s
+}
+
+pub fn conversation_view(v: &compilar_core::api::ConversationView) -> String {
+    use compilar_core::llm::Role;
+    let mut s = conversation(&v.conversation);
+    for m in &v.messages {
+        let who = match m.role {
+            Role::User => "You",
+            Role::Assistant => "Coach",
+        };
+        let _ = writeln!(s, "\n{who}:\n{}", m.content.trim_end());
+        if m.role == Role::Assistant {
+            s.push_str(&answer_footer(m));
+        }
+    }
+    s
+}
+
+/// Who answered, the sources cited, and whether the answer is complete.
+pub fn answer_footer(m: &compilar_core::api::Message) -> String {
+    use compilar_core::api::{AnswerWriter, ReportStatus};
+    let mut s = String::new();
+    let cited: Vec<&compilar_core::llm::Passage> = m
+        .citations
+        .iter()
+        .filter_map(|n| m.passages.get(*n as usize - 1))
+        .collect();
+    if !cited.is_empty() {
+        s.push_str("\nSources:\n");
+        for p in cited {
+            let _ = writeln!(
+                s,
+                "  [{}] {} \u{2014} {}",
+                p.number, p.title, p.source_title
+            );
+        }
+    }
+    let by = match m.writer {
+        Some(AnswerWriter::Knowledge) => "quoted from the knowledge base (no model)".to_owned(),
+        _ => format!(
+            "by {} \u{b7} {}",
+            m.provider_label.as_deref().unwrap_or("a model"),
+            m.model.as_deref().unwrap_or("")
+        ),
+    };
+    let status = match m.status {
+        ReportStatus::Complete => "",
+        ReportStatus::Stopped => ", stopped before it was finished",
+        ReportStatus::Error => ", ended with an error before it was finished",
+    };
+    let _ = writeln!(s, "({by}{status})");
+    if m.trimmed > 0 {
+        let _ = writeln!(
+            s,
+            "({} earlier messages were left out to fit the model's context)",
+            m.trimmed
+        );
+    }
+    if let Some(n) = &m.notice {
+        let _ = writeln!(s, "{n}");
+    }
+    s
+}
+
+pub fn message_hits(r: &compilar_core::api::MessageSearchReply) -> String {
+    let mut s = String::new();
+    for h in &r.hits {
+        let text: String = h.snippet.iter().map(|p| p.text.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "{}  {}\n  {}",
+            h.conversation_id, h.conversation_title, text
+        );
+    }
+    if r.hits.is_empty() {
+        s.push_str("No message matches.\n");
+    }
+    s
+}

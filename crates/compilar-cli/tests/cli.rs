@@ -492,3 +492,88 @@ fn a_damaged_database_is_named_and_recovered_from_the_command_line() {
         "no_usable_backup",
     );
 }
+
+#[test]
+fn coach_reports_and_chat_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = create(d);
+    let id = a["id"].as_str().unwrap().to_owned();
+    // Not completed yet: a caller error, nothing written.
+    fails(d, &["coach", "report", &id], 2, "assessment_not_completed");
+    for q in a["questions"].as_array().unwrap() {
+        ok(
+            d,
+            &["assessment", "answer", &id, q["id"].as_str().unwrap(), "2"],
+        );
+    }
+    ok(d, &["assessment", "complete", &id]);
+
+    // No provider: the offline coach, streamed to stdout for people, with its sources and who wrote it.
+    let out = run(d, &["coach", "report", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("## Where to focus"), "{text}");
+    assert!(text.contains("Sources:\n  [1] "));
+    assert!(text.contains("Written by the offline coach."));
+    let state = ok(d, &["coach", "show", &id]);
+    assert_eq!(state["report"]["writer"], "offline");
+    assert!(!state["report"]["citations"].as_array().unwrap().is_empty());
+    let again = ok(d, &["coach", "report", &id, "--offline"]);
+    assert_eq!(again["report"]["content"], state["report"]["content"]);
+    let md = run(d, &["coach", "export", &id]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("## Sources"));
+    fails(
+        d,
+        &["coach", "report", &id, "--exclude", "nobody"],
+        2,
+        "unknown_provider",
+    );
+
+    // Chat: new (about the result), send, list, show, search, export, delete and restore.
+    let c = ok(d, &["chat", "new", "--about", &id]);
+    let cid = c["id"].as_str().unwrap().to_owned();
+    assert_eq!(c["title"], "About Group Prospects");
+    let reply = ok(
+        d,
+        &[
+            "chat",
+            "send",
+            &cid,
+            "How do we share one picture of the future?",
+        ],
+    );
+    assert_eq!(reply["question"]["role"], "user");
+    assert_eq!(reply["answer"]["writer"], "knowledge");
+    let list = ok(d, &["chat", "list"]);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["messages"], 2);
+    let shown = ok(d, &["chat", "show", &cid]);
+    assert_eq!(shown["messages"].as_array().unwrap().len(), 2);
+    let hits = ok(d, &["chat", "search", "picture"]);
+    assert_eq!(hits["hits"][0]["conversation_id"], cid.as_str());
+    let md = run(d, &["chat", "export", &cid]);
+    assert!(String::from_utf8_lossy(&md.stdout).starts_with("# About Group Prospects"));
+    let json = run(d, &["chat", "export", &cid, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    ok(d, &["chat", "delete", &cid]);
+    fails(
+        d,
+        &["chat", "send", &cid, "hello"],
+        2,
+        "conversation_deleted",
+    );
+    ok(d, &["chat", "restore", &cid]);
+    fails(d, &["chat", "send", &cid, "  "], 2, "empty_input");
+    fails(
+        d,
+        &["chat", "show", "0190a0a0-0000-7000-8000-000000000000"],
+        2,
+        "conversation_not_found",
+    );
+}
