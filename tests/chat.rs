@@ -98,6 +98,10 @@ async fn without_a_model_the_knowledge_base_answers_and_the_conversation_survive
     let list = app.chat().list(Default::default()).await.unwrap();
     assert_eq!(list.total, 1);
     assert_eq!(list.items[0].messages, 2);
+    assert_eq!(
+        list.items[0].title, "How can we make it safe to disagree with each other?",
+        "named after its first question"
+    );
 }
 
 #[tokio::test]
@@ -372,6 +376,12 @@ async fn conversations_are_renamed_deleted_with_undo_searched_and_exported() {
     assert_eq!(hits[0].conversation_title, "Planning meetings");
     assert!(hits[0].snippet.iter().any(|p| p.hit));
     assert!(search("\"unbalanced NEAR(").await.unwrap().hits.is_empty());
+    // All the words first; when no message has them all, any of them.
+    let both = search("planning meetings").await.unwrap().hits;
+    assert!(both.iter().all(|h| h.conversation_id == c.id));
+    let either = search("meetings promoted").await.unwrap().hits;
+    assert!(either.iter().any(|h| h.conversation_id == c.id));
+    assert!(either.iter().any(|h| h.conversation_id == other.id));
 
     let gone = chat.delete(&c.id).await.unwrap();
     assert_eq!(chat.list(Default::default()).await.unwrap().total, 1);

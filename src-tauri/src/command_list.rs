@@ -52,6 +52,27 @@ commands! {
     report_state(assessment_id: String) -> compilar_core::api::ReportState
         = |app| app.coach().state(&assessment_id).await;
 
+    new_conversation(req: compilar_core::api::NewConversationRequest) -> compilar_core::api::Conversation
+        = |app| app.chat().create(req).await;
+    list_conversations(req: compilar_core::api::ConversationListRequest) -> compilar_core::api::ConversationPage
+        = |app| app.chat().list(req).await;
+    open_conversation(id: String) -> compilar_core::api::ConversationView = |app| app.chat().open(&id).await;
+    send_message(req: compilar_core::api::SendRequest; on_event => compilar_core::llm::StreamEvent)
+        -> compilar_core::api::SendReply
+        = |app| app.chat().send(req, forward(on_event)).await;
+    regenerate_answer(req: compilar_core::api::RegenerateRequest; on_event => compilar_core::llm::StreamEvent)
+        -> compilar_core::api::SendReply
+        = |app| app.chat().regenerate(req, forward(on_event)).await;
+    cancel_answer(conversation_id: String) -> bool = |app| Ok(app.chat().cancel(&conversation_id));
+    rename_conversation(req: compilar_core::api::RenameRequest) -> compilar_core::api::Conversation
+        = |app| app.chat().rename(req).await;
+    set_conversation_context(req: compilar_core::api::SetContextRequest) -> compilar_core::api::Conversation
+        = |app| app.chat().set_context(req).await;
+    delete_conversation(id: String) -> compilar_core::api::ConversationRef = |app| app.chat().delete(&id).await;
+    restore_conversation(id: String) -> compilar_core::api::Conversation = |app| app.chat().restore(&id).await;
+    search_messages(req: compilar_core::api::MessageSearchRequest) -> compilar_core::api::MessageSearchReply
+        = |app| app.chat().search(req).await;
+
     search_knowledge(req: compilar_core::api::SearchRequest) -> compilar_core::api::SearchReply
         = |app| app.knowledge().search(req).await;
     knowledge_status() -> compilar_core::api::KnowledgeStatus = |app| app.knowledge().status().await;
@@ -79,5 +100,7 @@ commands! {
             = |shell| shell.import_document(req, forward(on_progress)).await;
         open_external(url: String) -> () = |shell| shell.open_external(&url);
         save_report(assessment_id: String) -> Option<String> = |shell| shell.save_report(&assessment_id).await;
+        save_conversation(id: String, format: compilar_core::api::ExportFormat) -> Option<String>
+            = |shell| shell.save_conversation(&id, format).await;
     }
 }

@@ -81,26 +81,56 @@ impl Shell<'_> {
         Ok(app.documents().import(req, progress).await?)
     }
 
-    /// Asks where to save an assessment's coaching report (Markdown) and has the core write it there. The path
-    /// written, or `None` when the user cancelled.
-    async fn save_report(&self, assessment_id: &str) -> Result<Option<String>, ErrorPayload> {
+    /// Asks where to save a file (the save dialog), suggesting `name`; `None` when the user cancelled.
+    async fn save_path(&self, title: &str, name: &str, filter: (&str, &str)) -> Option<PathBuf> {
         use tauri_plugin_dialog::DialogExt;
-        let app = self.core.app()?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.window
             .dialog()
             .file()
             .set_parent(self.window)
-            .set_title("Save the coaching report")
-            .set_file_name("coaching-report.md")
-            .add_filter("Markdown", &["md"])
+            .set_title(title)
+            .set_file_name(name)
+            .add_filter(filter.0, &[filter.1])
             .save_file(move |picked| {
                 let _ = tx.send(picked);
             });
-        let Some(path) = rx.await.ok().flatten().and_then(|p| p.into_path().ok()) else {
+        rx.await.ok().flatten().and_then(|p| p.into_path().ok())
+    }
+
+    /// Asks where to save an assessment's coaching report (Markdown) and has the core write it there. The path
+    /// written, or `None` when the user cancelled.
+    async fn save_report(&self, assessment_id: &str) -> Result<Option<String>, ErrorPayload> {
+        let app = self.core.app()?;
+        let Some(path) = self
+            .save_path(
+                "Save the coaching report",
+                "coaching-report.md",
+                ("Markdown", "md"),
+            )
+            .await
+        else {
             return Ok(None);
         };
         app.coach().save_markdown(assessment_id, &path).await?;
+        Ok(Some(path.display().to_string()))
+    }
+
+    /// Asks where to save a conversation (Markdown or JSON) and has the core write it there.
+    async fn save_conversation(
+        &self,
+        id: &str,
+        format: compilar_core::api::ExportFormat,
+    ) -> Result<Option<String>, ErrorPayload> {
+        let app = self.core.app()?;
+        let (name, filter) = match format {
+            compilar_core::api::ExportFormat::Markdown => ("conversation.md", ("Markdown", "md")),
+            compilar_core::api::ExportFormat::Json => ("conversation.json", ("JSON", "json")),
+        };
+        let Some(path) = self.save_path("Save the conversation", name, filter).await else {
+            return Ok(None);
+        };
+        app.chat().save(id, format, &path).await?;
         Ok(Some(path.display().to_string()))
     }
 

@@ -54,6 +54,20 @@ pub fn time_in(d: std::time::Duration) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Writes `bytes` to `path` (a file the user chose) by way of `path.partial` and a rename, so a failure never
+/// leaves half a file where the user asked for one.
+pub async fn write_file(path: &std::path::Path, bytes: Vec<u8>) -> Result<()> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut partial = path.clone().into_os_string();
+        partial.push(".partial");
+        std::fs::write(&partial, &bytes)?;
+        std::fs::rename(&partial, &path)?;
+        Ok::<(), Error>(())
+    })
+    .await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

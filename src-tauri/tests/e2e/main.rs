@@ -10,6 +10,7 @@ mod common;
 
 mod ai;
 mod assessment;
+mod chat;
 mod documents;
 mod knowledge;
 mod recovery;

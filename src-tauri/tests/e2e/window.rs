@@ -122,23 +122,32 @@ impl Window {
         let data_home = tempfile::tempdir().unwrap();
         prepare(&data_home.path().join(compilar_core::DATA_FOLDER_NAME));
         let (driver, port) = Driver::start(data_home.path());
-        let caps = serde_json::json!({
-            "browserName": "wry",
-            "tauri:options": { "application": app_path() }
-        });
-        let caps = caps.as_object().unwrap().clone().into_iter().collect();
-        let c = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("WebDriver session");
+        let c = session(port).await;
         Some(Window {
             c,
             _driver: driver,
             _data_home: data_home,
             _turn: turn,
         })
+    }
+
+    /// Quits the app and starts it again on the same data folder (what a user sees after a restart).
+    pub async fn restart(self) -> Window {
+        let Window {
+            c,
+            _driver,
+            _data_home,
+            _turn,
+        } = self;
+        c.close().await.unwrap();
+        drop(_driver);
+        let (driver, port) = Driver::start(_data_home.path());
+        Window {
+            c: session(port).await,
+            _driver: driver,
+            _data_home,
+            _turn,
+        }
     }
 
     pub async fn close(self) {
@@ -243,6 +252,21 @@ impl Window {
         self.click("[data-testid=save-providers]").await;
         self.css("[data-testid=saved-note]").await;
     }
+}
+
+/// A WebDriver session that starts the app binary.
+async fn session(port: u16) -> Client {
+    let caps = serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": { "application": app_path() }
+    });
+    let caps = caps.as_object().unwrap().clone().into_iter().collect();
+    ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session")
 }
 
 /// Polls `f` until it returns Some, for at most 10 s.

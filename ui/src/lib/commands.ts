@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, RecoveryAction, RecoveryOutcome, RecoveryStatus, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -28,6 +28,17 @@ export const commands = {
   coachReport: (req: ReportRequest, onEvent: (event: StreamEvent) => void): Promise<ReportState> => call<ReportState>("coach_report", { req, onEvent: channelOf(onEvent) }),
   cancelReport: (assessmentId: string): Promise<boolean> => call<boolean>("cancel_report", { assessmentId }),
   reportState: (assessmentId: string): Promise<ReportState> => call<ReportState>("report_state", { assessmentId }),
+  newConversation: (req: NewConversationRequest): Promise<Conversation> => call<Conversation>("new_conversation", { req }),
+  listConversations: (req: ConversationListRequest): Promise<ConversationPage> => call<ConversationPage>("list_conversations", { req }),
+  openConversation: (id: string): Promise<ConversationView> => call<ConversationView>("open_conversation", { id }),
+  sendMessage: (req: SendRequest, onEvent: (event: StreamEvent) => void): Promise<SendReply> => call<SendReply>("send_message", { req, onEvent: channelOf(onEvent) }),
+  regenerateAnswer: (req: RegenerateRequest, onEvent: (event: StreamEvent) => void): Promise<SendReply> => call<SendReply>("regenerate_answer", { req, onEvent: channelOf(onEvent) }),
+  cancelAnswer: (conversationId: string): Promise<boolean> => call<boolean>("cancel_answer", { conversationId }),
+  renameConversation: (req: RenameRequest): Promise<Conversation> => call<Conversation>("rename_conversation", { req }),
+  setConversationContext: (req: SetContextRequest): Promise<Conversation> => call<Conversation>("set_conversation_context", { req }),
+  deleteConversation: (id: string): Promise<ConversationRef> => call<ConversationRef>("delete_conversation", { id }),
+  restoreConversation: (id: string): Promise<Conversation> => call<Conversation>("restore_conversation", { id }),
+  searchMessages: (req: MessageSearchRequest): Promise<MessageSearchReply> => call<MessageSearchReply>("search_messages", { req }),
   searchKnowledge: (req: SearchRequest): Promise<SearchReply> => call<SearchReply>("search_knowledge", { req }),
   knowledgeStatus: (): Promise<KnowledgeStatus> => call<KnowledgeStatus>("knowledge_status"),
   cancelImport: (importId: string): Promise<boolean> => call<boolean>("cancel_import", { importId }),
@@ -42,4 +53,5 @@ export const commands = {
   importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
   openExternal: (url: string): Promise<null> => call<null>("open_external", { url }),
   saveReport: (assessmentId: string): Promise<string | null> => call<string | null>("save_report", { assessmentId }),
+  saveConversation: (id: string, format: ExportFormat): Promise<string | null> => call<string | null>("save_conversation", { id, format }),
 };

@@ -8,6 +8,7 @@ export type Route =
   | { name: "quiz"; id: string }
   | { name: "results"; id: string }
   | { name: "history" }
+  | { name: "coach"; id?: string }
   | { name: "knowledge" }
   | { name: "documents" }
   | { name: "settings" }

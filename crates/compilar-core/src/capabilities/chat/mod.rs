@@ -41,6 +41,20 @@ pub const KNOWLEDGE_PROVIDER: &str = "knowledge";
 const KNOWLEDGE_LABEL: &str = "Knowledge base";
 const KNOWLEDGE_MODEL: &str = "quoted passages";
 
+/// The name of a conversation started without one, until its first question names it.
+const DEFAULT_TITLE: &str = "New conversation";
+
+/// A title from a first question: its first line, at most 60 characters, cut at a word.
+fn title_from(question: &str) -> String {
+    let line = question.lines().next().unwrap_or(question).trim();
+    if line.chars().count() <= 60 {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(60).collect();
+    let at = cut.rfind(' ').filter(|&i| i > 20).unwrap_or(cut.len());
+    format!("{}\u{2026}", cut[..at].trim_end())
+}
+
 /// The chat capability: a cheap view of the shared context.
 #[derive(Clone, Copy)]
 pub struct Chat<'a> {
@@ -181,7 +195,7 @@ impl<'a> Chat<'a> {
             Some(t) => check_title(t)?,
             None => match context.first() {
                 Some((c, _)) => format!("About {}", c.pillar_name),
-                None => "New conversation".into(),
+                None => DEFAULT_TITLE.into(),
             },
         };
         let row = sql::ConversationRow {
@@ -370,12 +384,26 @@ impl<'a> Chat<'a> {
             content: text.to_owned(),
             ..answer_base(&cid)
         };
+        // A conversation still under its default name is named after its first question.
+        let title = (count == 0 && row.title == DEFAULT_TITLE).then(|| title_from(text));
         let (who, mut q) = (self.ctx.principal.clone(), question.clone());
         question = self
             .ctx
             .store
             .write(move |c| {
-                sql::insert_message(c, &who, &mut q, &now())?;
+                let t = now();
+                sql::insert_message(c, &who, &mut q, &t)?;
+                if let Some(title) = &title {
+                    sql::update_conversation(
+                        c,
+                        &who,
+                        &q.conversation_id,
+                        Some(title),
+                        None,
+                        None,
+                        &t,
+                    )?;
+                }
                 Ok(q)
             })
             .await?;
@@ -626,7 +654,9 @@ impl<'a> Chat<'a> {
         Ok(stored)
     }
 
-    /// Full-text search over every message of the user's live conversations.
+    /// Full-text search over every message of the user's live conversations: messages with all the words
+    /// (or, when none has them all, any of them), the best of the newest matches first
+    /// ([`sql::RANKED_WINDOW`]).
     pub async fn search(&self, req: MessageSearchRequest) -> Result<MessageSearchReply> {
         let started = Instant::now();
         let q = req.query.trim();
@@ -644,18 +674,32 @@ impl<'a> Chat<'a> {
         if !(1..=50).contains(&limit) {
             return Err(Error::OutOfRange("Ask for 1 to 50 results.".into()));
         }
-        let Some(expr) = fts::fts_expression(q) else {
+        let terms = fts::terms(q);
+        if terms.is_empty() {
             return Ok(MessageSearchReply {
                 hits: Vec::new(),
                 took_us: started.elapsed().as_micros() as u64,
             });
-        };
-        let terms = fts::terms(q);
+        }
+        // Every word must occur (each quoted, so nothing typed is query syntax); if no message has them all,
+        // any of them will do.
+        let quoted: Vec<String> = terms
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        let all = quoted.join(" ");
+        let any = quoted.join(" OR ");
         let who = self.ctx.principal.clone();
         let rows = self
             .ctx
             .store
-            .read(move |c| sql::search(c, &who, &expr, limit))
+            .read(move |c| {
+                let found = sql::search(c, &who, &all, limit)?;
+                if found.is_empty() && quoted.len() > 1 {
+                    return sql::search(c, &who, &any, limit);
+                }
+                Ok(found)
+            })
             .await?;
         let hits = rows
             .into_iter()
@@ -672,6 +716,12 @@ impl<'a> Chat<'a> {
             hits,
             took_us: started.elapsed().as_micros() as u64,
         })
+    }
+
+    /// Writes [`Chat::export`] to `path` (a file the user chose).
+    pub async fn save(&self, id: &str, format: ExportFormat, path: &std::path::Path) -> Result<()> {
+        let text = self.export(id, format).await?;
+        crate::util::write_file(path, text.into_bytes()).await
     }
 
     /// A conversation as Markdown (for people) or JSON (the stored messages, schema version 1).

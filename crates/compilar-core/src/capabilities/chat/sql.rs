@@ -267,29 +267,53 @@ pub struct Found {
     pub created_at: String,
 }
 
-/// Messages matching an FTS5 expression, best first, in the principal's live conversations.
+/// How many of the newest matches are ranked by relevance. Ranking every match of a common word over 100,000
+/// messages costs 130 ms; the newest 2,000 cost a few.
+pub const RANKED_WINDOW: u32 = 2_000;
+
+/// Messages matching an FTS5 expression in the principal's live conversations: the newest
+/// [`RANKED_WINDOW`] matches (read from the index in rowid order, which stops early), ranked by BM25, best
+/// first; each then checked against its message and conversation (deleted ones, another owner's, left out).
 pub fn search(c: &Connection, who: &Principal, fts: &str, limit: u32) -> Result<Vec<Found>> {
+    let mut ranked: Vec<(i64, f64)> = {
+        let mut st = c.prepare_cached(
+            "SELECT rowid, bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![fts, RANKED_WINDOW], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    // BM25 is lower for better matches; ties: newer first.
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
     let mut st = c.prepare_cached(
         "SELECT m.conversation_id, v.title, m.id, m.role, m.content, m.created_at
-         FROM messages_fts f
-         JOIN messages m ON m.rid = f.rowid
-         JOIN conversations v ON v.id = m.conversation_id
-         WHERE messages_fts MATCH ?1 AND m.owner_id = ?2 AND m.deleted_at IS NULL AND v.deleted_at IS NULL
-         ORDER BY bm25(messages_fts) LIMIT ?3",
+         FROM messages m JOIN conversations v ON v.id = m.conversation_id
+         WHERE m.rid = ?1 AND m.owner_id = ?2 AND m.deleted_at IS NULL AND v.deleted_at IS NULL",
     )?;
-    let rows = st.query_map(params![fts, who.owner(), limit], |r| {
-        Ok(Found {
-            conversation_id: r.get(0)?,
-            conversation_title: r.get(1)?,
-            message_id: r.get(2)?,
-            role: if r.get::<_, String>(3)? == "user" {
-                Role::User
-            } else {
-                Role::Assistant
-            },
-            content: r.get(4)?,
-            created_at: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let mut out = Vec::new();
+    for (rid, _) in ranked {
+        let found = st
+            .query_row(params![rid, who.owner()], |r| {
+                Ok(Found {
+                    conversation_id: r.get(0)?,
+                    conversation_title: r.get(1)?,
+                    message_id: r.get(2)?,
+                    role: if r.get::<_, String>(3)? == "user" {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                    content: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            })
+            .optional()?;
+        if let Some(f) = found {
+            out.push(f);
+            if out.len() as u32 == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
 }

@@ -370,15 +370,7 @@ impl<'a> Coach<'a> {
     /// renamed, so a failure never leaves half a file.
     pub async fn save_markdown(&self, assessment_id: &str, path: &std::path::Path) -> Result<()> {
         let md = self.export_markdown(assessment_id).await?;
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let mut partial = path.clone().into_os_string();
-            partial.push(".partial");
-            std::fs::write(&partial, md.as_bytes())?;
-            std::fs::rename(&partial, &path)?;
-            Ok::<(), Error>(())
-        })
-        .await?
+        crate::util::write_file(path, md.into_bytes()).await
     }
 
     /// The current report of an assessment as a Markdown document: a heading with the result, who wrote it,
