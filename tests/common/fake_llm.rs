@@ -633,3 +633,17 @@ pub async fn refused_url() -> String {
     drop(l);
     format!("http://{addr}")
 }
+
+/// An Anthropic message whose content is one `tool_use` block calling `tool` with `input` (a forced tool call,
+/// how Anthropic returns a structured answer).
+pub fn anthropic_tool_use(tool: &str, input: Value, model: &str) -> Reply {
+    json_reply(
+        200,
+        json!({
+            "id": "msg_02", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "tool_use", "id": "toolu_01", "name": tool, "input": input}],
+            "stop_reason": "tool_use", "stop_sequence": null,
+            "usage": {"input_tokens": 120, "output_tokens": 80}
+        }),
+    )
+}

@@ -14,9 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat,
-    ImportDocumentRequest, ListRequest, MessageSearchRequest, NewConversationRequest,
-    RenameRequest, ReportRequest, SearchRequest, SendRequest,
+    AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat, GenerateRequest,
+    GeneratedListRequest, ImportDocumentRequest, ListRequest, MessageSearchRequest,
+    NewConversationRequest, RenameRequest, ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -54,6 +54,9 @@ enum Command {
     /// Coach chat: conversations with the coach.
     #[command(subcommand)]
     Chat(ChatCmd),
+    /// Fresh questions: new Likert statements for a pillar, written by a model and checked.
+    #[command(subcommand)]
+    Questions(QuestionsCmd),
     /// Search the knowledge base (semantic + full text).
     Search(SearchArgs),
     /// Your own documents in the knowledge base.
@@ -178,6 +181,36 @@ enum ChatCmd {
     Delete { id: String },
     /// Bring back a deleted conversation.
     Restore { id: String },
+}
+
+#[derive(Subcommand)]
+enum QuestionsCmd {
+    /// Ask a model for new questions (each checked: force, length, scale, no near-duplicate); what is missing
+    /// is left to the question bank.
+    Generate {
+        #[arg(long)]
+        pillar: String,
+        #[arg(long)]
+        mode: String,
+        /// 1–20 (default 10).
+        #[arg(long)]
+        count: Option<u32>,
+        /// easier, standard (default) or harder.
+        #[arg(long)]
+        difficulty: Option<String>,
+        /// Skip this provider (repeatable).
+        #[arg(long, value_name = "PROVIDER")]
+        exclude: Vec<String>,
+    },
+    /// The stored fresh questions.
+    List {
+        #[arg(long)]
+        pillar: Option<String>,
+        #[arg(long)]
+        mode: Option<String>,
+    },
+    /// Remove a fresh question.
+    Remove { id: String },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -313,6 +346,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Assessment(cmd) => assessment(&app, json, cmd).await,
         Command::Coach(cmd) => coach(&app, json, cmd).await,
         Command::Chat(cmd) => chat(&app, json, cmd).await,
+        Command::Questions(cmd) => questions(&app, json, cmd).await,
         Command::Search(a) => {
             let reply = app
                 .knowledge()
@@ -575,6 +609,49 @@ async fn chat(app: &App, json: bool, cmd: ChatCmd) -> Outcome {
         ChatCmd::Restore { id } => {
             let conv = c.restore(&id).await?;
             emit(json, &conv, print::conversation)
+        }
+    }
+}
+
+async fn questions(app: &App, json: bool, cmd: QuestionsCmd) -> Outcome {
+    let q = app.questions();
+    match cmd {
+        QuestionsCmd::Generate {
+            pillar,
+            mode,
+            count,
+            difficulty,
+            exclude,
+        } => {
+            let id = format!("cli-{}", std::process::id());
+            let req = GenerateRequest {
+                pillar,
+                mode,
+                count,
+                difficulty,
+                request_id: id.clone(),
+                exclude: Some(exclude),
+            };
+            let run = q.generate(req);
+            tokio::pin!(run);
+            let reply = tokio::select! {
+                r = &mut run => r?,
+                _ = tokio::signal::ctrl_c() => {
+                    q.cancel(&id);
+                    run.await?
+                }
+            };
+            emit(json, &reply, print::generated)
+        }
+        QuestionsCmd::List { pillar, mode } => {
+            let list = q.list(GeneratedListRequest { pillar, mode }).await?;
+            emit(json, &list, |l| print::generated_list(l))
+        }
+        QuestionsCmd::Remove { id } => {
+            q.remove(&id).await?;
+            emit(json, &serde_json::json!({ "removed": id }), |_| {
+                format!("Removed fresh question {id}.\n")
+            })
         }
     }
 }

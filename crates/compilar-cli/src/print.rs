@@ -542,3 +542,58 @@ pub fn message_hits(r: &compilar_core::api::MessageSearchReply) -> String {
     }
     s
 }
+
+pub fn generated(r: &compilar_core::api::GenerateReply) -> String {
+    let mut s = String::new();
+    if let Some(n) = &r.notice {
+        let _ = writeln!(s, "{n}");
+    }
+    if let (Some(p), Some(m)) = (&r.provider, &r.model) {
+        let _ = writeln!(
+            s,
+            "Written by {p} \u{b7} {m} ({} call{}).",
+            r.attempts,
+            if r.attempts == 1 { "" } else { "s" }
+        );
+    }
+    for q in &r.accepted {
+        let _ = writeln!(
+            s,
+            "  + [{}] {}{}",
+            q.force,
+            q.text,
+            if q.reverse { " (reverse)" } else { "" }
+        );
+    }
+    for x in &r.rejected {
+        let _ = writeln!(s, "  - rejected: {} \u{2014} {}", x.text, x.reason);
+    }
+    let _ = writeln!(
+        s,
+        "{} accepted and stored; {} left to the question bank.",
+        r.accepted.len(),
+        r.from_bank
+    );
+    s
+}
+
+pub fn generated_list(list: &[compilar_core::api::GeneratedQuestion]) -> String {
+    let mut s = String::new();
+    for q in list {
+        let _ = writeln!(
+            s,
+            "{}  {} [{}] {}{}  ({} \u{b7} {})",
+            q.id,
+            q.pillar,
+            q.force,
+            q.text,
+            if q.reverse { " (reverse)" } else { "" },
+            q.provider,
+            q.model
+        );
+    }
+    if list.is_empty() {
+        s.push_str("No fresh questions stored.\n");
+    }
+    s
+}

@@ -577,3 +577,53 @@ fn coach_reports_and_chat_from_the_command_line() {
         "conversation_not_found",
     );
 }
+
+#[test]
+fn fresh_questions_without_a_provider_leave_the_bank_in_charge() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = ok(
+        d,
+        &[
+            "questions",
+            "generate",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+            "--count",
+            "5",
+        ],
+    );
+    assert_eq!(r["from_bank"], 5);
+    assert!(r["notice"]
+        .as_str()
+        .unwrap()
+        .starts_with("No AI provider is set up"));
+    assert_eq!(ok(d, &["questions", "list"]), serde_json::json!([]));
+    fails(
+        d,
+        &[
+            "questions",
+            "generate",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+            "--count",
+            "21",
+        ],
+        2,
+        "out_of_range",
+    );
+    fails(
+        d,
+        &[
+            "questions",
+            "remove",
+            "0190a0a0-0000-7000-8000-000000000000",
+        ],
+        2,
+        "question_not_found",
+    );
+}

@@ -8,5 +8,6 @@ pub use crate::capabilities::coach::dto::*;
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;
 pub use crate::capabilities::knowledge::dto::*;
+pub use crate::capabilities::questions::dto::*;
 pub use crate::capabilities::settings::dto::*;
 pub use crate::jobs::{JobInfo, JobKind};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
-    documents::Documents, knowledge::Knowledge, settings::Settings,
+    documents::Documents, knowledge::Knowledge, questions::Questions, settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -136,6 +136,11 @@ impl App {
     /// Coach chat: conversations, streamed answers, search and export.
     pub fn chat(&self) -> Chat<'_> {
         self.ctx.chat()
+    }
+
+    /// Fresh questions written by a model, checked and stored for review.
+    pub fn questions(&self) -> Questions<'_> {
+        self.ctx.questions()
     }
 
     /// AI providers, keys and AI settings.

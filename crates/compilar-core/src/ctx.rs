@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
-    documents::Documents, knowledge::Knowledge, settings::Settings,
+    documents::Documents, knowledge::Knowledge, questions::Questions, settings::Settings,
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -39,6 +39,9 @@ impl Ctx {
     }
     pub(crate) fn coach(&self) -> Coach<'_> {
         Coach::new(self)
+    }
+    pub(crate) fn questions(&self) -> Questions<'_> {
+        Questions::new(self)
     }
     pub(crate) fn settings(&self) -> Settings<'_> {
         Settings::new(self)

@@ -37,6 +37,8 @@ pub enum Error {
     ConversationDeleted,
     #[error("There is no question in this conversation to answer again.")]
     NothingToRegenerate,
+    #[error("No fresh question with id {0} exists.")]
+    QuestionNotFound(String),
     #[error("No assessment with id {0} exists.")]
     AssessmentNotFound(String),
     #[error("\u{201c}{0}\u{201d} is not a valid id.")]
@@ -202,6 +204,7 @@ impl Error {
             Error::ConversationNotFound(_) => "conversation_not_found",
             Error::ConversationDeleted => "conversation_deleted",
             Error::NothingToRegenerate => "nothing_to_regenerate",
+            Error::QuestionNotFound(_) => "question_not_found",
             Error::InvalidId(_) => "invalid_id",
             Error::ValueOutOfRange { .. } => "value_out_of_range",
             Error::AssessmentCompleted => "assessment_completed",
@@ -281,6 +284,7 @@ impl Error {
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate
+                | Error::QuestionNotFound(_)
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted
@@ -364,6 +368,7 @@ pub const ERROR_CODES: &[&str] = &[
     "conversation_not_found",
     "conversation_deleted",
     "nothing_to_regenerate",
+    "question_not_found",
     "invalid_id",
     "value_out_of_range",
     "assessment_completed",
@@ -547,6 +552,7 @@ mod tests {
             Error::ConversationNotFound(s()),
             Error::ConversationDeleted,
             Error::NothingToRegenerate,
+            Error::QuestionNotFound(s()),
             Error::PillarModeMismatch {
                 pillar: s(),
                 pillar_mode: s(),
@@ -663,6 +669,7 @@ mod tests {
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate
+                | Error::QuestionNotFound(_)
                 | Error::InvalidId(_)
                 | Error::ValueOutOfRange { .. }
                 | Error::AssessmentCompleted

@@ -44,6 +44,8 @@ pub enum JobKind {
     Report,
     /// A coach chat answer being written (its id is the conversation's).
     Chat,
+    /// Fresh questions being written.
+    Questions,
 }
 
 impl JobKind {
@@ -54,6 +56,7 @@ impl JobKind {
             JobKind::Stream => "stream",
             JobKind::Report => "report",
             JobKind::Chat => "chat",
+            JobKind::Questions => "questions",
         }
     }
 
@@ -64,6 +67,7 @@ impl JobKind {
             JobKind::Stream,
             JobKind::Report,
             JobKind::Chat,
+            JobKind::Questions,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

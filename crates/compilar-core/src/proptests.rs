@@ -144,3 +144,75 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// A structured answer is found wherever the model puts it: after any words, inside a code fence, before
+    /// any tail; the reader never panics on text with stray brackets.
+    #[test]
+    fn the_first_json_value_is_found_in_any_surrounding_text(
+        before in texty(),
+        after in texty(),
+        fence in any::<bool>(),
+        n in 0u32..50,
+        words in proptest::collection::vec("[a-z ]{0,12}", 0..6),
+    ) {
+        let value = serde_json::json!({"questions": words, "n": n});
+        let body = if fence { format!("```json\n{value}\n```") } else { value.to_string() };
+        // Text before it must not itself hold a JSON object or array.
+        let before: String = before.chars().filter(|c| *c != '{' && *c != '[').collect();
+        let text = format!("{before}{body}{after}");
+        prop_assert_eq!(crate::llm::json::first_value(&text), Some(value));
+    }
+
+    #[test]
+    fn reading_json_never_panics(text in texty(), brackets in "[\\[\\]{}\",:0-9a ]{0,300}") {
+        let _ = crate::llm::json::first_value(&format!("{text}{brackets}"));
+    }
+}
+
+proptest! {
+    /// Citations: cleaning keeps exactly the valid numbers, and the streamed scanner announces exactly the
+    /// numbers cleaning keeps, however the answer is cut into tokens.
+    #[test]
+    fn citations_found_while_streaming_match_the_cleaned_answer(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                3 => "[a-z .]{0,12}",
+                2 => (1u32..12).prop_map(|n| format!("[{n}]")),
+                1 => (1u32..12, 1u32..12).prop_map(|(a, b)| format!("[{a}, {b}]")),
+                1 => Just("[x]".to_string()),
+                1 => Just("[".to_string()),
+            ],
+            0..30,
+        ),
+        cuts in proptest::collection::vec(1usize..8, 0..40),
+        passages in 0u32..8,
+    ) {
+        use crate::capabilities::coach::citations::{clean, Scanner};
+        let text: String = parts.concat();
+        let (cleaned, cited) = clean(&text, passages);
+        prop_assert!(cited.iter().all(|n| (1..=passages).contains(n)));
+        let (again, _) = clean(&cleaned, passages);
+        prop_assert_eq!(&again, &cleaned, "cleaning is stable");
+        let mut s = Scanner::default();
+        let mut seen = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        for c in cuts.iter().cycle().take(chars.len() + 1) {
+            if i >= chars.len() { break; }
+            let j = (i + c).min(chars.len());
+            let piece: String = chars[i..j].iter().collect();
+            seen.extend(s.feed(&piece, passages));
+            i = j;
+        }
+        if i < chars.len() {
+            let rest: String = chars[i..].iter().collect();
+            seen.extend(s.feed(&rest, passages));
+        }
+        seen.extend(s.finish(passages));
+        let mut want = cited.clone();
+        want.sort_unstable();
+        seen.sort_unstable();
+        prop_assert_eq!(seen, want);
+    }
+}

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "conversation_not_found"
   | "conversation_deleted"
   | "nothing_to_regenerate"
+  | "question_not_found"
   | "invalid_id"
   | "value_out_of_range"
   | "assessment_completed"
@@ -366,6 +367,44 @@ export type ExportFormat = "markdown" | "json";
 
 export type ConversationRef = { id: string, };
 
+export type GenerateRequest = { pillar: string, mode: string, 
+/**
+ * 1–20 (default 10).
+ */
+count?: number, 
+/**
+ * `easier`, `standard` (default) or `harder`: how subtle the statements are.
+ */
+difficulty?: string, 
+/**
+ * Chosen by the caller; [`crate::capabilities::questions::Questions::cancel`] stops it.
+ */
+request_id: string, exclude?: Array<string>, };
+
+export type GeneratedQuestion = { id: string, pillar: string, mode: string, force: string, text: string, reverse: boolean, provider: string, model: string, created_at: string, };
+
+export type RejectedItem = { text: string, reason: string, };
+
+export type GenerateReply = { 
+/**
+ * Stored, in the order written.
+ */
+accepted: Array<GeneratedQuestion>, rejected: Array<RejectedItem>, 
+/**
+ * How many of the asked-for questions the built-in bank supplies instead.
+ */
+from_bank: number, 
+/**
+ * Model calls made (the second, if any, sent the validation errors back).
+ */
+attempts: number, provider: string | null, model: string | null, 
+/**
+ * Why no model wrote them, when none did.
+ */
+notice: string | null, };
+
+export type GeneratedListRequest = { pillar?: string, mode?: string, };
+
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 
@@ -593,7 +632,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

@@ -9,4 +9,5 @@ pub mod coach;
 pub mod diagnostics;
 pub mod documents;
 pub mod knowledge;
+pub mod questions;
 pub mod settings;

@@ -4,6 +4,7 @@
 pub mod breaker;
 pub mod clock;
 pub mod error;
+pub mod json;
 pub mod limiter;
 pub mod providers;
 pub mod secrets;
@@ -21,4 +22,4 @@ pub use service::{
     StreamEvent,
 };
 pub use settings::{AiSettings, ProviderSettings, Timeouts};
-pub use types::{ChatMessage, Feature, Passage, Prompt, ProviderKind, Role, Usage};
+pub use types::{ChatMessage, Feature, OutputSchema, Passage, Prompt, ProviderKind, Role, Usage};

@@ -57,6 +57,20 @@ pub struct Prompt {
     pub messages: Vec<ChatMessage>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    /// Ask for a JSON answer of this shape, with the provider's structured-output feature: OpenAI's
+    /// `response_format` `json_schema`, Anthropic's forced tool call with the schema as its `input_schema`,
+    /// Ollama's `format`. The answer text is then the JSON.
+    #[serde(default)]
+    pub schema: Option<OutputSchema>,
+}
+
+/// A JSON Schema for a structured answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputSchema {
+    /// `a-z`, `A-Z`, `0-9`, `_`, `-`; at most 64 characters (OpenAI's and Anthropic's rule for names).
+    pub name: String,
+    pub description: String,
+    pub schema: serde_json::Value,
 }
 
 impl Prompt {
@@ -110,6 +124,8 @@ pub enum Feature {
     CoachReport,
     /// An answer in coach chat.
     CoachChat,
+    /// Fresh questions for an assessment.
+    Questions,
 }
 
 impl Feature {
@@ -120,6 +136,7 @@ impl Feature {
             Feature::Embedding => "embedding",
             Feature::CoachReport => "coach_report",
             Feature::CoachChat => "coach_chat",
+            Feature::Questions => "questions",
         }
     }
 
@@ -127,7 +144,7 @@ impl Feature {
     pub fn rate_limited(self) -> bool {
         matches!(
             self,
-            Feature::Playground | Feature::CoachReport | Feature::CoachChat
+            Feature::Playground | Feature::CoachReport | Feature::CoachChat | Feature::Questions
         )
     }
 }

@@ -65,6 +65,7 @@ impl<'a> Ai<'a> {
             }],
             max_tokens: 1024,
             temperature: None,
+            schema: None,
         })
     }
 

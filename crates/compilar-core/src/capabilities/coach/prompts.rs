@@ -113,6 +113,7 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
         }],
         max_tokens: REPORT_MAX_TOKENS,
         temperature: Some(0.4),
+        schema: None,
     }
 }
 
@@ -165,6 +166,7 @@ pub fn chat(
         messages: vec![question.clone()],
         max_tokens: CHAT_MAX_TOKENS,
         temperature: Some(0.5),
+        schema: None,
     };
     // Newest history first, while it fits; a conversation must start with the user's turn.
     let mut kept: Vec<ChatMessage> = Vec::new();

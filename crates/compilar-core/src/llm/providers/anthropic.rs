@@ -58,6 +58,15 @@ impl AnthropicProvider {
         if stream {
             body["stream"] = json!(true);
         }
+        // A structured answer: one tool whose input is the schema, and the model made to call it.
+        if let Some(s) = &prompt.schema {
+            body["tools"] = json!([{
+                "name": s.name,
+                "description": s.description,
+                "input_schema": s.schema,
+            }]);
+            body["tool_choice"] = json!({"type": "tool", "name": s.name});
+        }
         body
     }
 
@@ -137,11 +146,17 @@ impl Provider for AnthropicProvider {
         let blocks = v["content"]
             .as_array()
             .ok_or_else(|| LlmError::malformed("no content blocks"))?;
-        let text: String = blocks
-            .iter()
-            .filter(|b| b["type"] == "text")
-            .filter_map(|b| b["text"].as_str())
-            .collect();
+        let tool = blocks.iter().find(|b| b["type"] == "tool_use");
+        let text: String = match (tool, &prompt.schema) {
+            // A structured answer arrives as the tool call's input.
+            (Some(t), Some(_)) => serde_json::to_string(&t["input"])
+                .map_err(|_| LlmError::malformed("a tool input that is not JSON"))?,
+            _ => blocks
+                .iter()
+                .filter(|b| b["type"] == "text")
+                .filter_map(|b| b["text"].as_str())
+                .collect(),
+        };
         Ok(Completion {
             text,
             model: v["model"].as_str().unwrap_or(model).to_owned(),

@@ -55,7 +55,13 @@ impl OllamaProvider {
         if let Some(t) = prompt.temperature {
             options["temperature"] = json!(t);
         }
-        Ok(json!({"model": model, "messages": messages, "stream": stream, "options": options}))
+        let mut body =
+            json!({"model": model, "messages": messages, "stream": stream, "options": options});
+        if let Some(s) = &prompt.schema {
+            // Ollama constrains the answer to a JSON Schema given as `format`.
+            body["format"] = s.schema.clone();
+        }
+        Ok(body)
     }
 
     async fn send(

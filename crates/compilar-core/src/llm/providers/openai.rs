@@ -12,6 +12,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionStreamResponse,
+    ResponseFormat, ResponseFormatJsonSchema,
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
 use async_openai::Client;
@@ -93,6 +94,14 @@ impl OpenAiProvider {
             stream_options: stream.then_some(ChatCompletionStreamOptions {
                 include_usage: Some(true),
                 ..Default::default()
+            }),
+            response_format: prompt.schema.as_ref().map(|s| ResponseFormat::JsonSchema {
+                json_schema: ResponseFormatJsonSchema {
+                    description: Some(s.description.clone()),
+                    name: s.name.clone(),
+                    schema: s.schema.clone(),
+                    strict: Some(true),
+                },
             }),
             ..Default::default()
         }

@@ -41,6 +41,7 @@ impl Llm {
             messages: Vec::new(),
             max_tokens: 0,
             temperature: None,
+            schema: None,
         };
         let mut entry = self.entry(
             &new_id().to_string(),

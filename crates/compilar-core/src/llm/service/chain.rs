@@ -36,6 +36,7 @@ const NO_PROMPT: Prompt = Prompt {
     messages: Vec::new(),
     max_tokens: 0,
     temperature: None,
+    schema: None,
 };
 
 impl Llm {
