@@ -14,9 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat, GenerateRequest,
-    GeneratedListRequest, ImportDocumentRequest, ListRequest, MessageSearchRequest,
-    NewConversationRequest, RenameRequest, ReportRequest, SearchRequest, SendRequest,
+    AnalyzeRequest, AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat,
+    GenerateRequest, GeneratedListRequest, ImportDocumentRequest, ListRequest,
+    MessageSearchRequest, NewConversationRequest, RenameRequest, ReportRequest, SearchRequest,
+    SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -57,6 +58,8 @@ enum Command {
     /// Fresh questions: new Likert statements for a pillar, written by a model and checked.
     #[command(subcommand)]
     Questions(QuestionsCmd),
+    /// How a text reflects each pillar and force (a model's analysis, or an estimate without one).
+    Analyze(AnalyzeArgs),
     /// Search the knowledge base (semantic + full text).
     Search(SearchArgs),
     /// Your own documents in the knowledge base.
@@ -220,6 +223,26 @@ enum ExportArg {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "text", "document"])))]
+struct AnalyzeArgs {
+    /// A text file (at most 20,000 characters).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// The text itself.
+    #[arg(long)]
+    text: Option<String>,
+    /// One of your documents (by id; its first 20,000 characters).
+    #[arg(long)]
+    document: Option<String>,
+    /// `egalitarian` or `hierarchical` (default: both).
+    #[arg(long)]
+    mode: Option<String>,
+    /// The estimate from the search model, without a model.
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(Args)]
 struct SearchArgs {
     query: String,
     /// `egalitarian` or `hierarchical`.
@@ -347,6 +370,24 @@ async fn run(cli: Cli) -> Outcome {
         Command::Coach(cmd) => coach(&app, json, cmd).await,
         Command::Chat(cmd) => chat(&app, json, cmd).await,
         Command::Questions(cmd) => questions(&app, json, cmd).await,
+        Command::Analyze(a) => {
+            let text = match (&a.file, a.text) {
+                (Some(f), _) => Some(read_text(f)?),
+                (None, t) => t,
+            };
+            let reply = app
+                .analysis()
+                .analyze(AnalyzeRequest {
+                    text,
+                    document_id: a.document,
+                    mode: a.mode,
+                    offline: Some(a.offline),
+                    exclude: None,
+                    request_id: format!("cli-{}", std::process::id()),
+                })
+                .await?;
+            emit(json, &reply, print::analysis)
+        }
         Command::Search(a) => {
             let reply = app
                 .knowledge()
@@ -654,6 +695,34 @@ async fn questions(app: &App, json: bool, cmd: QuestionsCmd) -> Outcome {
             })
         }
     }
+}
+
+/// A text file for `analyze`: read up to a little over what the analysis accepts (the core says if it is
+/// too long), as UTF-8.
+fn read_text(path: &std::path::Path) -> Result<String, Failure> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::DocumentUnreadable {
+        reason: format!("{}: {e}", path.display()),
+    })?;
+    // 20,000 characters are at most 80,000 bytes of UTF-8.
+    let limit = compilar_core::capabilities::analysis::MAX_CHARS;
+    let mut bytes = Vec::new();
+    file.take(4 * limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::DocumentUnreadable {
+            reason: format!("{}: {e}", path.display()),
+        })?;
+    if bytes.len() > 4 * limit {
+        return Err(Error::PayloadTooLarge {
+            what: "text to analyse",
+            max: limit,
+            unit: "characters",
+        }
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Error::DocumentUndecodable(format!("{} is not UTF-8 text", path.display())).into()
+    })
 }
 
 /// The result of importing one file, as `documents import --json` lists them.

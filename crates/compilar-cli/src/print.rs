@@ -597,3 +597,61 @@ pub fn generated_list(list: &[compilar_core::api::GeneratedQuestion]) -> String 
     }
     s
 }
+
+pub fn analysis(r: &compilar_core::api::AnalysisReply) -> String {
+    use compilar_core::api::AnalysisMethod;
+    let mut s = String::new();
+    match r.method {
+        AnalysisMethod::Model => {
+            let _ = writeln!(
+                s,
+                "Analysis by {} \u{b7} {} of {} characters{}.",
+                r.provider.as_deref().unwrap_or(""),
+                r.model.as_deref().unwrap_or(""),
+                r.chars,
+                if r.truncated {
+                    " (the document's first part)"
+                } else {
+                    ""
+                }
+            );
+        }
+        AnalysisMethod::Estimate => {
+            let _ = writeln!(
+                s,
+                "An estimate (similarity of the text's sentences to each force), not a model's reading; {} characters.",
+                r.chars
+            );
+        }
+    }
+    if let Some(n) = &r.notice {
+        let _ = writeln!(s, "{n}");
+    }
+    let score = |a: Option<u32>| a.map_or("\u{2013}".to_owned(), |v| v.to_string());
+    for p in &r.pillars {
+        let _ = writeln!(s, "\n{} ({}): {}", p.name, p.mode, score(p.alignment));
+        for q in &p.evidence {
+            let _ = writeln!(s, "    \u{201c}{q}\u{201d}");
+        }
+        for f in &p.forces {
+            let _ = writeln!(s, "  {:<22} {}", f.name, score(f.alignment));
+            for q in &f.evidence {
+                let _ = writeln!(s, "    \u{201c}{q}\u{201d}");
+            }
+        }
+    }
+    if !r.themes.is_empty() {
+        let _ = writeln!(s, "\nThemes: {}", r.themes.join("; "));
+    }
+    for x in &r.recommendations {
+        let _ = writeln!(s, "  \u{2022} {x}");
+    }
+    if r.dropped_quotes > 0 {
+        let _ = writeln!(
+            s,
+            "({} quotes the model gave are not in the text and were dropped.)",
+            r.dropped_quotes
+        );
+    }
+    s
+}

@@ -627,3 +627,26 @@ fn fresh_questions_without_a_provider_leave_the_bank_in_charge() {
         "question_not_found",
     );
 }
+
+#[test]
+fn analyze_a_text_or_a_file_without_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "People here keep their real views to themselves. Decisions drag on because everyone must agree.";
+    let r = ok(d, &["analyze", "--text", text, "--mode", "egalitarian"]);
+    assert_eq!(r["method"], "estimate");
+    assert_eq!(r["pillars"].as_array().unwrap().len(), 5);
+    let file = d.join("notes.txt");
+    std::fs::write(&file, text).unwrap();
+    let out = run(d, &["analyze", "--file", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("An estimate"));
+    let long = d.join("long.txt");
+    std::fs::write(&long, "word ".repeat(5_000)).unwrap();
+    fails(
+        d,
+        &["analyze", "--file", long.to_str().unwrap()],
+        2,
+        "payload_too_large",
+    );
+}

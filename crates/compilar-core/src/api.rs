@@ -2,6 +2,7 @@
 //! its capability's `dto` module; the UI's TypeScript types are generated from them (see `lib.rs`).
 
 pub use crate::capabilities::ai::dto::*;
+pub use crate::capabilities::analysis::dto::*;
 pub use crate::capabilities::assessments::dto::*;
 pub use crate::capabilities::chat::dto::*;
 pub use crate::capabilities::coach::dto::*;

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
-    documents::Documents, knowledge::Knowledge, questions::Questions, settings::Settings,
+    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
+    diagnostics::Diagnostics, documents::Documents, knowledge::Knowledge, questions::Questions,
+    settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -131,6 +132,11 @@ impl App {
     /// The coach: coaching reports (by a model or the offline coach).
     pub fn coach(&self) -> Coach<'_> {
         self.ctx.coach()
+    }
+
+    /// Content analysis: how a text reflects each pillar and force.
+    pub fn analysis(&self) -> Analysis<'_> {
+        self.ctx.analysis()
     }
 
     /// Coach chat: conversations, streamed answers, search and export.

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, assessments::Assessments, chat::Chat, coach::Coach, diagnostics::Diagnostics,
-    documents::Documents, knowledge::Knowledge, questions::Questions, settings::Settings,
+    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
+    diagnostics::Diagnostics, documents::Documents, knowledge::Knowledge, questions::Questions,
+    settings::Settings,
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -33,6 +34,9 @@ impl Ctx {
     }
     pub(crate) fn ai(&self) -> Ai<'_> {
         Ai::new(self)
+    }
+    pub(crate) fn analysis(&self) -> Analysis<'_> {
+        Analysis::new(self)
     }
     pub(crate) fn chat(&self) -> Chat<'_> {
         Chat::new(self)

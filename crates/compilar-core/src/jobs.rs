@@ -46,6 +46,8 @@ pub enum JobKind {
     Chat,
     /// Fresh questions being written.
     Questions,
+    /// A text being analysed.
+    Analysis,
 }
 
 impl JobKind {
@@ -57,6 +59,7 @@ impl JobKind {
             JobKind::Report => "report",
             JobKind::Chat => "chat",
             JobKind::Questions => "questions",
+            JobKind::Analysis => "analysis",
         }
     }
 
@@ -68,6 +71,7 @@ impl JobKind {
             JobKind::Report,
             JobKind::Chat,
             JobKind::Questions,
+            JobKind::Analysis,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

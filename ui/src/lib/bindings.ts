@@ -405,6 +405,56 @@ notice: string | null, };
 
 export type GeneratedListRequest = { pillar?: string, mode?: string, };
 
+export type AnalyzeRequest = { 
+/**
+ * At most 20,000 characters.
+ */
+text?: string, 
+/**
+ * One of the user's documents instead (its first 20,000 characters).
+ */
+document_id?: string, 
+/**
+ * `egalitarian`, `hierarchical`, or both when absent.
+ */
+mode?: string, 
+/**
+ * The offline estimate, without a model.
+ */
+offline?: boolean, exclude?: Array<string>, 
+/**
+ * Chosen by the caller; [`crate::capabilities::analysis::Analysis::cancel`] stops it.
+ */
+request_id: string, };
+
+export type AnalysisMethod = "model" | "estimate";
+
+export type ForceAlignment = { force: string, name: string, 
+/**
+ * 0–100; `None` when the text says nothing about it.
+ */
+alignment: number | null, 
+/**
+ * Quotes from the text, each checked to occur in it.
+ */
+evidence: Array<string>, };
+
+export type PillarAlignment = { pillar: string, name: string, mode: string, alignment: number | null, evidence: Array<string>, forces: Array<ForceAlignment>, };
+
+export type AnalysisReply = { method: AnalysisMethod, pillars: Array<PillarAlignment>, themes: Array<string>, recommendations: Array<string>, 
+/**
+ * Quotes the model gave that do not occur in the text (dropped).
+ */
+dropped_quotes: number, 
+/**
+ * Characters analysed, and whether a document was cut to the limit.
+ */
+chars: number, truncated: boolean, provider: string | null, model: string | null, 
+/**
+ * Why the estimate was used, when it was not asked for.
+ */
+notice: string | null, };
+
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 
@@ -632,7 +682,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

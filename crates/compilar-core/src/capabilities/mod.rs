@@ -3,6 +3,7 @@
 //! store module of the aggregate it shares: the knowledge-base tables serve both knowledge and documents).
 
 pub mod ai;
+pub mod analysis;
 pub mod assessments;
 pub mod chat;
 pub mod coach;

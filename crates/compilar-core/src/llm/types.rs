@@ -126,6 +126,8 @@ pub enum Feature {
     CoachChat,
     /// Fresh questions for an assessment.
     Questions,
+    /// Content analysis of a text.
+    Analysis,
 }
 
 impl Feature {
@@ -137,6 +139,7 @@ impl Feature {
             Feature::CoachReport => "coach_report",
             Feature::CoachChat => "coach_chat",
             Feature::Questions => "questions",
+            Feature::Analysis => "analysis",
         }
     }
 
@@ -144,7 +147,11 @@ impl Feature {
     pub fn rate_limited(self) -> bool {
         matches!(
             self,
-            Feature::Playground | Feature::CoachReport | Feature::CoachChat | Feature::Questions
+            Feature::Playground
+                | Feature::CoachReport
+                | Feature::CoachChat
+                | Feature::Questions
+                | Feature::Analysis
         )
     }
 }

@@ -18,7 +18,7 @@ const EVEN_WITHIN: f64 = 10.0;
 
 /// A passage's sentences. A sentence ends at `.`, `?` or `!` followed by the end or a space (a closing quote or
 /// bracket stays with it), so `Ask "what are we missing?" before…` stays one sentence.
-fn split_sentences(text: &str) -> Vec<String> {
+pub(crate) fn split_sentences(text: &str) -> Vec<String> {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let chars: Vec<char> = flat.chars().collect();
     let mut out = Vec::new();

@@ -469,6 +469,44 @@ impl<'a> Documents<'a> {
             .await
     }
 
+    /// A document's title and its text as imported (its passages in order), cut at `max_chars`; whether it was
+    /// cut.
+    pub async fn text(&self, id: &str, max_chars: usize) -> Result<(String, String, bool)> {
+        let id = crate::util::parse_id(id)?.to_string();
+        self.store
+            .read(move |c| {
+                let title: Option<String> = c
+                    .query_row(
+                        "SELECT title FROM kb_sources WHERE id = ?1 AND kind = 'document'",
+                        [&id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let title = title.ok_or_else(|| Error::DocumentNotFound(id.clone()))?;
+                let mut st = c.prepare_cached(
+                    "SELECT body FROM kb_chunks WHERE source_id = ?1 ORDER BY ordinal",
+                )?;
+                let mut text = String::new();
+                let mut cut = false;
+                let mut rows = st.query([&id])?;
+                while let Some(r) = rows.next()? {
+                    let body: String = r.get(0)?;
+                    let room = max_chars.saturating_sub(text.chars().count());
+                    if body.chars().count() + 2 > room {
+                        text.extend(body.chars().take(room.saturating_sub(2)));
+                        cut = true;
+                        break;
+                    }
+                    if !text.is_empty() {
+                        text.push_str("\n\n");
+                    }
+                    text.push_str(&body);
+                }
+                Ok((title, text, cut))
+            })
+            .await
+    }
+
     /// Deletes a document, its chunks and their vectors (one transaction).
     pub async fn delete(&self, id: &str) -> Result<()> {
         let id = crate::util::parse_id(id)?.to_string();
