@@ -455,3 +455,92 @@ async fn the_rate_limit_refusal_reaches_the_user_and_changes_nothing() {
     assert_eq!(state.report, first.report);
     assert!(state.last_attempt.is_none());
 }
+
+#[tokio::test]
+async fn tips_come_from_the_framework_or_a_model_for_each_stage() {
+    use compilar_core::api::{GuidanceRequest, GuidanceStage, GuidanceWriter};
+    let server = FakeServer::start().await;
+    let env = common::open().await;
+    let a = completed(&env.app, "divsexp", "egalitarian", SHAPE).await;
+    let ask = |stage, pillar: Option<&str>, id: Option<&str>, model| GuidanceRequest {
+        stage,
+        pillar: pillar.map(str::to_owned),
+        mode: pillar.map(|_| "egalitarian".to_owned()),
+        assessment_id: id.map(str::to_owned),
+        use_model: Some(model),
+    };
+    let g = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::Choosing, None, None, false))
+        .await
+        .unwrap();
+    assert_eq!(g.writer, GuidanceWriter::Framework);
+    assert!(g.tips[0].contains("(Prospects, Involved, Liked, Agency, Respect)"));
+    let g = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::BeforeQuiz, Some("divsexp"), None, false))
+        .await
+        .unwrap();
+    assert!(g.tips[0].starts_with("Diverse Expression:"));
+    assert!(g.tips[1].contains("voice safety"));
+    let g = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::Result, None, Some(&a.id), false))
+        .await
+        .unwrap();
+    assert!(
+        g.tips[0].starts_with("First step on **Voice safety** (0)"),
+        "{:?}",
+        g.tips
+    );
+    assert!(g
+        .tips
+        .iter()
+        .any(|t| t.starts_with("Ask the group:") && t.ends_with('?')));
+    let e = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::BeforeQuiz, None, None, false))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_argument");
+
+    // Asked of a model: none set up → the framework's tips, saying why; with one → its tips, checked.
+    let g = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::Choosing, None, None, true))
+        .await
+        .unwrap();
+    assert_eq!(g.writer, GuidanceWriter::Framework);
+    assert!(g.notice.unwrap().starts_with("No model could give tips"));
+    configure(&env.app, &[("openai", server.url())]).await;
+    server.on(
+        "/v1/chat/completions",
+        openai_chat(
+            &serde_json::json!({"tips": ["Start with voice safety.", "", "Ask who stays quiet."]})
+                .to_string(),
+            "gpt-4o-mini",
+        ),
+    );
+    let g = env
+        .app
+        .coach()
+        .guidance(ask(GuidanceStage::Result, None, Some(&a.id), true))
+        .await
+        .unwrap();
+    assert_eq!(g.writer, GuidanceWriter::Model);
+    assert_eq!(g.tips, ["Start with voice safety.", "Ask who stays quiet."]);
+    let body = server.requests("/v1/chat/completions")[0].json();
+    assert_eq!(
+        body["response_format"]["json_schema"]["name"],
+        "guidance_tips"
+    );
+    assert!(body["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Voice safety: 0/100"));
+}

@@ -52,6 +52,12 @@ commands! {
     report_state(assessment_id: String) -> compilar_core::api::ReportState
         = |app| app.coach().state(&assessment_id).await;
 
+    guidance(req: compilar_core::api::GuidanceRequest) -> compilar_core::api::Guidance
+        = |app| app.coach().guidance(req).await;
+    analyze_text(req: compilar_core::api::AnalyzeRequest) -> compilar_core::api::AnalysisReply
+        = |app| app.analysis().analyze(req).await;
+    cancel_analysis(request_id: String) -> bool = |app| Ok(app.analysis().cancel(&request_id));
+
     new_conversation(req: compilar_core::api::NewConversationRequest) -> compilar_core::api::Conversation
         = |app| app.chat().create(req).await;
     list_conversations(req: compilar_core::api::ConversationListRequest) -> compilar_core::api::ConversationPage

@@ -15,9 +15,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
     AnalyzeRequest, AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat,
-    GenerateRequest, GeneratedListRequest, ImportDocumentRequest, ListRequest,
-    MessageSearchRequest, NewConversationRequest, RenameRequest, ReportRequest, SearchRequest,
-    SendRequest,
+    GenerateRequest, GeneratedListRequest, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
+    ListRequest, MessageSearchRequest, NewConversationRequest, RenameRequest, ReportRequest,
+    SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -139,6 +139,28 @@ enum CoachCmd {
     Show { id: String },
     /// The current report as Markdown, with its cited sources in full.
     Export { id: String },
+    /// Short tips for where you are: choosing, before-quiz (with --pillar and --mode) or result (with --id).
+    Tips {
+        #[arg(long, value_enum)]
+        stage: StageArg,
+        #[arg(long)]
+        pillar: Option<String>,
+        #[arg(long)]
+        mode: Option<String>,
+        /// The assessment, for tips on a result.
+        #[arg(long)]
+        id: Option<String>,
+        /// Ask a model (the framework's tips otherwise).
+        #[arg(long)]
+        model: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StageArg {
+    Choosing,
+    BeforeQuiz,
+    Result,
 }
 
 #[derive(Subcommand)]
@@ -506,6 +528,40 @@ async fn coach(app: &App, json: bool, cmd: CoachCmd) -> Outcome {
         CoachCmd::Show { id } => {
             let state = c.state(&id).await?;
             emit(json, &state, print::report_state)
+        }
+        CoachCmd::Tips {
+            stage,
+            pillar,
+            mode,
+            id,
+            model,
+        } => {
+            let g = c
+                .guidance(GuidanceRequest {
+                    stage: match stage {
+                        StageArg::Choosing => GuidanceStage::Choosing,
+                        StageArg::BeforeQuiz => GuidanceStage::BeforeQuiz,
+                        StageArg::Result => GuidanceStage::Result,
+                    },
+                    pillar,
+                    mode,
+                    assessment_id: id,
+                    use_model: Some(model),
+                })
+                .await?;
+            emit(json, &g, |g| {
+                let mut s = String::new();
+                if let Some(n) = &g.notice {
+                    s.push_str(n);
+                    s.push('\n');
+                }
+                for t in &g.tips {
+                    s.push_str("\u{2022} ");
+                    s.push_str(t);
+                    s.push('\n');
+                }
+                s
+            })
         }
         CoachCmd::Export { id } => {
             let md = c.export_markdown(&id).await?;

@@ -6,6 +6,9 @@ pub use crate::capabilities::analysis::dto::*;
 pub use crate::capabilities::assessments::dto::*;
 pub use crate::capabilities::chat::dto::*;
 pub use crate::capabilities::coach::dto::*;
+pub use crate::capabilities::coach::guidance::{
+    Guidance, GuidanceRequest, GuidanceStage, GuidanceWriter,
+};
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;
 pub use crate::capabilities::knowledge::dto::*;

@@ -455,6 +455,34 @@ chars: number, truncated: boolean, provider: string | null, model: string | null
  */
 notice: string | null, };
 
+export type GuidanceStage = "choosing" | "before_quiz" | "result";
+
+export type GuidanceRequest = { stage: GuidanceStage, 
+/**
+ * For `before_quiz`.
+ */
+pillar?: string, mode?: string, 
+/**
+ * For `result`.
+ */
+assessment_id?: string, 
+/**
+ * Tips from the framework without a model (the default: tips are free and instant).
+ */
+use_model?: boolean, };
+
+export type GuidanceWriter = "model" | "framework";
+
+export type Guidance = { stage: GuidanceStage, 
+/**
+ * Plain sentences (Markdown allowed), at most three.
+ */
+tips: Array<string>, writer: GuidanceWriter, provider: string | null, model: string | null, 
+/**
+ * Why the framework's tips are shown when a model was asked for.
+ */
+notice: string | null, };
+
 export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -28,6 +28,9 @@ export const commands = {
   coachReport: (req: ReportRequest, onEvent: (event: StreamEvent) => void): Promise<ReportState> => call<ReportState>("coach_report", { req, onEvent: channelOf(onEvent) }),
   cancelReport: (assessmentId: string): Promise<boolean> => call<boolean>("cancel_report", { assessmentId }),
   reportState: (assessmentId: string): Promise<ReportState> => call<ReportState>("report_state", { assessmentId }),
+  guidance: (req: GuidanceRequest): Promise<Guidance> => call<Guidance>("guidance", { req }),
+  analyzeText: (req: AnalyzeRequest): Promise<AnalysisReply> => call<AnalysisReply>("analyze_text", { req }),
+  cancelAnalysis: (requestId: string): Promise<boolean> => call<boolean>("cancel_analysis", { requestId }),
   newConversation: (req: NewConversationRequest): Promise<Conversation> => call<Conversation>("new_conversation", { req }),
   listConversations: (req: ConversationListRequest): Promise<ConversationPage> => call<ConversationPage>("list_conversations", { req }),
   openConversation: (id: string): Promise<ConversationView> => call<ConversationView>("open_conversation", { id }),

@@ -128,6 +128,8 @@ pub enum Feature {
     Questions,
     /// Content analysis of a text.
     Analysis,
+    /// Tips for where the user is.
+    Guidance,
 }
 
 impl Feature {
@@ -140,6 +142,7 @@ impl Feature {
             Feature::CoachChat => "coach_chat",
             Feature::Questions => "questions",
             Feature::Analysis => "analysis",
+            Feature::Guidance => "guidance",
         }
     }
 
@@ -152,6 +155,7 @@ impl Feature {
                 | Feature::CoachChat
                 | Feature::Questions
                 | Feature::Analysis
+                | Feature::Guidance
         )
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod citations;
 pub mod dto;
+pub mod guidance;
 pub mod offline;
 pub mod prompts;
 pub mod sql;
@@ -359,6 +360,120 @@ impl<'a> Coach<'a> {
             "coaching report stored"
         );
         self.state(&report.assessment_id).await
+    }
+
+    /// Short tips for where the user is. From the framework and the knowledge base unless `use_model` (then a
+    /// model through the chain, checked; the framework's tips if no model can answer, saying why).
+    pub async fn guidance(&self, req: guidance::GuidanceRequest) -> Result<guidance::Guidance> {
+        use guidance::{GuidanceStage as S, GuidanceWriter as W};
+        let fw = &self.ctx.domain.framework;
+        let mut context = String::new();
+        let tips = match req.stage {
+            S::Choosing => {
+                context.push_str(
+                    "The user is choosing which PILAR pillar and mode to assess their group on.",
+                );
+                guidance::choosing(fw)
+            }
+            S::BeforeQuiz => {
+                let (p, m) = match (&req.pillar, &req.mode) {
+                    (Some(p), Some(m)) => {
+                        crate::capabilities::assessments::check_len(p, "pillar")?;
+                        crate::capabilities::assessments::check_len(m, "mode")?;
+                        self.ctx.domain.pillar_in_mode(p, m)?
+                    }
+                    _ => {
+                        return Err(Error::InvalidArgument(
+                            "Tips before a quiz need its pillar and mode.".into(),
+                        ))
+                    }
+                };
+                let _ = write!(
+                    context,
+                    "The user is about to answer questions on {} ({} mode): {}",
+                    p.name, m.name, p.description
+                );
+                guidance::before_quiz(fw, &p.id)
+            }
+            S::Result => {
+                let id = req.assessment_id.as_deref().ok_or_else(|| {
+                    Error::InvalidArgument("Tips on a result need the assessment.".into())
+                })?;
+                let (_, r) = self.results(id).await?;
+                let reflection = self
+                    .ctx
+                    .knowledge()
+                    .search(SearchRequest {
+                        query: "questions to reflect on".into(),
+                        mode: Some(r.mode.clone()),
+                        pillar: Some(r.pillar.clone()),
+                        category: Some("reflection".into()),
+                        source: Some("builtin".into()),
+                        count: Some(1),
+                        ..SearchRequest::default()
+                    })
+                    .await?
+                    .hits
+                    .into_iter()
+                    .next()
+                    .map(|h| passage(1, h));
+                context.push_str("The user is reading this result of their group:\n");
+                context.push_str(&prompts::results_block(fw, &r));
+                guidance::on_result(fw, &r, reflection.as_ref())
+            }
+        };
+        let offline = guidance::Guidance {
+            stage: req.stage,
+            tips,
+            writer: W::Framework,
+            provider: None,
+            model: None,
+            notice: None,
+        };
+        if req.use_model != Some(true) {
+            return Ok(offline);
+        }
+        let prompt = crate::llm::Prompt {
+            system: Some(
+                "You are the coach inside Compilar (PILAR framework: Prospects, Involved, Liked, Agency, Respect). \
+                 Give at most three short, concrete tips (one or two sentences each) for where the user is. \
+                 Answer with JSON only: {\"tips\": [..]}."
+                    .into(),
+            ),
+            messages: vec![crate::llm::ChatMessage {
+                role: crate::llm::Role::User,
+                content: context,
+            }],
+            max_tokens: 400,
+            temperature: Some(0.5),
+            schema: Some(guidance::schema()),
+        };
+        match self.ctx.llm.chat(Feature::Guidance, &prompt, &[]).await {
+            Ok(a) => match guidance::tips_of(&a.text) {
+                Some(tips) => Ok(guidance::Guidance {
+                    tips,
+                    writer: W::Model,
+                    provider: Some(a.provider),
+                    model: Some(a.model),
+                    ..offline
+                }),
+                None => Ok(guidance::Guidance {
+                    notice: Some(format!(
+                        "{}'s tips could not be read, so these come from the framework.",
+                        a.provider_label
+                    )),
+                    ..offline
+                }),
+            },
+            Err(e) if e.code() == "rate_limited" => Err(e),
+            Err(e) => Ok(guidance::Guidance {
+                notice: Some(format!(
+                    "No model could give tips ({}), so these come from the framework.",
+                    e.to_string().trim_end_matches('.')
+                )),
+                ..offline
+            }),
+        }
     }
 
     /// Stops the report being written for an assessment. Whether one was running.
