@@ -30,6 +30,7 @@ async fn crash_child() {
             .create(CreateAssessmentRequest {
                 pillar: pillars[round % pillars.len()].into(),
                 mode: "egalitarian".into(),
+                include_fresh: None,
             })
             .await
             .unwrap();

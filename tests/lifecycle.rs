@@ -233,6 +233,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .create(CreateAssessmentRequest {
                     pillar: "vibes".into(),
                     mode: "egalitarian".into(),
+                    include_fresh: None,
                 })
                 .await
                 .unwrap_err(),
@@ -243,6 +244,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .create(CreateAssessmentRequest {
                     pillar: "grpprosp".into(),
                     mode: "anarchic".into(),
+                    include_fresh: None,
                 })
                 .await
                 .unwrap_err(),
@@ -253,6 +255,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .create(CreateAssessmentRequest {
                     pillar: "grpprosp".into(),
                     mode: "hierarchical".into(),
+                    include_fresh: None,
                 })
                 .await
                 .unwrap_err(),
@@ -263,6 +266,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                 .create(CreateAssessmentRequest {
                     pillar: "x".repeat(10_000),
                     mode: "egalitarian".into(),
+                    include_fresh: None,
                 })
                 .await
                 .unwrap_err(),

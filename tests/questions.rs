@@ -286,3 +286,92 @@ async fn with_no_provider_the_bank_is_used_and_the_reply_says_why() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn fresh_questions_are_mixed_into_a_new_assessment_and_scored_like_bank_items() {
+    use compilar_core::api::{AnswerRequest, CreateAssessmentRequest};
+    let server = FakeServer::start().await;
+    let env = common::open().await;
+    configure(&env.app, &[("openai", server.url())]).await;
+    server.on(
+        "/v1/chat/completions",
+        openai_chat(&json!({"questions": good()}).to_string(), "gpt-4o-mini"),
+    );
+    env.app.questions().generate(req(10)).await.unwrap();
+    let a = env
+        .app
+        .assessments()
+        .create(CreateAssessmentRequest {
+            pillar: "grpprosp".into(),
+            mode: "egalitarian".into(),
+            include_fresh: Some(true),
+        })
+        .await
+        .unwrap();
+    let fresh: Vec<_> = a.questions.iter().filter(|q| q.generated).collect();
+    assert_eq!(
+        a.total, 16,
+        "the bank's 12 and one fresh question per force"
+    );
+    assert_eq!(fresh.len(), 4);
+    let mut forces: Vec<&str> = fresh.iter().map(|q| q.force.as_str()).collect();
+    forces.sort_unstable();
+    forces.dedup();
+    assert_eq!(forces.len(), 4);
+    assert!(fresh.iter().all(|q| q.id.starts_with("fresh.")));
+    // Removing one from the list later changes nothing for this assessment.
+    let stored = env.app.questions().list(Default::default()).await.unwrap();
+    let served_raw = fresh[0].id.trim_start_matches("fresh.").to_owned();
+    env.app.questions().remove(&served_raw).await.unwrap();
+    assert_eq!(stored.len(), 10);
+
+    for q in &a.questions {
+        env.app
+            .assessments()
+            .answer(AnswerRequest {
+                assessment_id: a.id.clone(),
+                question_id: q.id.clone(),
+                value: if q.generated { 5 } else { 3 },
+            })
+            .await
+            .unwrap();
+    }
+    let done = env.app.assessments().complete(&a.id).await.unwrap();
+    let r = done.results.unwrap();
+    assert_eq!((r.answered, r.total), (16, 16));
+    // Fresh answers count: each force has three bank answers of 3 (50) and one fresh 5 (100, or 0 if reverse).
+    for f in &r.forces {
+        let q = fresh.iter().find(|q| q.force == f.force).unwrap();
+        let rev = good()
+            .iter()
+            .find(|g| g["text"] == q.text.as_str())
+            .unwrap()["reverse"]
+            .as_bool()
+            .unwrap();
+        let want = if rev { 37.5 } else { 62.5 };
+        assert!(
+            (f.score.unwrap() - want).abs() < 0.01,
+            "{}: {:?}",
+            f.force,
+            f.score
+        );
+    }
+    let again = env.app.assessments().get(&a.id).await.unwrap();
+    assert_eq!(
+        again.questions.iter().filter(|q| q.generated).count(),
+        4,
+        "still shown after removal"
+    );
+    // A made-up fresh id is refused.
+    let e = env
+        .app
+        .assessments()
+        .answer(AnswerRequest {
+            assessment_id: a.id.clone(),
+            question_id: "fresh.not-a-uuid".into(),
+            value: 3,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_question");
+}

@@ -20,6 +20,7 @@ async fn create(app: &App) -> compilar_core::Result<String> {
         .create(CreateAssessmentRequest {
             pillar: "grpprosp".into(),
             mode: "egalitarian".into(),
+            include_fresh: None,
         })
         .await
         .map(|a| a.id)

@@ -57,6 +57,12 @@ commands! {
     analyze_text(req: compilar_core::api::AnalyzeRequest) -> compilar_core::api::AnalysisReply
         = |app| app.analysis().analyze(req).await;
     cancel_analysis(request_id: String) -> bool = |app| Ok(app.analysis().cancel(&request_id));
+    generate_questions(req: compilar_core::api::GenerateRequest) -> compilar_core::api::GenerateReply
+        = |app| app.questions().generate(req).await;
+    cancel_questions(request_id: String) -> bool = |app| Ok(app.questions().cancel(&request_id));
+    generated_questions(req: compilar_core::api::GeneratedListRequest) -> Vec<compilar_core::api::GeneratedQuestion>
+        = |app| app.questions().list(req).await;
+    remove_generated_question(id: String) -> () = |app| app.questions().remove(&id).await;
 
     new_conversation(req: compilar_core::api::NewConversationRequest) -> compilar_core::api::Conversation
         = |app| app.chat().create(req).await;

@@ -31,6 +31,7 @@ pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {
         .create(CreateAssessmentRequest {
             pillar: pillar.into(),
             mode: mode.into(),
+            include_fresh: None,
         })
         .await
         .unwrap()

@@ -92,6 +92,9 @@ enum AssessmentCmd {
         pillar: String,
         #[arg(long)]
         mode: String,
+        /// Mix in the fresh questions stored for the pillar (one per force), scored like bank items.
+        #[arg(long)]
+        include_fresh: bool,
     },
     /// Record or change one answer (1 = strongly disagree … 5 = strongly agree).
     Answer {
@@ -439,8 +442,18 @@ async fn run(cli: Cli) -> Outcome {
 async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
     let a = app.assessments();
     match cmd {
-        AssessmentCmd::Create { pillar, mode } => {
-            let x = a.create(CreateAssessmentRequest { pillar, mode }).await?;
+        AssessmentCmd::Create {
+            pillar,
+            mode,
+            include_fresh,
+        } => {
+            let x = a
+                .create(CreateAssessmentRequest {
+                    pillar,
+                    mode,
+                    include_fresh: Some(include_fresh),
+                })
+                .await?;
             emit(json, &x, print::assessment)
         }
         AssessmentCmd::Answer {

@@ -395,6 +395,7 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
                 .create(compilar_core::api::CreateAssessmentRequest {
                     pillar: "divsexp".into(),
                     mode: "egalitarian".into(),
+                    include_fresh: None,
                 }),
         )
         .unwrap();

@@ -112,6 +112,7 @@ async fn run(per_writer: usize) {
             .create(CreateAssessmentRequest {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
+                include_fresh: None,
             })
             .await
             .expect("create");

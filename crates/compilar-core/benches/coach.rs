@@ -54,6 +54,7 @@ async fn run(rounds: usize) {
             .create(CreateAssessmentRequest {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
+                include_fresh: None,
             })
             .await
             .expect("create");

@@ -132,7 +132,11 @@ export type Question = {
 /**
  * `<pillar>.<force>.<n>`
  */
-id: string, pillar: string, mode: string, force: string, text: string, };
+id: string, pillar: string, mode: string, force: string, text: string, 
+/**
+ * A fresh question written by a model (and checked) rather than one of the reviewed bank's.
+ */
+generated: boolean, };
 
 export type Band = "strong" | "mixed" | "strained";
 
@@ -187,7 +191,11 @@ questions_per_pillar: Record<string, number>,
  */
 categories: Array<Category>, };
 
-export type CreateAssessmentRequest = { pillar: string, mode: string, };
+export type CreateAssessmentRequest = { pillar: string, mode: string, 
+/**
+ * Mix in the fresh questions stored for this pillar (at most one per force), scored like bank items.
+ */
+include_fresh?: boolean, };
 
 export type AnswerRequest = { assessment_id: string, question_id: string, value: number, };
 

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -31,6 +31,10 @@ export const commands = {
   guidance: (req: GuidanceRequest): Promise<Guidance> => call<Guidance>("guidance", { req }),
   analyzeText: (req: AnalyzeRequest): Promise<AnalysisReply> => call<AnalysisReply>("analyze_text", { req }),
   cancelAnalysis: (requestId: string): Promise<boolean> => call<boolean>("cancel_analysis", { requestId }),
+  generateQuestions: (req: GenerateRequest): Promise<GenerateReply> => call<GenerateReply>("generate_questions", { req }),
+  cancelQuestions: (requestId: string): Promise<boolean> => call<boolean>("cancel_questions", { requestId }),
+  generatedQuestions: (req: GeneratedListRequest): Promise<Array<GeneratedQuestion>> => call<Array<GeneratedQuestion>>("generated_questions", { req }),
+  removeGeneratedQuestion: (id: string): Promise<null> => call<null>("remove_generated_question", { id }),
   newConversation: (req: NewConversationRequest): Promise<Conversation> => call<Conversation>("new_conversation", { req }),
   listConversations: (req: ConversationListRequest): Promise<ConversationPage> => call<ConversationPage>("list_conversations", { req }),
   openConversation: (id: string): Promise<ConversationView> => call<ConversationView>("open_conversation", { id }),

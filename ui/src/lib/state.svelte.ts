@@ -10,6 +10,7 @@ export type Route =
   | { name: "history" }
   | { name: "coach"; id?: string }
   | { name: "knowledge" }
+  | { name: "tools" }
   | { name: "documents" }
   | { name: "settings" }
   | { name: "diagnostics" };

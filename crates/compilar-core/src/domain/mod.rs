@@ -5,8 +5,8 @@ pub mod questions;
 pub mod scoring;
 
 pub use framework::{Connection, ConnectionKind, Force, Framework, Letter, Mode, Pillar};
-pub use questions::{Question, QuestionBank, Scale};
-pub use scoring::{score, Band, ConfidenceLevel, ForceScore, Recommendation, Results};
+pub use questions::{is_fresh_id, Question, QuestionBank, Scale, FRESH_PREFIX};
+pub use scoring::{score, score_with, Band, ConfidenceLevel, ForceScore, Recommendation, Results};
 
 use crate::error::{Error, Result};
 

@@ -36,6 +36,17 @@ pub struct Question {
     #[serde(skip)]
     #[ts(skip)]
     pub reverse: bool,
+    /// A fresh question written by a model (and checked) rather than one of the reviewed bank's.
+    pub generated: bool,
+}
+
+/// The prefix of a fresh question's id inside an assessment (`fresh.<uuid>`), so it never meets a bank id.
+pub const FRESH_PREFIX: &str = "fresh.";
+
+/// Whether `id` names a fresh question (`fresh.` and a UUID).
+pub fn is_fresh_id(id: &str) -> bool {
+    id.strip_prefix(FRESH_PREFIX)
+        .is_some_and(|u| uuid::Uuid::try_parse(u).is_ok())
 }
 
 /// The validated question bank.
@@ -132,6 +143,7 @@ impl QuestionBank {
                         problems.push(format!("question {id}: text is empty"));
                     }
                     questions.push(Question {
+                        generated: false,
                         id,
                         pillar: pillar.id.clone(),
                         mode: pillar.mode.clone(),

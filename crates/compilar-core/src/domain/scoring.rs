@@ -128,6 +128,17 @@ pub fn score(
     question_ids: &[String],
     answers: &HashMap<String, i64>,
 ) -> Result<Results> {
+    score_with(domain, pillar, question_ids, answers, &[])
+}
+
+/// [`score`] for an assessment that also served fresh questions (`fresh`): they count exactly like bank items.
+pub fn score_with(
+    domain: &Domain,
+    pillar: &str,
+    question_ids: &[String],
+    answers: &HashMap<String, i64>,
+    fresh: &[crate::domain::Question],
+) -> Result<Results> {
     let pillar = domain.pillar(pillar)?;
     let fw = &domain.framework;
     let scale = &domain.bank.scale;
@@ -141,6 +152,7 @@ pub fn score(
         let q = domain
             .bank
             .get(qid)
+            .or_else(|| fresh.iter().find(|q| &q.id == qid))
             .ok_or_else(|| Error::UnknownQuestion(qid.clone()))?;
         let Some(slot) = forces.iter().position(|f| f.id == q.force) else {
             return Err(Error::QuestionNotInAssessment(qid.clone()));

@@ -43,6 +43,10 @@ pub struct FrameworkInfo {
 pub struct CreateAssessmentRequest {
     pub pillar: String,
     pub mode: String,
+    /// Mix in the fresh questions stored for this pillar (at most one per force), scored like bank items.
+    #[serde(default)]
+    #[ts(optional)]
+    pub include_fresh: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

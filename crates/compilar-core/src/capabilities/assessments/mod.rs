@@ -31,6 +31,15 @@ pub(crate) fn check_len(s: &str, what: &'static str) -> Result<()> {
     }
 }
 
+/// A stable shuffle (Fisher–Yates with the assessment's seed), for an assessment that mixes in fresh questions.
+fn shuffle(ids: &mut [String], seed: u64) {
+    let mut rng = domain::questions::SplitMix64(seed ^ 0x9e37_79b9_7f4a_7c15);
+    for i in (1..ids.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        ids.swap(i, j);
+    }
+}
+
 fn seed_of(id: &uuid::Uuid) -> u64 {
     let b = id.as_bytes();
     u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
@@ -69,7 +78,12 @@ impl<'a> Assessments<'a> {
         let d = &self.ctx.domain;
         let (pillar, mode) = d.pillar_in_mode(&req.pillar, &req.mode)?;
         let id = crate::util::new_id();
-        let question_ids = d.bank.shuffled_ids(&pillar.id, seed_of(&id));
+        let mut question_ids = d.bank.shuffled_ids(&pillar.id, seed_of(&id));
+        if req.include_fresh == Some(true) {
+            let fresh = self.ctx.questions().for_assessment(&pillar.id).await?;
+            question_ids.extend(fresh.into_iter().map(|q| q.id));
+            shuffle(&mut question_ids, seed_of(&id));
+        }
         let id = id.to_string();
         let (pid, mid, owner, version) = (
             pillar.id.clone(),
@@ -104,7 +118,7 @@ impl<'a> Assessments<'a> {
         let id = parse_id(&req.assessment_id)?.to_string();
         check_len(&req.question_id, "question id")?;
         let d = &self.ctx.domain;
-        if d.bank.get(&req.question_id).is_none() {
+        if d.bank.get(&req.question_id).is_none() && !domain::is_fresh_id(&req.question_id) {
             return Err(Error::UnknownQuestion(truncate_for_message(
                 &req.question_id,
             )));
@@ -140,6 +154,16 @@ impl<'a> Assessments<'a> {
         let id = parse_id(id)?.to_string();
         let owner = self.ctx.principal.clone();
         let domain = Arc::clone(&self.ctx.domain);
+        // The fresh questions it served, read first (the write below scores with them).
+        let served = {
+            let (id, owner) = (id.clone(), owner.clone());
+            self.ctx
+                .store
+                .read(move |c| sql::get(c, &id, &owner))
+                .await?
+                .question_ids
+        };
+        let fresh = self.ctx.questions().resolve(&served).await?;
         let id2 = id.clone();
         self.ctx
             .store
@@ -151,7 +175,13 @@ impl<'a> Assessments<'a> {
                 if row.stage == "completed" {
                     return Err(Error::AssessmentCompleted);
                 }
-                let results = domain::score(&domain, &row.pillar, &row.question_ids, &row.answers)?;
+                let results = domain::score_with(
+                    &domain,
+                    &row.pillar,
+                    &row.question_ids,
+                    &row.answers,
+                    &fresh,
+                )?;
                 sql::complete(c, &id2, &owner, &results, &now())
             })
             .await?;
@@ -168,18 +198,23 @@ impl<'a> Assessments<'a> {
             .store
             .read(move |c| sql::get(c, &id, &owner))
             .await?;
-        self.view(row)
+        let fresh = self.ctx.questions().resolve(&row.question_ids).await?;
+        self.view(row, &fresh)
     }
 
-    fn view(&self, row: sql::AssessmentRow) -> Result<Assessment> {
+    fn view(&self, row: sql::AssessmentRow, fresh: &[domain::Question]) -> Result<Assessment> {
         let d = &self.ctx.domain;
         let questions = row
             .question_ids
             .iter()
             .map(|q| {
-                d.bank.get(q).cloned().ok_or_else(|| {
-                    Error::Internal(format!("stored question {q} is not in the bank"))
-                })
+                d.bank
+                    .get(q)
+                    .or_else(|| fresh.iter().find(|f| &f.id == q))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::Internal(format!("stored question {q} is not in the bank"))
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Assessment {

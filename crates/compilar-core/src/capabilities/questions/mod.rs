@@ -35,6 +35,22 @@ pub const DUPLICATE_SIMILARITY: f32 = 0.85;
 /// The version of the generation prompt below.
 pub const PROMPT_VERSION: u32 = 1;
 
+/// Most fresh questions mixed into one assessment (one per force: the bank's 12 stay).
+pub const MAX_PER_ASSESSMENT: usize = 4;
+
+/// A stored fresh question as a question an assessment serves.
+fn served(q: GeneratedQuestion) -> crate::domain::Question {
+    crate::domain::Question {
+        id: format!("{}{}", crate::domain::FRESH_PREFIX, q.id),
+        pillar: q.pillar,
+        mode: q.mode,
+        force: q.force,
+        text: q.text,
+        reverse: q.reverse,
+        generated: true,
+    }
+}
+
 /// The questions capability: a cheap view of the shared context.
 #[derive(Clone, Copy)]
 pub struct Questions<'a> {
@@ -424,6 +440,53 @@ impl<'a> Questions<'a> {
             .store
             .read(move |c| sql::list(c, &who, pillar.as_deref()))
             .await
+    }
+
+    /// The fresh questions an assessment of `pillar` may serve (newest first, at most one per force and
+    /// [`MAX_PER_ASSESSMENT`] in all), as questions of the assessment (`fresh.<id>`).
+    pub(crate) async fn for_assessment(
+        &self,
+        pillar: &str,
+    ) -> Result<Vec<crate::domain::Question>> {
+        let who = self.ctx.principal.clone();
+        let p = pillar.to_owned();
+        let mut all = self
+            .ctx
+            .store
+            .read(move |c| sql::list(c, &who, Some(&p)))
+            .await?;
+        all.reverse();
+        let mut out: Vec<crate::domain::Question> = Vec::new();
+        for q in all {
+            if out.len() == MAX_PER_ASSESSMENT {
+                break;
+            }
+            if !out.iter().any(|x| x.force == q.force) {
+                out.push(served(q));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The fresh questions an assessment served (`fresh.<id>` ids), removed ones included.
+    pub(crate) async fn resolve(&self, ids: &[String]) -> Result<Vec<crate::domain::Question>> {
+        let raw: Vec<String> = ids
+            .iter()
+            .filter_map(|i| {
+                i.strip_prefix(crate::domain::FRESH_PREFIX)
+                    .map(str::to_owned)
+            })
+            .collect();
+        if raw.is_empty() {
+            return Ok(Vec::new());
+        }
+        let who = self.ctx.principal.clone();
+        let found = self
+            .ctx
+            .store
+            .read(move |c| sql::by_ids(c, &who, &raw))
+            .await?;
+        Ok(found.into_iter().map(served).collect())
     }
 
     /// Removes a fresh question (it is no longer offered).

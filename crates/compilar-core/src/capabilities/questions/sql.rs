@@ -52,6 +52,34 @@ pub fn list(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// Fresh questions by id, removed ones included (an assessment that served one keeps it).
+pub fn by_ids(c: &Connection, who: &Principal, ids: &[String]) -> Result<Vec<GeneratedQuestion>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, pillar, mode, force, text, reverse, provider, model, created_at FROM generated_questions
+         WHERE owner_id = ?1 AND id = ?2",
+    )?;
+    let mut out = Vec::new();
+    for id in ids {
+        let mut rows = st.query_map(params![who.owner(), id], |r| {
+            Ok(GeneratedQuestion {
+                id: r.get(0)?,
+                pillar: r.get(1)?,
+                mode: r.get(2)?,
+                force: r.get(3)?,
+                text: r.get(4)?,
+                reverse: r.get(5)?,
+                provider: r.get(6)?,
+                model: r.get(7)?,
+                created_at: r.get(8)?,
+            })
+        })?;
+        if let Some(q) = rows.next() {
+            out.push(q?);
+        }
+    }
+    Ok(out)
+}
+
 pub fn remove(c: &Connection, who: &Principal, id: &str, now: &str) -> Result<()> {
     let n = c.execute(
         "UPDATE generated_questions SET deleted_at = ?3, updated_at = ?3
