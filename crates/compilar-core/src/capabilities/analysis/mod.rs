@@ -6,17 +6,16 @@
 
 pub mod dto;
 
-use std::fmt::Write as _;
-
 use serde_json::{json, Value};
 
 use crate::capabilities::coach::offline::split_sentences;
+use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
 use crate::domain::{Force, Pillar};
 use crate::embed::LocalEmbedder;
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
-use crate::llm::{ChatMessage, Feature, OutputSchema, Prompt, Role};
+use crate::llm::{Feature, OutputSchema, Prompt};
 use dto::*;
 
 /// The longest text analysed: a pasted text over it is refused; a document is cut to it (and the reply says so).
@@ -257,17 +256,6 @@ impl<'a> Analysis<'a> {
     }
 
     fn prompt(&self, text: &str, pillars: &[(&Pillar, Vec<&Force>)]) -> Prompt {
-        let mut list = String::new();
-        for (p, forces) in pillars {
-            let _ = writeln!(
-                list,
-                "- pillar {} ({}, {} mode): {}",
-                p.id, p.name, p.mode, p.description
-            );
-            for f in forces {
-                let _ = writeln!(list, "  - force {} ({}): {}", f.id, f.name, f.description);
-            }
-        }
         let pillar_ids: Vec<&str> = pillars.iter().map(|(p, _)| p.id.as_str()).collect();
         let mut force_ids: Vec<&str> = pillars
             .iter()
@@ -302,31 +290,16 @@ impl<'a> Analysis<'a> {
                 "recommendations": {"type": "array", "items": {"type": "string"}}
             }
         });
-        Prompt {
-            system: Some(
-                "You analyse texts for Compilar, an app about how groups coordinate (the PILAR framework). You \
-                 answer with JSON only, and you quote the text exactly."
-                    .into(),
-            ),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: format!(
-                    "How does the text below reflect each of these pillars and their forces?\n{list}\n\
-                     For each pillar and force give an alignment from 0 (the text shows it badly or working \
-                     against the group) to 100 (the text shows it strongly, working for the group), and up to \
-                     {MAX_QUOTES} short quotes copied exactly from the text as evidence (none if the text says \
-                     nothing about it). Then up to {MAX_THEMES} key themes and up to {MAX_RECOMMENDATIONS} \
-                     recommendations.\n\n<text>\n{text}\n</text>"
-                ),
-            }],
-            max_tokens: 3_000,
-            temperature: Some(0.2),
-            schema: Some(OutputSchema {
+        prompts::analysis(
+            text,
+            pillars,
+            (MAX_QUOTES, MAX_THEMES, MAX_RECOMMENDATIONS),
+            OutputSchema {
                 name: "pilar_content_analysis".into(),
                 description: "How a text aligns with PILAR pillars and forces".into(),
                 schema,
-            }),
-        }
+            },
+        )
     }
 
     /// The estimate: each force's alignment from how close the text's sentences come to its description.

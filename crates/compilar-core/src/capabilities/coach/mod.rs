@@ -433,21 +433,7 @@ impl<'a> Coach<'a> {
         if req.use_model != Some(true) {
             return Ok(offline);
         }
-        let prompt = crate::llm::Prompt {
-            system: Some(
-                "You are the coach inside Compilar (PILAR framework: Prospects, Involved, Liked, Agency, Respect). \
-                 Give at most three short, concrete tips (one or two sentences each) for where the user is. \
-                 Answer with JSON only: {\"tips\": [..]}."
-                    .into(),
-            ),
-            messages: vec![crate::llm::ChatMessage {
-                role: crate::llm::Role::User,
-                content: context,
-            }],
-            max_tokens: 400,
-            temperature: Some(0.5),
-            schema: Some(guidance::schema()),
-        };
+        let prompt = prompts::guidance(context, guidance::schema());
         match self.ctx.llm.chat(Feature::Guidance, &prompt, &[]).await {
             Ok(a) => match guidance::tips_of(&a.text) {
                 Some(tips) => Ok(guidance::Guidance {

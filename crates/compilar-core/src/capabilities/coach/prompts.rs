@@ -1,11 +1,12 @@
-//! Every prompt the coach sends, in one place and versioned: a change to what a prompt asks for bumps
-//! [`PROMPT_VERSION`], which is stored with each report so that old reports can be told from new ones. Tests at
-//! the bottom pin what each prompt must contain.
+//! Every prompt Compilar sends — coaching reports, chat answers, fresh questions, content analysis and
+//! guidance — in one place and versioned: a change to what a prompt asks for bumps [`PROMPT_VERSION`], which
+//! is stored with each report so that old reports can be told from new ones. Tests at the bottom pin what each
+//! prompt must contain.
 
 use std::fmt::Write as _;
 
-use crate::domain::{Framework, Results};
-use crate::llm::{ChatMessage, Passage, Prompt, Role};
+use crate::domain::{Force, Framework, Mode, Pillar, Results, Scale};
+use crate::llm::{ChatMessage, OutputSchema, Passage, Prompt, Role};
 
 /// The version of the prompts below.
 pub const PROMPT_VERSION: u32 = 1;
@@ -189,6 +190,143 @@ pub fn chat(
     ChatPrompt { prompt, trimmed }
 }
 
+/// Fresh questions: `count` statements for `pillar`, avoiding the bank's `existing` ones (`(force, text)`).
+#[allow(clippy::too_many_arguments)]
+pub fn questions(
+    pillar: &Pillar,
+    mode: &Mode,
+    forces: &[&Force],
+    existing: &[(String, String)],
+    scale: &Scale,
+    count: u32,
+    difficulty: &str,
+    length: (usize, usize),
+    schema: OutputSchema,
+) -> Prompt {
+    let forces_text: Vec<String> = forces
+        .iter()
+        .map(|f| format!("- {}: {} {}", f.id, f.name, f.description))
+        .collect();
+    let bank: Vec<String> = existing
+        .iter()
+        .map(|(f, t)| format!("- ({f}) {t}"))
+        .collect();
+    let user = format!(
+        "Write {count} new Likert statements for the pillar {} ({} mode): {}\n\n\
+         Each statement measures exactly one of these forces (use its id):\n{}\n\n\
+         People answer each statement from {} ({}) to {} ({}). Write statements, not questions, {} to {} \
+         characters, about the group as its members experience it. Set reverse to true when agreeing means the \
+         force is weak. Spread them over the forces. {}\n\n\
+         Do not repeat or paraphrase these existing statements:\n{}\n\n\
+         Answer with JSON only: {{\"questions\": [{{\"force\", \"text\", \"reverse\", \"scale_min\": {}, \"scale_max\": {}}}]}}.",
+        pillar.name,
+        mode.name,
+        pillar.description,
+        forces_text.join("\n"),
+        scale.min,
+        scale.labels.first().map_or("", String::as_str),
+        scale.max,
+        scale.labels.last().map_or("", String::as_str),
+        length.0,
+        length.1,
+        match difficulty {
+            "easier" => "Keep them plain and concrete, easy for anyone to answer.",
+            "harder" => "Make them subtle: situations where the force shows only under pressure.",
+            _ => "",
+        },
+        bank.join("\n"),
+        scale.min,
+        scale.max,
+    );
+    Prompt {
+        system: Some(
+            "You write survey items for Compilar, an app that assesses how groups coordinate with the PILAR \
+             framework. You answer with JSON only."
+                .into(),
+        ),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: user,
+        }],
+        max_tokens: 200 + count * 120,
+        temperature: Some(0.8),
+        schema: Some(schema),
+    }
+}
+
+/// The second try for fresh questions: what could be used, the problems, and how many are still wanted.
+pub fn questions_retry(usable: usize, problems: &[String], missing: u32) -> String {
+    format!(
+        "{usable} of those could be used. Problems:\n- {}\n\nWrite {missing} more statements that fix these \
+         problems and repeat none of the statements so far, as JSON in the same shape.",
+        if problems.is_empty() {
+            "too few statements".to_owned()
+        } else {
+            problems.join("\n- ")
+        }
+    )
+}
+
+/// Content analysis of `text` for `pillars` (each with its forces), in `schema`.
+pub fn analysis(
+    text: &str,
+    pillars: &[(&Pillar, Vec<&Force>)],
+    limits: (usize, usize, usize),
+    schema: OutputSchema,
+) -> Prompt {
+    let (quotes, themes, recommendations) = limits;
+    let mut list = String::new();
+    for (p, forces) in pillars {
+        let _ = writeln!(
+            list,
+            "- pillar {} ({}, {} mode): {}",
+            p.id, p.name, p.mode, p.description
+        );
+        for f in forces {
+            let _ = writeln!(list, "  - force {} ({}): {}", f.id, f.name, f.description);
+        }
+    }
+    Prompt {
+        system: Some(
+            "You analyse texts for Compilar, an app about how groups coordinate (the PILAR framework). You \
+             answer with JSON only, and you quote the text exactly."
+                .into(),
+        ),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: format!(
+                "How does the text below reflect each of these pillars and their forces?\n{list}\n\
+                 For each pillar and force give an alignment from 0 (the text shows it badly or working against \
+                 the group) to 100 (the text shows it strongly, working for the group), and up to {quotes} short \
+                 quotes copied exactly from the text as evidence (none if the text says nothing about it). Then \
+                 up to {themes} key themes and up to {recommendations} recommendations.\n\n<text>\n{text}\n</text>"
+            ),
+        }],
+        max_tokens: 3_000,
+        temperature: Some(0.2),
+        schema: Some(schema),
+    }
+}
+
+/// Tips for where the user is, described by `context`.
+pub fn guidance(context: String, schema: OutputSchema) -> Prompt {
+    Prompt {
+        system: Some(
+            "You are the coach inside Compilar (PILAR framework: Prospects, Involved, Liked, Agency, Respect). \
+             Give at most three short, concrete tips (one or two sentences each) for where the user is. Answer \
+             with JSON only: {\"tips\": [..]}."
+                .into(),
+        ),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: context,
+        }],
+        max_tokens: 400,
+        temperature: Some(0.5),
+        schema: Some(schema),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +422,79 @@ mod tests {
             .system
             .unwrap()
             .contains("has not shared any assessment results"));
+    }
+
+    fn schema() -> OutputSchema {
+        OutputSchema {
+            name: "s".into(),
+            description: "d".into(),
+            schema: serde_json::json!({"type": "object"}),
+        }
+    }
+
+    #[test]
+    fn the_questions_prompt_names_the_pillar_its_forces_the_scale_and_the_bank_to_avoid() {
+        let d = Domain::builtin().unwrap();
+        let (p, m) = d.pillar_in_mode("grpprosp", "egalitarian").unwrap();
+        let forces = d.framework.forces_of(p);
+        let existing: Vec<(String, String)> = d
+            .bank
+            .for_pillar("grpprosp")
+            .map(|q| (q.force.clone(), q.text.clone()))
+            .collect();
+        let pr = questions(
+            p,
+            m,
+            &forces,
+            &existing,
+            &d.bank.scale,
+            7,
+            "harder",
+            (20, 200),
+            schema(),
+        );
+        let u = &pr.messages[0].content;
+        assert!(u.starts_with(
+            "Write 7 new Likert statements for the pillar Group Prospects (Egalitarian mode)"
+        ));
+        assert!(u.contains("- goal_clarity: Goal clarity"));
+        assert!(u.contains("from 1 (Strongly disagree) to 5 (Strongly agree)"));
+        assert!(u.contains("20 to 200 characters"));
+        assert!(u.contains("shows only under pressure"));
+        assert!(u.contains(&format!("({}) {}", existing[0].0, existing[0].1)));
+        assert!(u.contains("\"scale_min\": 1, \"scale_max\": 5"));
+        assert!(pr.schema.is_some());
+        assert_eq!(pr.max_tokens, 200 + 7 * 120);
+        let retry = questions_retry(2, &["\u{201c}x\u{201d}: a question".into()], 5);
+        assert!(retry
+            .starts_with("2 of those could be used. Problems:\n- \u{201c}x\u{201d}: a question"));
+        assert!(retry.contains("Write 5 more statements"));
+    }
+
+    #[test]
+    fn the_analysis_prompt_carries_the_text_and_asks_for_exact_quotes() {
+        let d = Domain::builtin().unwrap();
+        let p = d.framework.pillar("divsexp").unwrap();
+        let pillars = vec![(p, d.framework.forces_of(p))];
+        let pr = analysis("We never disagree.", &pillars, (3, 8, 6), schema());
+        let u = &pr.messages[0].content;
+        assert!(u.contains("- pillar divsexp (Diverse Expression, egalitarian mode)"));
+        assert!(u.contains("  - force voice_safety (Voice safety)"));
+        assert!(u.contains("up to 3 short quotes copied exactly from the text"));
+        assert!(u.ends_with("<text>\nWe never disagree.\n</text>"));
+        assert!(pr.system.unwrap().contains("quote the text exactly"));
+    }
+
+    #[test]
+    fn the_guidance_prompt_asks_for_three_short_tips_as_json() {
+        let pr = guidance("The user is choosing a pillar.".into(), schema());
+        assert!(pr
+            .system
+            .as_deref()
+            .unwrap()
+            .contains("at most three short, concrete tips"));
+        assert_eq!(pr.messages[0].content, "The user is choosing a pillar.");
+        assert_eq!(pr.max_tokens, 400);
     }
 
     #[test]

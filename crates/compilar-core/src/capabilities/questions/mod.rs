@@ -13,6 +13,7 @@ pub mod sql;
 
 use serde_json::{json, Value};
 
+use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
 use crate::embed::LocalEmbedder;
 use crate::error::{Error, Result};
@@ -32,8 +33,6 @@ pub const MAX_TEXT: usize = 200;
 /// figures): reworded copies of bank items score 0.92–0.99, the most alike two distinct items of one pillar 0.66;
 /// 0.85 leaves room on both sides.
 pub const DUPLICATE_SIMILARITY: f32 = 0.85;
-/// The version of the generation prompt below.
-pub const PROMPT_VERSION: u32 = 1;
 
 /// Most fresh questions mixed into one assessment (one per force: the bank's 12 stay).
 pub const MAX_PER_ASSESSMENT: usize = 4;
@@ -167,57 +166,23 @@ impl<'a> Questions<'a> {
         difficulty: &str,
         schema: OutputSchema,
     ) -> Prompt {
-        let bank: Vec<String> = self
-            .ctx
-            .domain
+        let d = &self.ctx.domain;
+        let existing: Vec<(String, String)> = d
             .bank
             .for_pillar(&pillar.id)
-            .map(|q| format!("- ({}) {}", q.force, q.text))
+            .map(|q| (q.force.clone(), q.text.clone()))
             .collect();
-        let forces_text: Vec<String> = forces
-            .iter()
-            .map(|f| format!("- {}: {} {}", f.id, f.name, f.description))
-            .collect();
-        let scale = &self.ctx.domain.bank.scale;
-        let user = format!(
-            "Write {count} new Likert statements for the pillar {} ({} mode): {}\n\n\
-             Each statement measures exactly one of these forces (use its id):\n{}\n\n\
-             People answer each statement from {} ({}) to {} ({}). Write statements, not questions, {MIN_TEXT} to \
-             {MAX_TEXT} characters, about the group as its members experience it. Set reverse to true when agreeing \
-             means the force is weak. Spread them over the forces. {}\n\n\
-             Do not repeat or paraphrase these existing statements:\n{}\n\n\
-             Answer with JSON only: {{\"questions\": [{{\"force\", \"text\", \"reverse\", \"scale_min\": {}, \"scale_max\": {}}}]}}.",
-            pillar.name,
-            mode.name,
-            pillar.description,
-            forces_text.join("\n"),
-            scale.min,
-            scale.labels.first().map_or("", String::as_str),
-            scale.max,
-            scale.labels.last().map_or("", String::as_str),
-            match difficulty {
-                "easier" => "Keep them plain and concrete, easy for anyone to answer.",
-                "harder" => "Make them subtle: situations where the force shows only under pressure.",
-                _ => "",
-            },
-            bank.join("\n"),
-            scale.min,
-            scale.max,
-        );
-        Prompt {
-            system: Some(
-                "You write survey items for Compilar, an app that assesses how groups coordinate with the PILAR \
-                 framework. You answer with JSON only."
-                    .into(),
-            ),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: user,
-            }],
-            max_tokens: 200 + count * 120,
-            temperature: Some(0.8),
-            schema: Some(schema),
-        }
+        prompts::questions(
+            pillar,
+            mode,
+            forces,
+            &existing,
+            &d.bank.scale,
+            count,
+            difficulty,
+            (MIN_TEXT, MAX_TEXT),
+            schema,
+        )
     }
 
     /// Asks for `count` new questions, checks them, retries once with the reasons, stores what passed.
@@ -385,16 +350,7 @@ impl<'a> Questions<'a> {
             });
             prompt.messages.push(ChatMessage {
                 role: Role::User,
-                content: format!(
-                    "{} of those could be used. Problems:\n- {}\n\nWrite {missing} more statements that fix these \
-                     problems and repeat none of the statements so far, as JSON in the same shape.",
-                    reply.accepted.len(),
-                    if problems.is_empty() {
-                        "too few statements".to_owned()
-                    } else {
-                        problems.join("\n- ")
-                    }
-                ),
+                content: prompts::questions_retry(reply.accepted.len(), &problems, missing),
             });
         }
         reply.from_bank = count - reply.accepted.len() as u32;
