@@ -483,7 +483,7 @@ async fn tips_come_from_the_framework_or_a_model_for_each_stage() {
         .guidance(ask(GuidanceStage::BeforeQuiz, Some("divsexp"), None, false))
         .await
         .unwrap();
-    assert!(g.tips[0].starts_with("Diverse Expression:"));
+    assert!(g.tips[0].starts_with("Diverse Expression: think of one group"));
     assert!(g.tips[1].contains("voice safety"));
     let g = env
         .app

@@ -31,6 +31,8 @@ async fn crash_child() {
                 pillar: pillars[round % pillars.len()].into(),
                 mode: "egalitarian".into(),
                 include_fresh: None,
+                group_label: None,
+                note: None,
             })
             .await
             .unwrap();

@@ -234,6 +234,8 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     pillar: "vibes".into(),
                     mode: "egalitarian".into(),
                     include_fresh: None,
+                    group_label: None,
+                    note: None,
                 })
                 .await
                 .unwrap_err(),
@@ -245,6 +247,8 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     pillar: "grpprosp".into(),
                     mode: "anarchic".into(),
                     include_fresh: None,
+                    group_label: None,
+                    note: None,
                 })
                 .await
                 .unwrap_err(),
@@ -256,6 +260,8 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     pillar: "grpprosp".into(),
                     mode: "hierarchical".into(),
                     include_fresh: None,
+                    group_label: None,
+                    note: None,
                 })
                 .await
                 .unwrap_err(),
@@ -267,6 +273,8 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     pillar: "x".repeat(10_000),
                     mode: "egalitarian".into(),
                     include_fresh: None,
+                    group_label: None,
+                    note: None,
                 })
                 .await
                 .unwrap_err(),
@@ -426,4 +434,86 @@ async fn ids_are_accepted_in_any_case_and_with_spaces() {
     let upper = format!(" {} ", a.id.to_uppercase());
     let got = t.app.assessments().get(&upper).await.unwrap();
     assert_eq!(got.id, a.id);
+}
+
+#[tokio::test]
+async fn an_assessment_names_its_group_and_carries_a_note_both_editable_and_filterable() {
+    use compilar_core::api::{AboutRequest, CreateAssessmentRequest, ListRequest};
+    let t = common::open().await;
+    let a = t.app.assessments();
+    let make = |label: Option<&str>, note: Option<&str>| CreateAssessmentRequest {
+        pillar: "grpprosp".into(),
+        mode: "egalitarian".into(),
+        include_fresh: None,
+        group_label: label.map(str::to_owned),
+        note: note.map(str::to_owned),
+    };
+    let x = a
+        .create(make(Some("  Product   team "), Some(" After the reorg ")))
+        .await
+        .unwrap();
+    assert_eq!(x.group_label.as_deref(), Some("Product team"));
+    assert_eq!(x.note.as_deref(), Some("After the reorg"));
+    let y = a.create(make(Some("Board"), None)).await.unwrap();
+    a.create(make(None, None)).await.unwrap();
+    let page = a
+        .list(ListRequest {
+            group: Some("Product team".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items[0].id.as_str()), (1, x.id.as_str()));
+    assert_eq!(page.items[0].group_label.as_deref(), Some("Product team"));
+    let groups = a.groups().await.unwrap();
+    let labels: Vec<&str> = groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Board", "Product team"],
+        "most recently used first"
+    );
+
+    // Edited later: renamed, the note cleared.
+    let edited = a
+        .set_about(AboutRequest {
+            assessment_id: y.id.clone(),
+            group_label: Some("Product team".into()),
+            note: Some("".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(edited.group_label.as_deref(), Some("Product team"));
+    assert_eq!(edited.note, None);
+    assert_eq!(a.groups().await.unwrap().len(), 1);
+
+    // Bad input changes nothing.
+    for (label, note, code) in [
+        (Some("x".repeat(81)), None, "payload_too_large"),
+        (Some("tab\u{7}bell".to_owned()), None, "invalid_argument"),
+        (None, Some("n".repeat(2_001)), "payload_too_large"),
+    ] {
+        let e = a
+            .set_about(AboutRequest {
+                assessment_id: x.id.clone(),
+                group_label: label,
+                note,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), code);
+    }
+    assert_eq!(
+        a.get(&x.id).await.unwrap().note.as_deref(),
+        Some("After the reorg")
+    );
+    a.delete(&x.id).await.unwrap();
+    let e = a
+        .set_about(AboutRequest {
+            assessment_id: x.id.clone(),
+            group_label: None,
+            note: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "assessment_deleted");
 }

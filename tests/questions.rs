@@ -305,6 +305,8 @@ async fn fresh_questions_are_mixed_into_a_new_assessment_and_scored_like_bank_it
             pillar: "grpprosp".into(),
             mode: "egalitarian".into(),
             include_fresh: Some(true),
+            group_label: None,
+            note: None,
         })
         .await
         .unwrap();

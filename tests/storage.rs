@@ -21,6 +21,8 @@ async fn create(app: &App) -> compilar_core::Result<String> {
             pillar: "grpprosp".into(),
             mode: "egalitarian".into(),
             include_fresh: None,
+            group_label: None,
+            note: None,
         })
         .await
         .map(|a| a.id)

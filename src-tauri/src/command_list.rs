@@ -21,6 +21,9 @@ commands! {
         = |app| app.assessments().delete(&id).await;
     restore_assessment(id: String) -> compilar_core::api::Assessment
         = |app| app.assessments().restore(&id).await;
+    set_assessment_about(req: compilar_core::api::AboutRequest) -> compilar_core::api::Assessment
+        = |app| app.assessments().set_about(req).await;
+    assessment_groups() -> Vec<compilar_core::api::GroupLabel> = |app| app.assessments().groups().await;
 
     diagnostics() -> compilar_core::api::Diagnostics = |app| app.diagnostics().get().await;
     llm_status() -> compilar_core::api::LlmStatus = |app| app.diagnostics().llm_status().await;

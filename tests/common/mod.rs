@@ -32,6 +32,8 @@ pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {
             pillar: pillar.into(),
             mode: mode.into(),
             include_fresh: None,
+            group_label: None,
+            note: None,
         })
         .await
         .unwrap()

@@ -14,10 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AnalyzeRequest, AnswerRequest, ConversationListRequest, CreateAssessmentRequest, ExportFormat,
-    GenerateRequest, GeneratedListRequest, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
-    ListRequest, MessageSearchRequest, NewConversationRequest, RenameRequest, ReportRequest,
-    SearchRequest, SendRequest,
+    AboutRequest, AnalyzeRequest, AnswerRequest, ConversationListRequest, CreateAssessmentRequest,
+    ExportFormat, GenerateRequest, GeneratedListRequest, GuidanceRequest, GuidanceStage,
+    ImportDocumentRequest, ListRequest, MessageSearchRequest, NewConversationRequest,
+    RenameRequest, ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -95,7 +95,23 @@ enum AssessmentCmd {
         /// Mix in the fresh questions stored for the pillar (one per force), scored like bank items.
         #[arg(long)]
         include_fresh: bool,
+        /// The group it is about ("Product team").
+        #[arg(long)]
+        group: Option<String>,
+        /// A short note.
+        #[arg(long)]
+        note: Option<String>,
     },
+    /// Change what an assessment is about: its group and note (an empty value clears one).
+    About {
+        id: String,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The group names used so far.
+    Groups,
     /// Record or change one answer (1 = strongly disagree … 5 = strongly agree).
     Answer {
         id: String,
@@ -113,6 +129,9 @@ enum AssessmentCmd {
         pillar: Option<String>,
         #[arg(long)]
         mode: Option<String>,
+        /// Only assessments about this group.
+        #[arg(long)]
+        group: Option<String>,
         /// Page size, 1–100 (default 20).
         #[arg(long)]
         limit: Option<u32>,
@@ -446,15 +465,44 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
             pillar,
             mode,
             include_fresh,
+            group,
+            note,
         } => {
             let x = a
                 .create(CreateAssessmentRequest {
                     pillar,
                     mode,
                     include_fresh: Some(include_fresh),
+                    group_label: group,
+                    note,
                 })
                 .await?;
             emit(json, &x, print::assessment)
+        }
+        AssessmentCmd::About { id, group, note } => {
+            // Only what is given changes; an empty value clears it.
+            let current = a.get(&id).await?;
+            let x = a
+                .set_about(AboutRequest {
+                    assessment_id: id,
+                    group_label: group.or(current.group_label),
+                    note: note.or(current.note),
+                })
+                .await?;
+            emit(json, &x, print::assessment)
+        }
+        AssessmentCmd::Groups => {
+            let g = a.groups().await?;
+            emit(json, &g, |g| {
+                let mut s = String::new();
+                for x in g.iter() {
+                    s.push_str(&format!("{}  ({} assessments)\n", x.label, x.assessments));
+                }
+                if g.is_empty() {
+                    s.push_str("No group names yet: `assessment create --group NAME` sets one.\n");
+                }
+                s
+            })
         }
         AssessmentCmd::Answer {
             id,
@@ -483,6 +531,7 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
         AssessmentCmd::List {
             pillar,
             mode,
+            group,
             limit,
             offset,
         } => {
@@ -490,6 +539,7 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
                 .list(ListRequest {
                     pillar,
                     mode,
+                    group,
                     limit,
                     offset,
                 })

@@ -48,6 +48,12 @@ fn stage(s: Stage) -> &'static str {
 
 pub fn assessment(a: &Assessment) -> String {
     let mut s = String::new();
+    if let Some(g) = &a.group_label {
+        let _ = writeln!(s, "About: {g}");
+    }
+    if let Some(n) = &a.note {
+        let _ = writeln!(s, "Note: {n}");
+    }
     let _ = writeln!(
         s,
         "Assessment {}\n  {} ({} mode), {}, {} of {} answered{}",

@@ -396,6 +396,8 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
                     pillar: "divsexp".into(),
                     mode: "egalitarian".into(),
                     include_fresh: None,
+                    group_label: None,
+                    note: None,
                 }),
         )
         .unwrap();

@@ -113,6 +113,8 @@ async fn run(per_writer: usize) {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
                 include_fresh: None,
+                group_label: None,
+                note: None,
             })
             .await
             .expect("create");

@@ -55,6 +55,8 @@ async fn run(rounds: usize) {
                 pillar: p.id.clone(),
                 mode: p.mode.clone(),
                 include_fresh: None,
+                group_label: None,
+                note: None,
             })
             .await
             .expect("create");

@@ -99,6 +99,8 @@ pub fn typescript_bindings() -> String {
         api::Category::decl(&cfg),
         api::FrameworkInfo::decl(&cfg),
         api::CreateAssessmentRequest::decl(&cfg),
+        api::AboutRequest::decl(&cfg),
+        api::GroupLabel::decl(&cfg),
         api::AnswerRequest::decl(&cfg),
         api::AnswerAck::decl(&cfg),
         api::Assessment::decl(&cfg),

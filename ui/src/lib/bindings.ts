@@ -195,7 +195,23 @@ export type CreateAssessmentRequest = { pillar: string, mode: string,
 /**
  * Mix in the fresh questions stored for this pillar (at most one per force), scored like bank items.
  */
-include_fresh?: boolean, };
+include_fresh?: boolean, 
+/**
+ * The group it is about ("Product team"): 1–80 characters.
+ */
+group_label?: string, 
+/**
+ * A short note (at most 2,000 characters).
+ */
+note?: string, };
+
+export type AboutRequest = { assessment_id: string, group_label?: string, note?: string, };
+
+export type GroupLabel = { label: string, 
+/**
+ * Live assessments carrying it.
+ */
+assessments: number, last_used: string, };
 
 export type AnswerRequest = { assessment_id: string, question_id: string, value: number, };
 
@@ -205,9 +221,17 @@ export type Assessment = { id: string, pillar: string, mode: string, stage: Stag
 /**
  * Question id → value on the scale.
  */
-answers: Record<string, number>, answered: number, total: number, results: Results | null, created_at: string, updated_at: string, completed_at: string | null, deleted_at: string | null, };
+answers: Record<string, number>, answered: number, total: number, results: Results | null, created_at: string, updated_at: string, completed_at: string | null, deleted_at: string | null, 
+/**
+ * The group it is about, and a note.
+ */
+group_label: string | null, note: string | null, };
 
 export type ListRequest = { pillar?: string, mode?: string, 
+/**
+ * Only assessments about this group.
+ */
+group?: string, 
 /**
  * Page size, 1–100 (default 20).
  */
@@ -217,7 +241,7 @@ export type AssessmentSummary = { id: string, pillar: string, pillar_name: strin
 /**
  * The score's band and its label, once completed.
  */
-band: Band | null, band_label: string | null, created_at: string, updated_at: string, completed_at: string | null, };
+band: Band | null, band_label: string | null, created_at: string, updated_at: string, completed_at: string | null, group_label: string | null, };
 
 export type AssessmentPage = { items: Array<AssessmentSummary>, 
 /**

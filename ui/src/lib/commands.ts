@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -13,6 +13,8 @@ export const commands = {
   listAssessments: (req: ListRequest): Promise<AssessmentPage> => call<AssessmentPage>("list_assessments", { req }),
   deleteAssessment: (id: string): Promise<AssessmentRef> => call<AssessmentRef>("delete_assessment", { id }),
   restoreAssessment: (id: string): Promise<Assessment> => call<Assessment>("restore_assessment", { id }),
+  setAssessmentAbout: (req: AboutRequest): Promise<Assessment> => call<Assessment>("set_assessment_about", { req }),
+  assessmentGroups: (): Promise<Array<GroupLabel>> => call<Array<GroupLabel>>("assessment_groups"),
   diagnostics: (): Promise<Diagnostics> => call<Diagnostics>("diagnostics"),
   llmStatus: (): Promise<LlmStatus> => call<LlmStatus>("llm_status"),
   controlBreaker: (req: BreakerControlRequest): Promise<LlmStatus> => call<LlmStatus>("control_breaker", { req }),

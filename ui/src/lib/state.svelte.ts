@@ -40,6 +40,13 @@ export function pillarById(id: string): Pillar | undefined {
   return fw.info?.framework.pillars.find((p) => p.id === id);
 }
 
+/** The PILAR letter and its name for a pillar ("A · Agency"), shown with the mode's pillar name. */
+export function letterOf(pillarId: string): string {
+  const p = pillarById(pillarId);
+  const l = p ? fw.info?.framework.letters.find((x) => x.id === p.letter) : undefined;
+  return l ? `${l.letter} · ${l.name}` : "";
+}
+
 export function modeName(id: string): string {
   return fw.info?.framework.modes.find((m) => m.id === id)?.name ?? id;
 }

@@ -47,6 +47,35 @@ pub struct CreateAssessmentRequest {
     #[serde(default)]
     #[ts(optional)]
     pub include_fresh: Option<bool>,
+    /// The group it is about ("Product team"): 1–80 characters.
+    #[serde(default)]
+    #[ts(optional)]
+    pub group_label: Option<String>,
+    /// A short note (at most 2,000 characters).
+    #[serde(default)]
+    #[ts(optional)]
+    pub note: Option<String>,
+}
+
+/// Change what an assessment is about: `None` (or empty) clears the label or the note.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AboutRequest {
+    pub assessment_id: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub group_label: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub note: Option<String>,
+}
+
+/// A group label used so far.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct GroupLabel {
+    pub label: String,
+    /// Live assessments carrying it.
+    pub assessments: u32,
+    pub last_used: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -83,6 +112,9 @@ pub struct Assessment {
     pub updated_at: String,
     pub completed_at: Option<String>,
     pub deleted_at: Option<String>,
+    /// The group it is about, and a note.
+    pub group_label: Option<String>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -93,6 +125,10 @@ pub struct ListRequest {
     #[serde(default)]
     #[ts(optional)]
     pub mode: Option<String>,
+    /// Only assessments about this group.
+    #[serde(default)]
+    #[ts(optional)]
+    pub group: Option<String>,
     /// Page size, 1–100 (default 20).
     #[serde(default)]
     #[ts(optional)]
@@ -118,6 +154,7 @@ pub struct AssessmentSummary {
     pub created_at: String,
     pub updated_at: String,
     pub completed_at: Option<String>,
+    pub group_label: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

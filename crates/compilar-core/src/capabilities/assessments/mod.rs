@@ -40,6 +40,47 @@ fn shuffle(ids: &mut [String], seed: u64) {
     }
 }
 
+/// Longest group label and note.
+pub const MAX_GROUP_LABEL: usize = 80;
+pub const MAX_NOTE: usize = 2_000;
+
+/// A group label as stored: one space between words, 1–80 characters, no control characters; empty → none.
+pub(crate) fn group_label(label: Option<&str>) -> Result<Option<String>> {
+    let Some(l) = label else { return Ok(None) };
+    if l.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        return Err(Error::InvalidArgument(
+            "A group name cannot contain control characters.".into(),
+        ));
+    }
+    let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
+    if l.is_empty() {
+        return Ok(None);
+    }
+    if l.chars().count() > MAX_GROUP_LABEL {
+        return Err(Error::PayloadTooLarge {
+            what: "group name",
+            max: MAX_GROUP_LABEL,
+            unit: "characters",
+        });
+    }
+    Ok(Some(l))
+}
+
+/// A note as stored: trimmed, at most 2,000 characters; empty → none.
+pub(crate) fn note(note: Option<&str>) -> Result<Option<String>> {
+    let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if n.chars().count() > MAX_NOTE {
+        return Err(Error::PayloadTooLarge {
+            what: "note",
+            max: MAX_NOTE,
+            unit: "characters",
+        });
+    }
+    Ok(Some(n.to_owned()))
+}
+
 fn seed_of(id: &uuid::Uuid) -> u64 {
     let b = id.as_bytes();
     u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
@@ -77,6 +118,8 @@ impl<'a> Assessments<'a> {
         check_len(&req.mode, "mode")?;
         let d = &self.ctx.domain;
         let (pillar, mode) = d.pillar_in_mode(&req.pillar, &req.mode)?;
+        let label = group_label(req.group_label.as_deref())?;
+        let note = note(req.note.as_deref())?;
         let id = crate::util::new_id();
         let mut question_ids = d.bank.shuffled_ids(&pillar.id, seed_of(&id));
         if req.include_fresh == Some(true) {
@@ -105,6 +148,8 @@ impl<'a> Assessments<'a> {
                         question_ids: &qids,
                         bank_version: version,
                         now: &now(),
+                        group_label: label.as_deref(),
+                        note: note.as_deref(),
                     },
                 )
             })
@@ -231,7 +276,38 @@ impl<'a> Assessments<'a> {
             updated_at: row.updated_at,
             completed_at: row.completed_at,
             deleted_at: row.deleted_at,
+            group_label: row.group_label,
+            note: row.note,
         })
+    }
+
+    /// Sets what an assessment is about: the group it names and a note (either may be cleared).
+    pub async fn set_about(&self, req: AboutRequest) -> Result<Assessment> {
+        let id = parse_id(&req.assessment_id)?.to_string();
+        let label = group_label(req.group_label.as_deref())?;
+        let note = note(req.note.as_deref())?;
+        let (owner, id2) = (self.ctx.principal.clone(), id.clone());
+        self.ctx
+            .store
+            .write(move |c| {
+                sql::set_about(c, &id2, &owner, label.as_deref(), note.as_deref(), &now())
+            })
+            .await?;
+        self.get(&id).await
+    }
+
+    /// The group labels used so far, most recently used first (for choosing one again).
+    pub async fn groups(&self) -> Result<Vec<GroupLabel>> {
+        let owner = self.ctx.principal.clone();
+        let rows = self.ctx.store.read(move |c| sql::groups(c, &owner)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(label, assessments, last_used)| GroupLabel {
+                label,
+                assessments,
+                last_used,
+            })
+            .collect())
     }
 
     /// Live assessments, newest first.
@@ -258,6 +334,7 @@ impl<'a> Assessments<'a> {
             )));
         }
         let offset = req.offset.unwrap_or(0);
+        let group = group_label(req.group.as_deref())?;
         let owner = self.ctx.principal.clone();
         let (rows, total) = self
             .ctx
@@ -269,6 +346,7 @@ impl<'a> Assessments<'a> {
                         who: &owner,
                         pillar: pillar.as_deref(),
                         mode: mode.as_deref(),
+                        group: group.as_deref(),
                         limit,
                         offset,
                     },
@@ -297,6 +375,7 @@ impl<'a> Assessments<'a> {
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 completed_at: r.completed_at,
+                group_label: r.group_label,
             })
             .collect();
         Ok(AssessmentPage {

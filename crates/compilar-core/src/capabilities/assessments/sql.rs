@@ -33,6 +33,8 @@ pub struct AssessmentRow {
     pub updated_at: String,
     pub completed_at: Option<String>,
     pub deleted_at: Option<String>,
+    pub group_label: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A row of the history list.
@@ -48,6 +50,7 @@ pub struct SummaryRow {
     pub created_at: String,
     pub updated_at: String,
     pub completed_at: Option<String>,
+    pub group_label: Option<String>,
 }
 
 pub struct NewAssessment<'a> {
@@ -58,6 +61,8 @@ pub struct NewAssessment<'a> {
     pub question_ids: &'a [String],
     pub bank_version: u32,
     pub now: &'a str,
+    pub group_label: Option<&'a str>,
+    pub note: Option<&'a str>,
 }
 
 fn json_err(e: serde_json::Error) -> Error {
@@ -68,8 +73,8 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     let qids = serde_json::to_string(a.question_ids).map_err(json_err)?;
     conn.prepare_cached(
         "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, answered, total,
-                                  bank_version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8)",
+                                  bank_version, created_at, updated_at, group_label, note)
+         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8, ?9, ?10)",
     )?
     .execute(params![
         a.id,
@@ -79,7 +84,9 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
         qids,
         a.question_ids.len() as u32,
         a.bank_version,
-        a.now
+        a.now,
+        a.group_label,
+        a.note
     ])?;
     Ok(())
 }
@@ -100,6 +107,8 @@ fn row_to_assessment(
             updated_at: r.get(8)?,
             completed_at: r.get(9)?,
             deleted_at: r.get(10)?,
+            group_label: r.get(11)?,
+            note: r.get(12)?,
         },
         r.get(4)?,
         r.get(5)?,
@@ -113,7 +122,7 @@ pub fn get(conn: &Connection, id: &str, who: &Principal) -> Result<AssessmentRow
     let found = conn
         .prepare_cached(
             "SELECT id, pillar, mode, stage, question_ids, json(responses), results, created_at, updated_at,
-                    completed_at, deleted_at
+                    completed_at, deleted_at, group_label, note
              FROM assessments WHERE id = ?1 AND owner_id = ?2",
         )?
         .query_row(params![id, owner], row_to_assessment)
@@ -283,6 +292,7 @@ pub struct ListFilter<'a> {
     pub who: &'a Principal,
     pub pillar: Option<&'a str>,
     pub mode: Option<&'a str>,
+    pub group: Option<&'a str>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -292,20 +302,22 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
     let total: u32 = conn
         .prepare_cached(
             "SELECT count(*) FROM assessments
-             WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)",
+             WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)
+               AND (?4 IS NULL OR group_label = ?4)",
         )?
-        .query_row(params![f.who.owner(), f.pillar, f.mode], |r| r.get(0))?;
+        .query_row(params![f.who.owner(), f.pillar, f.mode, f.group], |r| r.get(0))?;
     let mut st = conn.prepare_cached(
         "SELECT id, pillar, mode, stage, total, answered, json_extract(results, '$.pillar_score'),
-                created_at, updated_at, completed_at
+                created_at, updated_at, completed_at, group_label
          FROM assessments
          WHERE owner_id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR pillar = ?2) AND (?3 IS NULL OR mode = ?3)
+           AND (?6 IS NULL OR group_label = ?6)
          ORDER BY created_at DESC, id DESC
          LIMIT ?4 OFFSET ?5",
     )?;
     let rows = st
         .query_map(
-            params![f.who.owner(), f.pillar, f.mode, f.limit, f.offset],
+            params![f.who.owner(), f.pillar, f.mode, f.limit, f.offset, f.group],
             |r| {
                 Ok(SummaryRow {
                     id: r.get(0)?,
@@ -318,11 +330,47 @@ pub fn list(conn: &Connection, f: &ListFilter<'_>) -> Result<(Vec<SummaryRow>, u
                     created_at: r.get(7)?,
                     updated_at: r.get(8)?,
                     completed_at: r.get(9)?,
+                    group_label: r.get(10)?,
                 })
             },
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((rows, total))
+}
+
+/// Sets what an assessment is about (its group label and note); a deleted one cannot change.
+pub fn set_about(
+    conn: &Connection,
+    id: &str,
+    who: &Principal,
+    group_label: Option<&str>,
+    note: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE assessments SET group_label = ?3, note = ?4, updated_at = ?5
+         WHERE id = ?1 AND owner_id = ?2 AND deleted_at IS NULL",
+        params![id, who.owner(), group_label, note, now],
+    )?;
+    if n == 0 {
+        // Not found, or in the bin (the update does not look at the stage).
+        return Err(match why_not(conn, id, who.owner(), None)? {
+            Error::AssessmentDeleted => Error::AssessmentDeleted,
+            _ => Error::AssessmentNotFound(id.to_owned()),
+        });
+    }
+    Ok(())
+}
+
+/// The group labels used so far, most recently used first, with how many live assessments carry each.
+pub fn groups(conn: &Connection, who: &Principal) -> Result<Vec<(String, u32, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT group_label, count(*), max(created_at) FROM assessments
+         WHERE owner_id = ?1 AND deleted_at IS NULL AND group_label IS NOT NULL
+         GROUP BY group_label ORDER BY max(created_at) DESC LIMIT 200",
+    )?;
+    let rows = st.query_map([who.owner()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Number of live assessments (diagnostics).

@@ -92,13 +92,16 @@ pub fn before_quiz(fw: &Framework, pillar: &str) -> Vec<String> {
         .map(|f| f.name.to_lowercase())
         .collect();
     vec![
-        format!("{}: {}", p.name, p.description),
+        format!(
+            "{}: think of one group and answer for it as it is now, not as it should be.",
+            p.name
+        ),
         format!(
             "The questions look at four forces: {}. Some are worded negatively on purpose; answer each as it is.",
             forces.join(", ")
         ),
         "Answer from your own experience of the last few weeks. If you are unsure, the middle of the scale is an \
-         honest answer; you can change any answer until you finish."
+         honest answer; you can go back and change any answer until you finish."
             .into(),
     ]
 }
