@@ -156,6 +156,11 @@ impl Embedder for ProviderEmbedder {
 
 /// Checks a vector (right size, finite) and scales it to unit length. A zero vector (a text with no known
 /// words) stays zero: it matches nothing rather than everything.
+/// Cosine similarity of two normalised vectors (their dot product).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 pub fn normalise(mut v: Vec<f32>, dims: usize) -> std::result::Result<Vec<f32>, String> {
     if v.len() != dims {
         return Err(format!(

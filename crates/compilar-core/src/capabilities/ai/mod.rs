@@ -16,7 +16,7 @@ const PLAYGROUND_SYSTEM: &str = "You are the assistant inside Compilar, a deskto
 coordinate, built on the PILAR framework (Prospects, Involved, Liked, Agency, Respect). Answer clearly and briefly, \
 in Markdown.";
 
-/// Checks a list of providers to skip ("retry with another provider"): known ids, at most one of each.
+/// Checks a list of providers to skip ("retry with another provider"): known ids, no more than there are.
 pub(crate) fn check_exclude(exclude: &[String]) -> Result<()> {
     let ids = crate::llm::settings::PROVIDER_IDS;
     if exclude.len() > ids.len() {

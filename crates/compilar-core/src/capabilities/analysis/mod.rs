@@ -12,7 +12,7 @@ use crate::capabilities::coach::offline::split_sentences;
 use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
 use crate::domain::{Force, Pillar};
-use crate::embed::LocalEmbedder;
+use crate::embed::{cosine, LocalEmbedder};
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
 use crate::llm::{Feature, OutputSchema, Prompt};
@@ -93,10 +93,6 @@ fn strings(v: &Value, max: usize) -> Vec<String> {
         .filter(|s| !s.is_empty() && s.chars().count() <= MAX_ITEM_CHARS)
         .take(max)
         .collect()
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 impl<'a> Analysis<'a> {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use crate::capabilities::coach::dto::ReportStatus;
-use crate::capabilities::coach::{offline, offline_notice, prompts, stream};
+use crate::capabilities::coach::{offline, offline_notice, passage, prompts, stream};
 use crate::capabilities::knowledge::dto::{SearchHit, SearchRequest};
 use crate::capabilities::knowledge::search as fts;
 use crate::ctx::Ctx;
@@ -59,20 +59,6 @@ fn title_from(question: &str) -> String {
 #[derive(Clone, Copy)]
 pub struct Chat<'a> {
     ctx: &'a Ctx,
-}
-
-fn passage(number: u32, h: &SearchHit) -> Passage {
-    Passage {
-        number,
-        chunk_id: h.chunk_id,
-        passage_id: h.passage_id.clone(),
-        title: h.title.clone(),
-        text: h.text.clone(),
-        source_title: h.source.title.clone(),
-        source_kind: h.source.kind.clone(),
-        category: h.category.clone(),
-        force: h.force.clone(),
-    }
 }
 
 fn check_title(title: &str) -> Result<String> {

@@ -40,17 +40,18 @@ pub struct Coach<'a> {
     ctx: &'a Ctx,
 }
 
-fn passage(number: u32, h: SearchHit) -> Passage {
+/// A search hit as passage `number` of a prompt.
+pub(crate) fn passage(number: u32, h: &SearchHit) -> Passage {
     Passage {
         number,
         chunk_id: h.chunk_id,
-        passage_id: h.passage_id,
-        title: h.title,
-        text: h.text,
-        source_title: h.source.title,
-        source_kind: h.source.kind,
-        category: h.category,
-        force: h.force,
+        passage_id: h.passage_id.clone(),
+        title: h.title.clone(),
+        text: h.text.clone(),
+        source_title: h.source.title.clone(),
+        source_kind: h.source.kind.clone(),
+        category: h.category.clone(),
+        force: h.force.clone(),
     }
 }
 
@@ -150,7 +151,7 @@ impl<'a> Coach<'a> {
         for req in requests {
             for h in kb.search(req).await?.hits {
                 if !out.iter().any(|p| p.chunk_id == h.chunk_id) {
-                    out.push(passage(out.len() as u32 + 1, h));
+                    out.push(passage(out.len() as u32 + 1, &h));
                 }
             }
         }
@@ -416,7 +417,7 @@ impl<'a> Coach<'a> {
                     .hits
                     .into_iter()
                     .next()
-                    .map(|h| passage(1, h));
+                    .map(|h| passage(1, &h));
                 context.push_str("The user is reading this result of their group:\n");
                 context.push_str(&prompts::results_block(fw, &r));
                 guidance::on_result(fw, &r, reflection.as_ref())

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
-use crate::embed::LocalEmbedder;
+use crate::embed::{cosine, LocalEmbedder};
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
 use crate::llm::{ChatMessage, Feature, OutputSchema, Prompt, Role};
@@ -54,10 +54,6 @@ fn served(q: GeneratedQuestion) -> crate::domain::Question {
 #[derive(Clone, Copy)]
 pub struct Questions<'a> {
     ctx: &'a Ctx,
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// The schema every answer is asked to follow.
