@@ -11,7 +11,9 @@ pub use crate::capabilities::coach::guidance::{
 };
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;
+pub use crate::capabilities::goals::dto::*;
 pub use crate::capabilities::knowledge::dto::*;
+pub use crate::capabilities::progress::dto::*;
 pub use crate::capabilities::questions::dto::*;
 pub use crate::capabilities::settings::dto::*;
 pub use crate::jobs::{JobInfo, JobKind};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
-    diagnostics::Diagnostics, documents::Documents, knowledge::Knowledge, questions::Questions,
-    settings::Settings,
+    diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
+    progress::Progress, questions::Questions, settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -147,6 +147,16 @@ impl App {
     /// Fresh questions written by a model, checked and stored for review.
     pub fn questions(&self) -> Questions<'_> {
         self.ctx.questions()
+    }
+
+    /// Progress over time and the comparison of two assessments.
+    pub fn progress(&self) -> Progress<'_> {
+        self.ctx.progress()
+    }
+
+    /// Development goals and their check-ins.
+    pub fn goals(&self) -> Goals<'_> {
+        self.ctx.goals()
     }
 
     /// AI providers, keys and AI settings.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
-    diagnostics::Diagnostics, documents::Documents, knowledge::Knowledge, questions::Questions,
-    settings::Settings,
+    diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
+    progress::Progress, questions::Questions, settings::Settings,
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -58,5 +58,11 @@ impl Ctx {
     }
     pub(crate) fn documents(&self) -> Documents<'_> {
         Documents::new(self)
+    }
+    pub(crate) fn goals(&self) -> Goals<'_> {
+        Goals::new(self)
+    }
+    pub(crate) fn progress(&self) -> Progress<'_> {
+        Progress::new(self)
     }
 }

@@ -167,6 +167,22 @@ pub enum Error {
     Cancelled,
     #[error("No document with id {0} exists.")]
     DocumentNotFound(String),
+    /// Two assessments that cannot be compared: not completed, another pillar or mode, or the same one twice.
+    #[error("{0}")]
+    NotComparable(String),
+    #[error("No goal with id {0} exists.")]
+    GoalNotFound(String),
+    /// A check-in or change to a goal already marked done or dropped.
+    #[error("This goal is already {0}; reopen it to add check-ins or change it.")]
+    GoalClosed(String),
+    /// A backup that restore refuses before replacing anything: damaged, not Compilar's, or from a newer release.
+    #[error("This backup cannot be restored: {0}. Your current data was not changed.")]
+    BackupUnusable(String),
+    #[error("There is no restore to undo.")]
+    NothingToUndo,
+    /// "Delete all my data" without the exact confirmation typed.
+    #[error("Type {0} exactly to confirm; nothing was deleted.")]
+    ConfirmationMismatch(String),
 }
 
 /// The error as the UI sees it.
@@ -250,6 +266,12 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
             Error::PathNotChosen => "path_not_chosen",
+            Error::NotComparable(_) => "not_comparable",
+            Error::GoalNotFound(_) => "goal_not_found",
+            Error::GoalClosed(_) => "goal_closed",
+            Error::BackupUnusable(_) => "backup_unusable",
+            Error::NothingToUndo => "nothing_to_undo",
+            Error::ConfirmationMismatch(_) => "confirmation_mismatch",
         }
     }
 
@@ -312,6 +334,12 @@ impl Error {
                 | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
                 | Error::PathNotChosen
+                | Error::NotComparable(_)
+                | Error::GoalNotFound(_)
+                | Error::GoalClosed(_)
+                | Error::BackupUnusable(_)
+                | Error::NothingToUndo
+                | Error::ConfirmationMismatch(_)
         )
     }
 
@@ -365,6 +393,12 @@ pub const ERROR_CODES: &[&str] = &[
     "assessment_not_found",
     "assessment_not_completed",
     "report_not_found",
+    "not_comparable",
+    "goal_not_found",
+    "goal_closed",
+    "backup_unusable",
+    "nothing_to_undo",
+    "confirmation_mismatch",
     "conversation_not_found",
     "conversation_deleted",
     "nothing_to_regenerate",
@@ -549,6 +583,12 @@ mod tests {
             Error::UnknownMode(s()),
             Error::AssessmentNotCompleted,
             Error::ReportNotFound,
+            Error::NotComparable(s()),
+            Error::GoalNotFound(s()),
+            Error::GoalClosed(s()),
+            Error::BackupUnusable(s()),
+            Error::NothingToUndo,
+            Error::ConfirmationMismatch(s()),
             Error::ConversationNotFound(s()),
             Error::ConversationDeleted,
             Error::NothingToRegenerate,
@@ -666,6 +706,12 @@ mod tests {
                 | Error::AssessmentNotFound(_)
                 | Error::AssessmentNotCompleted
                 | Error::ReportNotFound
+                | Error::NotComparable(_)
+                | Error::GoalNotFound(_)
+                | Error::GoalClosed(_)
+                | Error::BackupUnusable(_)
+                | Error::NothingToUndo
+                | Error::ConfirmationMismatch(_)
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate

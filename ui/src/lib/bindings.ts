@@ -10,6 +10,12 @@ export type ErrorCode =
   | "assessment_not_found"
   | "assessment_not_completed"
   | "report_not_found"
+  | "not_comparable"
+  | "goal_not_found"
+  | "goal_closed"
+  | "backup_unusable"
+  | "nothing_to_undo"
+  | "confirmation_mismatch"
   | "conversation_not_found"
   | "conversation_deleted"
   | "nothing_to_regenerate"
@@ -250,6 +256,182 @@ export type AssessmentPage = { items: Array<AssessmentSummary>,
 total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
+
+export type ProgressRequest = { 
+/**
+ * Only assessments about this group.
+ */
+group?: string, mode?: string, };
+
+export type ProgressView = { totals: ProgressTotals, 
+/**
+ * Newest activity first.
+ */
+tracks: Array<PillarTrack>, 
+/**
+ * Per mode (in framework order), the pillars without a completed assessment in this view.
+ */
+not_assessed: Array<NotAssessed>, 
+/**
+ * Newest first.
+ */
+milestones: Array<Milestone>, 
+/**
+ * The group labels in use (whatever the filter), for choosing one.
+ */
+groups: Array<string>, };
+
+export type ProgressTotals = { 
+/**
+ * Completed assessments in this view.
+ */
+completed: number, 
+/**
+ * Started and not completed (live, in this view).
+ */
+in_progress: number, 
+/**
+ * Distinct pillars with a completed assessment, of the ten.
+ */
+pillars_covered: number, 
+/**
+ * Modes with a completed assessment, in framework order.
+ */
+modes_covered: Array<string>, first_completed_at: string | null, last_completed_at: string | null, };
+
+export type NotAssessed = { mode: string, pillars: Array<string>, };
+
+export type PillarTrack = { group_label: string | null, mode: string, pillar: string, pillar_name: string, 
+/**
+ * Every completed assessment of the track, oldest first (the trend chart's points).
+ */
+points: Array<TrackPoint>, 
+/**
+ * The latest pillar score and its change since the previous assessment (`null` with only one).
+ */
+latest: number, latest_band: Band, change: number | null, 
+/**
+ * Per force of the pillar, in framework order.
+ */
+forces: Array<ForceTrack>, };
+
+export type TrackPoint = { assessment_id: string, completed_at: string, pillar_score: number, confidence_level: ConfidenceLevel, 
+/**
+ * The force scores in the order of the track's `forces` (`null`: not answered that time).
+ */
+forces: Array<number | null>, };
+
+export type ForceTrack = { force: string, name: string, latest: number | null, previous: number | null, change: number | null, };
+
+export type MilestoneKind = "first_assessment" | "full_profile" | "force_up" | "goal_completed";
+
+export type Milestone = { kind: MilestoneKind, at: string, 
+/**
+ * In words ("Goal clarity up 25 points in Group Prospects").
+ */
+title: string, assessment_id: string | null, goal_id: string | null, };
+
+export type CompareRequest = { first: string, second: string, };
+
+export type Direction = "improved" | "slipped" | "steady" | "not_comparable";
+
+export type CompareSide = { assessment_id: string, completed_at: string, group_label: string | null, pillar_score: number, band: Band, confidence: number, confidence_level: ConfidenceLevel, 
+/**
+ * Fewer than half the questions answered: marked, not hidden.
+ */
+low_confidence: boolean, answered: number, total: number, };
+
+export type ForceChange = { force: string, name: string, before: number | null, after: number | null, change: number | null, direction: Direction, };
+
+export type Comparison = { pillar: string, pillar_name: string, mode: string, before: CompareSide, after: CompareSide, change: number, direction: Direction, forces: Array<ForceChange>, 
+/**
+ * Forces that improved / slipped, by name, the largest move first.
+ */
+improved: Array<string>, slipped: Array<string>, 
+/**
+ * A move smaller than this many points counts as steady.
+ */
+steady_within: number, 
+/**
+ * Either side has low confidence: read the change with care.
+ */
+low_confidence: boolean, };
+
+export type PracticeSource = "recommendation" | "passage" | "report" | "own";
+
+export type GoalStatus = "active" | "done" | "dropped";
+
+export type NewGoalRequest = { assessment_id: string, force: string, 
+/**
+ * What to change (1–200 characters).
+ */
+title: string, 
+/**
+ * The practice chosen (1–2,000 characters).
+ */
+practice: string, practice_source: PracticeSource, 
+/**
+ * The passage id, when the practice is a passage.
+ */
+practice_ref?: string, 
+/**
+ * The review date, `YYYY-MM-DD`: today up to a year ahead.
+ */
+review_on: string, };
+
+export type EditGoalRequest = { goal_id: string, title?: string, practice?: string, review_on?: string, };
+
+export type CheckInRequest = { goal_id: string, rating: number, note?: string, };
+
+export type CloseGoalRequest = { goal_id: string, 
+/**
+ * `done` or `dropped`.
+ */
+status: GoalStatus, reason?: string, };
+
+export type GoalListRequest = { 
+/**
+ * Only goals in this state.
+ */
+status?: GoalStatus, 
+/**
+ * Only goals of this pillar (as set from any of its results).
+ */
+pillar?: string, };
+
+export type CheckIn = { id: string, rating: number, note: string | null, created_at: string, };
+
+export type GoalOutcome = { assessment_id: string, completed_at: string, before: number | null, after: number | null, change: number | null, };
+
+export type Goal = { id: string, 
+/**
+ * The result it was set from.
+ */
+assessment_id: string, pillar: string, pillar_name: string, mode: string, force: string, force_name: string, group_label: string | null, title: string, practice: string, practice_source: PracticeSource, practice_ref: string | null, 
+/**
+ * The force's score in the result it was set from.
+ */
+baseline: number | null, review_on: string, 
+/**
+ * Active and its review date has come.
+ */
+due: boolean, status: GoalStatus, closed_reason: string | null, closed_at: string | null, created_at: string, updated_at: string, deleted_at: string | null, 
+/**
+ * Newest first.
+ */
+checkins: Array<CheckIn>, outcome: GoalOutcome | null, };
+
+export type GoalRef = { id: string, };
+
+export type ResultGoals = { 
+/**
+ * Goals set from this result.
+ */
+set_here: Array<Goal>, 
+/**
+ * Goals set earlier for this pillar, mode and group: the force when set and in this result (`outcome`).
+ */
+followed: Array<Goal>, };
 
 export type ReportRequest = { assessment_id: string, 
 /**

@@ -9,6 +9,8 @@ pub mod chat;
 pub mod coach;
 pub mod diagnostics;
 pub mod documents;
+pub mod goals;
 pub mod knowledge;
+pub mod progress;
 pub mod questions;
 pub mod settings;

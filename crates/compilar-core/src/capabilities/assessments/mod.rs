@@ -412,6 +412,29 @@ impl<'a> Assessments<'a> {
         self.get(&id).await
     }
 
+    /// Every live completed assessment (scores only), oldest completion first: what progress views and goal
+    /// outcomes are computed from.
+    pub(crate) async fn history(&self) -> Result<Vec<sql::HistoryRow>> {
+        let owner = self.ctx.principal.clone();
+        self.ctx
+            .store
+            .read(move |c| sql::completed_history(c, &owner))
+            .await
+    }
+
+    /// How many live assessments are still being answered, optionally of one group and one mode.
+    pub(crate) async fn in_progress(
+        &self,
+        group: Option<String>,
+        mode: Option<String>,
+    ) -> Result<u32> {
+        let owner = self.ctx.principal.clone();
+        self.ctx
+            .store
+            .read(move |c| sql::count_in_progress(c, &owner, group.as_deref(), mode.as_deref()))
+            .await
+    }
+
     /// Number of live assessments of every owner (diagnostics).
     pub(crate) async fn count_all(&self) -> Result<u32> {
         self.ctx.store.read(sql::count).await

@@ -373,6 +373,67 @@ pub fn groups(conn: &Connection, who: &Principal) -> Result<Vec<(String, u32, St
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A completed assessment as progress views read it: who it is about and its scores.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub id: String,
+    pub pillar: String,
+    pub mode: String,
+    pub group_label: Option<String>,
+    pub completed_at: String,
+    pub scores: super::stored::StoredScores,
+}
+
+/// Live completed assessments of `who`, oldest completion first.
+pub fn completed_history(conn: &Connection, who: &Principal) -> Result<Vec<HistoryRow>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, pillar, mode, group_label, completed_at, results FROM assessments
+         WHERE owner_id = ?1 AND deleted_at IS NULL AND stage = 'completed'
+         ORDER BY completed_at, id",
+    )?;
+    let rows = st.query_map(params![who.owner()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, pillar, mode, group_label, completed_at, results) = row?;
+        let scores = super::stored::read_scores(&results)
+            .map_err(|e| Error::Internal(format!("stored results unreadable: {e}")))?;
+        out.push(HistoryRow {
+            id,
+            pillar,
+            mode,
+            group_label,
+            completed_at,
+            scores,
+        });
+    }
+    Ok(out)
+}
+
+/// Live assessments of `who` still being answered, optionally of one group and one mode.
+pub fn count_in_progress(
+    conn: &Connection,
+    who: &Principal,
+    group: Option<&str>,
+    mode: Option<&str>,
+) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM assessments
+             WHERE owner_id = ?1 AND deleted_at IS NULL AND stage = 'quiz'
+               AND (?2 IS NULL OR group_label = ?2) AND (?3 IS NULL OR mode = ?3)",
+        )?
+        .query_row(params![who.owner(), group, mode], |r| r.get(0))?)
+}
+
 /// Number of live assessments (diagnostics).
 pub fn count(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row(

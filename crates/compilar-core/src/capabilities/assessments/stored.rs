@@ -154,6 +154,32 @@ pub fn read(json: &str) -> Result<Results, String> {
     }
 }
 
+/// The scores of a stored results document without its words (insights, recommendations): what progress
+/// views read for many assessments at once.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StoredScores {
+    #[serde(default = "one")]
+    pub v: u32,
+    pub pillar_score: f64,
+    pub confidence: f64,
+    pub confidence_level: ConfidenceLevel,
+    pub answered: u32,
+    pub total: u32,
+    pub forces: Vec<StoredForceV1>,
+}
+
+/// Reads the scores of a stored results document of any known version.
+pub fn read_scores(json: &str) -> Result<StoredScores, String> {
+    let s: StoredScores = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    if s.v != 1 {
+        return Err(format!(
+            "results of layout version {}, written by a newer release",
+            s.v
+        ));
+    }
+    Ok(s)
+}
+
 /// The JSON to store for `results`, in the current layout.
 pub fn write(results: &Results) -> Result<String, String> {
     serde_json::to_string(&StoredResultsV1::from(results)).map_err(|e| e.to_string())
@@ -189,6 +215,18 @@ mod tests {
         assert!(json.contains("\"v\":1"));
         assert!(json.contains("\"pillar_score\":62.5"));
         assert_eq!(read(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn scores_read_from_every_layout_and_refuse_a_newer_one() {
+        let s = read_scores(RELEASE_1).unwrap();
+        assert_eq!(s.pillar_score, 62.5);
+        assert_eq!(s.forces[1].score, Some(50.0));
+        let current = write(&read(RELEASE_1).unwrap()).unwrap();
+        assert_eq!(read_scores(&current).unwrap(), s);
+        assert!(read_scores(r#"{"v":2,"pillar_score":1,"confidence":1,"confidence_level":"high","answered":1,"total":1,"forces":[]}"#)
+            .unwrap_err()
+            .contains("newer release"));
     }
 
     #[test]
