@@ -158,22 +158,33 @@ async fn a_goal_from_a_result_takes_check_ins_and_the_next_assessment_shows_its_
     let first =
         common::completed(app, "grpprosp", "egalitarian", &[("future_confidence", 2)]).await;
     about(app, &first.id, "Team").await;
-    let rec = first.results.as_ref().unwrap().recommendations[0].clone();
+    let rec = first
+        .results
+        .as_ref()
+        .unwrap()
+        .recommendations
+        .iter()
+        .find(|r| r.force == "future_confidence")
+        .unwrap()
+        .clone();
     let goal = app
         .goals()
         .add(NewGoalRequest {
             assessment_id: first.id.clone(),
             force: "future_confidence".into(),
             title: "  Talk about where we are going every week  ".into(),
-            practice: rec.text.clone(),
-            practice_source: PracticeSource::Recommendation,
+            practice: None,
+            practice_source: None,
             practice_ref: None,
-            review_on: in_days(0),
+            review_on: Some(in_days(0)),
         })
         .await
         .unwrap();
     assert_eq!(goal.title, "Talk about where we are going every week");
     assert_eq!(goal.baseline, Some(25.0));
+    // No practice given: the result's recommendation for the force.
+    assert_eq!(goal.practice, rec.text);
+    assert_eq!(goal.practice_source, PracticeSource::Recommendation);
     assert_eq!(goal.group_label.as_deref(), Some("Team"));
     // Its review date is today: due.
     assert!(goal.due);
@@ -308,10 +319,10 @@ async fn a_goal_is_refused_clearly_and_nothing_is_stored() {
         assessment_id: id.into(),
         force: force.into(),
         title: title.into(),
-        practice: "Practice".into(),
-        practice_source: PracticeSource::Own,
+        practice: Some("Practice".into()),
+        practice_source: Some(PracticeSource::Own),
         practice_ref: None,
-        review_on: review,
+        review_on: Some(review),
     };
     let cases = [
         (
@@ -345,7 +356,7 @@ async fn a_goal_is_refused_clearly_and_nothing_is_stored() {
         assert_eq!(e.code(), code, "{e}");
     }
     let mut passage = req(&done.id, "goal_clarity", "x", in_days(7));
-    passage.practice_source = PracticeSource::Passage;
+    passage.practice_source = Some(PracticeSource::Passage);
     assert_eq!(
         app.goals().add(passage).await.unwrap_err().code(),
         "invalid_argument"

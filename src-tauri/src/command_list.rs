@@ -25,6 +25,26 @@ commands! {
         = |app| app.assessments().set_about(req).await;
     assessment_groups() -> Vec<compilar_core::api::GroupLabel> = |app| app.assessments().groups().await;
 
+    progress(req: compilar_core::api::ProgressRequest) -> compilar_core::api::ProgressView
+        = |app| app.progress().view(req).await;
+    compare_assessments(req: compilar_core::api::CompareRequest) -> compilar_core::api::Comparison
+        = |app| app.progress().compare(req).await;
+
+    add_goal(req: compilar_core::api::NewGoalRequest) -> compilar_core::api::Goal = |app| app.goals().add(req).await;
+    list_goals(req: compilar_core::api::GoalListRequest) -> Vec<compilar_core::api::Goal>
+        = |app| app.goals().list(req).await;
+    get_goal(id: String) -> compilar_core::api::Goal = |app| app.goals().get(&id).await;
+    result_goals(assessment_id: String) -> compilar_core::api::ResultGoals
+        = |app| app.goals().for_result(&assessment_id).await;
+    check_in_goal(req: compilar_core::api::CheckInRequest) -> compilar_core::api::Goal
+        = |app| app.goals().check_in(req).await;
+    edit_goal(req: compilar_core::api::EditGoalRequest) -> compilar_core::api::Goal = |app| app.goals().edit(req).await;
+    close_goal(req: compilar_core::api::CloseGoalRequest) -> compilar_core::api::Goal
+        = |app| app.goals().close(req).await;
+    reopen_goal(id: String) -> compilar_core::api::Goal = |app| app.goals().reopen(&id).await;
+    delete_goal(id: String) -> compilar_core::api::GoalRef = |app| app.goals().delete(&id).await;
+    restore_goal(id: String) -> compilar_core::api::Goal = |app| app.goals().restore(&id).await;
+
     diagnostics() -> compilar_core::api::Diagnostics = |app| app.diagnostics().get().await;
     llm_status() -> compilar_core::api::LlmStatus = |app| app.diagnostics().llm_status().await;
     control_breaker(req: compilar_core::api::BreakerControlRequest) -> compilar_core::api::LlmStatus

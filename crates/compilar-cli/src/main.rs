@@ -14,10 +14,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AboutRequest, AnalyzeRequest, AnswerRequest, ConversationListRequest, CreateAssessmentRequest,
-    ExportFormat, GenerateRequest, GeneratedListRequest, GuidanceRequest, GuidanceStage,
+    AboutRequest, AnalyzeRequest, AnswerRequest, CheckInRequest, CloseGoalRequest, CompareRequest,
+    ConversationListRequest, CreateAssessmentRequest, ExportFormat, GenerateRequest,
+    GeneratedListRequest, GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage,
     ImportDocumentRequest, ListRequest, MessageSearchRequest, NewConversationRequest,
-    RenameRequest, ReportRequest, SearchRequest, SendRequest,
+    NewGoalRequest, ProgressRequest, RenameRequest, ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -65,6 +66,19 @@ enum Command {
     /// Your own documents in the knowledge base.
     #[command(subcommand)]
     Documents(DocumentsCmd),
+    /// Progress over time: latest scores, changes since the previous assessment, milestones.
+    Progress {
+        /// Only assessments about this group.
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        mode: Option<String>,
+    },
+    /// Two completed assessments of one pillar and mode side by side, force by force.
+    Compare { first: String, second: String },
+    /// Development goals: set from a result's force, check in, close.
+    #[command(subcommand)]
+    Goals(GoalsCmd),
     /// Long work running on this data folder (in the app or another command).
     Jobs,
     /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
@@ -82,6 +96,75 @@ struct RecoverArgs {
     /// Set the damaged database aside and start with an empty one.
     #[arg(long)]
     start_fresh: bool,
+}
+
+#[derive(Subcommand)]
+enum GoalsCmd {
+    /// Goals, the most pressing first (active by review date, then closed ones).
+    List {
+        #[arg(long, value_enum)]
+        status: Option<GoalStatusArg>,
+    },
+    /// One goal with its check-ins and how its force moved since.
+    Show {
+        id: String,
+    },
+    /// Set a goal from a completed assessment's force.
+    Add {
+        /// The completed assessment it comes from.
+        #[arg(long)]
+        assessment: String,
+        /// The force to work on (its id, e.g. future_confidence).
+        #[arg(long)]
+        force: String,
+        /// What to change.
+        #[arg(long)]
+        title: String,
+        /// The practice; without it, the result's recommendation for the force.
+        #[arg(long)]
+        practice: Option<String>,
+        /// The review date, YYYY-MM-DD (default: four weeks ahead).
+        #[arg(long)]
+        review: Option<String>,
+    },
+    /// How is it going: a rating 1 (not at all) to 5 (very well) and a short note.
+    Checkin {
+        id: String,
+        #[arg(long)]
+        rating: u8,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark a goal done.
+    Done {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Drop a goal, saying why.
+    Drop {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Make a done or dropped goal active again.
+    Reopen {
+        id: String,
+    },
+    /// Move a goal to the bin (`restore` undoes it).
+    Delete {
+        id: String,
+    },
+    Restore {
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GoalStatusArg {
+    Active,
+    Done,
+    Dropped,
 }
 
 #[derive(Subcommand)]
@@ -446,6 +529,18 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &reply, print::search)
         }
         Command::Documents(cmd) => documents(&app, json, cmd).await,
+        Command::Progress { group, mode } => {
+            let view = app.progress().view(ProgressRequest { group, mode }).await?;
+            emit(json, &view, print::progress)
+        }
+        Command::Compare { first, second } => {
+            let c = app
+                .progress()
+                .compare(CompareRequest { first, second })
+                .await?;
+            emit(json, &c, print::comparison)
+        }
+        Command::Goals(cmd) => goals(&app, json, cmd).await,
         Command::Jobs => {
             let jobs = app.diagnostics().jobs().await?;
             emit(json, &jobs, |j| print::jobs(j))
@@ -456,6 +551,75 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Recover(_) => Ok(()),
     }
+}
+
+async fn goals(app: &App, json: bool, cmd: GoalsCmd) -> Outcome {
+    let g = app.goals();
+    let close = |id: String, status: GoalStatus, reason: Option<String>| CloseGoalRequest {
+        goal_id: id,
+        status,
+        reason,
+    };
+    let goal = match cmd {
+        GoalsCmd::List { status } => {
+            let status = status.map(|s| match s {
+                GoalStatusArg::Active => GoalStatus::Active,
+                GoalStatusArg::Done => GoalStatus::Done,
+                GoalStatusArg::Dropped => GoalStatus::Dropped,
+            });
+            let list = g
+                .list(GoalListRequest {
+                    status,
+                    pillar: None,
+                })
+                .await?;
+            return emit(json, &list, |l| print::goals(l));
+        }
+        GoalsCmd::Show { id } => g.get(&id).await?,
+        GoalsCmd::Add {
+            assessment,
+            force,
+            title,
+            practice,
+            review,
+        } => {
+            g.add(NewGoalRequest {
+                assessment_id: assessment,
+                force,
+                title,
+                practice,
+                practice_source: None,
+                practice_ref: None,
+                review_on: review,
+            })
+            .await?
+        }
+        GoalsCmd::Checkin { id, rating, note } => {
+            g.check_in(CheckInRequest {
+                goal_id: id,
+                rating,
+                note,
+            })
+            .await?
+        }
+        GoalsCmd::Done { id, reason } => g.close(close(id, GoalStatus::Done, reason)).await?,
+        GoalsCmd::Drop { id, reason } => {
+            g.close(close(id, GoalStatus::Dropped, Some(reason)))
+                .await?
+        }
+        GoalsCmd::Reopen { id } => g.reopen(&id).await?,
+        GoalsCmd::Delete { id } => {
+            let r = g.delete(&id).await?;
+            return emit(json, &r, |r| {
+                format!(
+                    "Goal {} moved to the bin (goals restore {} undoes it).\n",
+                    r.id, r.id
+                )
+            });
+        }
+        GoalsCmd::Restore { id } => g.restore(&id).await?,
+    };
+    emit(json, &goal, print::goal)
 }
 
 async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {

@@ -661,3 +661,204 @@ pub fn analysis(r: &compilar_core::api::AnalysisReply) -> String {
     }
     s
 }
+
+fn signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{x:.1}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn score(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+}
+
+fn day(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+pub fn progress(v: &compilar_core::api::ProgressView) -> String {
+    let t = &v.totals;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} completed, {} in progress; {} of 10 pillars covered{}",
+        t.completed,
+        t.in_progress,
+        t.pillars_covered,
+        match (&t.first_completed_at, &t.last_completed_at) {
+            (Some(a), Some(b)) => format!(", {} to {}", day(a), day(b)),
+            _ => String::new(),
+        }
+    );
+    for tr in &v.tracks {
+        let _ = writeln!(
+            s,
+            "\n{} ({} mode){}: {:.1} now{}, {} assessment{}",
+            tr.pillar_name,
+            tr.mode,
+            tr.group_label
+                .as_deref()
+                .map(|g| format!(" about {g}"))
+                .unwrap_or_default(),
+            tr.latest,
+            tr.change
+                .map(|c| format!(" ({} since the previous)", signed(c)))
+                .unwrap_or_default(),
+            tr.points.len(),
+            if tr.points.len() == 1 { "" } else { "s" }
+        );
+        for f in &tr.forces {
+            let _ = writeln!(
+                s,
+                "  {:<22} {:>5}{}",
+                f.name,
+                score(f.latest),
+                f.change
+                    .map(|c| format!("  {}", signed(c)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for n in v.not_assessed.iter().filter(|n| !n.pillars.is_empty()) {
+        let _ = writeln!(
+            s,
+            "\nNot assessed yet ({}): {}",
+            n.mode,
+            n.pillars.join(", ")
+        );
+    }
+    if !v.milestones.is_empty() {
+        let _ = writeln!(s, "\nMilestones:");
+        for m in &v.milestones {
+            let _ = writeln!(s, "  {}  {}", day(&m.at), m.title);
+        }
+    }
+    s
+}
+
+pub fn comparison(c: &compilar_core::api::Comparison) -> String {
+    use compilar_core::api::Direction;
+    let mut s = String::new();
+    let side = |x: &compilar_core::api::CompareSide| {
+        format!(
+            "{} {:.1}{}",
+            day(&x.completed_at),
+            x.pillar_score,
+            if x.low_confidence {
+                format!(" (low confidence: {} of {} answered)", x.answered, x.total)
+            } else {
+                String::new()
+            }
+        )
+    };
+    let _ = writeln!(
+        s,
+        "{} ({} mode): {} → {}  ({})",
+        c.pillar_name,
+        c.mode,
+        side(&c.before),
+        side(&c.after),
+        signed(c.change)
+    );
+    for f in &c.forces {
+        let what = match f.direction {
+            Direction::Improved => "improved",
+            Direction::Slipped => "slipped",
+            Direction::Steady => "steady",
+            Direction::NotComparable => "not answered in both",
+        };
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>5} → {:>5}  {}",
+            f.name,
+            score(f.before),
+            score(f.after),
+            f.change
+                .map(|c| format!("{} {what}", signed(c)))
+                .unwrap_or_else(|| what.to_owned())
+        );
+    }
+    let _ = writeln!(
+        s,
+        "A move under {} points counts as steady.",
+        c.steady_within
+    );
+    s
+}
+
+fn status(g: &compilar_core::api::Goal) -> String {
+    use compilar_core::api::GoalStatus;
+    match g.status {
+        GoalStatus::Active if g.due => format!("due (review {})", g.review_on),
+        GoalStatus::Active => format!("active, review {}", g.review_on),
+        GoalStatus::Done => "done".into(),
+        GoalStatus::Dropped => "dropped".into(),
+    }
+}
+
+pub fn goals(list: &[compilar_core::api::Goal]) -> String {
+    if list.is_empty() {
+        return "No goals yet. Set one from a result: compilar-cli goals add --assessment ID --force FORCE --title \"…\"\n".into();
+    }
+    let mut s = String::new();
+    for g in list {
+        let _ = writeln!(
+            s,
+            "{}  {}  [{} · {}]  {}",
+            g.id,
+            g.title,
+            g.pillar_name,
+            g.force_name,
+            status(g)
+        );
+    }
+    s
+}
+
+pub fn goal(g: &compilar_core::api::Goal) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Goal {}: {}", g.id, g.title);
+    let _ = writeln!(
+        s,
+        "  {} · {}{}, {}",
+        g.pillar_name,
+        g.force_name,
+        g.group_label
+            .as_deref()
+            .map(|x| format!(" about {x}"))
+            .unwrap_or_default(),
+        status(g)
+    );
+    let _ = writeln!(s, "  Practice: {}", g.practice);
+    if let Some(r) = &g.closed_reason {
+        let _ = writeln!(s, "  Reason: {r}");
+    }
+    let _ = writeln!(s, "  {} when set: {}", g.force_name, score(g.baseline));
+    if let Some(o) = &g.outcome {
+        let _ = writeln!(
+            s,
+            "  {} on {}: {}{}",
+            g.force_name,
+            day(&o.completed_at),
+            score(o.after),
+            o.change
+                .map(|c| format!(" ({})", signed(c)))
+                .unwrap_or_default()
+        );
+    }
+    for c in &g.checkins {
+        let _ = writeln!(
+            s,
+            "  {}  {}/5{}",
+            day(&c.created_at),
+            c.rating,
+            c.note
+                .as_deref()
+                .map(|n| format!("  {n}"))
+                .unwrap_or_default()
+        );
+    }
+    s
+}

@@ -653,3 +653,136 @@ fn analyze_a_text_or_a_file_without_a_model() {
         "payload_too_large",
     );
 }
+
+/// Answers every question of a new assessment with `value` and completes it; returns its results.
+fn completed(dir: &Path, group: &str, value: i64) -> (String, Value) {
+    let a = ok(
+        dir,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+            "--group",
+            group,
+        ],
+    );
+    let id = a["id"].as_str().unwrap().to_owned();
+    for q in a["questions"].as_array().unwrap() {
+        ok(
+            dir,
+            &[
+                "assessment",
+                "answer",
+                &id,
+                q["id"].as_str().unwrap(),
+                &value.to_string(),
+            ],
+        );
+    }
+    let done = ok(dir, &["assessment", "complete", &id]);
+    (id, done["results"].clone())
+}
+
+fn force_score(results: &Value, force: &str) -> f64 {
+    results["forces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["force"] == force)
+        .unwrap()["score"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn progress_compare_and_goals_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (first, r1) = completed(d, "Product team", 2);
+    let goal = ok(
+        d,
+        &[
+            "goals",
+            "add",
+            "--assessment",
+            &first,
+            "--force",
+            "shared_vision",
+            "--title",
+            "Say where we are going",
+        ],
+    );
+    let goal_id = goal["id"].as_str().unwrap().to_owned();
+    assert_eq!(goal["practice_source"], "recommendation");
+    assert_eq!(goal["baseline"], force_score(&r1, "shared_vision"));
+    let g = ok(
+        d,
+        &[
+            "goals", "checkin", &goal_id, "--rating", "4", "--note", "Better",
+        ],
+    );
+    assert_eq!(g["checkins"][0]["rating"], 4);
+    fails(
+        d,
+        &["goals", "checkin", &goal_id, "--rating", "9"],
+        2,
+        "value_out_of_range",
+    );
+
+    let (second, r2) = completed(d, "Product team", 4);
+    let change = ((r2["pillar_score"].as_f64().unwrap() - r1["pillar_score"].as_f64().unwrap())
+        * 10.0)
+        .round()
+        / 10.0;
+    assert!(change > 0.0);
+    let p = ok(d, &["progress", "--group", "Product team"]);
+    assert_eq!(p["totals"]["completed"], 2);
+    assert_eq!(p["tracks"][0]["change"], change);
+    assert_eq!(p["tracks"][0]["points"].as_array().unwrap().len(), 2);
+    let c = ok(d, &["compare", &second, &first]);
+    assert_eq!(c["before"]["assessment_id"], first.as_str());
+    assert_eq!(c["change"], change);
+    assert!(c["improved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "Shared vision"));
+    fails(d, &["compare", &first, &first], 2, "not_comparable");
+
+    let shown = ok(d, &["goals", "show", &goal_id]);
+    assert_eq!(shown["outcome"]["after"], force_score(&r2, "shared_vision"));
+    fails(
+        d,
+        &["goals", "drop", &goal_id, "--reason", " "],
+        2,
+        "empty_input",
+    );
+    let done = ok(d, &["goals", "done", &goal_id]);
+    assert_eq!(done["status"], "done");
+    assert_eq!(
+        ok(d, &["goals", "list", "--status", "active"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // For people.
+    let out = run(d, &["progress"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Group Prospects")
+            && text.contains(&format!("+{change:.1}"))
+            && text.contains("Goal completed: Say where we are going"),
+        "{text}"
+    );
+    let out = run(d, &["compare", &first, &second]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Shared vision") && text.contains("improved"),
+        "{text}"
+    );
+}

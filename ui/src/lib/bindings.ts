@@ -367,17 +367,21 @@ export type NewGoalRequest = { assessment_id: string, force: string,
  */
 title: string, 
 /**
- * The practice chosen (1–2,000 characters).
+ * The practice chosen (1–2,000 characters); without one, the result's recommendation for the force.
  */
-practice: string, practice_source: PracticeSource, 
+practice?: string, 
+/**
+ * Where the practice came from (`own` when not said and a practice is given).
+ */
+practice_source?: PracticeSource, 
 /**
  * The passage id, when the practice is a passage.
  */
 practice_ref?: string, 
 /**
- * The review date, `YYYY-MM-DD`: today up to a year ahead.
+ * The review date, `YYYY-MM-DD`: today up to a year ahead (four weeks ahead when not given).
  */
-review_on: string, };
+review_on?: string, };
 
 export type EditGoalRequest = { goal_id: string, title?: string, practice?: string, review_on?: string, };
 

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -15,6 +15,18 @@ export const commands = {
   restoreAssessment: (id: string): Promise<Assessment> => call<Assessment>("restore_assessment", { id }),
   setAssessmentAbout: (req: AboutRequest): Promise<Assessment> => call<Assessment>("set_assessment_about", { req }),
   assessmentGroups: (): Promise<Array<GroupLabel>> => call<Array<GroupLabel>>("assessment_groups"),
+  progress: (req: ProgressRequest): Promise<ProgressView> => call<ProgressView>("progress", { req }),
+  compareAssessments: (req: CompareRequest): Promise<Comparison> => call<Comparison>("compare_assessments", { req }),
+  addGoal: (req: NewGoalRequest): Promise<Goal> => call<Goal>("add_goal", { req }),
+  listGoals: (req: GoalListRequest): Promise<Array<Goal>> => call<Array<Goal>>("list_goals", { req }),
+  getGoal: (id: string): Promise<Goal> => call<Goal>("get_goal", { id }),
+  resultGoals: (assessmentId: string): Promise<ResultGoals> => call<ResultGoals>("result_goals", { assessmentId }),
+  checkInGoal: (req: CheckInRequest): Promise<Goal> => call<Goal>("check_in_goal", { req }),
+  editGoal: (req: EditGoalRequest): Promise<Goal> => call<Goal>("edit_goal", { req }),
+  closeGoal: (req: CloseGoalRequest): Promise<Goal> => call<Goal>("close_goal", { req }),
+  reopenGoal: (id: string): Promise<Goal> => call<Goal>("reopen_goal", { id }),
+  deleteGoal: (id: string): Promise<GoalRef> => call<GoalRef>("delete_goal", { id }),
+  restoreGoal: (id: string): Promise<Goal> => call<Goal>("restore_goal", { id }),
   diagnostics: (): Promise<Diagnostics> => call<Diagnostics>("diagnostics"),
   llmStatus: (): Promise<LlmStatus> => call<LlmStatus>("llm_status"),
   controlBreaker: (req: BreakerControlRequest): Promise<LlmStatus> => call<LlmStatus>("control_breaker", { req }),

@@ -69,15 +69,22 @@ pub struct NewGoalRequest {
     pub force: String,
     /// What to change (1–200 characters).
     pub title: String,
-    /// The practice chosen (1–2,000 characters).
-    pub practice: String,
-    pub practice_source: PracticeSource,
+    /// The practice chosen (1–2,000 characters); without one, the result's recommendation for the force.
+    #[serde(default)]
+    #[ts(optional)]
+    pub practice: Option<String>,
+    /// Where the practice came from (`own` when not said and a practice is given).
+    #[serde(default)]
+    #[ts(optional)]
+    pub practice_source: Option<PracticeSource>,
     /// The passage id, when the practice is a passage.
     #[serde(default)]
     #[ts(optional)]
     pub practice_ref: Option<String>,
-    /// The review date, `YYYY-MM-DD`: today up to a year ahead.
-    pub review_on: String,
+    /// The review date, `YYYY-MM-DD`: today up to a year ahead (four weeks ahead when not given).
+    #[serde(default)]
+    #[ts(optional)]
+    pub review_on: Option<String>,
 }
 
 /// Change what a goal says (only while it is active).

@@ -24,6 +24,8 @@ pub const MAX_GOALS: u32 = 500;
 pub const MAX_CHECKINS: u32 = 1_000;
 /// How far ahead a review date may be.
 pub const MAX_REVIEW_DAYS: i64 = 366;
+/// The review date when none is given: four weeks ahead.
+pub const DEFAULT_REVIEW_DAYS: i64 = 28;
 
 /// Trimmed text of `min`..=`max` characters without control characters (line breaks allowed).
 fn text(s: &str, what: &'static str, min: usize, max: usize) -> Result<String> {
@@ -117,7 +119,38 @@ impl<'a> Goals<'a> {
                 &req.force,
             )));
         };
-        let practice_ref = match (req.practice_source, req.practice_ref.as_deref()) {
+        // Without a practice: the result's recommendation for the force, else the framework's action.
+        let (practice, source) = match req.practice.as_deref() {
+            Some(p) => (
+                text(p, "practice", 1, MAX_PRACTICE)?,
+                req.practice_source.unwrap_or(PracticeSource::Own),
+            ),
+            None => {
+                let rec = results
+                    .recommendations
+                    .iter()
+                    .find(|r| r.force == force.force)
+                    .map(|r| r.text.clone());
+                let action = || {
+                    self.ctx
+                        .domain
+                        .framework
+                        .force(&force.force)
+                        .map(|f| f.action.clone())
+                };
+                let p = rec.or_else(action).ok_or_else(|| {
+                    Error::EmptyInput("Say which practice the goal is about.".into())
+                })?;
+                (p, PracticeSource::Recommendation)
+            }
+        };
+        let review_on = match req.review_on.as_deref() {
+            Some(d) => review_date(d)?,
+            None => (today() + chrono::Duration::days(DEFAULT_REVIEW_DAYS))
+                .format("%Y-%m-%d")
+                .to_string(),
+        };
+        let practice_ref = match (source, req.practice_ref.as_deref()) {
             (PracticeSource::Passage, Some(r)) => {
                 crate::capabilities::assessments::check_len(r, "passage id")?;
                 Some(r.to_owned())
@@ -138,11 +171,11 @@ impl<'a> Goals<'a> {
             force: force.force.clone(),
             group_label: a.group_label.clone(),
             title: text(&req.title, "goal", 1, MAX_TITLE)?,
-            practice: text(&req.practice, "practice", 1, MAX_PRACTICE)?,
-            practice_source: req.practice_source.as_str().to_owned(),
+            practice,
+            practice_source: source.as_str().to_owned(),
             practice_ref,
             baseline: force.score,
-            review_on: review_date(&req.review_on)?,
+            review_on,
             status: GoalStatus::Active.as_str().to_owned(),
             closed_reason: None,
             closed_at: None,
