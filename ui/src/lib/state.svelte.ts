@@ -8,6 +8,8 @@ export type Route =
   | { name: "quiz"; id: string }
   | { name: "results"; id: string }
   | { name: "history" }
+  | { name: "progress" }
+  | { name: "compare"; first: string; second: string }
   | { name: "coach"; id?: string }
   | { name: "knowledge" }
   | { name: "tools" }

@@ -217,7 +217,7 @@ pub(crate) fn milestones(
                         title: format!(
                             "{} up {} points in {}{}",
                             f.name,
-                            round1(a - b),
+                            (a - b).round(),
                             p.name,
                             about(&group)
                         ),
