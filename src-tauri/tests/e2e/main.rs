@@ -13,6 +13,7 @@ mod assessment;
 mod chat;
 mod documents;
 mod knowledge;
+mod progress;
 mod recovery;
 mod security;
 mod window;
