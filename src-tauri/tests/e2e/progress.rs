@@ -5,7 +5,7 @@
 use compilar_core::api::{AboutRequest, CompareRequest};
 use compilar_core::{App, AppOptions};
 
-use crate::window::{screenshot, until, Window};
+use crate::window::{screenshot, Window};
 
 struct Prepared {
     change: f64,
