@@ -30,6 +30,11 @@ commands! {
     compare_assessments(req: compilar_core::api::CompareRequest) -> compilar_core::api::Comparison
         = |app| app.progress().compare(req).await;
 
+    backups() -> compilar_core::api::Backups = |app| app.data().backups().await;
+    backup_now(req: compilar_core::api::BackupRequest) -> compilar_core::api::BackupInfo = |app| app.data().backup(req).await;
+    set_backup_settings(settings: compilar_core::api::BackupSettings) -> compilar_core::api::Backups
+        = |app| app.data().set_backup_settings(settings).await;
+
     add_goal(req: compilar_core::api::NewGoalRequest) -> compilar_core::api::Goal = |app| app.goals().add(req).await;
     list_goals(req: compilar_core::api::GoalListRequest) -> Vec<compilar_core::api::Goal>
         = |app| app.goals().list(req).await;
@@ -134,6 +139,11 @@ commands! {
             -> compilar_core::api::DocumentInfo
             = |shell| shell.import_document(req, forward(on_progress)).await;
         open_external(url: String) -> () = |shell| shell.open_external(&url);
+        choose_backup_file() -> Option<String> = |shell| shell.choose_backup_file().await;
+        restore_backup(path: String) -> compilar_core::api::RestoreOutcome = |shell| shell.restore_backup(&path).await;
+        undo_restore() -> compilar_core::api::RestoreOutcome = |shell| shell.undo_restore().await;
+        delete_all_data(confirmation: String) -> compilar_core::api::DeleteOutcome
+            = |shell| shell.delete_all_data(&confirmation).await;
         save_report(assessment_id: String) -> Option<String> = |shell| shell.save_report(&assessment_id).await;
         save_conversation(id: String, format: compilar_core::api::ExportFormat) -> Option<String>
             = |shell| shell.save_conversation(&id, format).await;

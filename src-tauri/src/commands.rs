@@ -98,6 +98,66 @@ impl Shell<'_> {
         rx.await.ok().flatten().and_then(|p| p.into_path().ok())
     }
 
+    /// Opens the system's file picker for a backup to restore; the file picked may then be restored.
+    async fn choose_backup_file(&self) -> Result<Option<String>, ErrorPayload> {
+        use tauri_plugin_dialog::DialogExt;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.window
+            .dialog()
+            .file()
+            .set_parent(self.window)
+            .set_title("Restore a backup")
+            .add_filter("Compilar backup", &["db"])
+            .pick_file(move |picked| {
+                let _ = tx.send(picked);
+            });
+        let Some(path) = rx.await.ok().flatten().and_then(|p| p.into_path().ok()) else {
+            return Ok(None);
+        };
+        self.core.record(std::slice::from_ref(&path));
+        Ok(Some(path.display().to_string()))
+    }
+
+    /// Restores a backup from the backup folder or one the user picked, then opens the core again on the
+    /// restored data.
+    async fn restore_backup(
+        &self,
+        path: &str,
+    ) -> Result<compilar_core::api::RestoreOutcome, ErrorPayload> {
+        let app = self.core.app()?;
+        let p = Path::new(path);
+        let in_backups = p.parent() == Some(app.paths().backup_dir.as_path());
+        if !in_backups {
+            self.core.allowed(p).await?;
+        }
+        let out = app.data().restore(path).await?;
+        drop(app);
+        self.core.reopen().await;
+        Ok(out)
+    }
+
+    /// Undoes the newest restore, then opens the core again.
+    async fn undo_restore(&self) -> Result<compilar_core::api::RestoreOutcome, ErrorPayload> {
+        let out = self.core.app()?.data().undo_restore().await?;
+        self.core.reopen().await;
+        Ok(out)
+    }
+
+    /// Deletes all the user's data (after the typed confirmation), then opens the core again.
+    async fn delete_all_data(
+        &self,
+        confirmation: &str,
+    ) -> Result<compilar_core::api::DeleteOutcome, ErrorPayload> {
+        let out = self
+            .core
+            .app()?
+            .data()
+            .delete_everything(confirmation)
+            .await?;
+        self.core.reopen().await;
+        Ok(out)
+    }
+
     /// Asks where to save an assessment's coaching report (Markdown) and has the core write it there. The path
     /// written, or `None` when the user cancelled.
     async fn save_report(&self, assessment_id: &str) -> Result<Option<String>, ErrorPayload> {
@@ -173,6 +233,18 @@ impl Core {
         Err(compilar_core::Error::PathNotChosen)
     }
 
+    /// Opens the core again on the same data folder (after a restore or deleting everything: its caches and
+    /// the migrations an older backup needs).
+    async fn reopen(&self) {
+        let reopened = App::open(None).await.map_err(|e| {
+            tracing::error!(error = %e, code = e.code(), "the core could not start again");
+            e.payload()
+        });
+        if let Ok(mut core) = self.app.write() {
+            *core = reopened;
+        }
+    }
+
     fn app(&self) -> Result<App, ErrorPayload> {
         match self.app.read() {
             Ok(core) => core.clone(),
@@ -198,13 +270,7 @@ impl Core {
             .into());
         }
         let outcome = compilar_core::recovery::recover(None, action)?;
-        let reopened = App::open(None).await.map_err(|e| {
-            tracing::error!(error = %e, code = e.code(), "the core could not start after recovery");
-            e.payload()
-        });
-        if let Ok(mut core) = self.app.write() {
-            *core = reopened;
-        }
+        self.reopen().await;
         Ok(outcome)
     }
 }

@@ -14,11 +14,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AboutRequest, AnalyzeRequest, AnswerRequest, CheckInRequest, CloseGoalRequest, CompareRequest,
-    ConversationListRequest, CreateAssessmentRequest, ExportFormat, GenerateRequest,
-    GeneratedListRequest, GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage,
-    ImportDocumentRequest, ListRequest, MessageSearchRequest, NewConversationRequest,
-    NewGoalRequest, ProgressRequest, RenameRequest, ReportRequest, SearchRequest, SendRequest,
+    AboutRequest, AnalyzeRequest, AnswerRequest, BackupRequest, BackupSettings, CheckInRequest,
+    CloseGoalRequest, CompareRequest, ConversationListRequest, CreateAssessmentRequest,
+    ExportFormat, GenerateRequest, GeneratedListRequest, GoalListRequest, GoalStatus,
+    GuidanceRequest, GuidanceStage, ImportDocumentRequest, ListRequest, MessageSearchRequest,
+    NewConversationRequest, NewGoalRequest, ProgressRequest, RenameRequest, ReportRequest,
+    SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -79,6 +80,31 @@ enum Command {
     /// Development goals: set from a result's force, check in, close.
     #[command(subcommand)]
     Goals(GoalsCmd),
+    /// Take a backup of the database now (consistent while the app is in use): into the backup folder, or
+    /// to FILE.
+    Backup { file: Option<String> },
+    /// The backups, and the automatic-backup settings (change them with --automatic and --keep).
+    Backups {
+        #[arg(long, value_enum)]
+        automatic: Option<OnOff>,
+        /// Automatic backups kept, 1–60.
+        #[arg(long)]
+        keep: Option<u32>,
+    },
+    /// Restore a backup (checked first; the current database is kept aside) or, with --undo, undo the last
+    /// restore.
+    Restore {
+        #[arg(required_unless_present = "undo", conflicts_with = "undo")]
+        file: Option<String>,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Delete every assessment, goal, report, conversation, document, fresh question, the AI call log and
+    /// every backup. Settings and keys stay. Needs --confirm "delete my data".
+    DeleteAllData {
+        #[arg(long)]
+        confirm: String,
+    },
     /// Long work running on this data folder (in the app or another command).
     Jobs,
     /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
@@ -158,6 +184,12 @@ enum GoalsCmd {
     Restore {
         id: String,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -541,6 +573,43 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &c, print::comparison)
         }
         Command::Goals(cmd) => goals(&app, json, cmd).await,
+        Command::Backup { file } => {
+            let b = app.data().backup(BackupRequest { file }).await?;
+            emit(json, &b, print::backup_taken)
+        }
+        Command::Backups { automatic, keep } => {
+            let list = if automatic.is_some() || keep.is_some() {
+                let now = app.data().backups().await?.settings;
+                app.data()
+                    .set_backup_settings(BackupSettings {
+                        automatic: automatic.map_or(now.automatic, |a| matches!(a, OnOff::On)),
+                        keep: keep.unwrap_or(now.keep),
+                    })
+                    .await?
+            } else {
+                app.data().backups().await?
+            };
+            emit(json, &list, print::backups)
+        }
+        Command::Restore { file, undo } => {
+            let out = match (undo, file) {
+                (true, _) => app.data().undo_restore().await?,
+                (false, Some(f)) => app.data().restore(&f).await?,
+                (false, None) => {
+                    return Err(Error::EmptyInput("Name the backup file to restore.".into()).into())
+                }
+            };
+            emit(json, &out, print::restored)
+        }
+        Command::DeleteAllData { confirm } => {
+            let out = app.data().delete_everything(&confirm).await?;
+            emit(json, &out, |o| {
+                format!(
+                    "Deleted {} assessments, {} goals, {} conversations, {} documents and {} backups.\n",
+                    o.assessments, o.goals, o.conversations, o.documents, o.backups_removed
+                )
+            })
+        }
         Command::Jobs => {
             let jobs = app.diagnostics().jobs().await?;
             emit(json, &jobs, |j| print::jobs(j))

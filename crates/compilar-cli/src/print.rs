@@ -862,3 +862,61 @@ pub fn goal(g: &compilar_core::api::Goal) -> String {
     }
     s
 }
+
+fn kind(k: &str) -> &str {
+    match k {
+        "auto" => "automatic",
+        "manual" => "by hand",
+        "before_restore" => "before a restore",
+        _ => "before an upgrade",
+    }
+}
+
+pub fn backup_taken(b: &compilar_core::api::BackupInfo) -> String {
+    format!("Backup written: {} ({} bytes)\n", b.path, b.bytes)
+}
+
+pub fn backups(b: &compilar_core::api::Backups) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Automatic backups: {}, keeping the newest {}. Folder: {}",
+        if b.settings.automatic {
+            "on (daily)"
+        } else {
+            "off"
+        },
+        b.settings.keep,
+        b.folder
+    );
+    if b.backups.is_empty() {
+        let _ = writeln!(s, "No backups yet.");
+    }
+    for x in &b.backups {
+        let _ = writeln!(
+            s,
+            "  {}  {:<17} {:>10} bytes  {}",
+            day(&x.taken_at),
+            kind(&x.kind),
+            x.bytes,
+            x.path
+        );
+    }
+    if b.can_undo {
+        let _ = writeln!(
+            s,
+            "The last restore can be undone: compilar-cli restore --undo"
+        );
+    }
+    s
+}
+
+pub fn restored(r: &compilar_core::api::RestoreOutcome) -> String {
+    match &r.set_aside {
+        Some(a) => format!(
+            "Restored {}. The database as it was is kept at {} (compilar-cli restore --undo brings it back).\n",
+            r.restored_from, a.path
+        ),
+        None => format!("Restore undone: the database is back as it was before ({}).\n", r.restored_from),
+    }
+}

@@ -786,3 +786,129 @@ fn progress_compare_and_goals_from_the_command_line() {
         "{text}"
     );
 }
+
+/// Waits (up to 60 s) until some file in `dir` has a name for which `pred` holds.
+fn wait_for_file(dir: &Path, pred: impl Fn(&str) -> bool) -> std::path::PathBuf {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if pred(&e.file_name().to_string_lossy()) {
+                    return e.path();
+                }
+            }
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "no such file appeared in {}",
+            dir.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+fn quick_check(file: &Path) -> String {
+    let c = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    c.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn backup_restore_and_undo_from_the_command_line_and_a_kill_mid_way_leaves_a_working_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (first, _) = completed(d, "Team", 3);
+    // Some 120 MB of pages, so that a copy takes long enough to be cut short.
+    {
+        let c = rusqlite::Connection::open(d.join("compilar.db")).unwrap();
+        c.execute_batch("CREATE TABLE filler (b BLOB); BEGIN;")
+            .unwrap();
+        for _ in 0..120 {
+            c.execute("INSERT INTO filler VALUES (randomblob(1048576))", [])
+                .unwrap();
+        }
+        c.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let file = d.join("by-hand.db");
+    let b = ok(d, &["backup", file.to_str().unwrap()]);
+    assert_eq!(b["kind"], "manual");
+    assert_eq!(b["path"], file.to_str().unwrap());
+    assert_eq!(quick_check(&file), "ok");
+
+    // Killed while backing up: no half copy stands as a backup, and the database is untouched.
+    let backups = d.join("backups");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .args(["--data-dir", d.to_str().unwrap(), "backup"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .spawn()
+        .unwrap();
+    wait_for_file(&backups, |n| n.ends_with(".partial"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for e in std::fs::read_dir(&backups).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".db") {
+            assert_eq!(
+                quick_check(&e.path()),
+                "ok",
+                "{name} stands as a backup but is not whole"
+            );
+        }
+    }
+    assert_eq!(ok(d, &["assessment", "list"])["total"], 1);
+
+    // A second assessment, then restore the copy: back to one; undo: two again.
+    completed(d, "Team", 4);
+    let r = ok(d, &["restore", file.to_str().unwrap()]);
+    assert_eq!(r["set_aside"]["kind"], "before_restore");
+    assert_eq!(ok(d, &["assessment", "list"])["total"], 1);
+    assert_eq!(ok(d, &["backups"])["can_undo"], true);
+    ok(d, &["restore", "--undo"]);
+    assert_eq!(ok(d, &["assessment", "list"])["total"], 2);
+    fails(d, &["restore", "--undo"], 2, "nothing_to_undo");
+    fails(
+        d,
+        &["restore", d.join("nope.db").to_str().unwrap()],
+        2,
+        "backup_unusable",
+    );
+
+    // Killed while restoring (after the current database was set aside): the database still works and is
+    // either the old one or the restored one.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .args([
+            "--data-dir",
+            d.to_str().unwrap(),
+            "restore",
+            file.to_str().unwrap(),
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .spawn()
+        .unwrap();
+    wait_for_file(&backups, |n| {
+        n.starts_with("compilar-before-restore-") && n.ends_with(".db")
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let total = ok(d, &["assessment", "list"])["total"].as_u64().unwrap();
+    assert!(total == 1 || total == 2, "{total}");
+    assert_eq!(quick_check(&d.join("compilar.db")), "ok");
+    ok(d, &["assessment", "show", &first]);
+
+    // Settings and delete-all.
+    let s = ok(d, &["backups", "--automatic", "off", "--keep", "3"]);
+    assert_eq!(s["settings"]["automatic"], false);
+    assert_eq!(s["settings"]["keep"], 3);
+    fails(d, &["backups", "--keep", "0"], 2, "out_of_range");
+    fails(
+        d,
+        &["delete-all-data", "--confirm", "yes"],
+        2,
+        "confirmation_mismatch",
+    );
+    let out = ok(d, &["delete-all-data", "--confirm", "delete my data"]);
+    assert!(out["assessments"].as_u64().unwrap() >= 1);
+    assert_eq!(ok(d, &["assessment", "list"])["total"], 0);
+    assert_eq!(ok(d, &["backups"])["backups"].as_array().unwrap().len(), 0);
+}

@@ -9,6 +9,7 @@ pub use crate::capabilities::coach::dto::*;
 pub use crate::capabilities::coach::guidance::{
     Guidance, GuidanceRequest, GuidanceStage, GuidanceWriter,
 };
+pub use crate::capabilities::data::dto::*;
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;
 pub use crate::capabilities::goals::dto::*;

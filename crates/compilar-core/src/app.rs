@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
+    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
     diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
     progress::Progress, questions::Questions, settings::Settings,
 };
@@ -92,17 +92,17 @@ impl App {
                 kb_ready: tokio::sync::OnceCell::new(),
             }),
         };
-        // The daily automatic backup, once there is something to lose (a failure is logged, not fatal).
-        let (db, backups) = (
-            app.ctx.paths.database.clone(),
-            app.ctx.paths.backup_dir.clone(),
-        );
-        match tokio::task::spawn_blocking(move || crate::store::backup::auto_backup(&db, &backups))
-            .await?
-        {
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "the automatic backup failed"),
-        }
+        // The daily automatic backup, once there is something to lose (a failure is logged, not fatal), and
+        // an hourly look while the app stays open.
+        app.data().auto_backup_if_due().await;
+        let weak = Arc::downgrade(&app.ctx);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                let Some(ctx) = weak.upgrade() else { return };
+                ctx.data().auto_backup_if_due().await;
+            }
+        });
         if opts.prepare_knowledge {
             app.knowledge().prepare().await?;
         }
@@ -152,6 +152,11 @@ impl App {
     /// Progress over time and the comparison of two assessments.
     pub fn progress(&self) -> Progress<'_> {
         self.ctx.progress()
+    }
+
+    /// Your data: backups, restore (with undo), deleting everything.
+    pub fn data(&self) -> Data<'_> {
+        self.ctx.data()
     }
 
     /// Development goals and their check-ins.

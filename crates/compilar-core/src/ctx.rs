@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach,
+    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
     diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
     progress::Progress, questions::Questions, settings::Settings,
 };
@@ -58,6 +58,9 @@ impl Ctx {
     }
     pub(crate) fn documents(&self) -> Documents<'_> {
         Documents::new(self)
+    }
+    pub(crate) fn data(&self) -> Data<'_> {
+        Data::new(self)
     }
     pub(crate) fn goals(&self) -> Goals<'_> {
         Goals::new(self)

@@ -48,6 +48,10 @@ pub enum JobKind {
     Questions,
     /// A text being analysed.
     Analysis,
+    /// A backup being taken by hand.
+    Backup,
+    /// A backup being restored (or a restore undone).
+    Restore,
 }
 
 impl JobKind {
@@ -60,6 +64,8 @@ impl JobKind {
             JobKind::Chat => "chat",
             JobKind::Questions => "questions",
             JobKind::Analysis => "analysis",
+            JobKind::Backup => "backup",
+            JobKind::Restore => "restore",
         }
     }
 
@@ -72,6 +78,8 @@ impl JobKind {
             JobKind::Chat,
             JobKind::Questions,
             JobKind::Analysis,
+            JobKind::Backup,
+            JobKind::Restore,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -257,6 +257,40 @@ total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
 
+export type BackupSettings = { 
+/**
+ * A copy a day (at start-up and hourly while the app runs, when the newest is a day old).
+ */
+automatic: boolean, 
+/**
+ * Automatic copies kept, 1–60 (older ones are removed; copies taken by hand are never removed).
+ */
+keep: number, };
+
+export type Backups = { folder: string, settings: BackupSettings, 
+/**
+ * Newest first.
+ */
+backups: Array<BackupInfo>, 
+/**
+ * A restore can be undone (the database as it was before the newest restore is kept).
+ */
+can_undo: boolean, };
+
+export type BackupRequest = { file?: string, };
+
+export type RestoreOutcome = { restored_from: string, 
+/**
+ * The database as it was before, kept for undo (`null` after an undo).
+ */
+set_aside: BackupInfo | null, 
+/**
+ * The restored database's version before it was brought up to date.
+ */
+schema_version: number, };
+
+export type DeleteOutcome = { assessments: number, goals: number, conversations: number, documents: number, backups_removed: number, };
+
 export type ProgressRequest = { 
 /**
  * Only assessments about this group.
@@ -928,7 +962,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis" | "backup" | "restore";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**
@@ -1024,7 +1058,8 @@ export type BackupInfo = { path: string,
  */
 taken_at: string, bytes: number, 
 /**
- * `auto` (daily) or `migration` (taken before the database was upgraded).
+ * `auto` (daily), `manual`, `before_restore` (the database as it was before a restore) or `migration`
+ * (taken before the database was upgraded).
  */
 kind: string, };
 

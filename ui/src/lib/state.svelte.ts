@@ -17,7 +17,10 @@ export type Route =
   | { name: "settings" }
   | { name: "diagnostics" };
 
-export const nav = $state<{ route: Route }>({ route: { name: "home" } });
+// After a restore or "delete all my data" the window reloads on a fresh core and opens Settings again, where
+// the outcome is shown.
+const afterDataChange = typeof sessionStorage !== "undefined" && sessionStorage.getItem("compilar.data-notice") !== null;
+export const nav = $state<{ route: Route }>({ route: afterDataChange ? { name: "settings" } : { name: "home" } });
 
 export function go(route: Route): void {
   nav.route = route;

@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod assessments;
 pub mod chat;
 pub mod coach;
+pub mod data;
 pub mod diagnostics;
 pub mod documents;
 pub mod goals;

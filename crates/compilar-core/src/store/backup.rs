@@ -1,9 +1,17 @@
-//! Automatic backups and the recovery of a damaged database.
+//! Backups, restore, and the recovery of a damaged database.
 //!
-//! Once the database holds the user's data (an assessment or an imported document), a copy is taken at
-//! start-up when the newest automatic one is more than a day old (`VACUUM INTO`, written under a temporary
-//! name and renamed when complete); the newest [`AUTO_KEPT`] are kept. Copies taken before migrations sit
-//! beside them. Recovery works without opening the app (it is what to do when it cannot open): restore the
+//! Every copy is taken with SQLite's online backup API from its own read-only connection: in WAL mode that is
+//! one read transaction, a consistent snapshot that never holds up the app's writer. It is written under a
+//! temporary name, checked, and renamed when complete, so a copy cut short (a crash, a kill) never stands as
+//! a backup. Once the database holds the user's data, an automatic copy is taken when the newest one is more
+//! than a day old (at start-up and hourly while the app runs); the newest N are kept (a setting). Copies taken
+//! by hand, before a restore and before migrations sit beside them and are never pruned.
+//!
+//! A restore checks the file first (SQLite's integrity check, that it is a Compilar database, that every
+//! migration it has applied is one of this release's, with the same checksum), copies the current database
+//! aside (`compilar-before-restore-…`, what "undo" restores), and then copies the backup into the live
+//! database through the same API: one write transaction, so the database is either the old one or the
+//! restored one, whatever happens mid-way. Recovery works without opening the app (it is what to do when it cannot open): restore the
 //! newest backup that passes SQLite's check, or set the damaged file aside and start fresh. The damaged
 //! file is never deleted: it is renamed `compilar.damaged-<time>.db` in the data folder.
 
@@ -17,11 +25,201 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 
-/// Automatic backups kept (older ones are removed; backups taken before migrations are left alone).
+/// Automatic backups kept by default (older ones are removed; other backups are left alone).
 pub const AUTO_KEPT: usize = 5;
 /// How old the newest automatic backup may be before another is taken at start-up.
 pub const AUTO_EVERY: Duration = Duration::from_secs(24 * 3600);
 const AUTO_PREFIX: &str = "compilar-auto-";
+const MANUAL_PREFIX: &str = "compilar-manual-";
+const BEFORE_RESTORE_PREFIX: &str = "compilar-before-restore-";
+
+/// What a backup was taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupKind {
+    Auto,
+    Manual,
+    BeforeRestore,
+}
+
+impl BackupKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            BackupKind::Auto => AUTO_PREFIX,
+            BackupKind::Manual => MANUAL_PREFIX,
+            BackupKind::BeforeRestore => BEFORE_RESTORE_PREFIX,
+        }
+    }
+}
+
+/// How long a copy waits for the database while another connection holds the lock it needs.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Copies `from` into `to` with the online backup API, in one step (one read transaction on `from`, one
+/// write transaction on `to`), waiting up to [`LOCK_WAIT`] while either is locked.
+fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
+    use rusqlite::backup::{Backup, StepResult};
+    let started = std::time::Instant::now();
+    let b = Backup::new(from, to)?;
+    loop {
+        match b.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => continue,
+            StepResult::Busy | StepResult::Locked if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            StepResult::Busy | StepResult::Locked => return Err(Error::DatabaseBusy),
+            _ => {
+                return Err(Error::Internal(
+                    "the backup stopped for an unknown reason".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// A consistent copy of `database` at `dest` (written as `dest.partial` first and checked).
+pub fn copy_to(database: &Path, dest: &Path) -> Result<()> {
+    let src = Connection::open_with_flags(
+        database,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let partial = PathBuf::from(format!("{}.partial", dest.display()));
+    let _ = std::fs::remove_file(&partial);
+    {
+        let mut dst = Connection::open(&partial)?;
+        copy_all(&src, &mut dst)?;
+        // A backup stands on its own: no write-ahead log beside it.
+        dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+    }
+    if let Some(why) = damage_of(&partial) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(Error::Internal(format!(
+            "the backup copy failed its check: {why}"
+        )));
+    }
+    std::fs::File::open(&partial)?.sync_all()?;
+    std::fs::rename(&partial, dest)?;
+    Ok(())
+}
+
+/// Takes a backup of `kind` into `backup_dir` (or to `dest`, a file the user named) and returns it.
+pub fn take(
+    database: &Path,
+    backup_dir: &Path,
+    kind: BackupKind,
+    dest: Option<&Path>,
+) -> Result<BackupInfo> {
+    let path = match dest {
+        Some(d) => d.to_owned(),
+        None => {
+            std::fs::create_dir_all(backup_dir)?;
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+            backup_dir.join(format!("{}{stamp}.db", kind.prefix()))
+        }
+    };
+    copy_to(database, &path)?;
+    tracing::info!(backup = %path.display(), "backup taken");
+    let mut info = info_of(&path)?;
+    info.kind = kind_of(kind.prefix()).into();
+    Ok(info)
+}
+
+fn kind_of(name: &str) -> &'static str {
+    if name.starts_with(AUTO_PREFIX) {
+        "auto"
+    } else if name.starts_with(MANUAL_PREFIX) {
+        "manual"
+    } else if name.starts_with(BEFORE_RESTORE_PREFIX) {
+        "before_restore"
+    } else {
+        "migration"
+    }
+}
+
+/// What is known about one backup file.
+pub fn info_of(path: &Path) -> Result<BackupInfo> {
+    let meta = std::fs::metadata(path)?;
+    let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(BackupInfo {
+        path: path.display().to_string(),
+        taken_at: chrono::DateTime::<chrono::Utc>::from(modified).to_rfc3339(),
+        bytes: meta.len(),
+        kind: kind_of(&name).into(),
+    })
+}
+
+/// Why `file` cannot be restored (damaged, not Compilar's, from a newer release), or its schema version.
+pub fn check_restorable(file: &Path) -> Result<i64> {
+    if !file.is_file() {
+        return Err(Error::BackupUnusable("the file does not exist".into()));
+    }
+    if let Some(why) = damage_of(file) {
+        return Err(Error::BackupUnusable(format!("it is damaged ({why})")));
+    }
+    let conn = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::BackupUnusable(format!("it cannot be opened ({e})")))?;
+    let applied: Vec<(i64, String)> = conn
+        .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(|_| Error::BackupUnusable("it is not a Compilar database".into()))?;
+    let ours = crate::store::migrations::MIGRATIONS;
+    let newest = ours.last().map_or(0, |m| m.version);
+    for (version, checksum) in &applied {
+        match ours.iter().find(|m| m.version == *version) {
+            None if *version > newest => {
+                return Err(Error::BackupUnusable(format!(
+                    "it was written by a newer release of Compilar (database version {version}; this release knows up to {newest}). Update Compilar first"
+                )))
+            }
+            Some(m) if crate::store::migrations::checksum(m.sql) == *checksum => {}
+            _ => {
+                return Err(Error::BackupUnusable(format!(
+                    "its database version {version} is not the one this release ships"
+                )))
+            }
+        }
+    }
+    let version = applied.last().map_or(0, |(v, _)| *v);
+    if version == 0 {
+        return Err(Error::BackupUnusable(
+            "it is not a Compilar database".into(),
+        ));
+    }
+    Ok(version)
+}
+
+/// Copies the checked backup `file` into the live `database` (one write transaction). The caller has set
+/// the current database aside first; the app's open connections see the restored data at once, and the
+/// core is reopened after it (caches, migrations of an older backup).
+pub fn restore_into(database: &Path, file: &Path) -> Result<()> {
+    let src = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let mut dst = Connection::open(database)?;
+    dst.busy_timeout(LOCK_WAIT)?;
+    copy_all(&src, &mut dst)?;
+    // Back to the app's journal mode (the copy carries the backup's header).
+    dst.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// The newest copy taken before a restore (what "undo" restores).
+pub fn newest_before_restore(backup_dir: &Path) -> Result<Option<BackupInfo>> {
+    Ok(list(backup_dir)?
+        .into_iter()
+        .find(|b| b.kind == "before_restore"))
+}
 
 /// A backup file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -31,7 +229,8 @@ pub struct BackupInfo {
     pub taken_at: String,
     #[ts(type = "number")]
     pub bytes: u64,
-    /// `auto` (daily) or `migration` (taken before the database was upgraded).
+    /// `auto` (daily), `manual`, `before_restore` (the database as it was before a restore) or `migration`
+    /// (taken before the database was upgraded).
     pub kind: String,
 }
 
@@ -57,8 +256,9 @@ pub struct RecoveryOutcome {
     pub restored_from: Option<String>,
 }
 
-/// Takes an automatic backup when one is due and the database holds the user's data. Returns its path.
-pub fn auto_backup(database: &Path, backup_dir: &Path) -> Result<Option<PathBuf>> {
+/// Takes an automatic backup when one is due and the database holds the user's data, keeping the newest
+/// `keep` automatic ones. Returns its path.
+pub fn auto_backup(database: &Path, backup_dir: &Path, keep: usize) -> Result<Option<PathBuf>> {
     let newest = list(backup_dir)?
         .into_iter()
         .filter(|b| b.kind == "auto")
@@ -67,35 +267,30 @@ pub fn auto_backup(database: &Path, backup_dir: &Path) -> Result<Option<PathBuf>
     if newest.is_some_and(|t| t.elapsed().unwrap_or_default() < AUTO_EVERY) {
         return Ok(None);
     }
-    let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-    let has_data: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM assessments)
-             OR EXISTS(SELECT 1 FROM kb_sources WHERE kind <> 'builtin')",
-        [],
-        |r| r.get(0),
-    )?;
+    let has_data: bool = {
+        let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM assessments)
+                 OR EXISTS(SELECT 1 FROM kb_sources WHERE kind <> 'builtin')",
+            [],
+            |r| r.get(0),
+        )?
+    };
     if !has_data {
         return Ok(None);
     }
-    std::fs::create_dir_all(backup_dir)?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let done = backup_dir.join(format!("{AUTO_PREFIX}{stamp}.db"));
-    let partial = backup_dir.join(format!(".{AUTO_PREFIX}{stamp}.partial"));
-    let _ = std::fs::remove_file(&partial);
-    conn.execute("VACUUM INTO ?1", [partial.to_string_lossy()])?;
-    std::fs::rename(&partial, &done)?;
-    tracing::info!(backup = %done.display(), "automatic backup taken");
-    prune(backup_dir)?;
-    Ok(Some(done))
+    let done = take(database, backup_dir, BackupKind::Auto, None)?;
+    prune(backup_dir, keep)?;
+    Ok(Some(PathBuf::from(done.path)))
 }
 
-/// Removes automatic backups beyond the newest [`AUTO_KEPT`] and leftovers of interrupted ones.
-fn prune(backup_dir: &Path) -> Result<()> {
+/// Removes automatic backups beyond the newest `keep` and leftovers of interrupted ones.
+pub fn prune(backup_dir: &Path, keep: usize) -> Result<()> {
     let autos: Vec<BackupInfo> = list(backup_dir)?
         .into_iter()
         .filter(|b| b.kind == "auto")
         .collect();
-    for old in autos.iter().skip(AUTO_KEPT) {
+    for old in autos.iter().skip(keep.max(1)) {
         std::fs::remove_file(&old.path)?;
     }
     for entry in std::fs::read_dir(backup_dir)?.flatten() {
@@ -128,11 +323,7 @@ pub fn list(backup_dir: &Path) -> Result<Vec<BackupInfo>> {
                 path: entry.path().display().to_string(),
                 taken_at: chrono::DateTime::<chrono::Utc>::from(modified).to_rfc3339(),
                 bytes: meta.len(),
-                kind: if name.starts_with(AUTO_PREFIX) {
-                    "auto".into()
-                } else {
-                    "migration".into()
-                },
+                kind: kind_of(&name).into(),
             },
         ));
     }

@@ -530,6 +530,26 @@ impl<'a> Documents<'a> {
         self.ctx.knowledge().warm_index();
         Ok(())
     }
+
+    /// Deletes every imported document (for "delete all my data"); returns how many there were.
+    pub(crate) async fn delete_all(&self) -> Result<u32> {
+        let n = self
+            .store
+            .write(|c| {
+                let ids: Vec<String> = c
+                    .prepare("SELECT id FROM kb_sources WHERE kind = 'document'")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for id in &ids {
+                    sql::delete_chunks_of(c, id)?;
+                }
+                c.execute("DELETE FROM kb_sources WHERE kind = 'document'", [])?;
+                Ok(ids.len() as u32)
+            })
+            .await?;
+        self.ctx.knowledge().warm_index();
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
