@@ -35,6 +35,8 @@ commands! {
     set_backup_settings(settings: compilar_core::api::BackupSettings) -> compilar_core::api::Backups
         = |app| app.data().set_backup_settings(settings).await;
 
+    cancel_export(request_id: String) -> bool = |app| Ok(app.data().cancel_export(&request_id));
+
     add_goal(req: compilar_core::api::NewGoalRequest) -> compilar_core::api::Goal = |app| app.goals().add(req).await;
     list_goals(req: compilar_core::api::GoalListRequest) -> Vec<compilar_core::api::Goal>
         = |app| app.goals().list(req).await;
@@ -140,6 +142,12 @@ commands! {
             = |shell| shell.import_document(req, forward(on_progress)).await;
         open_external(url: String) -> () = |shell| shell.open_external(&url);
         choose_backup_file() -> Option<String> = |shell| shell.choose_backup_file().await;
+        export_data(format: compilar_core::api::ArchiveFormat, request_id: String; on_progress => compilar_core::api::ExportProgress)
+            -> Option<compilar_core::api::ExportSummary>
+            = |shell| shell.export_data(format, request_id, forward(on_progress)).await;
+        choose_import(format: compilar_core::api::ArchiveFormat) -> Option<String> = |shell| shell.choose_import(format).await;
+        import_data(req: compilar_core::api::ImportRequest) -> compilar_core::api::ImportSummary
+            = |shell| shell.import_data(req).await;
         restore_backup(path: String) -> compilar_core::api::RestoreOutcome = |shell| shell.restore_backup(&path).await;
         undo_restore() -> compilar_core::api::RestoreOutcome = |shell| shell.undo_restore().await;
         delete_all_data(confirmation: String) -> compilar_core::api::DeleteOutcome

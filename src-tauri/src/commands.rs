@@ -118,6 +118,93 @@ impl Shell<'_> {
         Ok(Some(path.display().to_string()))
     }
 
+    /// Asks where to export (a new zip archive, or a folder) and exports everything there. `None` when the
+    /// user cancelled the dialog.
+    async fn export_data(
+        &self,
+        format: compilar_core::api::ArchiveFormat,
+        request_id: String,
+        progress: impl Fn(compilar_core::api::ExportProgress) + Send + Sync + 'static,
+    ) -> Result<Option<compilar_core::api::ExportSummary>, ErrorPayload> {
+        use compilar_core::api::ArchiveFormat;
+        use tauri_plugin_dialog::DialogExt;
+        let app = self.core.app()?;
+        let name = app.data().default_export_name();
+        let path = match format {
+            ArchiveFormat::Zip => {
+                self.save_path(
+                    "Export your data",
+                    &format!("{name}.zip"),
+                    ("Zip archive", "zip"),
+                )
+                .await
+            }
+            ArchiveFormat::Folder => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                self.window
+                    .dialog()
+                    .file()
+                    .set_parent(self.window)
+                    .set_title("Export your data into a new folder in…")
+                    .pick_folder(move |picked| {
+                        let _ = tx.send(picked);
+                    });
+                rx.await
+                    .ok()
+                    .flatten()
+                    .and_then(|p| p.into_path().ok())
+                    .map(|p| p.join(&name))
+            }
+        };
+        let Some(path) = path else { return Ok(None) };
+        let req = compilar_core::api::ExportRequest {
+            path: path.display().to_string(),
+            format: Some(format),
+            request_id,
+        };
+        Ok(Some(app.data().export(req, progress).await?))
+    }
+
+    /// Opens the picker for an export to import (a zip archive or an export folder).
+    async fn choose_import(
+        &self,
+        format: compilar_core::api::ArchiveFormat,
+    ) -> Result<Option<String>, ErrorPayload> {
+        use tauri_plugin_dialog::DialogExt;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let dialog = self
+            .window
+            .dialog()
+            .file()
+            .set_parent(self.window)
+            .set_title("Import an export");
+        match format {
+            compilar_core::api::ArchiveFormat::Zip => dialog
+                .add_filter("Compilar export", &["zip"])
+                .pick_file(move |picked| {
+                    let _ = tx.send(picked);
+                }),
+            compilar_core::api::ArchiveFormat::Folder => dialog.pick_folder(move |picked| {
+                let _ = tx.send(picked);
+            }),
+        }
+        let Some(path) = rx.await.ok().flatten().and_then(|p| p.into_path().ok()) else {
+            return Ok(None);
+        };
+        self.core.record(std::slice::from_ref(&path));
+        Ok(Some(path.display().to_string()))
+    }
+
+    /// Imports (or dry-runs) an export the user picked.
+    async fn import_data(
+        &self,
+        req: compilar_core::api::ImportRequest,
+    ) -> Result<compilar_core::api::ImportSummary, ErrorPayload> {
+        let app = self.core.app()?;
+        self.core.allowed(Path::new(&req.path)).await?;
+        Ok(app.data().import(req).await?)
+    }
+
     /// Restores a backup from the backup folder or one the user picked, then opens the core again on the
     /// restored data.
     async fn restore_backup(

@@ -16,10 +16,10 @@ use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
     AboutRequest, AnalyzeRequest, AnswerRequest, BackupRequest, BackupSettings, CheckInRequest,
     CloseGoalRequest, CompareRequest, ConversationListRequest, CreateAssessmentRequest,
-    ExportFormat, GenerateRequest, GeneratedListRequest, GoalListRequest, GoalStatus,
-    GuidanceRequest, GuidanceStage, ImportDocumentRequest, ListRequest, MessageSearchRequest,
-    NewConversationRequest, NewGoalRequest, ProgressRequest, RenameRequest, ReportRequest,
-    SearchRequest, SendRequest,
+    ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest, GoalListRequest,
+    GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest, ImportRequest, ListRequest,
+    MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, RenameRequest,
+    ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -104,6 +104,14 @@ enum Command {
     DeleteAllData {
         #[arg(long)]
         confirm: String,
+    },
+    /// Export everything into a new folder, or a zip archive when PATH ends in .zip.
+    Export { path: String },
+    /// Import an export (a folder or zip archive); --dry-run says what would change and writes nothing.
+    Import {
+        path: String,
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Long work running on this data folder (in the app or another command).
     Jobs,
@@ -573,6 +581,36 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &c, print::comparison)
         }
         Command::Goals(cmd) => goals(&app, json, cmd).await,
+        Command::Export { path } => {
+            let bar = print::progress_bar(json, &path);
+            let id = format!("cli-{}", std::process::id());
+            let data = app.data();
+            let run = data.export(
+                ExportRequest {
+                    path,
+                    format: None,
+                    request_id: id.clone(),
+                },
+                {
+                    let bar = bar.clone();
+                    move |p| print::export_progress(&bar, &p)
+                },
+            );
+            tokio::pin!(run);
+            let summary = tokio::select! {
+                r = &mut run => r,
+                _ = tokio::signal::ctrl_c() => {
+                    app.data().cancel_export(&id);
+                    run.await
+                }
+            };
+            bar.finish_and_clear();
+            emit(json, &summary?, print::exported)
+        }
+        Command::Import { path, dry_run } => {
+            let s = app.data().import(ImportRequest { path, dry_run }).await?;
+            emit(json, &s, print::imported_data)
+        }
         Command::Backup { file } => {
             let b = app.data().backup(BackupRequest { file }).await?;
             emit(json, &b, print::backup_taken)

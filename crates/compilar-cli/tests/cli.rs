@@ -912,3 +912,50 @@ fn backup_restore_and_undo_from_the_command_line_and_a_kill_mid_way_leaves_a_wor
     assert_eq!(ok(d, &["assessment", "list"])["total"], 0);
     assert_eq!(ok(d, &["backups"])["backups"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn export_and_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("a");
+    completed(&d, "Team", 3);
+    let zip = dir.path().join("out.zip");
+    let s = ok(&d, &["export", zip.to_str().unwrap()]);
+    assert_eq!(s["format"], "zip");
+    assert!(zip.is_file());
+    fails(
+        &d,
+        &["export", zip.to_str().unwrap()],
+        2,
+        "export_target_exists",
+    );
+    let folder = dir.path().join("out-folder");
+    assert_eq!(
+        ok(&d, &["export", folder.to_str().unwrap()])["format"],
+        "folder"
+    );
+
+    let b = dir.path().join("b");
+    let dry = ok(&b, &["import", zip.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["tables"][0]["added"], 1);
+    assert_eq!(ok(&b, &["assessment", "list"])["total"], 0);
+    let out = run(&b, &["import", folder.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Imported") && text.contains("assessments") && text.contains("1 new"),
+        "{text}"
+    );
+    assert_eq!(ok(&b, &["assessment", "list"])["total"], 1);
+    let again = ok(&b, &["import", zip.to_str().unwrap()]);
+    assert_eq!(again["tables"][0]["added"], 0);
+    assert_eq!(again["tables"][0]["unchanged"], 1);
+    let junk = dir.path().join("junk.zip");
+    std::fs::write(&junk, b"PK not really").unwrap();
+    fails(
+        &b,
+        &["import", junk.to_str().unwrap()],
+        2,
+        "archive_invalid",
+    );
+}

@@ -167,6 +167,16 @@ pub enum Error {
     Cancelled,
     #[error("No document with id {0} exists.")]
     DocumentNotFound(String),
+    /// An export archive or folder that cannot be imported: malformed, truncated, wrong types, paths that
+    /// escape it, records that break a rule. Nothing was written.
+    #[error("This export cannot be imported: {0}. Nothing was changed.")]
+    ArchiveInvalid(String),
+    #[error("This export is too large to import: {0}. Nothing was changed.")]
+    ArchiveTooLarge(String),
+    #[error("This export was written by a newer release of Compilar (format version {0}); update Compilar to import it. Nothing was changed.")]
+    ArchiveNewer(u32),
+    #[error("{0} already exists; choose a new name or an empty folder for the export.")]
+    ExportTargetExists(String),
     /// Two assessments that cannot be compared: not completed, another pillar or mode, or the same one twice.
     #[error("{0}")]
     NotComparable(String),
@@ -266,6 +276,10 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
             Error::PathNotChosen => "path_not_chosen",
+            Error::ArchiveInvalid(_) => "archive_invalid",
+            Error::ArchiveTooLarge(_) => "archive_too_large",
+            Error::ArchiveNewer(_) => "archive_newer_version",
+            Error::ExportTargetExists(_) => "export_target_exists",
             Error::NotComparable(_) => "not_comparable",
             Error::GoalNotFound(_) => "goal_not_found",
             Error::GoalClosed(_) => "goal_closed",
@@ -334,6 +348,10 @@ impl Error {
                 | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
                 | Error::PathNotChosen
+                | Error::ArchiveInvalid(_)
+                | Error::ArchiveTooLarge(_)
+                | Error::ArchiveNewer(_)
+                | Error::ExportTargetExists(_)
                 | Error::NotComparable(_)
                 | Error::GoalNotFound(_)
                 | Error::GoalClosed(_)
@@ -393,6 +411,10 @@ pub const ERROR_CODES: &[&str] = &[
     "assessment_not_found",
     "assessment_not_completed",
     "report_not_found",
+    "archive_invalid",
+    "archive_too_large",
+    "archive_newer_version",
+    "export_target_exists",
     "not_comparable",
     "goal_not_found",
     "goal_closed",
@@ -583,6 +605,10 @@ mod tests {
             Error::UnknownMode(s()),
             Error::AssessmentNotCompleted,
             Error::ReportNotFound,
+            Error::ArchiveInvalid(s()),
+            Error::ArchiveTooLarge(s()),
+            Error::ArchiveNewer(2),
+            Error::ExportTargetExists(s()),
             Error::NotComparable(s()),
             Error::GoalNotFound(s()),
             Error::GoalClosed(s()),
@@ -706,6 +732,10 @@ mod tests {
                 | Error::AssessmentNotFound(_)
                 | Error::AssessmentNotCompleted
                 | Error::ReportNotFound
+                | Error::ArchiveInvalid(_)
+                | Error::ArchiveTooLarge(_)
+                | Error::ArchiveNewer(_)
+                | Error::ExportTargetExists(_)
                 | Error::NotComparable(_)
                 | Error::GoalNotFound(_)
                 | Error::GoalClosed(_)

@@ -52,6 +52,10 @@ pub enum JobKind {
     Backup,
     /// A backup being restored (or a restore undone).
     Restore,
+    /// Everything being exported.
+    Export,
+    /// An export being imported.
+    DataImport,
 }
 
 impl JobKind {
@@ -66,6 +70,8 @@ impl JobKind {
             JobKind::Analysis => "analysis",
             JobKind::Backup => "backup",
             JobKind::Restore => "restore",
+            JobKind::Export => "export",
+            JobKind::DataImport => "data_import",
         }
     }
 
@@ -80,6 +86,8 @@ impl JobKind {
             JobKind::Analysis,
             JobKind::Backup,
             JobKind::Restore,
+            JobKind::Export,
+            JobKind::DataImport,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

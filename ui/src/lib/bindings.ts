@@ -10,6 +10,10 @@ export type ErrorCode =
   | "assessment_not_found"
   | "assessment_not_completed"
   | "report_not_found"
+  | "archive_invalid"
+  | "archive_too_large"
+  | "archive_newer_version"
+  | "export_target_exists"
   | "not_comparable"
   | "goal_not_found"
   | "goal_closed"
@@ -256,6 +260,58 @@ export type AssessmentPage = { items: Array<AssessmentSummary>,
 total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
+
+export type ArchiveFormat = "folder" | "zip";
+
+export type ExportRequest = { path: string, 
+/**
+ * Default: a zip archive when the path ends in `.zip`, else a folder.
+ */
+format?: ArchiveFormat, 
+/**
+ * Names the job, so that the caller can stop it.
+ */
+request_id: string, };
+
+export type ExportProgress = { 
+/**
+ * `reading`, `tables`, `reports`, `conversations`, `writing`.
+ */
+stage: string, done: number, total: number, };
+
+export type TableCount = { table: string, rows: number, };
+
+export type ExportSummary = { path: string, format: ArchiveFormat, tables: Array<TableCount>, documents: number, reports: number, conversations: number, bytes: number, };
+
+export type ImportRequest = { path: string, dry_run: boolean, };
+
+export type TableImport = { table: string, 
+/**
+ * New here.
+ */
+added: number, 
+/**
+ * Newer in the export than here.
+ */
+updated: number, 
+/**
+ * Assessments answered in both places, merged question by question.
+ */
+merged: number, 
+/**
+ * Already here, the same or newer.
+ */
+unchanged: number, 
+/**
+ * The id belongs to another profile here; left alone.
+ */
+skipped: number, };
+
+export type ImportSummary = { dry_run: boolean, exported_at: string, tables: Array<TableImport>, 
+/**
+ * Documents listed in the export: their text is not part of it, so they are not imported.
+ */
+documents_listed: number, };
 
 export type BackupSettings = { 
 /**
@@ -962,7 +1018,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis" | "backup" | "restore";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis" | "backup" | "restore" | "export" | "data_import";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -20,6 +20,7 @@ export const commands = {
   backups: (): Promise<Backups> => call<Backups>("backups"),
   backupNow: (req: BackupRequest): Promise<BackupInfo> => call<BackupInfo>("backup_now", { req }),
   setBackupSettings: (settings: BackupSettings): Promise<Backups> => call<Backups>("set_backup_settings", { settings }),
+  cancelExport: (requestId: string): Promise<boolean> => call<boolean>("cancel_export", { requestId }),
   addGoal: (req: NewGoalRequest): Promise<Goal> => call<Goal>("add_goal", { req }),
   listGoals: (req: GoalListRequest): Promise<Array<Goal>> => call<Array<Goal>>("list_goals", { req }),
   getGoal: (id: string): Promise<Goal> => call<Goal>("get_goal", { id }),
@@ -77,6 +78,9 @@ export const commands = {
   importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
   openExternal: (url: string): Promise<null> => call<null>("open_external", { url }),
   chooseBackupFile: (): Promise<string | null> => call<string | null>("choose_backup_file"),
+  exportData: (format: ArchiveFormat, requestId: string, onProgress: (event: ExportProgress) => void): Promise<ExportSummary | null> => call<ExportSummary | null>("export_data", { format, requestId, onProgress: channelOf(onProgress) }),
+  chooseImport: (format: ArchiveFormat): Promise<string | null> => call<string | null>("choose_import", { format }),
+  importData: (req: ImportRequest): Promise<ImportSummary> => call<ImportSummary>("import_data", { req }),
   restoreBackup: (path: string): Promise<RestoreOutcome> => call<RestoreOutcome>("restore_backup", { path }),
   undoRestore: (): Promise<RestoreOutcome> => call<RestoreOutcome>("undo_restore"),
   deleteAllData: (confirmation: string): Promise<DeleteOutcome> => call<DeleteOutcome>("delete_all_data", { confirmation }),

@@ -14,6 +14,7 @@ pub mod llm;
 pub mod meta;
 pub mod migrations;
 pub mod profiles;
+pub mod records;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

@@ -65,3 +65,88 @@ pub struct DeleteOutcome {
 
 /// The words to type to delete everything.
 pub const DELETE_CONFIRMATION: &str = "delete my data";
+
+/// The export format's version: a newer release may add fields and tables; an import refuses a newer one.
+pub const EXPORT_FORMAT_VERSION: u32 = 1;
+
+/// A folder, or a single zip archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveFormat {
+    Folder,
+    Zip,
+}
+
+/// Export everything to `path` (a new or empty folder, or a new `.zip` file).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportRequest {
+    pub path: String,
+    /// Default: a zip archive when the path ends in `.zip`, else a folder.
+    #[serde(default)]
+    #[ts(optional)]
+    pub format: Option<ArchiveFormat>,
+    /// Names the job, so that the caller can stop it.
+    pub request_id: String,
+}
+
+/// How far an export is.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportProgress {
+    /// `reading`, `tables`, `reports`, `conversations`, `writing`.
+    pub stage: String,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// How many rows of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct TableCount {
+    pub table: String,
+    pub rows: u32,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportSummary {
+    pub path: String,
+    pub format: ArchiveFormat,
+    pub tables: Vec<TableCount>,
+    pub documents: u32,
+    pub reports: u32,
+    pub conversations: u32,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// Import an export (a folder or a zip archive); `dry_run` only says what would change.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ImportRequest {
+    pub path: String,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import did (or, in a dry run, would do) to one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct TableImport {
+    pub table: String,
+    /// New here.
+    pub added: u32,
+    /// Newer in the export than here.
+    pub updated: u32,
+    /// Assessments answered in both places, merged question by question.
+    pub merged: u32,
+    /// Already here, the same or newer.
+    pub unchanged: u32,
+    /// The id belongs to another profile here; left alone.
+    pub skipped: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportSummary {
+    pub dry_run: bool,
+    pub exported_at: String,
+    pub tables: Vec<TableImport>,
+    /// Documents listed in the export: their text is not part of it, so they are not imported.
+    pub documents_listed: u32,
+}

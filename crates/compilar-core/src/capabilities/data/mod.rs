@@ -1,7 +1,10 @@
 //! Your data: backups (by hand and automatic), restore with undo, and "delete all my data". Export and
 //! import of an open archive live in [`export`] and [`import`].
 
+pub mod archive;
 pub mod dto;
+pub mod export;
+pub mod import;
 
 use std::path::{Path, PathBuf};
 

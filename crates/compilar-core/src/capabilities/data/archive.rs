@@ -1,0 +1,167 @@
+//! The export's files: written into a folder or a zip archive, and read back with every bound checked
+//! before a byte is trusted (entry count, sizes as declared and as read, names that would escape).
+
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The largest archive an import opens, the largest entry it reads, and the most entries it looks at.
+pub const MAX_ARCHIVE_BYTES: u64 = 1024 * 1024 * 1024;
+pub const MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// Where an export's files go.
+pub enum Sink {
+    Folder(PathBuf),
+    Zip(Box<zip::ZipWriter<std::fs::File>>),
+}
+
+impl Sink {
+    pub fn file(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        match self {
+            Sink::Folder(root) => {
+                let path = root.join(name);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(path, bytes)?;
+            }
+            Sink::Zip(z) => {
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .large_file(bytes.len() as u64 > u32::MAX as u64 / 2);
+                z.start_file(name, opts)
+                    .map_err(|e| Error::Internal(format!("zip: {e}")))?;
+                z.write_all(bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if let Sink::Zip(z) = self {
+            let f = z
+                .finish()
+                .map_err(|e| Error::Internal(format!("zip: {e}")))?;
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+fn invalid(why: impl Into<String>) -> Error {
+    Error::ArchiveInvalid(why.into())
+}
+
+/// A name inside an export that stays inside it: relative, no `..`, no drive or root.
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains('\\')
+        && !name.contains('\0')
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+fn bounded(mut r: impl Read, what: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.by_ref()
+        .take(MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| invalid(format!("{what} could not be read ({e})")))?;
+    if out.len() as u64 > MAX_ENTRY_BYTES {
+        return Err(Error::ArchiveTooLarge(format!(
+            "{what} holds more than {} MB",
+            MAX_ENTRY_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(out)
+}
+
+/// Reads `data.json` from an export folder or zip archive at `path`.
+pub fn read_data(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("{} cannot be opened ({e})", path.display())))?;
+    if meta.is_dir() {
+        let file = path.join("data.json");
+        let m =
+            std::fs::symlink_metadata(&file).map_err(|_| invalid("the folder has no data.json"))?;
+        if !m.is_file() {
+            return Err(invalid("data.json in the folder is not a plain file"));
+        }
+        if m.len() > MAX_ENTRY_BYTES {
+            return Err(Error::ArchiveTooLarge(format!(
+                "data.json is larger than {} MB",
+                MAX_ENTRY_BYTES / (1024 * 1024)
+            )));
+        }
+        return bounded(std::fs::File::open(&file)?, "data.json");
+    }
+    if meta.len() > MAX_ARCHIVE_BYTES {
+        return Err(Error::ArchiveTooLarge(format!(
+            "the archive is larger than {} GB",
+            MAX_ARCHIVE_BYTES / (1024 * 1024 * 1024)
+        )));
+    }
+    let f = std::fs::File::open(path)?;
+    let mut z = zip::ZipArchive::new(f)
+        .map_err(|e| invalid(format!("it is not a complete zip archive ({e})")))?;
+    if z.len() > MAX_ENTRIES {
+        return Err(Error::ArchiveTooLarge(format!(
+            "it has more than {MAX_ENTRIES} entries"
+        )));
+    }
+    let mut data = None;
+    for i in 0..z.len() {
+        let e = z
+            .by_index_raw(i)
+            .map_err(|e| invalid(format!("entry {i} is damaged ({e})")))?;
+        let name = e.name().to_owned();
+        if !safe_name(&name) || e.enclosed_name().is_none() {
+            return Err(invalid(format!(
+                "the entry \u{201c}{}\u{201d} points outside the export",
+                crate::domain::truncate_for_message(&name)
+            )));
+        }
+        if e.size() > MAX_ENTRY_BYTES {
+            return Err(Error::ArchiveTooLarge(format!(
+                "the entry \u{201c}{}\u{201d} says it holds {} MB (at most {} MB)",
+                crate::domain::truncate_for_message(&name),
+                e.size() / (1024 * 1024),
+                MAX_ENTRY_BYTES / (1024 * 1024)
+            )));
+        }
+        if name == "data.json" {
+            data = Some(i);
+        }
+    }
+    let i = data.ok_or_else(|| invalid("the archive has no data.json"))?;
+    let e = z
+        .by_index(i)
+        .map_err(|e| invalid(format!("data.json is damaged ({e})")))?;
+    bounded(e, "data.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_escape_are_refused() {
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "C:\\x",
+            "a\\..\\x",
+            "",
+            "a\0b",
+        ] {
+            assert!(!safe_name(bad), "{bad:?}");
+        }
+        for good in ["data.json", "csv/assessments.csv", "./reports/a.md"] {
+            assert!(safe_name(good), "{good:?}");
+        }
+    }
+}
