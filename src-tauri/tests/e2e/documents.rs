@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::fake_llm::{ollama_embed_of_input, ollama_tags, FakeServer};
-use crate::window::{screenshot, screenshot_dir, until, xdotool, Window};
+use crate::window::{pick_in_file_dialog, screenshot, until, Window};
 
 #[tokio::test]
 async fn import_search_switch_model_and_delete() {
@@ -50,7 +50,7 @@ async fn import_search_switch_model_and_delete() {
     w.css("[data-testid=doc-empty]").await;
     for file in [&md, &pdf, &docx] {
         w.click("[data-testid=doc-choose]").await;
-        pick_in_file_dialog(file);
+        pick_in_file_dialog("Import documents", file);
     }
     let statuses = finished_imports(&w, 3).await;
     assert_eq!(statuses, ["done", "done", "failed"]);
@@ -90,49 +90,6 @@ async fn import_search_switch_model_and_delete() {
     w.click("[data-testid=doc-confirm-delete]").await;
     w.until_count("[data-testid=doc-row]", 1).await;
     w.close().await;
-}
-
-/// Chooses `file` in the open GTK file chooser ("Import documents"): open the location bar, type the path.
-fn pick_in_file_dialog(file: &Path) {
-    let ids = xdotool(&[
-        "search",
-        "--sync",
-        "--onlyvisible",
-        "--name",
-        "^Import documents$",
-    ]);
-    let id = ids
-        .lines()
-        .next()
-        .expect("the file dialog window")
-        .to_owned();
-    xdotool(&["windowfocus", "--sync", &id]);
-    xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
-    xdotool(&["type", "--delay", "2", &file.display().to_string()]);
-    // GTK may still be completing the typed path when the first Return arrives: press it until the dialog
-    // has gone.
-    let visible = || {
-        Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "^Import documents$"])
-            .output()
-            .is_ok_and(|o| !o.stdout.is_empty())
-    };
-    let start = Instant::now();
-    while visible() {
-        if start.elapsed() > Duration::from_secs(10) {
-            let shot = screenshot_dir().join("file-dialog.png");
-            let _ = Command::new("import")
-                .args(["-window", "root"])
-                .arg(&shot)
-                .status();
-            panic!("the file dialog did not close (screen: {})", shot.display());
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("xdotool")
-            .args(["key", "--window", &id, "Return"])
-            .status();
-        std::thread::sleep(Duration::from_millis(300));
-    }
 }
 
 /// Status of every import row, once none is waiting or running.

@@ -11,6 +11,7 @@ mod common;
 mod ai;
 mod assessment;
 mod chat;
+mod data;
 mod documents;
 mod knowledge;
 mod progress;

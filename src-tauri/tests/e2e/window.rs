@@ -325,3 +325,43 @@ fn x_tool(tool: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Chooses `file` in the open GTK file chooser titled `title`: open the location bar (a save dialog: select
+/// the name field), type the path, press Return until the dialog has gone.
+pub fn pick_in_file_dialog(title: &str, file: &Path) {
+    let pattern = format!("^{title}$");
+    let ids = xdotool(&["search", "--sync", "--onlyvisible", "--name", &pattern]);
+    let id = ids
+        .lines()
+        .next()
+        .expect("the file dialog window")
+        .to_owned();
+    xdotool(&["windowfocus", "--sync", &id]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&["type", "--delay", "2", &file.display().to_string()]);
+    // GTK may still be completing the typed path when the first Return arrives: press it until the dialog
+    // has gone.
+    let visible = || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &pattern])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty())
+    };
+    let start = Instant::now();
+    while visible() {
+        if start.elapsed() > Duration::from_secs(10) {
+            let shot = screenshot_dir().join("file-dialog.png");
+            let _ = Command::new("import")
+                .args(["-window", "root"])
+                .arg(&shot)
+                .status();
+            panic!("the file dialog did not close (screen: {})", shot.display());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("xdotool")
+            .args(["key", "--window", &id, "Return"])
+            .status();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
