@@ -503,3 +503,140 @@ async fn no_secret_reaches_an_export() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_result_as_html_and_pdf_has_its_scores_and_no_secret() {
+    let t = common::open().await;
+    let app = &t.app;
+    common::configure(app, &[("openai", "http://127.0.0.1:9".into())]).await;
+    let a = common::completed(
+        app,
+        "grpprosp",
+        "egalitarian",
+        &[("goal_clarity", 2), ("shared_vision", 4)],
+    )
+    .await;
+    app.assessments()
+        .set_about(compilar_core::api::AboutRequest {
+            assessment_id: a.id.clone(),
+            group_label: Some("Product team".into()),
+            note: Some("<script>alert('x')</script> after the move".into()),
+        })
+        .await
+        .unwrap();
+    app.coach()
+        .report(
+            ReportRequest {
+                assessment_id: a.id.clone(),
+                offline: Some(true),
+                exclude: None,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap();
+    app.goals()
+        .add(NewGoalRequest {
+            assessment_id: a.id.clone(),
+            force: "goal_clarity".into(),
+            title: "Everyone can say where we are heading".into(),
+            practice: None,
+            practice_source: None,
+            practice_ref: None,
+            review_on: None,
+        })
+        .await
+        .unwrap();
+    let r = a.results.as_ref().unwrap();
+    use compilar_core::api::ReportFormat;
+
+    let pdf = app
+        .reports()
+        .render(&a.id, ReportFormat::Pdf)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Group Prospects"), "{flat}");
+    assert!(flat.contains(&format!("{:.0}", r.pillar_score)), "{flat}");
+    for f in &r.forces {
+        assert!(flat.contains(&f.name), "{} missing: {flat}", f.name);
+        assert!(flat.contains(&format!("{:.0}", f.score.unwrap())));
+    }
+    for words in [
+        "Coaching report",
+        "What to try next",
+        "Everyone can say where we are heading",
+        "About Product team",
+    ] {
+        assert!(flat.contains(words), "{words} missing: {flat}");
+    }
+
+    let html = String::from_utf8(
+        app.reports()
+            .render(&a.id, ReportFormat::Html)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Goal clarity") && html.contains("Coaching report")
+    );
+    assert!(
+        !html.contains("<script>"),
+        "markup in a note is shown as text"
+    );
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "self-contained"
+    );
+    for bytes in [&pdf, html.as_bytes()] {
+        for key in [common::OPENAI_KEY, common::ANTHROPIC_KEY] {
+            assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()));
+        }
+    }
+    // Saved where asked, whole.
+    let out = t.dir.path().join("result.pdf");
+    let f = app
+        .reports()
+        .save(&a.id, ReportFormat::Pdf, &out)
+        .await
+        .unwrap();
+    assert_eq!(f.bytes, std::fs::metadata(&out).unwrap().len());
+
+    // Few answers: said at the top. Not completed: refused.
+    let quiz = common::create(app, "indrecip", "egalitarian").await;
+    app.assessments()
+        .answer(AnswerRequest {
+            assessment_id: quiz.id.clone(),
+            question_id: quiz.questions[0].id.clone(),
+            value: 4,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        app.reports()
+            .render(&quiz.id, ReportFormat::Pdf)
+            .await
+            .unwrap_err()
+            .code(),
+        "assessment_not_completed"
+    );
+    app.assessments().complete(&quiz.id).await.unwrap();
+    let html = String::from_utf8(
+        app.reports()
+            .render(&quiz.id, ReportFormat::Html)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let caution = html
+        .find("Low confidence: only 1 of 12")
+        .expect("the caution");
+    assert!(
+        caution < html.find("class=\"score\"").unwrap(),
+        "before the score"
+    );
+}

@@ -153,6 +153,8 @@ commands! {
         delete_all_data(confirmation: String) -> compilar_core::api::DeleteOutcome
             = |shell| shell.delete_all_data(&confirmation).await;
         save_report(assessment_id: String) -> Option<String> = |shell| shell.save_report(&assessment_id).await;
+        save_result_report(assessment_id: String, format: compilar_core::api::ReportFormat) -> Option<compilar_core::api::ReportFile>
+            = |shell| shell.save_result_report(&assessment_id, format).await;
         save_conversation(id: String, format: compilar_core::api::ExportFormat) -> Option<String>
             = |shell| shell.save_conversation(&id, format).await;
     }

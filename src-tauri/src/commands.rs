@@ -263,6 +263,25 @@ impl Shell<'_> {
         Ok(Some(path.display().to_string()))
     }
 
+    /// Asks where to save a result as a report (HTML or PDF) and has the core write it there.
+    async fn save_result_report(
+        &self,
+        assessment_id: &str,
+        format: compilar_core::api::ReportFormat,
+    ) -> Result<Option<compilar_core::api::ReportFile>, ErrorPayload> {
+        let app = self.core.app()?;
+        let (name, filter) = match format {
+            compilar_core::api::ReportFormat::Html => ("compilar-result.html", ("HTML", "html")),
+            compilar_core::api::ReportFormat::Pdf => ("compilar-result.pdf", ("PDF", "pdf")),
+        };
+        let Some(path) = self.save_path("Save the result", name, filter).await else {
+            return Ok(None);
+        };
+        Ok(Some(
+            app.reports().save(assessment_id, format, &path).await?,
+        ))
+    }
+
     /// Asks where to save a conversation (Markdown or JSON) and has the core write it there.
     async fn save_conversation(
         &self,

@@ -19,7 +19,7 @@ use compilar_core::api::{
     ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest, GoalListRequest,
     GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest, ImportRequest, ListRequest,
     MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, RenameRequest,
-    ReportRequest, SearchRequest, SendRequest,
+    ReportFormat, ReportRequest, SearchRequest, SendRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -104,6 +104,15 @@ enum Command {
     DeleteAllData {
         #[arg(long)]
         confirm: String,
+    },
+    /// A completed assessment as a report for printing or sharing: self-contained HTML, or PDF.
+    Report {
+        id: String,
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: ReportFormatArg,
+        /// Where to write it.
+        #[arg(long)]
+        out: String,
     },
     /// Export everything into a new folder, or a zip archive when PATH ends in .zip.
     Export { path: String },
@@ -192,6 +201,12 @@ enum GoalsCmd {
     Restore {
         id: String,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormatArg {
+    Html,
+    Pdf,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -581,6 +596,19 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &c, print::comparison)
         }
         Command::Goals(cmd) => goals(&app, json, cmd).await,
+        Command::Report { id, format, out } => {
+            let format = match format {
+                ReportFormatArg::Html => ReportFormat::Html,
+                ReportFormatArg::Pdf => ReportFormat::Pdf,
+            };
+            let f = app
+                .reports()
+                .save(&id, format, std::path::Path::new(&out))
+                .await?;
+            emit(json, &f, |f| {
+                format!("Report written: {} ({} bytes)\n", f.path, f.bytes)
+            })
+        }
         Command::Export { path } => {
             let bar = print::progress_bar(json, &path);
             let id = format!("cli-{}", std::process::id());

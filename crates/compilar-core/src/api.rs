@@ -16,5 +16,6 @@ pub use crate::capabilities::goals::dto::*;
 pub use crate::capabilities::knowledge::dto::*;
 pub use crate::capabilities::progress::dto::*;
 pub use crate::capabilities::questions::dto::*;
+pub use crate::capabilities::reports::dto::*;
 pub use crate::capabilities::settings::dto::*;
 pub use crate::jobs::{JobInfo, JobKind};

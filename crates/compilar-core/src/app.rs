@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::capabilities::{
     ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
     diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
-    progress::Progress, questions::Questions, settings::Settings,
+    progress::Progress, questions::Questions, reports::Reports, settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -157,6 +157,11 @@ impl App {
     /// Your data: backups, restore (with undo), deleting everything.
     pub fn data(&self) -> Data<'_> {
         self.ctx.data()
+    }
+
+    /// A result as a report: self-contained HTML or PDF.
+    pub fn reports(&self) -> Reports<'_> {
+        self.ctx.reports()
     }
 
     /// Development goals and their check-ins.

@@ -27,7 +27,7 @@ pub enum Error {
     UnknownQuestion(String),
     #[error("The question \u{201c}{0}\u{201d} is not part of this assessment.")]
     QuestionNotInAssessment(String),
-    #[error("Complete the assessment first: a coaching report is written from its results.")]
+    #[error("Complete the assessment first: this needs its results.")]
     AssessmentNotCompleted,
     #[error("This assessment has no coaching report yet.")]
     ReportNotFound,

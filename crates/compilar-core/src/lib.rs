@@ -108,6 +108,8 @@ pub fn typescript_bindings() -> String {
         api::AssessmentSummary::decl(&cfg),
         api::AssessmentPage::decl(&cfg),
         api::AssessmentRef::decl(&cfg),
+        api::ReportFormat::decl(&cfg),
+        api::ReportFile::decl(&cfg),
         api::ArchiveFormat::decl(&cfg),
         api::ExportRequest::decl(&cfg),
         api::ExportProgress::decl(&cfg),

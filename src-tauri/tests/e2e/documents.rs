@@ -3,10 +3,6 @@
 //! embedding model with progress, search with it, and delete a document. WebDriver cannot reach the system
 //! file picker, so it is driven with X key events (xdotool).
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use crate::common::fake_llm::{ollama_embed_of_input, ollama_tags, FakeServer};
 use crate::window::{pick_in_file_dialog, screenshot, until, Window};
 

@@ -261,6 +261,10 @@ total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
 
+export type ReportFormat = "html" | "pdf";
+
+export type ReportFile = { path: string, bytes: number, };
+
 export type ArchiveFormat = "folder" | "zip";
 
 export type ExportRequest = { path: string, 

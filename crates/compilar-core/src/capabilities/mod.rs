@@ -14,4 +14,5 @@ pub mod goals;
 pub mod knowledge;
 pub mod progress;
 pub mod questions;
+pub mod reports;
 pub mod settings;
