@@ -13,6 +13,16 @@ use compilar_core::{App, AppOptions};
 pub const OPENAI_KEY: &str = "sk-test-openai-4f9a8b7c6d5e";
 pub const ANTHROPIC_KEY: &str = "sk-ant-test-1a2b3c4d5e6f7a8b";
 
+/// Fails when either test key appears anywhere in `bytes` (`what` names where they came from).
+pub fn assert_no_keys(bytes: &[u8], what: &str) {
+    for key in [OPENAI_KEY, ANTHROPIC_KEY] {
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "a key in {what}"
+        );
+    }
+}
+
 pub struct TestApp {
     pub app: App,
     pub dir: tempfile::TempDir,

@@ -772,12 +772,37 @@ fn progress_compare_and_goals_from_the_command_line() {
 
     // The result as a report.
     let pdf = d.join("result.pdf");
-    let f = ok(d, &["report", &second, "--format", "pdf", "--out", pdf.to_str().unwrap()]);
-    assert_eq!(f["bytes"].as_u64().unwrap(), std::fs::metadata(&pdf).unwrap().len());
+    let f = ok(
+        d,
+        &[
+            "report",
+            &second,
+            "--format",
+            "pdf",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        f["bytes"].as_u64().unwrap(),
+        std::fs::metadata(&pdf).unwrap().len()
+    );
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     let html = d.join("result.html");
-    ok(d, &["report", &second, "--format", "html", "--out", html.to_str().unwrap()]);
-    assert!(std::fs::read_to_string(&html).unwrap().contains("Group Prospects"));
+    ok(
+        d,
+        &[
+            "report",
+            &second,
+            "--format",
+            "html",
+            "--out",
+            html.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .contains("Group Prospects"));
 
     // For people.
     let out = run(d, &["progress"]);
