@@ -37,6 +37,14 @@ commands! {
 
     cancel_export(request_id: String) -> bool = |app| Ok(app.data().cancel_export(&request_id));
 
+    start_full_profile(req: compilar_core::api::StartProfileRequest) -> compilar_core::api::Assessment
+        = |app| app.full_profiles().start(req).await;
+    full_profile(id: String) -> compilar_core::api::FullProfile = |app| app.full_profiles().get(&id).await;
+    full_profiles() -> Vec<compilar_core::api::FullProfile> = |app| app.full_profiles().list().await;
+    next_in_profile(id: String) -> compilar_core::api::Assessment = |app| app.full_profiles().next(&id).await;
+    compare_modes(req: compilar_core::api::CompareModesRequest) -> compilar_core::api::ModeComparison
+        = |app| app.full_profiles().compare_modes(req).await;
+
     add_goal(req: compilar_core::api::NewGoalRequest) -> compilar_core::api::Goal = |app| app.goals().add(req).await;
     list_goals(req: compilar_core::api::GoalListRequest) -> Vec<compilar_core::api::Goal>
         = |app| app.goals().list(req).await;

@@ -15,11 +15,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
     AboutRequest, AnalyzeRequest, AnswerRequest, BackupRequest, BackupSettings, CheckInRequest,
-    CloseGoalRequest, CompareRequest, ConversationListRequest, CreateAssessmentRequest,
-    ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest, GoalListRequest,
-    GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest, ImportRequest, ListRequest,
-    MessageSearchRequest, NewConversationRequest, NewGoalRequest, ProgressRequest, RenameRequest,
-    ReportFormat, ReportRequest, SearchRequest, SendRequest,
+    CloseGoalRequest, CompareModesRequest, CompareRequest, ConversationListRequest,
+    CreateAssessmentRequest, ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest,
+    GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
+    ImportRequest, ListRequest, MessageSearchRequest, NewConversationRequest, NewGoalRequest,
+    ProgressRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest, SendRequest,
+    StartProfileRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -77,6 +78,9 @@ enum Command {
     },
     /// Two completed assessments of one pillar and mode side by side, force by force.
     Compare { first: String, second: String },
+    /// Full profiles: all five pillars of a mode, pillar by pillar; and both modes compared for a group.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
     /// Development goals: set from a result's force, check in, close.
     #[command(subcommand)]
     Goals(GoalsCmd),
@@ -139,6 +143,30 @@ struct RecoverArgs {
     /// Set the damaged database aside and start with an empty one.
     #[arg(long)]
     start_fresh: bool,
+}
+
+#[derive(Subcommand)]
+enum ProfileCmd {
+    /// Start a full profile of a mode; prints its first pillar's assessment.
+    Start {
+        #[arg(long)]
+        mode: String,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// One full profile: its five pillars and how far it is.
+    Show { id: String },
+    /// Full profiles, newest first.
+    List,
+    /// The next pillar's assessment (started now if it was not), to answer with `assessment answer`.
+    Next { id: String },
+    /// The same group in egalitarian and hierarchical terms, letter by letter.
+    CompareModes {
+        #[arg(long)]
+        group: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -596,6 +624,31 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &c, print::comparison)
         }
         Command::Goals(cmd) => goals(&app, json, cmd).await,
+        Command::Profile(cmd) => {
+            let p = app.full_profiles();
+            match cmd {
+                ProfileCmd::Start { mode, group, note } => {
+                    let a = p
+                        .start(StartProfileRequest {
+                            mode,
+                            group_label: group,
+                            note,
+                        })
+                        .await?;
+                    emit(json, &a, print::assessment)
+                }
+                ProfileCmd::Show { id } => emit(json, &p.get(&id).await?, print::full_profile),
+                ProfileCmd::List => {
+                    let list = p.list().await?;
+                    emit(json, &list, |l| l.iter().map(print::full_profile).collect())
+                }
+                ProfileCmd::Next { id } => emit(json, &p.next(&id).await?, print::assessment),
+                ProfileCmd::CompareModes { group } => {
+                    let c = p.compare_modes(CompareModesRequest { group }).await?;
+                    emit(json, &c, print::mode_comparison)
+                }
+            }
+        }
         Command::Report { id, format, out } => {
             let format = match format {
                 ReportFormatArg::Html => ReportFormat::Html,

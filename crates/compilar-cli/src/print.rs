@@ -988,3 +988,57 @@ pub fn imported_data(s: &compilar_core::api::ImportSummary) -> String {
     }
     out
 }
+
+pub fn full_profile(p: &compilar_core::api::FullProfile) -> String {
+    let mut s = format!(
+        "Full profile {} ({} mode){}: {} of {} pillars done{}\n",
+        p.id,
+        p.mode,
+        p.group_label
+            .as_deref()
+            .map(|g| format!(" about {g}"))
+            .unwrap_or_default(),
+        p.done,
+        p.pillars.len(),
+        if p.complete { ", complete" } else { "" }
+    );
+    for x in &p.pillars {
+        let state = match (x.stage, x.score) {
+            (_, Some(v)) => format!("{v:.1}"),
+            (Some(Stage::Quiz), None) => "in progress".into(),
+            _ => "not started".into(),
+        };
+        let _ = writeln!(s, "  {:<16} {:<24} {state}", x.letter, x.pillar_name);
+    }
+    if let Some(n) = &p.next_pillar {
+        let _ = writeln!(s, "Next: {n} (compilar-cli profile next {})", p.id);
+    }
+    s
+}
+
+pub fn mode_comparison(c: &compilar_core::api::ModeComparison) -> String {
+    let mut s = format!(
+        "Both modes{}:\n",
+        c.group_label
+            .as_deref()
+            .map(|g| format!(" for {g}"))
+            .unwrap_or_default()
+    );
+    let side = |x: &Option<compilar_core::api::ModeSide>| {
+        x.as_ref().map_or_else(
+            || "not assessed".to_owned(),
+            |m| format!("{} {:.1}", m.pillar_name, m.score),
+        )
+    };
+    for l in &c.letters {
+        let _ = writeln!(
+            s,
+            "  {} {:<10} egalitarian: {:<30} hierarchical: {}",
+            l.letter,
+            l.letter_name,
+            side(&l.egalitarian),
+            side(&l.hierarchical)
+        );
+    }
+    s
+}

@@ -971,7 +971,16 @@ fn export_and_import_from_the_command_line() {
     let b = dir.path().join("b");
     let dry = ok(&b, &["import", zip.to_str().unwrap(), "--dry-run"]);
     assert_eq!(dry["dry_run"], true);
-    assert_eq!(dry["tables"][0]["added"], 1);
+    let assessments = |v: &Value| {
+        v["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "assessments")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(assessments(&dry)["added"], 1);
     assert_eq!(ok(&b, &["assessment", "list"])["total"], 0);
     let out = run(&b, &["import", folder.to_str().unwrap()]);
     assert!(out.status.success());
@@ -982,8 +991,8 @@ fn export_and_import_from_the_command_line() {
     );
     assert_eq!(ok(&b, &["assessment", "list"])["total"], 1);
     let again = ok(&b, &["import", zip.to_str().unwrap()]);
-    assert_eq!(again["tables"][0]["added"], 0);
-    assert_eq!(again["tables"][0]["unchanged"], 1);
+    assert_eq!(assessments(&again)["added"], 0);
+    assert_eq!(assessments(&again)["unchanged"], 1);
     let junk = dir.path().join("junk.zip");
     std::fs::write(&junk, b"PK not really").unwrap();
     fails(
@@ -991,5 +1000,49 @@ fn export_and_import_from_the_command_line() {
         &["import", junk.to_str().unwrap()],
         2,
         "archive_invalid",
+    );
+}
+
+#[test]
+fn a_full_profile_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = ok(
+        d,
+        &[
+            "profile",
+            "start",
+            "--mode",
+            "hierarchical",
+            "--group",
+            "Board",
+        ],
+    );
+    let pid = a["profile_id"].as_str().unwrap().to_owned();
+    assert_eq!(a["pillar"], "ownprosp");
+    let id = a["id"].as_str().unwrap().to_owned();
+    // Not started yet: `next` gives the same assessment back.
+    assert_eq!(ok(d, &["profile", "next", &pid])["id"], id.as_str());
+    for q in a["questions"].as_array().unwrap() {
+        ok(
+            d,
+            &["assessment", "answer", &id, q["id"].as_str().unwrap(), "4"],
+        );
+    }
+    ok(d, &["assessment", "complete", &id]);
+    let p = ok(d, &["profile", "show", &pid]);
+    assert_eq!(p["done"], 1);
+    assert_eq!(p["next_pillar"], "dirrecip");
+    assert_eq!(ok(d, &["profile", "next", &pid])["pillar"], "dirrecip");
+    assert_eq!(ok(d, &["profile", "list"]).as_array().unwrap().len(), 1);
+    let c = ok(d, &["profile", "compare-modes", "--group", "Board"]);
+    assert!(c["letters"][0]["hierarchical"]["score"].is_number());
+    assert!(c["letters"][0]["egalitarian"].is_null());
+    fails(d, &["profile", "show", "not-an-id"], 2, "invalid_id");
+    let out = run(d, &["profile", "show", &pid]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 of 5 pillars done") && text.contains("Next: dirrecip"),
+        "{text}"
     );
 }

@@ -12,6 +12,7 @@ pub use crate::capabilities::coach::guidance::{
 pub use crate::capabilities::data::dto::*;
 pub use crate::capabilities::diagnostics::dto::*;
 pub use crate::capabilities::documents::dto::*;
+pub use crate::capabilities::full_profiles::dto::*;
 pub use crate::capabilities::goals::dto::*;
 pub use crate::capabilities::knowledge::dto::*;
 pub use crate::capabilities::progress::dto::*;

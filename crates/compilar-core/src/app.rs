@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
-    diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
-    progress::Progress, questions::Questions, reports::Reports, settings::Settings,
+    diagnostics::Diagnostics, documents::Documents, full_profiles::FullProfiles, goals::Goals,
+    knowledge::Knowledge, progress::Progress, questions::Questions, reports::Reports,
+    settings::Settings,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -157,6 +158,11 @@ impl App {
     /// Your data: backups, restore (with undo), deleting everything.
     pub fn data(&self) -> Data<'_> {
         self.ctx.data()
+    }
+
+    /// Full profiles (all five pillars of a mode, pillar by pillar) and both modes compared for a group.
+    pub fn full_profiles(&self) -> FullProfiles<'_> {
+        self.ctx.full_profiles()
     }
 
     /// A result as a report: self-contained HTML or PDF.

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use crate::capabilities::{
     ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
-    diagnostics::Diagnostics, documents::Documents, goals::Goals, knowledge::Knowledge,
-    progress::Progress, questions::Questions, reports::Reports, settings::Settings,
+    diagnostics::Diagnostics, documents::Documents, full_profiles::FullProfiles, goals::Goals,
+    knowledge::Knowledge, progress::Progress, questions::Questions, reports::Reports,
+    settings::Settings,
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -64,6 +65,9 @@ impl Ctx {
     }
     pub(crate) fn goals(&self) -> Goals<'_> {
         Goals::new(self)
+    }
+    pub(crate) fn full_profiles(&self) -> FullProfiles<'_> {
+        FullProfiles::new(self)
     }
     pub(crate) fn reports(&self) -> Reports<'_> {
         Reports::new(self)

@@ -167,6 +167,10 @@ pub enum Error {
     Cancelled,
     #[error("No document with id {0} exists.")]
     DocumentNotFound(String),
+    #[error("No full profile with id {0} exists.")]
+    ProfileNotFound(String),
+    #[error("All five pillars of this full profile are completed.")]
+    ProfileComplete,
     /// An export archive or folder that cannot be imported: malformed, truncated, wrong types, paths that
     /// escape it, records that break a rule. Nothing was written.
     #[error("This export cannot be imported: {0}. Nothing was changed.")]
@@ -276,6 +280,8 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
             Error::PathNotChosen => "path_not_chosen",
+            Error::ProfileNotFound(_) => "profile_not_found",
+            Error::ProfileComplete => "profile_complete",
             Error::ArchiveInvalid(_) => "archive_invalid",
             Error::ArchiveTooLarge(_) => "archive_too_large",
             Error::ArchiveNewer(_) => "archive_newer_version",
@@ -348,6 +354,8 @@ impl Error {
                 | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
                 | Error::PathNotChosen
+                | Error::ProfileNotFound(_)
+                | Error::ProfileComplete
                 | Error::ArchiveInvalid(_)
                 | Error::ArchiveTooLarge(_)
                 | Error::ArchiveNewer(_)
@@ -411,6 +419,8 @@ pub const ERROR_CODES: &[&str] = &[
     "assessment_not_found",
     "assessment_not_completed",
     "report_not_found",
+    "profile_not_found",
+    "profile_complete",
     "archive_invalid",
     "archive_too_large",
     "archive_newer_version",
@@ -605,6 +615,8 @@ mod tests {
             Error::UnknownMode(s()),
             Error::AssessmentNotCompleted,
             Error::ReportNotFound,
+            Error::ProfileNotFound(s()),
+            Error::ProfileComplete,
             Error::ArchiveInvalid(s()),
             Error::ArchiveTooLarge(s()),
             Error::ArchiveNewer(2),
@@ -732,6 +744,8 @@ mod tests {
                 | Error::AssessmentNotFound(_)
                 | Error::AssessmentNotCompleted
                 | Error::ReportNotFound
+                | Error::ProfileNotFound(_)
+                | Error::ProfileComplete
                 | Error::ArchiveInvalid(_)
                 | Error::ArchiveTooLarge(_)
                 | Error::ArchiveNewer(_)

@@ -10,6 +10,8 @@ export type ErrorCode =
   | "assessment_not_found"
   | "assessment_not_completed"
   | "report_not_found"
+  | "profile_not_found"
+  | "profile_complete"
   | "archive_invalid"
   | "archive_too_large"
   | "archive_newer_version"
@@ -235,7 +237,11 @@ answers: Record<string, number>, answered: number, total: number, results: Resul
 /**
  * The group it is about, and a note.
  */
-group_label: string | null, note: string | null, };
+group_label: string | null, note: string | null, 
+/**
+ * The full profile it is one pillar of.
+ */
+profile_id: string | null, };
 
 export type ListRequest = { pillar?: string, mode?: string, 
 /**
@@ -260,6 +266,50 @@ export type AssessmentPage = { items: Array<AssessmentSummary>,
 total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
+
+export type StartProfileRequest = { mode: string, group_label?: string, note?: string, };
+
+export type ProfilePillar = { pillar: string, pillar_name: string, 
+/**
+ * "P · Prospects".
+ */
+letter: string, 
+/**
+ * Its assessment, once started.
+ */
+assessment_id: string | null, stage: Stage | null, score: number | null, band: Band | null, };
+
+export type FullProfile = { id: string, mode: string, group_label: string | null, note: string | null, pillars: Array<ProfilePillar>, 
+/**
+ * Pillars completed, of five.
+ */
+done: number, complete: boolean, 
+/**
+ * The first pillar not completed yet.
+ */
+next_pillar: string | null, created_at: string, 
+/**
+ * When the fifth pillar was completed.
+ */
+completed_at: string | null, };
+
+export type LetterInModes = { letter: string, letter_name: string, egalitarian: ModeSide | null, hierarchical: ModeSide | null, 
+/**
+ * The letter's forces, with their latest score in each mode.
+ */
+forces: Array<ForceInModes>, };
+
+export type ModeSide = { pillar: string, pillar_name: string, assessment_id: string, completed_at: string, score: number, band: Band, };
+
+export type ForceInModes = { force: string, name: string, egalitarian: number | null, hierarchical: number | null, };
+
+export type ModeComparison = { group_label: string | null, letters: Array<LetterInModes>, };
+
+export type CompareModesRequest = { 
+/**
+ * The group (none: assessments about no named group).
+ */
+group?: string, };
 
 export type ReportFormat = "html" | "pdf";
 

@@ -9,6 +9,7 @@ export type Route =
   | { name: "results"; id: string }
   | { name: "history" }
   | { name: "progress" }
+  | { name: "profile"; id: string }
   | { name: "compare"; first: string; second: string }
   | { name: "coach"; id?: string }
   | { name: "knowledge" }

@@ -10,6 +10,7 @@ pub mod coach;
 pub mod data;
 pub mod diagnostics;
 pub mod documents;
+pub mod full_profiles;
 pub mod goals;
 pub mod knowledge;
 pub mod progress;

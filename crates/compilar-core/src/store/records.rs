@@ -85,6 +85,20 @@ pub const ASSESSMENTS: Table = Table {
         col("updated_at", Kind::Time),
         opt("completed_at", Kind::Time),
         opt("deleted_at", Kind::Time),
+        opt("profile_id", Kind::Id),
+    ],
+};
+
+pub const FULL_PROFILES: Table = Table {
+    name: "full_profiles",
+    cols: &[
+        col("id", Kind::Id),
+        col("mode", Kind::Enum(MODES)),
+        opt("group_label", Kind::Text(80)),
+        opt("note", Kind::Text(2_000)),
+        col("created_at", Kind::Time),
+        col("updated_at", Kind::Time),
+        opt("deleted_at", Kind::Time),
     ],
 };
 
@@ -209,6 +223,7 @@ pub const MESSAGES: Table = Table {
 
 /// Every synced table, parents before children (the order an import writes them in).
 pub const TABLES: &[&Table] = &[
+    &FULL_PROFILES,
     &ASSESSMENTS,
     &GENERATED_QUESTIONS,
     &COACH_REPORTS,

@@ -115,6 +115,8 @@ pub struct Assessment {
     /// The group it is about, and a note.
     pub group_label: Option<String>,
     pub note: Option<String>,
+    /// The full profile it is one pillar of.
+    pub profile_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]

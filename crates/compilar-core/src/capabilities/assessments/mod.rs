@@ -114,6 +114,15 @@ impl<'a> Assessments<'a> {
 
     /// Starts an assessment of `pillar` in `mode`, with its questions in a stable shuffled order.
     pub async fn create(&self, req: CreateAssessmentRequest) -> Result<Assessment> {
+        self.create_in(req, None).await
+    }
+
+    /// [`Assessments::create`] as one pillar of the full profile `profile` (checked by the caller).
+    pub(crate) async fn create_in(
+        &self,
+        req: CreateAssessmentRequest,
+        profile: Option<String>,
+    ) -> Result<Assessment> {
         check_len(&req.pillar, "pillar")?;
         check_len(&req.mode, "mode")?;
         let d = &self.ctx.domain;
@@ -150,6 +159,7 @@ impl<'a> Assessments<'a> {
                         now: &now(),
                         group_label: label.as_deref(),
                         note: note.as_deref(),
+                        profile_id: profile.as_deref(),
                     },
                 )
             })
@@ -278,6 +288,7 @@ impl<'a> Assessments<'a> {
             deleted_at: row.deleted_at,
             group_label: row.group_label,
             note: row.note,
+            profile_id: row.profile_id,
         })
     }
 

@@ -35,6 +35,7 @@ pub struct AssessmentRow {
     pub deleted_at: Option<String>,
     pub group_label: Option<String>,
     pub note: Option<String>,
+    pub profile_id: Option<String>,
 }
 
 /// A row of the history list.
@@ -63,6 +64,8 @@ pub struct NewAssessment<'a> {
     pub now: &'a str,
     pub group_label: Option<&'a str>,
     pub note: Option<&'a str>,
+    /// The full profile it is a pillar of.
+    pub profile_id: Option<&'a str>,
 }
 
 fn json_err(e: serde_json::Error) -> Error {
@@ -73,8 +76,8 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     let qids = serde_json::to_string(a.question_ids).map_err(json_err)?;
     conn.prepare_cached(
         "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, answered, total,
-                                  bank_version, created_at, updated_at, group_label, note)
-         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8, ?9, ?10)",
+                                  bank_version, created_at, updated_at, group_label, note, profile_id)
+         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         a.id,
@@ -86,7 +89,8 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
         a.bank_version,
         a.now,
         a.group_label,
-        a.note
+        a.note,
+        a.profile_id
     ])?;
     Ok(())
 }
@@ -109,6 +113,7 @@ fn row_to_assessment(
             deleted_at: r.get(10)?,
             group_label: r.get(11)?,
             note: r.get(12)?,
+            profile_id: r.get(13)?,
         },
         r.get(4)?,
         r.get(5)?,
@@ -122,7 +127,7 @@ pub fn get(conn: &Connection, id: &str, who: &Principal) -> Result<AssessmentRow
     let found = conn
         .prepare_cached(
             "SELECT id, pillar, mode, stage, question_ids, json(responses), results, created_at, updated_at,
-                    completed_at, deleted_at, group_label, note
+                    completed_at, deleted_at, group_label, note, profile_id
              FROM assessments WHERE id = ?1 AND owner_id = ?2",
         )?
         .query_row(params![id, owner], row_to_assessment)
@@ -432,6 +437,22 @@ pub fn count_in_progress(
                AND (?2 IS NULL OR group_label = ?2) AND (?3 IS NULL OR mode = ?3)",
         )?
         .query_row(params![who.owner(), group, mode], |r| r.get(0))?)
+}
+
+/// The assessments of a full profile (live ones): (id, pillar, stage), oldest first.
+pub fn of_profile(
+    conn: &Connection,
+    who: &Principal,
+    profile: &str,
+) -> Result<Vec<(String, String, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, pillar, stage FROM assessments
+         WHERE profile_id = ?1 AND owner_id = ?2 AND deleted_at IS NULL ORDER BY created_at, id",
+    )?;
+    let rows = st.query_map(params![profile, who.owner()], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Number of live assessments (diagnostics).

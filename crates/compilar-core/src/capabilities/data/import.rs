@@ -115,7 +115,12 @@ pub(crate) fn parse(bytes: &[u8], domain: &Domain) -> Result<Parsed> {
         .find(|(t, _)| t.name == "generated_questions")
         .map(|(_, rows)| rows.iter().map(|r| text(r, "id").to_owned()).collect())
         .unwrap_or_default();
-    for (i, a) in tables[0].1.iter().enumerate() {
+    let assessments = tables
+        .iter()
+        .find(|(t, _)| t.name == "assessments")
+        .map(|(_, rows)| rows.as_slice())
+        .unwrap_or(&[]);
+    for (i, a) in assessments.iter().enumerate() {
         check_assessment(domain, a, &format!("assessments[{i}]"), &fresh)?;
     }
     Ok(Parsed {
@@ -249,6 +254,7 @@ fn parent(t: &Table) -> Option<(&'static str, &'static str)> {
         "coach_reports" | "goals" => Some(("assessment_id", "assessments")),
         "goal_checkins" => Some(("goal_id", "goals")),
         "messages" => Some(("conversation_id", "conversations")),
+        "assessments" => Some(("profile_id", "full_profiles")),
         _ => None,
     }
 }
@@ -279,7 +285,7 @@ fn plan(conn: &Connection, who: &Principal, parsed: &Parsed) -> Result<(Plan, Ve
         };
         let mut actions = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
-            if let Some((col, into)) = parent(t) {
+            if let Some((col, into)) = parent(t).filter(|(c, _)| !text(r, c).is_empty()) {
                 let pid = text(r, col);
                 if !ids.get(into).is_some_and(|s| s.contains(pid)) && !exists(conn, into, pid, who)?
                 {
