@@ -306,24 +306,34 @@ async fn deleting_everything_needs_the_words_and_leaves_nothing_behind() {
         })
         .await
         .unwrap();
+    app.full_profiles()
+        .start(compilar_core::api::StartProfileRequest {
+            mode: "egalitarian".into(),
+            group_label: Some("Distinctive group".into()),
+            note: None,
+        })
+        .await
+        .unwrap();
     app.data().backup(BackupRequest::default()).await.unwrap();
     for wrong in ["", "delete", "DELETE MY DATA please"] {
         let e = app.data().delete_everything(wrong).await.unwrap_err();
         assert_eq!(e.code(), "confirmation_mismatch");
     }
-    assert_eq!(count(&app).await, 1);
+    // The profile's first pillar is an assessment too.
+    assert_eq!(count(&app).await, 2);
 
     let out = app
         .data()
         .delete_everything("delete my data")
         .await
         .unwrap();
-    assert_eq!((out.assessments, out.goals), (1, 1));
+    assert_eq!((out.assessments, out.goals), (2, 1));
     assert_eq!(out.backups_removed, 1);
     assert_eq!(count(&app).await, 0);
     drop(app);
     let app = reopen(t.dir.path()).await;
     assert_eq!(count(&app).await, 0);
+    assert!(app.full_profiles().list().await.unwrap().is_empty());
     assert!(app.data().backups().await.unwrap().backups.is_empty());
     // The words are gone from the file itself, not only from the tables.
     let mut all = std::fs::read(&app.paths().database).unwrap();

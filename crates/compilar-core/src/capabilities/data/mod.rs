@@ -220,7 +220,7 @@ impl<'a> Data<'a> {
         .await?
     }
 
-    /// Deletes every assessment, goal, report, conversation, document and fresh question, the AI call log
+    /// Deletes every assessment, full profile, goal, report, conversation, document and fresh question, the AI call log
     /// and every backup, after the exact confirmation is typed. Settings and keys stay. The shell reopens the
     /// core afterwards.
     pub async fn delete_everything(&self, confirmation: &str) -> Result<DeleteOutcome> {
@@ -250,6 +250,7 @@ impl<'a> Data<'a> {
                     "conversations",
                     "generated_questions",
                     "assessments",
+                    "full_profiles",
                     "llm_calls",
                 ] {
                     c.execute(&format!("DELETE FROM {t}"), [])?;
