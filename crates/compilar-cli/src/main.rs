@@ -14,9 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use compilar_core::api::{
-    AboutRequest, AnalyzeRequest, AnswerRequest, BackupRequest, BackupSettings, CheckInRequest,
-    CloseGoalRequest, CompareModesRequest, CompareRequest, ConversationListRequest,
-    CreateAssessmentRequest, ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest,
+    AboutRequest, AnalyzeRequest, AnswerRequest, BackupRequest, CheckInRequest, CloseGoalRequest,
+    CompareModesRequest, CompareRequest, ConversationListRequest, CreateAssessmentRequest,
+    EditGoalRequest, ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest,
     GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
     ImportRequest, ListRequest, MessageSearchRequest, NewConversationRequest, NewGoalRequest,
     ProgressRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest, SendRequest,
@@ -195,6 +195,16 @@ enum GoalsCmd {
         #[arg(long)]
         practice: Option<String>,
         /// The review date, YYYY-MM-DD (default: four weeks ahead).
+        #[arg(long)]
+        review: Option<String>,
+    },
+    /// Change an active goal: what to change, the practice, the review date (YYYY-MM-DD).
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        practice: Option<String>,
         #[arg(long)]
         review: Option<String>,
     },
@@ -698,13 +708,8 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Backups { automatic, keep } => {
             let list = if automatic.is_some() || keep.is_some() {
-                let now = app.data().backups().await?.settings;
-                app.data()
-                    .set_backup_settings(BackupSettings {
-                        automatic: automatic.map_or(now.automatic, |a| matches!(a, OnOff::On)),
-                        keep: keep.unwrap_or(now.keep),
-                    })
-                    .await?
+                let on = automatic.map(|a| matches!(a, OnOff::On));
+                app.data().change_backup_settings(on, keep).await?
             } else {
                 app.data().backups().await?
             };
@@ -778,6 +783,20 @@ async fn goals(app: &App, json: bool, cmd: GoalsCmd) -> Outcome {
                 practice,
                 practice_source: None,
                 practice_ref: None,
+                review_on: review,
+            })
+            .await?
+        }
+        GoalsCmd::Edit {
+            id,
+            title,
+            practice,
+            review,
+        } => {
+            g.edit(EditGoalRequest {
+                goal_id: id,
+                title,
+                practice,
                 review_on: review,
             })
             .await?

@@ -754,6 +754,20 @@ fn progress_compare_and_goals_from_the_command_line() {
 
     let shown = ok(d, &["goals", "show", &goal_id]);
     assert_eq!(shown["outcome"]["after"], force_score(&r2, "shared_vision"));
+    // Review later: "today" in the core's sense is the local date; ten days ahead is safe either way.
+    let later = std::process::Command::new("date")
+        .args(["-d", "+10 days", "+%Y-%m-%d"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap();
+    let edited = ok(d, &["goals", "edit", &goal_id, "--review", &later]);
+    assert_eq!(edited["review_on"], later.as_str());
+    fails(
+        d,
+        &["goals", "edit", &goal_id, "--review", "2000-01-01"],
+        2,
+        "out_of_range",
+    );
     fails(
         d,
         &["goals", "drop", &goal_id, "--reason", " "],
@@ -935,6 +949,10 @@ fn backup_restore_and_undo_from_the_command_line_and_a_kill_mid_way_leaves_a_wor
     assert_eq!(s["settings"]["automatic"], false);
     assert_eq!(s["settings"]["keep"], 3);
     fails(d, &["backups", "--keep", "0"], 2, "out_of_range");
+    // One setting changed, the other kept.
+    let s = ok(d, &["backups", "--keep", "4"]);
+    assert_eq!(s["settings"]["automatic"], false);
+    assert_eq!(s["settings"]["keep"], 4);
     fails(
         d,
         &["delete-all-data", "--confirm", "yes"],

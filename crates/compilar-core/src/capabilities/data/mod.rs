@@ -87,6 +87,20 @@ impl<'a> Data<'a> {
         })
     }
 
+    /// Changes one or both automatic backup settings, keeping the other as it is.
+    pub async fn change_backup_settings(
+        &self,
+        automatic: Option<bool>,
+        keep: Option<u32>,
+    ) -> Result<Backups> {
+        let now = self.ctx.store.read(read_settings).await?;
+        self.set_backup_settings(BackupSettings {
+            automatic: automatic.unwrap_or(now.automatic),
+            keep: keep.unwrap_or(now.keep),
+        })
+        .await
+    }
+
     /// Changes the automatic backup settings (and prunes to the new count).
     pub async fn set_backup_settings(&self, s: BackupSettings) -> Result<Backups> {
         if !(1..=MAX_KEEP).contains(&s.keep) {
