@@ -18,7 +18,12 @@ include!("src/command_list.rs");
 
 /// What the main window may do besides the app's own commands: hear files dropped on the window (to import
 /// documents). The file picker is opened by the shell (`choose_documents`), not by the page.
-const PLUGIN_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
+const PLUGIN_PERMISSIONS: &[&str] = &[
+    "core:event:allow-listen",
+    "core:event:allow-unlisten",
+    // Zoom in, out and back (View shortcuts and Settings), kept in the core's appearance settings.
+    "core:webview:allow-set-webview-zoom",
+];
 
 fn capability() -> String {
     let mut perms: Vec<String> = COMMANDS

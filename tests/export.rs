@@ -625,7 +625,7 @@ async fn a_result_as_html_and_pdf_has_its_scores_and_no_secret() {
     )
     .unwrap();
     let caution = html
-        .find("Low confidence: only 1 of 12")
+        .find("A first reading only: 1 of 12")
         .expect("the caution");
     assert!(
         caution < html.find("class=\"score\"").unwrap(),

@@ -409,6 +409,56 @@ async fn relevance_set_hit_at_5() {
     );
 }
 
+/// Relevance is honest: every query of the relevance set has a strong or related match at the top, while
+/// gibberish and off-topic text get "no good match" (the closest passages still come back, marked weak).
+#[tokio::test]
+async fn gibberish_gets_no_good_match_and_real_questions_do() {
+    use compilar_core::api::MatchStrength;
+    let t = common::open().await;
+    let search = |q: &str| {
+        let app = &t.app;
+        let q = q.to_owned();
+        async move {
+            app.knowledge()
+                .search(SearchRequest {
+                    query: q,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let mut weakest_top = 1.0f32;
+    for (q, _) in RELEVANCE {
+        let r = search(q).await;
+        assert!(!r.no_good_match, "{q:?} said no good match");
+        assert_ne!(r.hits[0].strength, MatchStrength::Weak, "{q:?}");
+        weakest_top = weakest_top.min(r.hits[0].similarity);
+    }
+    let mut strongest_noise = 0.0f32;
+    for q in [
+        "xkq zzvv plorb",
+        "asdf qwer uiop",
+        "banana spaceship",
+        "recipe for chocolate cake",
+        "zzzzzzzz",
+    ] {
+        let r = search(q).await;
+        assert!(
+            r.no_good_match,
+            "{q:?}: {:?}",
+            r.hits.first().map(|h| (h.similarity, h.strength))
+        );
+        assert_eq!(r.good_matches, 0);
+        assert!(!r.hits.is_empty(), "the closest passages still come back");
+        assert!(r.hits.iter().all(|h| h.strength == MatchStrength::Weak));
+        strongest_noise = strongest_noise.max(r.hits[0].similarity);
+    }
+    println!(
+        "lowest top similarity over the relevance set {weakest_top:.3}; highest for noise {strongest_noise:.3}"
+    );
+}
+
 #[tokio::test]
 async fn filters_apply_inside_the_search_and_results_carry_everything() {
     let t = common::open().await;
@@ -1637,4 +1687,34 @@ async fn the_first_indexing_leaves_no_large_write_ahead_log() {
         .len();
     println!("after the first indexing: database {db} bytes, log {len} bytes");
     assert!(len < 1024 * 1024, "the log is {len} bytes");
+}
+
+/// The reading view: a passage in full with its closest passages (never itself); an unknown id is a typed
+/// error.
+#[tokio::test]
+async fn a_passage_opens_in_full_with_related_passages() {
+    let t = common::open().await;
+    let r = t
+        .app
+        .knowledge()
+        .search(SearchRequest {
+            query: "people are afraid to disagree with the boss".into(),
+            count: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let hit = &r.hits[0];
+    let p = t.app.knowledge().passage(hit.chunk_id).await.unwrap();
+    assert_eq!(p.passage_id, hit.passage_id);
+    assert_eq!(p.text, hit.text);
+    assert_eq!(p.source.kind, "builtin");
+    assert_eq!(p.related.len(), 4);
+    assert!(p.related.iter().all(|x| x.chunk_id != hit.chunk_id));
+    assert!(p
+        .related
+        .windows(2)
+        .all(|w| w[0].similarity >= w[1].similarity));
+    let e = t.app.knowledge().passage(-5).await.unwrap_err();
+    assert_eq!(e.code(), "passage_not_found");
 }

@@ -189,7 +189,8 @@ async fn full_lifecycle_create_answer_change_complete_list_delete_restore() {
         d.schema_version,
         compilar_core::store::migrations::MIGRATIONS.len() as i64
     );
-    assert_eq!(d.assessments, 3);
+    // One completed, two started and not finished: counted apart, not as three "assessments".
+    assert_eq!((d.assessments, d.in_progress), (1, 2));
     assert!(d.questions >= 120);
 }
 
@@ -516,4 +517,40 @@ async fn an_assessment_names_its_group_and_carries_a_note_both_editable_and_filt
         .await
         .unwrap_err();
     assert_eq!(e.code(), "assessment_deleted");
+}
+
+#[tokio::test]
+async fn theme_and_zoom_are_kept_and_a_bad_zoom_changes_nothing() {
+    use compilar_core::api::{Appearance, Theme};
+    let t = open().await;
+    // Never set: follow the system at 100 %.
+    let a = t.app.settings().appearance().await.unwrap();
+    assert_eq!((a.theme, a.zoom), (Theme::System, 1.0));
+    let set = t
+        .app
+        .settings()
+        .set_appearance(Appearance {
+            theme: Theme::Dark,
+            zoom: 1.1000000001,
+        })
+        .await
+        .unwrap();
+    assert_eq!((set.theme, set.zoom), (Theme::Dark, 1.1));
+    for zoom in [0.2, 3.0, f64::NAN] {
+        let e = t
+            .app
+            .settings()
+            .set_appearance(Appearance {
+                theme: Theme::Light,
+                zoom,
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::OutOfRange(_)), "{e:?}");
+    }
+    let dir = t.dir.path().to_owned();
+    drop(t.app);
+    let app = App::open(Some(dir)).await.unwrap();
+    let back = app.settings().appearance().await.unwrap();
+    assert_eq!((back.theme, back.zoom), (Theme::Dark, 1.1));
 }

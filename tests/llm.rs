@@ -1325,3 +1325,77 @@ async fn endless_huge_and_garbled_replies_are_cut_and_stop_ends_them_at_once() {
     );
     assert!(took < Duration::from_secs(1), "stop took {took:?}");
 }
+
+/// A status pill says what is known, from the last real call: cloud providers are off until set up, a local
+/// model that was never called is "not tried", a test that listed models is "connected" (reachable), an
+/// answer makes it "working", and a failure after that says so in words (the code stays for details).
+#[tokio::test]
+async fn status_pills_follow_the_last_real_result() {
+    use compilar_core::llm::service::health::Availability as A;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_with(AppOptions::for_tests(dir.path()))
+        .await
+        .unwrap();
+    let health = |s: &compilar_core::api::LlmSettings, id: &str| {
+        let p = s.providers.iter().find(|p| p.settings.id == id).unwrap();
+        (
+            p.health.state,
+            p.health.label.clone(),
+            p.health.detail.clone(),
+        )
+    };
+    let s = app.settings().get().await.unwrap();
+    for id in ["anthropic", "openai", "local"] {
+        let p = s.providers.iter().find(|p| p.settings.id == id).unwrap();
+        assert!(!p.settings.enabled, "{id} is on by default");
+        assert_eq!(health(&s, id).0, A::Off);
+    }
+
+    let server = FakeServer::start().await;
+    server.on("/api/tags", ollama_tags(&["llama3.2:latest"]));
+    server.on("/api/chat", ollama_chat("Hello.", "llama3.2"));
+    configure(&app, &[("local", server.url())]).await;
+    let s = app.settings().get().await.unwrap();
+    assert_eq!(health(&s, "local").0, A::NotTried);
+    // A cloud provider switched on without a key needs one (never "ready" or "healthy").
+    let mut providers: Vec<_> = s.providers.iter().map(|p| p.settings.clone()).collect();
+    app.settings().remove_key("openai").await.unwrap();
+    for p in providers.iter_mut().filter(|p| p.id == "openai") {
+        p.enabled = true;
+    }
+    app.settings()
+        .save_providers(SaveProvidersRequest {
+            providers: providers.clone(),
+        })
+        .await
+        .unwrap();
+    let s = app.settings().get().await.unwrap();
+    assert_eq!(health(&s, "openai").0, A::NeedsKey);
+    assert_eq!(health(&s, "openai").1, "Needs an API key");
+
+    assert!(app.settings().test_provider("local").await.unwrap().ok);
+    let s = app.settings().get().await.unwrap();
+    assert_eq!(health(&s, "local").0, A::Reachable);
+    app.ai().ask(ask("Hi")).await.unwrap();
+    let s = app.settings().get().await.unwrap();
+    assert_eq!(health(&s, "local").1, "Working");
+
+    // The server goes away: the next real call fails and the pill says so, in words.
+    drop(server);
+    assert!(!app.settings().test_provider("local").await.unwrap().ok);
+    let s = app.settings().get().await.unwrap();
+    let (state, label, detail) = health(&s, "local");
+    assert_eq!((state, label.as_str()), (A::Failing, "Last call failed"));
+    let detail = detail.unwrap();
+    assert!(detail.starts_with("Could not connect"), "{detail}");
+    assert!(!detail.contains("provider_unreachable"), "{detail}");
+    // Diagnostics shows the same pill, and the call log's outcome in words.
+    let d = app.diagnostics().llm_status().await.unwrap();
+    let local = d.providers.iter().find(|p| p.id == "local").unwrap();
+    assert_eq!(local.health.state, A::Failing);
+    assert_eq!(d.calls[0].outcome_text, "Could not connect");
+    assert_eq!(
+        d.calls[0].error_code.as_deref(),
+        Some("provider_unreachable")
+    );
+}

@@ -14,5 +14,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
     environment: "node",
+    // lib/contrast.test.ts reads the theme colours from app.css (imported with ?raw).
+    css: { include: [/app\.css/] },
   },
 });

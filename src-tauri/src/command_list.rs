@@ -67,6 +67,9 @@ commands! {
     jobs() -> Vec<compilar_core::api::JobInfo> = |app| app.diagnostics().jobs().await;
 
     llm_settings() -> compilar_core::api::LlmSettings = |app| app.settings().get().await;
+    appearance() -> compilar_core::api::Appearance = |app| app.settings().appearance().await;
+    set_appearance(appearance: compilar_core::api::Appearance) -> compilar_core::api::Appearance
+        = |app| app.settings().set_appearance(appearance).await;
     save_provider_settings(req: compilar_core::api::SaveProvidersRequest) -> compilar_core::api::LlmSettings
         = |app| app.settings().save_providers(req).await;
     save_ai_settings(ai: compilar_core::llm::AiSettings) -> compilar_core::api::LlmSettings
@@ -126,6 +129,8 @@ commands! {
     search_knowledge(req: compilar_core::api::SearchRequest) -> compilar_core::api::SearchReply
         = |app| app.knowledge().search(req).await;
     knowledge_status() -> compilar_core::api::KnowledgeStatus = |app| app.knowledge().status().await;
+    knowledge_passage(req: compilar_core::api::PassageRequest) -> compilar_core::api::PassageDetail
+        = |app| app.knowledge().passage(req.chunk_id).await;
 
     cancel_import(import_id: String) -> bool = |app| Ok(app.documents().cancel_import(&import_id));
     list_documents() -> Vec<compilar_core::api::DocumentInfo> = |app| app.documents().list().await;

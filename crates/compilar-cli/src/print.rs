@@ -77,16 +77,22 @@ pub fn assessment(a: &Assessment) -> String {
         let _ = writeln!(s, "  {:>2}. [{given}] {}  ({})", i + 1, q.text, q.id);
     }
     if let Some(r) = &a.results {
+        if let Some(c) = &r.caveat {
+            let _ = writeln!(s, "Caution: {c}");
+        }
         let _ = writeln!(
             s,
-            "Results: {:.1} / 100 (confidence {:?}, {} of {} answered)",
-            r.pillar_score, r.confidence_level, r.answered, r.total
+            "Results: {:.1} / 100, {} (confidence {:?}, {} of {} answered)",
+            r.pillar_score, r.band_label, r.confidence_level, r.answered, r.total
         );
         for f in &r.forces {
             let score = f
                 .score
                 .map_or_else(|| "no answers".to_owned(), |v| format!("{v:.1}"));
             let _ = writeln!(s, "  {:<24} {score}", f.name);
+        }
+        for h in &r.highlights {
+            let _ = writeln!(s, "  {}: {}", h.label, h.text);
         }
         for i in &r.insights {
             let _ = writeln!(s, "  \u{2022} {i}");

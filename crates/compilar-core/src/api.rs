@@ -15,6 +15,7 @@ pub use crate::capabilities::documents::dto::*;
 pub use crate::capabilities::full_profiles::dto::*;
 pub use crate::capabilities::goals::dto::*;
 pub use crate::capabilities::knowledge::dto::*;
+pub use crate::capabilities::knowledge::search::MatchStrength;
 pub use crate::capabilities::progress::dto::*;
 pub use crate::capabilities::questions::dto::*;
 pub use crate::capabilities::reports::dto::*;

@@ -167,6 +167,8 @@ pub enum Error {
     Cancelled,
     #[error("No document with id {0} exists.")]
     DocumentNotFound(String),
+    #[error("No knowledge passage with id {0} exists (its document may have been removed).")]
+    PassageNotFound(String),
     #[error("No full profile with id {0} exists.")]
     ProfileNotFound(String),
     #[error("All five pillars of this full profile are completed.")]
@@ -279,6 +281,7 @@ impl Error {
             Error::DocumentExpandsTooFar(_) => "document_expands_too_far",
             Error::Cancelled => "cancelled",
             Error::DocumentNotFound(_) => "document_not_found",
+            Error::PassageNotFound(_) => "passage_not_found",
             Error::PathNotChosen => "path_not_chosen",
             Error::ProfileNotFound(_) => "profile_not_found",
             Error::ProfileComplete => "profile_complete",
@@ -353,6 +356,7 @@ impl Error {
                 | Error::DocumentUndecodable(_)
                 | Error::DocumentExpandsTooFar(_)
                 | Error::DocumentNotFound(_)
+                | Error::PassageNotFound(_)
                 | Error::PathNotChosen
                 | Error::ProfileNotFound(_)
                 | Error::ProfileComplete
@@ -478,6 +482,7 @@ pub const ERROR_CODES: &[&str] = &[
     "document_expands_too_far",
     "cancelled",
     "document_not_found",
+    "passage_not_found",
     "path_not_chosen",
     "provider_rate_limited",
     "provider_auth",
@@ -713,6 +718,7 @@ mod tests {
             Error::DocumentExpandsTooFar(s()),
             Error::Cancelled,
             Error::DocumentNotFound(s()),
+            Error::PassageNotFound(s()),
             Error::PathNotChosen,
         ];
         for k in [
@@ -804,6 +810,7 @@ mod tests {
                 | Error::DocumentExpandsTooFar(_)
                 | Error::Cancelled
                 | Error::DocumentNotFound(_)
+                | Error::PassageNotFound(_)
                 | Error::PathNotChosen => {}
             }
         }

@@ -1,6 +1,6 @@
 //! Settings → turn on the local model pointed at a local Ollama-speaking server, test the connection, stream
-//! an answer in "Try a prompt", stop a second one mid-way, then read the breaker and the call log in
-//! Diagnostics.
+//! an answer in Advanced → "Try a prompt", stop a second one mid-way, then read the pill, the breaker and
+//! the call log in Advanced → Diagnostics.
 
 use std::time::Duration;
 
@@ -25,17 +25,26 @@ async fn local_model_stream_stop_and_diagnostics() {
     );
 
     w.use_local_model(&server.url()).await;
-    assert!(w
-        .text("[data-testid=provider-status-local]")
-        .await
-        .starts_with("Ready"));
+    // Set up but never called: the pill does not claim it works.
+    assert_eq!(
+        w.text("[data-testid=provider-status-local]").await,
+        "Set up, not tried yet"
+    );
     w.click("[data-testid=test-local]").await;
     assert!(w
         .text("[data-testid=test-result-local]")
         .await
         .contains("1 models available"));
+    assert_eq!(
+        w.text("[data-testid=provider-status-local]").await,
+        "Connected"
+    );
+
+    screenshot("settings").await;
 
     // Stream an answer: Markdown is rendered, the meta line names the provider.
+    w.nav("advanced").await;
+    w.click("[data-testid=advanced-tab-playground]").await;
     w.click("[data-testid=ask]").await;
     let meta = w.text("[data-testid=answer-meta]").await;
     assert!(
@@ -54,8 +63,7 @@ async fn local_model_stream_stop_and_diagnostics() {
     );
     let body = &server.requests("/api/chat")[0].json();
     assert_eq!(body["options"]["num_ctx"], 8192);
-    w.scroll_to("[data-testid=playground]").await;
-    screenshot("settings").await;
+    screenshot("playground").await;
 
     // A slow answer, stopped after the first words.
     let words: Vec<String> = (0..40).map(|i| format!("word{i} ")).collect();
@@ -71,8 +79,10 @@ async fn local_model_stream_stop_and_diagnostics() {
     w.until_attr("[data-testid=answer]", "data-status", "stopped")
         .await;
 
-    // Diagnostics: the local breaker is healthy and the calls are logged (newest first).
-    w.nav("diagnostics").await;
+    // Diagnostics: the local model answered last, so its pill says it works; the breaker is closed and the
+    // calls are logged (newest first), their outcomes in words.
+    w.click("[data-testid=advanced-tab-diagnostics]").await;
+    assert_eq!(w.text("[data-testid=health-local]").await, "Working");
     assert_eq!(
         w.attr("[data-testid=breaker-local]", "data-state")
             .await
@@ -88,6 +98,11 @@ async fn local_model_stream_stop_and_diagnostics() {
         outcomes,
         ["cancelled", "ok", "ok"],
         "stream stopped, stream, connection test"
+    );
+    assert_eq!(
+        w.text("[data-testid=call-log] tbody tr:last-child .outcome")
+            .await,
+        "Connected"
     );
     assert!(w
         .text("[data-testid=rate-limit]")

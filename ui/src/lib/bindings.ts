@@ -69,6 +69,7 @@ export type ErrorCode =
   | "document_expands_too_far"
   | "cancelled"
   | "document_not_found"
+  | "passage_not_found"
   | "path_not_chosen"
   | "provider_rate_limited"
   | "provider_auth"
@@ -166,6 +167,31 @@ band: Band | null, answered: number, total: number, };
 
 export type Recommendation = { force: string, title: string, text: string, };
 
+export type Highlight = { kind: HighlightKind, 
+/**
+ * The forces named (two or more: a tie), in framework order; empty for `even`.
+ */
+forces: Array<string>, 
+/**
+ * The score the label is about (the highest or lowest), `null` for `even`.
+ */
+score: number | null, 
+/**
+ * The band the words were chosen for (the colour to show), `null` for `even`.
+ */
+band: Band | null, 
+/**
+ * A short label: "Strongest force", "Ahead of the others", "Most under strain", "No single force
+ * stands out"…
+ */
+label: string, 
+/**
+ * One sentence for people.
+ */
+text: string, };
+
+export type HighlightKind = "top" | "bottom" | "even";
+
 export type Results = { pillar: string, mode: string, 
 /**
  * 0–100.
@@ -184,10 +210,17 @@ confidence: number, confidence_level: ConfidenceLevel, answered: number, total: 
  */
 forces: Array<ForceScore>, 
 /**
- * The highest and lowest scored forces; `null` unless at least two forces have a score (with one, there
- * is nothing to compare).
+ * The highest and lowest scored forces when each stands out alone (see [`highlights`]); `null` otherwise.
  */
-strongest: string | null, weakest: string | null, insights: Array<string>, recommendations: Array<Recommendation>, };
+strongest: string | null, weakest: string | null, 
+/**
+ * What stands out (or that nothing does); empty when fewer than two forces were scored.
+ */
+highlights: Array<Highlight>, 
+/**
+ * Said before the figures when confidence is not high ("A first reading: 3 of 12 questions answered…").
+ */
+caveat: string | null, insights: Array<string>, recommendations: Array<Recommendation>, };
 
 export type Stage = "quiz" | "completed";
 
@@ -376,6 +409,14 @@ automatic: boolean,
  * Automatic copies kept, 1–60 (older ones are removed; copies taken by hand are never removed).
  */
 keep: number, };
+
+export type Theme = "system" | "light" | "dark";
+
+export type Appearance = { theme: Theme, 
+/**
+ * The zoom factor, 0.5–2 (1 is 100 %).
+ */
+zoom: number, };
 
 export type Backups = { folder: string, settings: BackupSettings, 
 /**
@@ -845,7 +886,15 @@ tips: Array<string>, writer: GuidanceWriter, provider: string | null, model: str
  */
 notice: string | null, };
 
-export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, assessments: number, };
+export type Diagnostics = { app_version: string, data_dir: string, database_path: string, log_dir: string, sqlite_version: string, vec_version: string, schema_version: number, framework_version: number, question_bank_version: number, questions: number, 
+/**
+ * Completed assessments (not in the bin).
+ */
+assessments: number, 
+/**
+ * Started, not completed (not in the bin).
+ */
+in_progress: number, };
 
 export type MigrationInfo = { version: number, name: string, applied_at: string, 
 /**
@@ -976,21 +1025,65 @@ export type KeychainStatus = { available: boolean,
  */
 backend: string, 
 /**
- * Why it is unavailable and what to do.
+ * Why it is unavailable, in plain words (`null` when available).
  */
-message: string | null, };
+message: string | null, 
+/**
+ * What works instead and how to get a keychain, one step per entry (empty when available).
+ */
+steps: Array<string>, 
+/**
+ * The system's own error, for a details line (never shown as the explanation).
+ */
+technical: string | null, };
 
 export type ProviderView = { settings: ProviderSettings, key_source: KeySource, needs_key: boolean, configured: boolean, 
 /**
  * The environment variable that overrides the stored key.
  */
-key_env_var: string | null, };
+key_env_var: string | null, 
+/**
+ * What its pill says (configured, reachable, working…).
+ */
+health: ProviderHealth, };
+
+export type Availability = "off" | "needs_key" | "switched_off" | "paused" | "retrying" | "not_tried" | "failing" | "reachable" | "working";
+
+export type Tone = "off" | "neutral" | "ok" | "warn" | "error";
+
+export type LastCall = { at: string, 
+/**
+ * `connection_test`, `coach_chat`, `embedding`…
+ */
+feature: string, ok: boolean, 
+/**
+ * In words, for people.
+ */
+message: string | null, 
+/**
+ * The stable code, for a details line.
+ */
+code: string | null, };
+
+export type ProviderHealth = { state: Availability, tone: Tone, 
+/**
+ * "Working", "Needs an API key", "Last call failed"…
+ */
+label: string, 
+/**
+ * One line more: why, or what next.
+ */
+detail: string | null, last_call: LastCall | null, };
 
 export type ProviderStatus = { id: string, label: string, kind: ProviderKind, enabled: boolean, 
 /**
  * It has what it needs to be called (a key, for cloud providers).
  */
-configured: boolean, position: number, model: string, breaker: BreakerSnapshot, };
+configured: boolean, position: number, model: string, breaker: BreakerSnapshot, 
+/**
+ * What its pill says (configured, reachable, working…), from its settings, breaker and last real call.
+ */
+health: ProviderHealth, };
 
 export type ConnectionTest = { provider: string, ok: boolean, latency_ms: number, models: Array<string>, 
 /**
@@ -1050,7 +1143,11 @@ breaker_state: string, prompt: string | null, output: string | null,
 /**
  * Whether this action counts against the AI-action limit.
  */
-rate_limited: boolean, };
+rate_limited: boolean, 
+/**
+ * The outcome in words ("Answered", "Could not connect", "Skipped: paused"), filled when read.
+ */
+outcome_text: string, };
 
 export type LlmSettings = { providers: Array<ProviderView>, ai: AiSettings, keychain: KeychainStatus, };
 
@@ -1129,13 +1226,29 @@ count: number | null, method: SearchMethod | null, };
 
 export type SnippetPart = { text: string, hit: boolean, };
 
+export type MatchStrength = "strong" | "related" | "weak" | "by_meaning";
+
+export type PassageRequest = { chunk_id: number, };
+
+export type PassageDetail = { chunk_id: number, passage_id: string, title: string, text: string, source: SourceRef, mode: string | null, pillar: string | null, force: string | null, category: string, 
+/**
+ * The closest other passages by meaning (at most [`MAX_RELATED`]), closest first.
+ */
+related: Array<RelatedPassage>, };
+
+export type RelatedPassage = { chunk_id: number, title: string, source_title: string, similarity: number, };
+
 export type SourceRef = { id: string, kind: string, title: string, };
 
 export type SearchHit = { chunk_id: number, passage_id: string, title: string, text: string, snippet: Array<SnippetPart>, source: SourceRef, mode: string | null, pillar: string | null, force: string | null, category: string, 
 /**
- * Fused rank score, 0–1.
+ * Fused rank score, 0–1: a position, not a relevance (see `strength`).
  */
 score: number, 
+/**
+ * How well it matches, for people.
+ */
+strength: MatchStrength, 
 /**
  * Cosine similarity between the query and this passage (−1 to 1).
  */
@@ -1158,7 +1271,15 @@ model: string,
  * Something the person should know about this search (the active model could not be reached and the
  * built-in one was used).
  */
-notice: string | null, took_us: number, };
+notice: string | null, 
+/**
+ * Hits that are strong or related matches.
+ */
+good_matches: number, 
+/**
+ * Nothing passed the threshold: the hits are only the closest there is (say "no good match").
+ */
+no_good_match: boolean, took_us: number, };
 
 export type KnowledgeStatus = { passages: number, builtin_passages: number, model: string, dims: number, vectors: number, };
 

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StartProfileRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, Appearance, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, PassageDetail, PassageRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StartProfileRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -41,6 +41,8 @@ export const commands = {
   controlBreaker: (req: BreakerControlRequest): Promise<LlmStatus> => call<LlmStatus>("control_breaker", { req }),
   jobs: (): Promise<Array<JobInfo>> => call<Array<JobInfo>>("jobs"),
   llmSettings: (): Promise<LlmSettings> => call<LlmSettings>("llm_settings"),
+  appearance: (): Promise<Appearance> => call<Appearance>("appearance"),
+  setAppearance: (appearance: Appearance): Promise<Appearance> => call<Appearance>("set_appearance", { appearance }),
   saveProviderSettings: (req: SaveProvidersRequest): Promise<LlmSettings> => call<LlmSettings>("save_provider_settings", { req }),
   saveAiSettings: (ai: AiSettings): Promise<LlmSettings> => call<LlmSettings>("save_ai_settings", { ai }),
   setApiKey: (req: SetKeyRequest): Promise<LlmSettings> => call<LlmSettings>("set_api_key", { req }),
@@ -71,6 +73,7 @@ export const commands = {
   searchMessages: (req: MessageSearchRequest): Promise<MessageSearchReply> => call<MessageSearchReply>("search_messages", { req }),
   searchKnowledge: (req: SearchRequest): Promise<SearchReply> => call<SearchReply>("search_knowledge", { req }),
   knowledgeStatus: (): Promise<KnowledgeStatus> => call<KnowledgeStatus>("knowledge_status"),
+  knowledgePassage: (req: PassageRequest): Promise<PassageDetail> => call<PassageDetail>("knowledge_passage", { req }),
   cancelImport: (importId: string): Promise<boolean> => call<boolean>("cancel_import", { importId }),
   listDocuments: (): Promise<Array<DocumentInfo>> => call<Array<DocumentInfo>>("list_documents"),
   deleteDocument: (id: string): Promise<null> => call<null>("delete_document", { id }),

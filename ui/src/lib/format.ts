@@ -18,6 +18,27 @@ export function formatDate(iso: string | null | undefined, locale?: string): str
   });
 }
 
+/** "just now", "5 minutes ago", "yesterday", "3 days ago", then the date ("12 Mar 2026"); in the future
+ * (review dates) "in 3 days". Lists show this with the full date on hover. */
+export function relativeDate(iso: string | null | undefined, now: Date = new Date(), locale?: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const secs = Math.round((now.getTime() - d.getTime()) / 1000);
+  const ahead = secs < 0;
+  const a = Math.abs(secs);
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const say = (text: string) => (ahead ? `in ${text}` : `${text} ago`);
+  if (a < 45) return ahead ? "in a moment" : "just now";
+  if (a < 3600) return say(unit(Math.max(1, Math.round(a / 60)), "minute"));
+  if (a < 86400) return say(unit(Math.round(a / 3600), "hour"));
+  const days = Math.round(a / 86400);
+  if (days === 1) return ahead ? "tomorrow" : "yesterday";
+  if (days < 7) return say(unit(days, "day"));
+  if (days < 30) return say(unit(Math.round(days / 7), "week"));
+  return d.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" });
+}
+
 export function capitalise(s: string): string {
   return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
 }
@@ -31,10 +52,10 @@ export function formatTime(iso: string | null | undefined, locale?: string): str
 }
 
 export const breakerLabel: Record<string, string> = {
-  closed: "Healthy",
-  open: "Paused",
-  half_open: "Trying again",
-  forced_open: "Switched off",
+  closed: "Closed: calls go through",
+  open: "Open: paused after failures",
+  half_open: "Half open: trying again",
+  forced_open: "Switched off by you",
 };
 
 /** "812 KB", "3.4 MB" (1 KB = 1,024 bytes, as file managers show). */

@@ -4,7 +4,7 @@ import type { ErrorPayload, FrameworkInfo, Pillar } from "./bindings";
 
 export type Route =
   | { name: "home" }
-  | { name: "select" }
+  | { name: "select"; letter?: string }
   | { name: "quiz"; id: string }
   | { name: "results"; id: string }
   | { name: "history" }
@@ -16,7 +16,10 @@ export type Route =
   | { name: "tools" }
   | { name: "documents" }
   | { name: "settings" }
-  | { name: "diagnostics" };
+  | { name: "advanced"; tab?: AdvancedTab };
+
+/** The Advanced place: diagnostics and power-user settings, one click from the sidebar. */
+export type AdvancedTab = "diagnostics" | "playground" | "usage";
 
 // After a restore or "delete all my data" the window reloads on a fresh core and opens Settings again, where
 // the outcome is shown.
@@ -26,6 +29,15 @@ export const nav = $state<{ route: Route }>({ route: afterDataChange ? { name: "
 export function go(route: Route): void {
   nav.route = route;
   window.scrollTo?.(0, 0);
+  // The new page's main heading takes focus (a screen reader announces where the user is now); the
+  // heading is rendered after this tick.
+  setTimeout(() => {
+    const h = document.querySelector<HTMLElement>("main h1");
+    if (h) {
+      h.tabIndex = -1;
+      h.focus({ preventScroll: true });
+    }
+  }, 0);
 }
 
 export const fw = $state<{ info: FrameworkInfo | null; error: ErrorPayload | null }>({

@@ -6,7 +6,10 @@ pub mod scoring;
 
 pub use framework::{Connection, ConnectionKind, Force, Framework, Letter, Mode, Pillar};
 pub use questions::{is_fresh_id, Question, QuestionBank, Scale, FRESH_PREFIX};
-pub use scoring::{score, score_with, Band, ConfidenceLevel, ForceScore, Recommendation, Results};
+pub use scoring::{
+    score, score_with, Band, ConfidenceLevel, ForceScore, Highlight, HighlightKind, Recommendation,
+    Results,
+};
 
 use crate::error::{Error, Result};
 

@@ -57,6 +57,45 @@ impl LlmErrorKind {
         }
     }
 
+    /// The failure in a few words for people (the code stays for details lines).
+    pub fn words(self) -> &'static str {
+        match self {
+            LlmErrorKind::RateLimited => "Too many requests: the provider asked to wait",
+            LlmErrorKind::Auth => "The key was refused",
+            LlmErrorKind::ContextTooLong => "The request was too long for the model",
+            LlmErrorKind::ModelNotFound => "The model is not available there",
+            LlmErrorKind::Timeout => "No reply in time",
+            LlmErrorKind::Server => "The provider had an error",
+            LlmErrorKind::Network => "Could not connect",
+            LlmErrorKind::Malformed => "The reply could not be read",
+            LlmErrorKind::BadRequest => "The provider refused the request",
+            LlmErrorKind::Cancelled => "Stopped",
+            LlmErrorKind::Unsupported => "Not supported by this provider",
+            LlmErrorKind::NotConfigured => "No API key is set",
+        }
+    }
+
+    /// The kind a stored code names.
+    pub fn from_code(code: &str) -> Option<LlmErrorKind> {
+        use LlmErrorKind::*;
+        [
+            RateLimited,
+            Auth,
+            ContextTooLong,
+            ModelNotFound,
+            Timeout,
+            Server,
+            Network,
+            Malformed,
+            BadRequest,
+            Cancelled,
+            Unsupported,
+            NotConfigured,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+
     /// Whether this failure says the provider is unhealthy (and so counts against its circuit breaker).
     /// Auth, context length, bad requests, missing models and cancellations are the caller's business.
     pub fn is_health_failure(self) -> bool {

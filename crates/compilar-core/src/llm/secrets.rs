@@ -48,8 +48,12 @@ pub struct KeychainStatus {
     pub available: bool,
     /// e.g. "Secret Service", "macOS Keychain".
     pub backend: String,
-    /// Why it is unavailable and what to do.
+    /// Why it is unavailable, in plain words (`null` when available).
     pub message: Option<String>,
+    /// What works instead and how to get a keychain, one step per entry (empty when available).
+    pub steps: Vec<String>,
+    /// The system's own error, for a details line (never shown as the explanation).
+    pub technical: Option<String>,
 }
 
 pub struct Secrets {
@@ -75,6 +79,18 @@ fn backend_name(b: KeychainBackend) -> &'static str {
         KeychainBackend::Os if cfg!(target_os = "macos") => "macOS Keychain",
         KeychainBackend::Os if cfg!(target_os = "windows") => "Windows Credential Manager",
         KeychainBackend::Os => "Secret Service (GNOME Keyring, KWallet)",
+    }
+}
+
+/// How to get a working keychain on this system.
+fn keychain_hint() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "To save keys, unlock your login keychain (Keychain Access) and restart Compilar."
+    } else if cfg!(target_os = "windows") {
+        "To save keys, make sure Windows Credential Manager is running and restart Compilar."
+    } else {
+        "To save keys, install and unlock a keychain such as GNOME Keyring (package gnome-keyring) or \
+         KWallet, sign in to your desktop again, and restart Compilar."
     }
 }
 
@@ -139,16 +155,30 @@ impl Secrets {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(e),
         });
+        let technical = probe.err().map(|e| e.to_string());
+        let available = technical.is_none();
         let s = KeychainStatus {
-            available: probe.is_ok(),
+            available,
             backend: backend_name(self.backend).to_owned(),
-            message: probe.err().map(|e| {
-                format!(
-                    "No system keychain is available ({e}). Keys cannot be saved; set OPENAI_API_KEY or \
-                     ANTHROPIC_API_KEY in the environment instead, or install and unlock a keychain \
-                     (for example GNOME Keyring) and restart Compilar."
-                )
+            message: (!available).then(|| {
+                "Compilar could not find a keychain on this computer (the place the system keeps passwords \
+                 safe), so it cannot save API keys for cloud providers. Everything else works."
+                    .to_owned()
             }),
+            steps: if available {
+                Vec::new()
+            } else {
+                vec![
+                    "A local model needs no key: run Ollama or LM Studio on this computer and switch on \
+                     \u{201c}Local model\u{201d} below."
+                        .to_owned(),
+                    keychain_hint().to_owned(),
+                    "For administrators: Compilar also reads OPENAI_API_KEY and ANTHROPIC_API_KEY from the \
+                     environment it is started in."
+                        .to_owned(),
+                ]
+            },
+            technical,
         };
         if !s.available {
             tracing::warn!(backend = %s.backend, "the keychain is not available; stored API keys are off");

@@ -518,6 +518,21 @@ pub fn distances(
     Ok(out)
 }
 
+/// A chunk's stored vector in model `m` (`None` when it has none there yet).
+pub fn vector_of(c: &Connection, m: &ModelTable, id: i64) -> Result<Option<Vec<f32>>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT v FROM {} WHERE chunk_id = ?1",
+        floats_table(&m.table)
+    ))?
+    .query_row([id], |r| {
+        let b = r.get_ref(0)?.as_blob()?;
+        Ok(b.chunks_exact(4)
+            .map(|x| f32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+            .collect())
+    })
+    .optional()?)
+}
+
 /// Full-text search (BM25, lower is better) with the same filters, applied before the limit.
 pub fn fts(c: &Connection, match_expr: &str, k: u32, f: &Filters) -> Result<Vec<(i64, f64)>> {
     let filtered = f.mode.is_some()

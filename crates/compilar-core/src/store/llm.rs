@@ -128,6 +128,22 @@ pub struct CallLogEntry {
     pub output: Option<String>,
     /// Whether this action counts against the AI-action limit.
     pub rate_limited: bool,
+    /// The outcome in words ("Answered", "Could not connect", "Skipped: paused"), filled when read.
+    pub outcome_text: String,
+}
+
+/// What a call log row's outcome means, for people.
+pub fn outcome_words(outcome: &str, feature: &str, code: Option<&str>) -> String {
+    match outcome {
+        "ok" if feature == "connection_test" => "Connected".to_owned(),
+        "ok" => "Answered".to_owned(),
+        "rejected" => "Skipped: paused after failures".to_owned(),
+        "cancelled" => "Stopped".to_owned(),
+        _ => code
+            .and_then(crate::llm::LlmErrorKind::from_code)
+            .map_or("Failed", crate::llm::LlmErrorKind::words)
+            .to_owned(),
+    }
 }
 
 pub fn insert_call(c: &Connection, e: &CallLogEntry) -> Result<()> {
@@ -159,7 +175,38 @@ pub fn insert_call(c: &Connection, e: &CallLogEntry) -> Result<()> {
 }
 
 /// The newest rows first.
+/// Each provider's last call that reached it (`ok` or `error`; rejected and cancelled calls say nothing
+/// about the provider): provider → (at, feature, ok, error code, error message).
+#[allow(clippy::type_complexity)]
+pub fn last_real_calls(
+    c: &Connection,
+) -> Result<Vec<(String, String, String, bool, Option<String>, Option<String>)>> {
+    let mut st = c.prepare_cached(
+        "SELECT provider, at, feature, outcome = 'ok', error_code, error_message FROM llm_calls
+         WHERE id IN (SELECT MAX(id) FROM llm_calls WHERE outcome IN ('ok', 'error') GROUP BY provider)",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn recent_calls(c: &Connection, limit: u32) -> Result<Vec<CallLogEntry>> {
+    let mut rows = recent_rows(c, limit)?;
+    for e in &mut rows {
+        e.outcome_text = outcome_words(&e.outcome, &e.feature, e.error_code.as_deref());
+    }
+    Ok(rows)
+}
+
+fn recent_rows(c: &Connection, limit: u32) -> Result<Vec<CallLogEntry>> {
     let mut st = c.prepare_cached(
         "SELECT id, action_id, at, feature, provider, model, streamed, latency_ms, ttft_ms, tokens_in, tokens_out,
                 outcome, error_code, error_message, breaker_state, prompt, output, rate_limited
@@ -185,6 +232,7 @@ pub fn recent_calls(c: &Connection, limit: u32) -> Result<Vec<CallLogEntry>> {
             prompt: r.get(15)?,
             output: r.get(16)?,
             rate_limited: r.get(17)?,
+            outcome_text: String::new(),
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

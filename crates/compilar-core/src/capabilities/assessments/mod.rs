@@ -447,7 +447,8 @@ impl<'a> Assessments<'a> {
     }
 
     /// Number of live assessments of every owner (diagnostics).
-    pub(crate) async fn count_all(&self) -> Result<u32> {
+    /// (completed, in progress), for Diagnostics.
+    pub(crate) async fn count_all(&self) -> Result<(u32, u32)> {
         self.ctx.store.read(sql::count).await
     }
 }

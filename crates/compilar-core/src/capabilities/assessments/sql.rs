@@ -456,10 +456,12 @@ pub fn of_profile(
 }
 
 /// Number of live assessments (diagnostics).
-pub fn count(conn: &Connection) -> Result<u32> {
+/// (completed, in progress) assessments not in the bin.
+pub fn count(conn: &Connection) -> Result<(u32, u32)> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM assessments WHERE deleted_at IS NULL",
+        "SELECT count(*) FILTER (WHERE stage = 'completed'), count(*) FILTER (WHERE stage != 'completed')
+         FROM assessments WHERE deleted_at IS NULL",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
 }

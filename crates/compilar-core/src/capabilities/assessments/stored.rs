@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Band, ConfidenceLevel, ForceScore, Recommendation, Results};
+use crate::domain::scoring;
+use crate::domain::{Band, ConfidenceLevel, ForceScore, HighlightKind, Recommendation, Results};
 
 pub const CURRENT: u32 = 1;
 
@@ -93,11 +94,35 @@ impl From<&Results> for StoredResultsV1 {
 
 impl From<StoredResultsV1> for Results {
     fn from(s: StoredResultsV1) -> Self {
-        // Strongest and weakest mean something only when two or more forces were scored (rows written
-        // before that rule name the one scored force as both).
-        let compared = s.forces.iter().filter(|f| f.score.is_some()).count() > 1;
-        let named = |x: String| (compared && !x.is_empty()).then_some(x);
+        // What stands out is decided again from the scores on every read (the stored `strongest` /
+        // `weakest` were chosen by an older rule that named a force even when it did not stand out), and so
+        // is the caveat. Rows written before those rules carry insight lines that said the same things the
+        // old way; they are left out.
         let band = Band::of(s.pillar_score);
+        let forces: Vec<ForceScore> = s
+            .forces
+            .into_iter()
+            .map(|f| ForceScore {
+                band: f.score.map(Band::of),
+                force: f.force,
+                name: f.name,
+                score: f.score,
+                answered: f.answered,
+                total: f.total,
+            })
+            .collect();
+        let highlights = scoring::highlights(&forces);
+        const OLD_RULE_LINES: [&str; 4] = [
+            "Strongest force: ",
+            "Force most under strain: ",
+            "The forces are uneven (",
+            "You answered ",
+        ];
+        let insights = s
+            .insights
+            .into_iter()
+            .filter(|i| !OLD_RULE_LINES.iter().any(|p| i.starts_with(p)))
+            .collect();
         Results {
             pillar: s.pillar,
             mode: s.mode,
@@ -108,21 +133,12 @@ impl From<StoredResultsV1> for Results {
             confidence_level: s.confidence_level,
             answered: s.answered,
             total: s.total,
-            forces: s
-                .forces
-                .into_iter()
-                .map(|f| ForceScore {
-                    band: f.score.map(Band::of),
-                    force: f.force,
-                    name: f.name,
-                    score: f.score,
-                    answered: f.answered,
-                    total: f.total,
-                })
-                .collect(),
-            strongest: named(s.strongest),
-            weakest: named(s.weakest),
-            insights: s.insights,
+            forces,
+            strongest: scoring::standout(&highlights, HighlightKind::Top),
+            weakest: scoring::standout(&highlights, HighlightKind::Bottom),
+            caveat: scoring::caveat(s.confidence_level, s.answered, s.total),
+            highlights,
+            insights,
             recommendations: s
                 .recommendations
                 .into_iter()
@@ -204,7 +220,12 @@ mod tests {
         assert_eq!(r.band, Band::Mixed);
         assert_eq!(r.band_label, "Mixed");
         assert_eq!(r.forces[0].band, Some(Band::Strong));
+        // 75 against 50: goal clarity stands out, at the top and working well; future confidence, mixed,
+        // is the weakest (the old rule's words are not kept).
         assert_eq!(r.strongest.as_deref(), Some("goal_clarity"));
+        assert_eq!(r.highlights[0].label, "Strongest force");
+        assert_eq!(r.highlights[1].label, "Weakest force");
+        assert_eq!(r.caveat, None);
         assert_eq!(r.recommendations.len(), 1);
     }
 

@@ -16,7 +16,10 @@ pub struct Diagnostics {
     pub framework_version: u32,
     pub question_bank_version: u32,
     pub questions: u32,
+    /// Completed assessments (not in the bin).
     pub assessments: u32,
+    /// Started, not completed (not in the bin).
+    pub in_progress: u32,
 }
 
 /// The Diagnostics page's view of the AI layer.

@@ -27,7 +27,7 @@ impl<'a> Diagnostics<'a> {
     /// Versions, paths and counts for the diagnostics view.
     pub async fn get(&self) -> Result<dto::Diagnostics> {
         let (sqlite_version, vec_version) = self.ctx.store.read(meta::versions).await?;
-        let assessments = self.ctx.assessments().count_all().await?;
+        let (assessments, in_progress) = self.ctx.assessments().count_all().await?;
         let d = &self.ctx.domain;
         let p = &self.ctx.paths;
         Ok(dto::Diagnostics {
@@ -42,6 +42,7 @@ impl<'a> Diagnostics<'a> {
             question_bank_version: d.bank.version,
             questions: d.bank.all().len() as u32,
             assessments,
+            in_progress,
         })
     }
 

@@ -55,8 +55,10 @@ pub struct SearchHit {
     pub pillar: Option<String>,
     pub force: Option<String>,
     pub category: String,
-    /// Fused rank score, 0–1.
+    /// Fused rank score, 0–1: a position, not a relevance (see `strength`).
     pub score: f32,
+    /// How well it matches, for people.
+    pub strength: super::search::MatchStrength,
     /// Cosine similarity between the query and this passage (−1 to 1).
     pub similarity: f32,
     pub vector_rank: Option<u32>,
@@ -76,6 +78,10 @@ pub struct SearchReply {
     /// Something the person should know about this search (the active model could not be reached and the
     /// built-in one was used).
     pub notice: Option<String>,
+    /// Hits that are strong or related matches.
+    pub good_matches: u32,
+    /// Nothing passed the threshold: the hits are only the closest there is (say "no good match").
+    pub no_good_match: bool,
     #[ts(type = "number")]
     pub took_us: u64,
 }
@@ -106,3 +112,38 @@ pub struct Category {
     pub id: String,
     pub label: String,
 }
+
+/// Which passage to open in full.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct PassageRequest {
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+}
+
+/// One passage in full, for the reading view: where it comes from, its tags, and the passages closest to it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PassageDetail {
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+    pub passage_id: String,
+    pub title: String,
+    pub text: String,
+    pub source: SourceRef,
+    pub mode: Option<String>,
+    pub pillar: Option<String>,
+    pub force: Option<String>,
+    pub category: String,
+    /// The closest other passages by meaning (at most [`MAX_RELATED`]), closest first.
+    pub related: Vec<RelatedPassage>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RelatedPassage {
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+    pub title: String,
+    pub source_title: String,
+    pub similarity: f32,
+}
+
+pub const MAX_RELATED: usize = 4;

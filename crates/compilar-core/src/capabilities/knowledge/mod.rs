@@ -305,6 +305,7 @@ impl<'a> Knowledge<'a> {
         let terms = search::terms(&query);
         let pool = (count * 4).max(40);
         let model_id = model.model_id.clone();
+        let calibrated = model.model_id == LOCAL_MODEL_ID;
         let hits = self
             .store
             .read(move |c| {
@@ -357,6 +358,7 @@ impl<'a> Knowledge<'a> {
                         force: opt(r.force),
                         category: r.category,
                         score: *score,
+                        strength: search::strength(similarity(*id), tids.contains(id), calibrated),
                         similarity: similarity(*id),
                         vector_rank: vids.iter().position(|x| x == id).map(|p| p as u32 + 1),
                         text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),
@@ -365,7 +367,19 @@ impl<'a> Knowledge<'a> {
                 Ok(hits)
             })
             .await?;
+        let good_matches = hits
+            .iter()
+            .filter(|h| {
+                matches!(
+                    h.strength,
+                    search::MatchStrength::Strong | search::MatchStrength::Related
+                )
+            })
+            .count() as u32;
+        let no_good_match = calibrated && good_matches == 0;
         Ok(SearchReply {
+            good_matches,
+            no_good_match,
             hits,
             count,
             capped: requested > search::MAX_COUNT,
@@ -374,6 +388,74 @@ impl<'a> Knowledge<'a> {
             notice,
             took_us: started.elapsed().as_micros() as u64,
         })
+    }
+
+    /// One passage in full with its closest passages by meaning (in the active model, or the built-in one
+    /// while the active model has not embedded it yet).
+    pub async fn passage(&self, chunk_id: i64) -> Result<PassageDetail> {
+        self.prepare().await?;
+        self.store
+            .read(move |c| {
+                let Some(row) = sql::chunks_by_id(c, &[chunk_id])?.into_iter().next() else {
+                    return Err(Error::PassageNotFound(chunk_id.to_string()));
+                };
+                let active = sql::active_model(c)?;
+                let mut found = None;
+                for m in [active, sql::model(c, LOCAL_MODEL_ID)?]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(v) = sql::vector_of(c, &m, chunk_id)? {
+                        found = Some((m, v));
+                        break;
+                    }
+                }
+                let related = match found {
+                    Some((m, v)) => {
+                        let near: Vec<(i64, f32)> = sql::knn(
+                            c,
+                            &m,
+                            &v,
+                            MAX_RELATED as u32 + 1,
+                            &Filters::default(),
+                            false,
+                        )?
+                        .into_iter()
+                        .filter(|(id, _)| *id != chunk_id)
+                        .take(MAX_RELATED)
+                        .collect();
+                        let rows =
+                            sql::chunks_by_id(c, &near.iter().map(|x| x.0).collect::<Vec<_>>())?;
+                        near.iter()
+                            .zip(rows)
+                            .map(|((id, d), r)| RelatedPassage {
+                                chunk_id: *id,
+                                title: r.title,
+                                source_title: r.source_title,
+                                similarity: 1.0 - d * d / 2.0,
+                            })
+                            .collect()
+                    }
+                    None => Vec::new(),
+                };
+                Ok(PassageDetail {
+                    chunk_id,
+                    passage_id: row.passage_id,
+                    title: row.title,
+                    text: row.body,
+                    source: SourceRef {
+                        id: row.source_id,
+                        kind: row.source_kind,
+                        title: row.source_title,
+                    },
+                    mode: opt(row.mode),
+                    pillar: opt(row.pillar),
+                    force: opt(row.force),
+                    category: row.category,
+                    related,
+                })
+            })
+            .await
     }
 
     pub async fn status(&self) -> Result<KnowledgeStatus> {

@@ -15,6 +15,49 @@ pub const RRF_K: f32 = 60.0;
 /// Weights of the two lists in the fusion (tuned on the relevance set in tests/knowledge.rs).
 pub const VECTOR_WEIGHT: f32 = 1.0;
 pub const TEXT_WEIGHT: f32 = 1.0;
+/// How well a passage matches a query, for people. The fused score is a rank (the best hit of any query,
+/// gibberish included, scores near 1), so it is never shown as a relevance figure; this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStrength {
+    /// Close in meaning, or close and sharing the query's words.
+    Strong,
+    /// Somewhat close in meaning, or sharing the query's words.
+    Related,
+    /// Neither: only the closest of what there is.
+    Weak,
+    /// Shares none of the query's words, and the model's similarities are not calibrated (a provider's
+    /// embedding model): no claim either way.
+    ByMeaning,
+}
+
+/// Cosine similarity from which the built-in model's hit is related / strong. Calibrated on the built-in
+/// model (potion-base-8M): queries about the framework's topics reach 0.40–0.66 on their best passages,
+/// gibberish and off-topic queries ("xkq zzvv plorb", "recipe for chocolate cake") stay below 0.21.
+pub const RELATED_FROM: f32 = 0.30;
+pub const STRONG_FROM: f32 = 0.45;
+/// A hit sharing the query's words counts as strong from this similarity.
+pub const STRONG_WITH_WORDS_FROM: f32 = 0.35;
+
+/// The strength of a hit with `similarity` (cosine) that did or did not match the query's words;
+/// `calibrated` when the similarities come from the built-in model.
+pub fn strength(similarity: f32, words: bool, calibrated: bool) -> MatchStrength {
+    if !calibrated {
+        return if words {
+            MatchStrength::Related
+        } else {
+            MatchStrength::ByMeaning
+        };
+    }
+    if similarity >= STRONG_FROM || (words && similarity >= STRONG_WITH_WORDS_FROM) {
+        MatchStrength::Strong
+    } else if similarity >= RELATED_FROM || words {
+        MatchStrength::Related
+    } else {
+        MatchStrength::Weak
+    }
+}
+
 /// Most query terms sent to FTS5.
 pub(crate) const MAX_TERMS: usize = 32;
 
@@ -198,6 +241,22 @@ fn push(parts: &mut Vec<SnippetPart>, text: &str, hit: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strength_is_honest_about_weak_and_uncalibrated_matches() {
+        use MatchStrength::*;
+        // Measured on the built-in model: a real question's best passage, gibberish's best passage.
+        assert_eq!(strength(0.595, false, true), Strong);
+        assert_eq!(strength(0.476, true, true), Strong);
+        assert_eq!(strength(0.36, true, true), Strong);
+        assert_eq!(strength(0.34, false, true), Related);
+        assert_eq!(strength(0.10, true, true), Related);
+        assert_eq!(strength(0.206, false, true), Weak);
+        assert_eq!(strength(0.098, false, true), Weak);
+        // Another model's similarities mean nothing against these thresholds.
+        assert_eq!(strength(0.9, false, false), ByMeaning);
+        assert_eq!(strength(0.1, true, false), Related);
+    }
 
     #[test]
     fn user_text_never_becomes_fts_syntax() {

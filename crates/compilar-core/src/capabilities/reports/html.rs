@@ -114,8 +114,8 @@ pub(crate) fn render(d: &Doc) -> String {
     ));
     b.push_str("<h2>Forces</h2>");
     b.push_str(&chart(&d.forces));
-    if !d.highlights.is_empty() {
-        b.push_str(&format!("<p>{}</p>", esc(&d.highlights.join(" \u{b7} "))));
+    for h in &d.highlights {
+        b.push_str(&format!("<p>{}</p>", esc(h)));
     }
     b.push_str("<h2>What this means</h2><ul>");
     for i in &d.insights {

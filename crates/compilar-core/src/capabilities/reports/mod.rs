@@ -65,13 +65,13 @@ impl<'a> Reports<'a> {
             .iter()
             .find(|m| m.id == a.mode)
             .map_or(a.mode.clone(), |m| m.name.clone());
-        let name = |f: &str| fw.force(f).map_or(f.to_owned(), |x| x.name.clone());
         let completed = a.completed_at.as_deref().unwrap_or("");
-        let mut highlights = Vec::new();
-        if let (Some(s), Some(w)) = (&r.strongest, &r.weakest) {
-            highlights.push(format!("Highest: {}", name(s)));
-            highlights.push(format!("Lowest: {}", name(w)));
-        }
+        // The same words as the Results page: decided by the scoring rules, not here.
+        let highlights: Vec<String> = r
+            .highlights
+            .iter()
+            .map(|h| format!("{}: {}", h.label, h.text))
+            .collect();
         let state = self.ctx.coach().state(&a.id).await?;
         let coach = state
             .report
@@ -111,12 +111,7 @@ impl<'a> Reports<'a> {
                 )
             })
             .collect();
-        let caution = (r.confidence_level == crate::domain::ConfidenceLevel::Low).then(|| {
-            format!(
-                "Low confidence: only {} of {} questions were answered, so read these scores with care.",
-                r.answered, r.total
-            )
-        });
+        let caution = r.caveat.clone();
         Ok(Doc {
             title: pillar.map_or(a.pillar.clone(), |p| p.name.clone()),
             subtitle: format!(

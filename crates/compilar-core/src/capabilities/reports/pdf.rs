@@ -269,7 +269,9 @@ pub(crate) fn render(d: &Doc) -> Result<Vec<u8>> {
     w.bars(&d.forces);
     if !d.highlights.is_empty() {
         w.gap(2.0);
-        w.text(&d.highlights.join(" - "), 10.0, false, 0.0);
+    }
+    for h in &d.highlights {
+        w.text(h, 10.0, false, 0.0);
     }
     w.heading("What this means");
     for i in &d.insights {

@@ -1,4 +1,4 @@
-//! Request and response types of the settings capability (AI providers, keys, AI-action limits).
+//! Request and response types of the settings capability (AI providers, keys, AI-action limits, appearance).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -33,3 +33,39 @@ impl std::fmt::Debug for SetKeyRequest {
             .finish()
     }
 }
+
+/// The colour theme: the system's (the default), or one chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// How the window looks: theme and zoom (kept in the database, so each data folder has its own).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct Appearance {
+    #[serde(default)]
+    pub theme: Theme,
+    /// The zoom factor, 0.5–2 (1 is 100 %).
+    #[serde(default = "one")]
+    pub zoom: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for Appearance {
+    fn default() -> Self {
+        Appearance {
+            theme: Theme::System,
+            zoom: 1.0,
+        }
+    }
+}
+
+pub const MIN_ZOOM: f64 = 0.5;
+pub const MAX_ZOOM: f64 = 2.0;

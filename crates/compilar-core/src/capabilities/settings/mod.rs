@@ -1,13 +1,16 @@
 //! The settings capability: AI providers (order, addresses, models, timeouts, breakers), their keys in the
-//! OS keychain, and the AI-action limit and call-log options.
+//! OS keychain, the AI-action limit and call-log options, and the window's appearance (theme, zoom).
 
 pub mod dto;
 
 use crate::capabilities::assessments::check_len;
 use crate::ctx::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::llm::{AiSettings, ConnectionTest};
 use dto::*;
+use rusqlite::OptionalExtension;
+
+const APPEARANCE_KEY: &str = "appearance";
 
 #[derive(Clone, Copy)]
 pub struct Settings<'a> {
@@ -51,6 +54,56 @@ impl<'a> Settings<'a> {
         check_len(provider, "provider")?;
         self.ctx.llm.remove_key(provider).await?;
         self.get().await
+    }
+
+    /// The window's theme and zoom (the defaults when never set, or when what is stored is unreadable).
+    pub async fn appearance(&self) -> Result<Appearance> {
+        let stored: Option<String> = self
+            .ctx
+            .store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT value FROM app_settings WHERE key = ?1",
+                    [APPEARANCE_KEY],
+                    |r| r.get(0),
+                )
+                .optional()?)
+            })
+            .await?;
+        Ok(stored
+            .and_then(|j| serde_json::from_str::<Appearance>(&j).ok())
+            .filter(|a| a.zoom.is_finite() && (MIN_ZOOM..=MAX_ZOOM).contains(&a.zoom))
+            .unwrap_or_default())
+    }
+
+    /// Saves the theme and zoom; a zoom outside 0.5–2 is refused and nothing changes.
+    pub async fn set_appearance(&self, a: Appearance) -> Result<Appearance> {
+        if !a.zoom.is_finite() || !(MIN_ZOOM..=MAX_ZOOM).contains(&a.zoom) {
+            return Err(Error::OutOfRange(format!(
+                "Zoom between {:.0} % and {:.0} %, not {:.0} %.",
+                MIN_ZOOM * 100.0,
+                MAX_ZOOM * 100.0,
+                a.zoom * 100.0
+            )));
+        }
+        // Whole per cents: 1.1 stays 1.1 however often it is stepped.
+        let a = Appearance {
+            zoom: (a.zoom * 100.0).round() / 100.0,
+            ..a
+        };
+        let json = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
+        self.ctx
+            .store
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    rusqlite::params![APPEARANCE_KEY, json, crate::util::now()],
+                )?;
+                Ok(())
+            })
+            .await?;
+        Ok(a)
     }
 
     /// Lists the provider's models to check the address and the key.

@@ -105,11 +105,54 @@ impl Llm {
         Ok(tokio::task::spawn_blocking(move || secrets.status()).await?)
     }
 
+    /// Each provider's pill, from its settings, breaker and last real call in the call log.
+    async fn healths(
+        &self,
+        handles: &[Arc<Handle>],
+    ) -> Result<HashMap<String, super::health::ProviderHealth>> {
+        let calls = self.store.read(sql::last_real_calls).await?;
+        Ok(handles
+            .iter()
+            .map(|h| {
+                let last =
+                    calls
+                        .iter()
+                        .find(|c| c.0 == h.settings.id)
+                        .map(|c| super::health::LastCall {
+                            at: c.1.clone(),
+                            feature: c.2.clone(),
+                            ok: c.3,
+                            message: (!c.3).then(|| {
+                                let words =
+                                    c.4.as_deref()
+                                        .and_then(LlmErrorKind::from_code)
+                                        .map_or("The call failed", LlmErrorKind::words);
+                                match c.5.as_deref().filter(|m| !m.is_empty()) {
+                                    Some(m) => format!("{words}: {m}"),
+                                    None => format!("{words}."),
+                                }
+                            }),
+                            code: c.4.clone(),
+                        });
+                let b = h.breaker.snapshot();
+                let health = super::health::health(
+                    h.settings.enabled,
+                    h.configured(),
+                    b.state,
+                    b.next_trial_in_text.as_deref(),
+                    last,
+                );
+                (h.settings.id.clone(), health)
+            })
+            .collect())
+    }
+
     /// Settings with key status (reads the keychain: runs on a blocking thread).
     pub async fn settings_view(&self) -> Result<(Vec<ProviderView>, AiSettings, KeychainStatus)> {
         let handles = self.handles().await?;
         let secrets = Arc::clone(&self.secrets);
         let keychain = tokio::task::spawn_blocking(move || secrets.status()).await?;
+        let mut healths = self.healths(&handles).await?;
         let views = handles
             .iter()
             .map(|h| ProviderView {
@@ -118,6 +161,9 @@ impl Llm {
                 needs_key: h.settings.kind.needs_key(),
                 configured: h.configured(),
                 key_env_var: h.settings.kind.key_env_var().map(str::to_owned),
+                health: healths.remove(&h.settings.id).unwrap_or_else(|| {
+                    super::health::health(false, false, BreakerState::Closed, None, None)
+                }),
             })
             .collect();
         Ok((views, self.ai(), keychain))
@@ -224,11 +270,14 @@ impl Llm {
 
     /// Every provider's breaker and configuration state.
     pub async fn provider_status(&self) -> Result<Vec<ProviderStatus>> {
-        Ok(self
-            .handles()
-            .await?
+        let handles = self.handles().await?;
+        let mut healths = self.healths(&handles).await?;
+        Ok(handles
             .iter()
             .map(|h| ProviderStatus {
+                health: healths.remove(&h.settings.id).unwrap_or_else(|| {
+                    super::health::health(false, false, BreakerState::Closed, None, None)
+                }),
                 id: h.settings.id.clone(),
                 label: h.settings.label.clone(),
                 kind: h.settings.kind,

@@ -53,6 +53,7 @@ impl Llm {
                 .map(|p| self.secrets.scrub(&p)),
             output: None,
             rate_limited: feature.rate_limited(),
+            outcome_text: String::new(),
         }
     }
 

@@ -13,6 +13,7 @@
 mod admin;
 mod calllog;
 mod chain;
+pub mod health;
 mod stream;
 mod views;
 

@@ -69,6 +69,8 @@ pub struct ProviderStatus {
     pub position: u32,
     pub model: String,
     pub breaker: BreakerSnapshot,
+    /// What its pill says (configured, reachable, working…), from its settings, breaker and last real call.
+    pub health: super::health::ProviderHealth,
 }
 
 /// A provider's settings plus its key status (never the key).
@@ -80,6 +82,8 @@ pub struct ProviderView {
     pub configured: bool,
     /// The environment variable that overrides the stored key.
     pub key_env_var: Option<String>,
+    /// What its pill says (configured, reachable, working…).
+    pub health: super::health::ProviderHealth,
 }
 
 /// Result of "test connection".

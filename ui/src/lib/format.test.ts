@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { relativeDate } from "./format";
+
+const now = new Date("2026-12-01T12:00:00Z");
+const ago = (secs: number) => new Date(now.getTime() - secs * 1000).toISOString();
+
+describe("relative dates", () => {
+  it("says how long ago, in words", () => {
+    expect(relativeDate(ago(10), now)).toBe("just now");
+    expect(relativeDate(ago(60), now)).toBe("1 minute ago");
+    expect(relativeDate(ago(5 * 60), now)).toBe("5 minutes ago");
+    expect(relativeDate(ago(2 * 3600), now)).toBe("2 hours ago");
+    expect(relativeDate(ago(86400), now)).toBe("yesterday");
+    expect(relativeDate(ago(2 * 86400), now)).toBe("2 days ago");
+    expect(relativeDate(ago(14 * 86400), now)).toBe("2 weeks ago");
+  });
+
+  it("gives the date itself beyond a month, and the future as 'in …'", () => {
+    expect(relativeDate("2026-03-12T10:00:00Z", now, "en-GB")).toBe("12 Mar 2026");
+    expect(relativeDate(ago(-3 * 86400), now)).toBe("in 3 days");
+    expect(relativeDate(ago(-86400), now)).toBe("tomorrow");
+  });
+
+  it("is empty for nothing or nonsense", () => {
+    expect(relativeDate(null, now)).toBe("");
+    expect(relativeDate("not a date", now)).toBe("");
+  });
+});
