@@ -15,5 +15,5 @@ cargo build --workspace --all-targets --locked
 if [ -n "${DISPLAY:-}" ]; then
   cargo test --workspace --locked
 else
-  xvfb-run -a -s "-screen 0 1280x860x24" cargo test --workspace --locked
+  xvfb-run -a -s "-screen 0 1920x1080x24" cargo test --workspace --locked
 fi

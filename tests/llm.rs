@@ -887,6 +887,13 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         .unwrap_err();
     assert_eq!(e.code(), "invalid_settings");
     assert!(e.to_string().contains("not a valid URL"), "{e}");
+    // The error names the provider and the field, so the window shows it at that field.
+    let payload = e.payload();
+    assert_eq!(
+        payload.provider.as_deref(),
+        Some(before.providers[1].settings.id.as_str())
+    );
+    assert_eq!(payload.field.as_deref(), Some("base_url"));
     let after = env.app.settings().get().await.unwrap();
     assert_eq!(
         after
@@ -915,10 +922,10 @@ async fn settings_are_validated_whole_and_keys_are_managed_without_showing_them(
         },
         ..AiSettings::default()
     };
-    assert_eq!(
-        env.app.settings().save_ai(bad_ai).await.unwrap_err().code(),
-        "invalid_settings"
-    );
+    let e = env.app.settings().save_ai(bad_ai).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_settings");
+    assert_eq!(e.payload().field.as_deref(), Some("rate_limit.max_actions"));
+    assert_eq!(e.payload().provider, None);
     let e = env
         .app
         .settings()

@@ -79,8 +79,15 @@ pub enum Error {
     #[error("Unknown category \u{201c}{given}\u{201d}. The categories are {known}.")]
     UnknownCategory { given: String, known: String },
     /// Provider or AI settings that fail validation.
-    #[error("{0}")]
-    InvalidSettings(String),
+    #[error("{message}")]
+    InvalidSettings {
+        message: String,
+        /// The setting the message is about (`base_url`, `timeouts.connect_secs`, `rate_limit.max_actions`…),
+        /// so the UI can show it at the field.
+        field: Option<String>,
+        /// The provider whose settings they are.
+        settings_of: Option<String>,
+    },
     /// An API key that cannot be stored (whitespace or control characters inside).
     #[error("{0}")]
     InvalidApiKey(String),
@@ -219,6 +226,10 @@ pub struct ErrorPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub provider: Option<String>,
+    /// The input a validation error is about (shown at that field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl Error {
@@ -251,7 +262,7 @@ impl Error {
             Error::AlreadyRunning(_) => "already_running",
             Error::UnknownForce(_) => "unknown_force",
             Error::UnknownCategory { .. } => "unknown_category",
-            Error::InvalidSettings(_) => "invalid_settings",
+            Error::InvalidSettings { .. } => "invalid_settings",
             Error::InvalidApiKey(_) => "invalid_api_key",
             Error::EmbeddingsUnsupported(_) => "embeddings_unsupported",
             Error::UnknownEmbeddingModel(_) => "unknown_embedding_model",
@@ -344,7 +355,7 @@ impl Error {
                 | Error::AlreadyRunning(_)
                 | Error::UnknownForce(_)
                 | Error::UnknownCategory { .. }
-                | Error::InvalidSettings(_)
+                | Error::InvalidSettings { .. }
                 | Error::InvalidApiKey(_)
                 | Error::EmbeddingsUnsupported(_)
                 | Error::UnknownEmbeddingModel(_)
@@ -382,8 +393,22 @@ impl Error {
             retry_after_ms: self.retry_after_ms(),
             provider: match self {
                 Error::Llm { provider, .. } => Some(provider.clone()),
+                Error::InvalidSettings { settings_of, .. } => settings_of.clone(),
                 _ => None,
             },
+            field: match self {
+                Error::InvalidSettings { field, .. } => field.clone(),
+                _ => None,
+            },
+        }
+    }
+
+    /// Settings refused for `field` (of provider `of`, when they are a provider's).
+    pub fn invalid_setting(of: Option<&str>, invalid: crate::llm::settings::Invalid) -> Error {
+        Error::InvalidSettings {
+            message: invalid.message,
+            field: Some(invalid.field.to_owned()),
+            settings_of: of.map(str::to_owned),
         }
     }
 
@@ -669,7 +694,11 @@ mod tests {
                 given: s(),
                 known: s(),
             },
-            Error::InvalidSettings(s()),
+            Error::InvalidSettings {
+                message: s(),
+                field: None,
+                settings_of: None,
+            },
             Error::InvalidApiKey(s()),
             Error::EmbeddingsUnsupported(s()),
             Error::UnknownEmbeddingModel(s()),
@@ -780,7 +809,7 @@ mod tests {
                 | Error::AlreadyRunning(_)
                 | Error::UnknownForce(_)
                 | Error::UnknownCategory { .. }
-                | Error::InvalidSettings(_)
+                | Error::InvalidSettings { .. }
                 | Error::InvalidApiKey(_)
                 | Error::EmbeddingsUnsupported(_)
                 | Error::UnknownEmbeddingModel(_)

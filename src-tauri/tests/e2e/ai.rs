@@ -25,6 +25,14 @@ async fn local_model_stream_stop_and_diagnostics() {
     );
 
     w.use_local_model(&server.url()).await;
+    // A bad address is refused at its field, and the message goes once the field is corrected.
+    w.fill("[data-testid=base-url-local]", "not a url").await;
+    w.click("[data-testid=save-providers]").await;
+    let e = w.text("[data-testid=field-error-local]").await;
+    assert!(e.contains("not a valid URL"), "{e}");
+    assert_eq!(w.count("[data-testid=error]").await, 0);
+    w.fill("[data-testid=base-url-local]", &server.url()).await;
+    w.until_count("[data-testid=field-error-local]", 0).await;
     // Set up but never called: the pill does not claim it works.
     assert_eq!(
         w.text("[data-testid=provider-status-local]").await,

@@ -14,6 +14,7 @@ mod chat;
 mod data;
 mod documents;
 mod knowledge;
+mod layout;
 mod progress;
 mod recovery;
 mod security;

@@ -103,7 +103,11 @@ retry_after_ms?: number,
 /**
  * The AI provider the error is about, when there is one.
  */
-provider?: string, };
+provider?: string, 
+/**
+ * The input a validation error is about (shown at that field).
+ */
+field?: string, };
 
 export type Mode = { id: string, name: string, summary: string, description: string, };
 
@@ -1127,7 +1131,11 @@ retry_after_ms?: number,
 /**
  * The AI provider the error is about, when there is one.
  */
-provider?: string, };
+provider?: string, 
+/**
+ * The input a validation error is about (shown at that field).
+ */
+field?: string, };
 
 export type BreakerAction = "reset" | "force_open" | "force_close";
 

@@ -15,6 +15,7 @@ export function toErrorPayload(e: unknown): ErrorPayload {
       };
       if (typeof o.retry_after_ms === "number") p.retry_after_ms = o.retry_after_ms;
       if (typeof o.provider === "string") p.provider = o.provider;
+      if (typeof o.field === "string") p.field = o.field;
       return p;
     }
   }

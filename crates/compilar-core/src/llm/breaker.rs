@@ -104,31 +104,49 @@ impl Default for BreakerConfig {
 
 impl BreakerConfig {
     /// Checks the ranges; returns a sentence naming the first bad value.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::llm::settings::Invalid> {
         if !(1..=100).contains(&self.failure_threshold) {
-            return Err("The failure threshold must be between 1 and 100.".into());
+            return Err(crate::llm::settings::Invalid::new(
+                "breaker.failure_threshold",
+                "The failure threshold must be between 1 and 100.",
+            ));
         }
         if !(1..=3600).contains(&self.recovery_secs) {
-            return Err("The recovery time must be between 1 and 3,600 seconds.".into());
+            return Err(crate::llm::settings::Invalid::new(
+                "breaker.recovery_secs",
+                "The recovery time must be between 1 and 3,600 seconds.",
+            ));
         }
         if self.max_recovery_secs < self.recovery_secs || self.max_recovery_secs > 86_400 {
-            return Err(
-                "The longest recovery time must be at least the recovery time and at most a day."
-                    .into(),
-            );
+            return Err(crate::llm::settings::Invalid::new(
+                "breaker.max_recovery_secs",
+                "The longest recovery time must be at least the recovery time and at most a day.",
+            ));
         }
         if !(1..=20).contains(&self.half_open_trials) {
-            return Err("The number of trial calls must be between 1 and 20.".into());
+            return Err(crate::llm::settings::Invalid::new(
+                "breaker.half_open_trials",
+                "The number of trial calls must be between 1 and 20.",
+            ));
         }
         if let Some(r) = &self.failure_rate {
             if !(10..=3600).contains(&r.window_secs) {
-                return Err("The failure-rate window must be between 10 and 3,600 seconds.".into());
+                return Err(crate::llm::settings::Invalid::new(
+                    "breaker.failure_rate.window_secs",
+                    "The failure-rate window must be between 10 and 3,600 seconds.",
+                ));
             }
             if !(1..=10_000).contains(&r.min_calls) {
-                return Err("The failure-rate minimum must be between 1 and 10,000 calls.".into());
+                return Err(crate::llm::settings::Invalid::new(
+                    "breaker.failure_rate.min_calls",
+                    "The failure-rate minimum must be between 1 and 10,000 calls.",
+                ));
             }
             if !(r.threshold > 0.0 && r.threshold <= 1.0) {
-                return Err("The failure-rate threshold must be above 0 and at most 1.".into());
+                return Err(crate::llm::settings::Invalid::new(
+                    "breaker.failure_rate.threshold",
+                    "The failure-rate threshold must be above 0 and at most 1.",
+                ));
             }
         }
         Ok(())

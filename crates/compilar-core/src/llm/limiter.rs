@@ -30,12 +30,19 @@ impl Default for RateLimitConfig {
 }
 
 impl RateLimitConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::llm::settings::Invalid> {
+        use crate::llm::settings::Invalid;
         if !(1..=10_000).contains(&self.max_actions) {
-            return Err("The number of AI actions must be between 1 and 10,000.".into());
+            return Err(Invalid::new(
+                "rate_limit.max_actions",
+                "The number of AI actions must be between 1 and 10,000.",
+            ));
         }
         if !(60..=86_400).contains(&self.window_secs) {
-            return Err("The rate-limit window must be between 1 minute and 1 day.".into());
+            return Err(Invalid::new(
+                "rate_limit.window_secs",
+                "The rate-limit window must be between 1 minute and 1 day.",
+            ));
         }
         Ok(())
     }

@@ -123,11 +123,14 @@ impl ProviderSettings {
     }
 
     /// Checks everything a person can type; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         let default = ProviderSettings::default_for(&self.id).ok_or_else(|| {
-            format!(
-                "Unknown provider \u{201c}{}\u{201d}.",
-                crate::domain::truncate_for_message(&self.id)
+            Invalid::new(
+                "id",
+                format!(
+                    "Unknown provider \u{201c}{}\u{201d}.",
+                    crate::domain::truncate_for_message(&self.id)
+                ),
             )
         })?;
         let kind_ok = match self.id.as_str() {
@@ -138,55 +141,107 @@ impl ProviderSettings {
             _ => self.kind == default.kind,
         };
         if !kind_ok {
-            return Err(format!("{} cannot use that protocol.", default.label));
+            return Err(Invalid::new(
+                "kind",
+                format!("{} cannot use that protocol.", default.label),
+            ));
         }
         let label = self.label.trim();
         if label.is_empty() || label.chars().count() > 60 {
-            return Err("The provider name must be 1 to 60 characters.".into());
+            return Err(Invalid::new(
+                "label",
+                "The provider name must be 1 to 60 characters.",
+            ));
         }
         if self.base_url.len() > MAX_URL_LEN {
-            return Err("The base URL is too long.".into());
+            return Err(Invalid::new("base_url", "The address is too long."));
         }
         let url = url::Url::parse(self.base_url.trim()).map_err(|_| {
-            format!(
-                "\u{201c}{}\u{201d} is not a valid URL.",
-                crate::domain::truncate_for_message(&self.base_url)
+            Invalid::new(
+                "base_url",
+                format!(
+                    "\u{201c}{}\u{201d} is not a valid URL.",
+                    crate::domain::truncate_for_message(&self.base_url)
+                ),
             )
         })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err("The base URL must start with http:// or https:// and name a host.".into());
+            return Err(Invalid::new(
+                "base_url",
+                "The address must start with http:// or https:// and name a host.",
+            ));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("Put the API key in the key field, not in the URL.".into());
+            return Err(Invalid::new(
+                "base_url",
+                "Put the API key in the key field, not in the address.",
+            ));
         }
-        for (what, m) in [
-            ("chat model", Some(&self.chat_model)),
-            ("embedding model", self.embedding_model.as_ref()),
+        for (field, what, m) in [
+            ("chat_model", "chat model", Some(&self.chat_model)),
+            (
+                "embedding_model",
+                "embedding model",
+                self.embedding_model.as_ref(),
+            ),
         ] {
             if let Some(m) = m {
                 let m = m.trim();
                 if m.is_empty() && what == "chat model" {
-                    return Err("Choose a chat model.".into());
+                    return Err(Invalid::new(field, "Choose a chat model."));
                 }
                 if m.len() > MAX_MODEL_LEN || m.chars().any(char::is_control) {
-                    return Err(format!("The {what} name is not valid."));
+                    return Err(Invalid::new(
+                        field,
+                        format!("The {what} name is not valid."),
+                    ));
                 }
             }
         }
         let t = &self.timeouts;
-        for (name, v, lo, hi) in [
-            ("connect timeout", t.connect_secs, 1, 120),
-            ("first-token timeout", t.first_token_secs, 1, 900),
-            ("stall timeout", t.stall_secs, 1, 900),
-            ("request timeout", t.request_secs, 1, 1800),
-            ("slow-call threshold", t.slow_call_secs, 0, 900),
+        for (field, name, v, lo, hi) in [
+            (
+                "timeouts.connect_secs",
+                "connect timeout",
+                t.connect_secs,
+                1,
+                120,
+            ),
+            (
+                "timeouts.first_token_secs",
+                "first-token timeout",
+                t.first_token_secs,
+                1,
+                900,
+            ),
+            ("timeouts.stall_secs", "stall timeout", t.stall_secs, 1, 900),
+            (
+                "timeouts.request_secs",
+                "request timeout",
+                t.request_secs,
+                1,
+                1800,
+            ),
+            (
+                "timeouts.slow_call_secs",
+                "slow-call threshold",
+                t.slow_call_secs,
+                0,
+                900,
+            ),
         ] {
             if !(lo..=hi).contains(&v) {
-                return Err(format!("The {name} must be between {lo} and {hi} seconds."));
+                return Err(Invalid::new(
+                    field,
+                    format!("The {name} must be between {lo} and {hi} seconds."),
+                ));
             }
         }
         if !(512..=1_048_576).contains(&self.num_ctx) {
-            return Err("The context size must be between 512 and 1,048,576 tokens.".into());
+            return Err(Invalid::new(
+                "num_ctx",
+                "The context size must be between 512 and 1,048,576 tokens.",
+            ));
         }
         self.breaker.validate()
     }
@@ -201,6 +256,22 @@ impl ProviderSettings {
             .map(|m| m.trim().to_owned())
             .filter(|m| !m.is_empty());
         self
+    }
+}
+
+/// A setting that fails validation: which one (its path in the settings, as the UI binds it) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Invalid {
+        Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -226,10 +297,13 @@ impl Default for AiSettings {
 }
 
 impl AiSettings {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         self.rate_limit.validate()?;
         if !(1..=365).contains(&self.call_log_retention_days) {
-            return Err("Keep the call log between 1 and 365 days.".into());
+            return Err(Invalid::new(
+                "call_log_retention_days",
+                "Keep the call log between 1 and 365 days.",
+            ));
         }
         Ok(())
     }
@@ -278,7 +352,7 @@ mod tests {
             let mut s = base.clone();
             change(&mut s);
             let e = s.normalised().validate().unwrap_err();
-            assert!(e.contains(expect), "{e} should mention {expect}");
+            assert!(e.message.contains(expect), "{e:?} should mention {expect}");
         }
     }
 }

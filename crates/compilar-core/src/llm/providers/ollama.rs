@@ -79,7 +79,7 @@ impl OllamaProvider {
                 Some(m) if f.status == 404 || detail.contains("not found") => LlmError::new(
                     LlmErrorKind::ModelNotFound,
                     format!(
-                        "The local server has no model \u{201c}{m}\u{201d}. Run `ollama pull {m}`, or pick an installed model in Settings."
+                        "The local server has no model \u{201c}{m}\u{201d}. Run `ollama pull {m}`, or choose one of its installed models as the chat model."
                     ),
                 ),
                 _ => LlmError::from_status(f.status, None, &detail, f.retry_after, model),

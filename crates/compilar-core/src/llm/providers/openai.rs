@@ -162,8 +162,9 @@ fn from_failure(f: &HttpFailure, kind: ProviderKind, model: Option<&str>) -> Llm
     let (code, detail) = parse_error_body(&f.body);
     let mut err = LlmError::from_status(f.status, code.as_deref(), &detail, f.retry_after, model);
     if err.kind == LlmErrorKind::ModelNotFound && kind == ProviderKind::OpenaiCompatible {
-        err.message
-            .push_str(" Load the model in your local server, or pick one it lists in Settings.");
+        err.message.push_str(
+            " Load the model in your local server, or choose one it lists as the chat model.",
+        );
     }
     err
 }

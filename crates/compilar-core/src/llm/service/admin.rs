@@ -177,19 +177,25 @@ impl Llm {
             .map(ProviderSettings::normalised)
             .collect();
         if providers.len() != PROVIDER_IDS.len() {
-            return Err(Error::InvalidSettings(format!(
-                "Send the settings of all {} providers.",
-                PROVIDER_IDS.len()
-            )));
+            return Err(Error::InvalidSettings {
+                message: format!("Send the settings of all {} providers.", PROVIDER_IDS.len()),
+                field: None,
+                settings_of: None,
+            });
         }
         for p in &providers {
-            p.validate().map_err(Error::InvalidSettings)?;
+            p.validate()
+                .map_err(|e| Error::invalid_setting(Some(&p.id), e))?;
         }
         for id in PROVIDER_IDS {
             if providers.iter().filter(|p| p.id == id).count() != 1 {
-                return Err(Error::InvalidSettings(format!(
-                    "The settings must name each provider once ({id} is missing or repeated)."
-                )));
+                return Err(Error::InvalidSettings {
+                    message: format!(
+                        "The settings must name each provider once ({id} is missing or repeated)."
+                    ),
+                    field: None,
+                    settings_of: None,
+                });
             }
         }
         // Positions become 0..n in the order given by `position`, ties by the order sent.
@@ -211,7 +217,7 @@ impl Llm {
     }
 
     pub async fn save_ai_settings(&self, ai: AiSettings) -> Result<()> {
-        ai.validate().map_err(Error::InvalidSettings)?;
+        ai.validate().map_err(|e| Error::invalid_setting(None, e))?;
         let saved = ai.clone();
         self.store
             .write(move |c| sql::save_ai_settings(c, &saved, &now()))
