@@ -66,6 +66,7 @@ async function pump(): Promise<void> {
   } finally {
     pumping = false;
   }
+  forgetDoneLater();
 }
 
 /** Stops a running import (nothing of it is kept) or takes a waiting one off the queue. */
@@ -75,6 +76,19 @@ export async function stop(item: ImportItem): Promise<void> {
   } else if (item.status === "running") {
     await commands.cancelImport(item.key);
   }
+}
+
+/** How long rows that went well stay on screen after the last import of a batch (failed and stopped rows stay until cleared: their reason
+ * must be read). */
+export const DONE_ROW_MS = 12_000;
+
+/** Once the queue is empty, the rows that went well go by themselves (a new batch started meanwhile keeps
+ * them until it is over too). */
+function forgetDoneLater(): void {
+  setTimeout(() => {
+    if (imports.items.some((i) => i.status === "waiting" || i.status === "running")) return;
+    imports.items = imports.items.filter((i) => i.status !== "done" && i.status !== "already");
+  }, DONE_ROW_MS);
 }
 
 /** Removes finished rows. */

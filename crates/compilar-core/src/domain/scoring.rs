@@ -226,10 +226,14 @@ pub fn highlights(forces: &[ForceScore]) -> Vec<Highlight> {
             group.iter().map(|x| x.1).fold(f64::MIN, f64::max)
         };
         let band = Band::of(inner);
-        let at = if level {
-            format!("{:.0}\u{2013}{:.0}", edge.min(inner), edge.max(inner))
+        let (lo_s, hi_s) = (
+            format!("{:.0}", edge.min(inner)),
+            format!("{:.0}", edge.max(inner)),
+        );
+        let at = if lo_s == hi_s {
+            lo_s
         } else {
-            format!("{:.0}", edge)
+            format!("{lo_s}\u{2013}{hi_s}")
         };
         let (label, text) = match (top, band, level) {
             (true, Band::Strong, false) => (
@@ -757,7 +761,11 @@ mod tests {
                 (Bottom, vec!["f4"], "Most under strain")
             ]
         );
-        assert!(h[0].text.starts_with("F1, F2 and F3 (75"), "{}", h[0].text);
+        assert!(
+            h[0].text.starts_with("F1, F2 and F3 (75) "),
+            "{}",
+            h[0].text
+        );
         // No single strongest force is reported for a tie.
         assert_eq!(standout(&h, Top), None);
         // Within 5 points counts as level: 72 and 68 tie; the words fit the lower one (mixed).
