@@ -1,4 +1,4 @@
-//! Every page in the real window at the smallest useful size (900×700, just above the 880 px minimum) and a
+//! Every page (17 views) in the real window at the smallest useful size (900×700, just above the 880 px minimum) and a
 //! large one (1600×1000), in the light and the dark theme: no sideways scrolling, nothing pushed out of the
 //! window or clipped, a screenshot of each for review, and an accessibility check (axe-core, WCAG 2 A and AA)
 //! with no serious or critical violation. Then the keyboard alone takes an assessment from Ctrl+N to the
@@ -6,18 +6,46 @@
 
 use std::time::Duration;
 
-use compilar_core::api::AnswerRequest;
+use compilar_core::api::{AnswerRequest, StartProfileRequest};
 use compilar_core::{App, AppOptions};
 use fantoccini::key::Key;
 
 use crate::window::{screenshot, until, Window};
 
-/// A full result, a first reading (3 of 12 answered) and one in progress (created in that order).
+/// A full profile with its first pillar done, two full results of one pillar (to compare), a first reading
+/// (3 of 12 answered) and one in progress (created in that order: History lists them newest first).
 fn prepare(dir: &std::path::Path) {
     let dir = dir.to_owned();
     std::thread::spawn(move || {
         tokio::runtime::Runtime::new().unwrap().block_on(async {
             let app = App::open_with(AppOptions::for_tests(&dir)).await.unwrap();
+            let first = app
+                .full_profiles()
+                .start(StartProfileRequest {
+                    mode: "hierarchical".into(),
+                    group_label: Some("Leadership team".into()),
+                    note: None,
+                })
+                .await
+                .unwrap();
+            for q in &first.questions {
+                app.assessments()
+                    .answer(AnswerRequest {
+                        assessment_id: first.id.clone(),
+                        question_id: q.id.clone(),
+                        value: 4,
+                    })
+                    .await
+                    .unwrap();
+            }
+            app.assessments().complete(&first.id).await.unwrap();
+            crate::common::completed(
+                &app,
+                "grpprosp",
+                "egalitarian",
+                &[("goal_clarity", 3), ("shared_vision", 2)],
+            )
+            .await;
             crate::common::completed(
                 &app,
                 "grpprosp",
@@ -131,6 +159,16 @@ async fn open(w: &Window, page: &str) {
                 .await;
             w.css("[data-testid=results]").await;
         }
+        "compare" => {
+            w.nav("progress").await;
+            w.click("[data-testid=compare-latest]").await;
+            w.css("[data-testid=compare-side]").await;
+        }
+        "profile" => {
+            w.nav("progress").await;
+            w.click("[data-testid=full-profiles] button").await;
+            w.css("[data-testid=profile-pillars]").await;
+        }
         "knowledge" => {
             w.nav("knowledge").await;
             w.fill(
@@ -164,6 +202,8 @@ const PAGES: &[&str] = &[
     "results-first-reading",
     "history",
     "progress",
+    "compare",
+    "profile",
     "coach",
     "knowledge",
     "documents",

@@ -1,5 +1,5 @@
 //! `app_meta`: small key/value facts about this database (the local profile's id, the shipped knowledge
-//! base's hash).
+//! base's hash); and the user's settings kept as JSON by key in `app_settings`.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -19,6 +19,26 @@ pub fn set(c: &Connection, key: &str, value: &str) -> Result<()> {
         "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
+    )?;
+    Ok(())
+}
+
+/// One of the user's settings in `app_settings` (JSON), if stored.
+pub fn setting(c: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT value FROM app_settings WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+/// Stores one of the user's settings (JSON) in `app_settings`.
+pub fn set_setting(c: &Connection, key: &str, json: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params![key, json, crate::util::now()],
     )?;
     Ok(())
 }

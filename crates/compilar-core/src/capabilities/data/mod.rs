@@ -8,13 +8,10 @@ pub mod import;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::OptionalExtension;
-
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::jobs::JobKind;
 use crate::store::backup::{self, BackupKind};
-use crate::util::now;
 use dto::*;
 
 /// The longest path accepted from a caller.
@@ -41,13 +38,7 @@ pub(crate) fn checked_path(p: &str, what: &'static str) -> Result<PathBuf> {
 
 /// The backup settings stored in `app_settings` (the defaults when none are).
 pub(crate) fn read_settings(c: &rusqlite::Connection) -> Result<BackupSettings> {
-    let v: Option<String> = c
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [SETTINGS_KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let v = crate::store::meta::setting(c, SETTINGS_KEY)?;
     Ok(v.and_then(|v| serde_json::from_str(&v).ok())
         .unwrap_or_default())
 }
@@ -112,14 +103,7 @@ impl<'a> Data<'a> {
         let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
         self.ctx
             .store
-            .write(move |c| {
-                c.execute(
-                    "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    rusqlite::params![SETTINGS_KEY, json, now()],
-                )?;
-                Ok(())
-            })
+            .write(move |c| crate::store::meta::set_setting(c, SETTINGS_KEY, &json))
             .await?;
         let dir = self.dir().to_owned();
         tokio::task::spawn_blocking(move || backup::prune(&dir, s.keep as usize)).await??;

@@ -8,7 +8,6 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::llm::{AiSettings, ConnectionTest};
 use dto::*;
-use rusqlite::OptionalExtension;
 
 const APPEARANCE_KEY: &str = "appearance";
 
@@ -58,17 +57,10 @@ impl<'a> Settings<'a> {
 
     /// The window's theme and zoom (the defaults when never set, or when what is stored is unreadable).
     pub async fn appearance(&self) -> Result<Appearance> {
-        let stored: Option<String> = self
+        let stored = self
             .ctx
             .store
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT value FROM app_settings WHERE key = ?1",
-                    [APPEARANCE_KEY],
-                    |r| r.get(0),
-                )
-                .optional()?)
-            })
+            .read(|c| crate::store::meta::setting(c, APPEARANCE_KEY))
             .await?;
         Ok(stored
             .and_then(|j| serde_json::from_str::<Appearance>(&j).ok())
@@ -94,14 +86,7 @@ impl<'a> Settings<'a> {
         let json = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
         self.ctx
             .store
-            .write(move |c| {
-                c.execute(
-                    "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    rusqlite::params![APPEARANCE_KEY, json, crate::util::now()],
-                )?;
-                Ok(())
-            })
+            .write(move |c| crate::store::meta::set_setting(c, APPEARANCE_KEY, &json))
             .await?;
         Ok(a)
     }
