@@ -65,6 +65,17 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Search the knowledge base (semantic + full text).
     Search(SearchArgs),
+    /// One knowledge passage in full (its id is shown by `search`), with the passages closest to it.
+    Passage { id: i64 },
+    /// How the app window looks for this data folder: the theme and the zoom (shown; changed with the options).
+    Appearance {
+        /// system (follow the computer), light or dark.
+        #[arg(long)]
+        theme: Option<String>,
+        /// 50–200 (per cent).
+        #[arg(long)]
+        zoom: Option<f64>,
+    },
     /// Your own documents in the knowledge base.
     #[command(subcommand)]
     Documents(DocumentsCmd),
@@ -620,6 +631,17 @@ async fn run(cli: Cli) -> Outcome {
                 })
                 .await?;
             emit(json, &reply, print::search)
+        }
+        Command::Passage { id } => {
+            let p = app.knowledge().passage(id).await?;
+            emit(json, &p, print::passage)
+        }
+        Command::Appearance { theme, zoom } => {
+            let a = app
+                .settings()
+                .change_appearance(theme.as_deref(), zoom.map(|z| z / 100.0))
+                .await?;
+            emit(json, &a, print::appearance)
         }
         Command::Documents(cmd) => documents(&app, json, cmd).await,
         Command::Progress { group, mode } => {

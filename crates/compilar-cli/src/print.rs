@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use compilar_core::api::{
-    Assessment, AssessmentPage, DoctorReport, DocumentInfo, FrameworkInfo, ImportProgress,
-    ImportStage, JobInfo, SearchReply, Stage,
+    Appearance, Assessment, AssessmentPage, DoctorReport, DocumentInfo, FrameworkInfo,
+    ImportProgress, ImportStage, JobInfo, PassageDetail, SearchReply, Stage, Theme,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -137,16 +137,22 @@ pub fn search(r: &SearchReply) -> String {
     }
     if r.hits.is_empty() {
         s.push_str("Nothing found.\n");
+    } else if r.no_good_match {
+        s.push_str(
+            "No good match: nothing is close to these words. The closest passages, only loosely related:\n",
+        );
     }
     for (i, h) in r.hits.iter().enumerate() {
         let text: String = h.snippet.iter().map(|p| p.text.as_str()).collect();
         let _ = writeln!(
             s,
-            "{:>2}. {} ({}; similarity {:.2})\n    {}",
+            "{:>2}. {} ({}; {}, similarity {:.2}; passage {})\n    {}",
             i + 1,
             h.title,
             h.source.title,
+            h.strength_label,
             h.similarity,
+            h.chunk_id,
             text.replace('\n', " ")
         );
     }
@@ -154,6 +160,39 @@ pub fn search(r: &SearchReply) -> String {
         let _ = writeln!(s, "(at most {} results are shown)", r.count);
     }
     s
+}
+
+pub fn passage(p: &PassageDetail) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} (passage {})", p.title, p.chunk_id);
+    let tags: Vec<&str> = [&p.mode, &p.pillar, &p.force]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain([p.category.as_str()])
+        .collect();
+    let _ = writeln!(s, "From {} \u{b7} {}\n", p.source.title, tags.join(", "));
+    let _ = writeln!(s, "{}", p.text.trim_end());
+    if !p.related.is_empty() {
+        s.push_str("\nClose to this:\n");
+        for r in &p.related {
+            let _ = writeln!(
+                s,
+                "  {} ({}; passage {})",
+                r.title, r.source_title, r.chunk_id
+            );
+        }
+    }
+    s
+}
+
+pub fn appearance(a: &Appearance) -> String {
+    let theme = match a.theme {
+        Theme::System => "like the system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    format!("Theme {theme}, zoom {:.0} %\n", a.zoom * 100.0)
 }
 
 pub fn documents(docs: &[DocumentInfo]) -> String {
@@ -242,8 +281,8 @@ pub fn doctor(r: &DoctorReport) -> String {
     );
     let _ = writeln!(
         s,
-        "Framework     v{}, question bank v{} ({} questions); {} assessments",
-        d.framework_version, d.question_bank_version, d.questions, d.assessments
+        "Framework     v{}, question bank v{} ({} questions); {} assessments completed, {} in progress",
+        d.framework_version, d.question_bank_version, d.questions, d.assessments, d.in_progress
     );
     let _ = writeln!(
         s,
@@ -258,13 +297,19 @@ pub fn doctor(r: &DoctorReport) -> String {
             .as_deref()
             .map_or_else(String::new, |m| format!(": {m}"))
     );
+    for step in &r.keychain.steps {
+        let _ = writeln!(s, "              - {step}");
+    }
     for p in &r.providers {
         let _ = writeln!(
             s,
-            "Provider      {:<22} {}, {}, breaker {:?} ({} of {} failures)",
+            "Provider      {:<22} {}{}; breaker {:?} ({} of {} failures)",
             p.label,
-            if p.enabled { "on" } else { "off" },
-            if p.configured { "set up" } else { "not set up" },
+            p.health.label,
+            p.health
+                .detail
+                .as_deref()
+                .map_or_else(String::new, |d| format!(" ({d})")),
             p.breaker.state,
             p.breaker.consecutive_failures,
             p.breaker.failure_threshold

@@ -311,6 +311,52 @@ fn framework_search_documents_jobs_and_doctor() {
     for h in hits["hits"].as_array().unwrap() {
         assert_eq!(h["pillar"], "incresp");
     }
+    // Match strength in words, "no good match" for gibberish, and a passage opened in full by the id the
+    // search shows.
+    let text = String::from_utf8_lossy(
+        &run(
+            d,
+            &["search", "people are afraid to disagree with the boss"],
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(
+        text.contains("Strong match") && !text.contains("No good match"),
+        "{text}"
+    );
+    let text = String::from_utf8_lossy(&run(d, &["search", "xkq zzvv plorb"]).stdout).into_owned();
+    assert!(
+        text.starts_with("No good match") && text.contains("Weak match"),
+        "{text}"
+    );
+    let id = hits["hits"][0]["chunk_id"].as_i64().unwrap();
+    let p = ok(d, &["passage", &id.to_string()]);
+    assert_eq!(p["passage_id"], hits["hits"][0]["passage_id"]);
+    assert_eq!(p["related"].as_array().unwrap().len(), 4);
+    let text = String::from_utf8_lossy(&run(d, &["passage", &id.to_string()]).stdout).into_owned();
+    assert!(text.contains("Close to this:"), "{text}");
+    fails(d, &["passage", "999999"], 2, "passage_not_found");
+
+    // The window's look for this data folder: shown, changed one part at a time, bad values refused.
+    let a = ok(d, &["appearance"]);
+    assert_eq!(
+        (a["theme"].as_str(), a["zoom"].as_f64()),
+        (Some("system"), Some(1.0))
+    );
+    ok(d, &["appearance", "--theme", "dark"]);
+    let a = ok(d, &["appearance", "--zoom", "125"]);
+    assert_eq!(
+        (a["theme"].as_str(), a["zoom"].as_f64()),
+        (Some("dark"), Some(1.25))
+    );
+    fails(d, &["appearance", "--theme", "purple"], 2, "out_of_range");
+    fails(d, &["appearance", "--zoom", "300"], 2, "out_of_range");
+    let a = ok(d, &["appearance"]);
+    assert_eq!(
+        (a["theme"].as_str(), a["zoom"].as_f64()),
+        (Some("dark"), Some(1.25))
+    );
 
     let note = d.join("retro-notes.md");
     std::fs::write(

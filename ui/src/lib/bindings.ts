@@ -1254,9 +1254,13 @@ export type SearchHit = { chunk_id: number, passage_id: string, title: string, t
  */
 score: number, 
 /**
- * How well it matches, for people.
+ * How well it matches.
  */
 strength: MatchStrength, 
+/**
+ * The same in words ("Strong match", "Weak match"…).
+ */
+strength_label: string, 
 /**
  * Cosine similarity between the query and this passage (−1 to 1).
  */

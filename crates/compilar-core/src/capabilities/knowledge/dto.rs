@@ -57,8 +57,10 @@ pub struct SearchHit {
     pub category: String,
     /// Fused rank score, 0–1: a position, not a relevance (see `strength`).
     pub score: f32,
-    /// How well it matches, for people.
+    /// How well it matches.
     pub strength: super::search::MatchStrength,
+    /// The same in words ("Strong match", "Weak match"…).
+    pub strength_label: String,
     /// Cosine similarity between the query and this passage (−1 to 1).
     pub similarity: f32,
     pub vector_rank: Option<u32>,

@@ -333,6 +333,8 @@ impl<'a> Knowledge<'a> {
                     .collect();
                 dist.extend(sql::distances(c, &model, &qv, &missing)?);
                 let similarity = |id: i64| dist.get(&id).map_or(0.0, |d| 1.0 - d * d / 2.0);
+                let strength =
+                    |id: i64| search::strength(similarity(id), tids.contains(&id), calibrated);
                 let kept: Vec<(i64, f32)> = fused
                     .into_iter()
                     .filter(|(id, _)| req.min_score.is_none_or(|m| similarity(*id) >= m))
@@ -358,7 +360,8 @@ impl<'a> Knowledge<'a> {
                         force: opt(r.force),
                         category: r.category,
                         score: *score,
-                        strength: search::strength(similarity(*id), tids.contains(id), calibrated),
+                        strength: strength(*id),
+                        strength_label: strength(*id).label().to_owned(),
                         similarity: similarity(*id),
                         vector_rank: vids.iter().position(|x| x == id).map(|p| p as u32 + 1),
                         text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),

@@ -31,6 +31,18 @@ pub enum MatchStrength {
     ByMeaning,
 }
 
+impl MatchStrength {
+    /// The words every view shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchStrength::Strong => "Strong match",
+            MatchStrength::Related => "Related",
+            MatchStrength::Weak => "Weak match",
+            MatchStrength::ByMeaning => "Close in meaning",
+        }
+    }
+}
+
 /// Cosine similarity from which the built-in model's hit is related / strong. Calibrated on the built-in
 /// model (potion-base-8M): queries about the framework's topics reach 0.40–0.66 on their best passages,
 /// gibberish and off-topic queries ("xkq zzvv plorb", "recipe for chocolate cake") stay below 0.21.

@@ -68,6 +68,36 @@ impl<'a> Settings<'a> {
             .unwrap_or_default())
     }
 
+    /// Changes the theme (`system`, `light` or `dark`), the zoom, or both, keeping the other as it is;
+    /// with neither, the current appearance.
+    pub async fn change_appearance(
+        &self,
+        theme: Option<&str>,
+        zoom: Option<f64>,
+    ) -> Result<Appearance> {
+        let now = self.appearance().await?;
+        if theme.is_none() && zoom.is_none() {
+            return Ok(now);
+        }
+        let theme = match theme.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+            None => now.theme,
+            Some("system") => Theme::System,
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            Some(other) => {
+                return Err(Error::OutOfRange(format!(
+                    "The theme is system, light or dark, not \u{201c}{}\u{201d}.",
+                    crate::domain::truncate_for_message(other)
+                )))
+            }
+        };
+        self.set_appearance(Appearance {
+            theme,
+            zoom: zoom.unwrap_or(now.zoom),
+        })
+        .await
+    }
+
     /// Saves the theme and zoom; a zoom outside 0.5–2 is refused and nothing changes.
     pub async fn set_appearance(&self, a: Appearance) -> Result<Appearance> {
         if !a.zoom.is_finite() || !(MIN_ZOOM..=MAX_ZOOM).contains(&a.zoom) {
