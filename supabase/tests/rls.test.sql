@@ -1,0 +1,185 @@
+-- Row-level security, the last-writer-wins guard and push_changes, for every synced table.
+-- Run with pg_prove against a database with the migrations applied (see tests/sync.rs).
+begin;
+create extension if not exists pgtap;
+select plan(39);
+
+insert into auth.users (id, email) values
+  ('a0000000-0000-4000-8000-000000000001', 'ada@example.test'),
+  ('b0000000-0000-4000-8000-000000000002', 'bo@example.test');
+
+create function pg_temp.act_as(who uuid) returns void
+language sql as $$
+  select set_config('request.jwt.claims', json_build_object('sub', who, 'role', 'authenticated')::text, true);
+$$;
+
+create function pg_temp.assessment(id uuid, at timestamptz, device text, note text default null) returns jsonb
+language sql as $$
+  select jsonb_build_object('id', id, 'pillar', 'divsexp', 'mode', 'egalitarian', 'stage', 'quiz',
+    'question_ids', '["q1","q2"]'::jsonb, 'answered', 0, 'total', 2, 'results', null, 'bank_version', 1,
+    'group_label', null, 'note', note, 'profile_id', null, 'round_id', null, 'completed_at', null,
+    'created_at', '2026-12-01T10:00:00Z', 'client_updated_at', at, 'updated_by_device', device,
+    'deleted_at', null);
+$$;
+
+-- Every synced table: RLS on and forced, anon has no privilege at all.
+select is(
+  (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relname = any (public.sync_tables() || array['sync_batches'])
+      and c.relrowsecurity and c.relforcerowsecurity),
+  14, 'RLS is on and forced on every synced table and on sync_batches');
+select is(
+  (select count(*)::int from information_schema.role_table_grants
+    where table_schema = 'public' and grantee in ('anon', 'PUBLIC')
+      and table_name = any (public.sync_tables() || array['sync_batches'])),
+  0, 'anon gets no privilege on any synced table');
+select is(
+  (select count(*)::int from information_schema.role_table_grants
+    where table_schema = 'public' and grantee = 'authenticated' and privilege_type = 'DELETE'),
+  0, 'nobody deletes synced rows (tombstones only)');
+select ok(not has_function_privilege('anon', 'public.push_changes(uuid, text, jsonb)', 'execute'),
+  'anon cannot push');
+select ok(not has_function_privilege('anon', 'public.pull_changes(text, text, uuid, integer)', 'execute'),
+  'anon cannot pull');
+select ok(has_function_privilege('authenticated', 'public.push_changes(uuid, text, jsonb)', 'execute'),
+  'a signed-in user can push');
+select is(
+  (select count(*)::int from pg_trigger t join pg_class c on c.oid = t.tgrelid
+    where t.tgname = 'sync_guard' and c.relname = any (public.sync_tables())),
+  13, 'every synced table has the last-writer-wins guard');
+
+-- anon: nothing.
+set local role anon;
+select throws_ok($$ select count(*) from public.assessments $$, '42501', null, 'anon cannot read assessments');
+select throws_ok($$ select public.push_changes(gen_random_uuid(), 'd', '{}') $$, '42501', null,
+  'anon cannot call push_changes');
+reset role;
+
+-- Ada pushes an assessment with one answer.
+set local role authenticated;
+select pg_temp.act_as('a0000000-0000-4000-8000-000000000001');
+select is(
+  public.push_changes('c0000000-0000-4000-8000-000000000001', 'ada-laptop', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-01T10:00:00Z', 'ada-laptop')),
+    'answers', jsonb_build_array(jsonb_build_object('id', 'e0000000-0000-4000-8000-000000000001',
+      'assessment_id', 'd0000000-0000-4000-8000-000000000001', 'question_id', 'q1', 'value', 4,
+      'created_at', '2026-12-01T10:01:00Z', 'client_updated_at', '2026-12-01T10:01:00Z',
+      'updated_by_device', 'ada-laptop', 'deleted_at', null)))) ->> 'status',
+  'applied', 'a first push is applied');
+select is((select owner_id from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'),
+  'a0000000-0000-4000-8000-000000000001'::uuid, 'the owner defaults to the signed-in user');
+select ok((select server_xid = pg_current_xact_id() from public.answers
+            where id = 'e0000000-0000-4000-8000-000000000001'), 'the guard stamps server_xid');
+
+-- The same batch again: duplicate, nothing changes.
+select is(
+  public.push_changes('c0000000-0000-4000-8000-000000000001', 'ada-laptop', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-01T12:00:00Z', 'ada-laptop', 'replayed'))))
+    ->> 'status',
+  'duplicate', 'a replayed batch id is a duplicate');
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), null,
+  'a replayed batch changes nothing');
+
+-- Last writer wins by (client_updated_at, device).
+select is(
+  (public.push_changes(gen_random_uuid(), 'ada-phone', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-01T09:00:00Z', 'ada-phone', 'stale'))))
+    ->> 'ignored')::int,
+  1, 'an older write is counted as ignored');
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), null,
+  'an older write leaves the row as it was');
+select lives_ok($$ select public.push_changes(gen_random_uuid(), 'ada-phone', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-01T10:00:00Z', 'ada-phone', 'tie')))) $$,
+  'a tie pushes');
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), 'tie',
+  'on equal clocks the larger device id wins (ada-phone > ada-laptop)');
+select lives_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-01T11:00:00Z', 'ada-laptop', 'newer')))) $$,
+  'a newer write pushes');
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), 'newer',
+  'a newer write is applied');
+
+-- Plain PostgREST upserts go through the same guard.
+insert into public.assessments (id, pillar, mode, stage, question_ids, answered, total, bank_version, created_at,
+                                client_updated_at, updated_by_device, note)
+values ('d0000000-0000-4000-8000-000000000001', 'divsexp', 'egalitarian', 'quiz', '[]', 0, 2, 1, now(),
+        '2026-12-01T08:00:00Z', 'zzz', 'plain stale')
+on conflict (id) do update set note = excluded.note, client_updated_at = excluded.client_updated_at,
+  updated_by_device = excluded.updated_by_device;
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), 'newer',
+  'a stale plain upsert is ignored too');
+
+-- A clock far in the future is clamped.
+select lives_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000002',
+                                                        '2099-01-01T00:00:00Z', 'ada-laptop')))) $$,
+  'a far-future clock pushes');
+select ok((select client_updated_at <= now() + interval '1 minute' from public.assessments
+            where id = 'd0000000-0000-4000-8000-000000000002'), 'and is clamped to a minute ahead');
+
+-- The owner never changes.
+select throws_ok($$ update public.assessments set owner_id = 'b0000000-0000-4000-8000-000000000002',
+                      client_updated_at = now() where id = 'd0000000-0000-4000-8000-000000000001' $$,
+  '42501', null, 'the owner cannot be changed');
+
+-- Bounds are checked and a bad row is reported, not fatal to the batch.
+select is(
+  (select jsonb_array_length(r -> 'rejected') || ' ' || (r ->> 'applied')
+     from (select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object(
+       'answers', jsonb_build_array(
+         jsonb_build_object('id', 'e0000000-0000-4000-8000-000000000002',
+           'assessment_id', 'd0000000-0000-4000-8000-000000000001', 'question_id', 'q2', 'value', 9,
+           'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'ada-laptop'),
+         jsonb_build_object('id', 'e0000000-0000-4000-8000-000000000003',
+           'assessment_id', 'd0000000-0000-4000-8000-000000000001', 'question_id', 'q2', 'value', 3,
+           'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'ada-laptop')))) r) x),
+  '1 1', 'a value off the scale is rejected and the good row is still applied');
+select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', '{"secrets": []}') $$,
+  '22023', null, 'an unknown table is refused');
+select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', '[]') $$,
+  '22023', null, 'changes must be an object');
+select throws_ok($$ select public.push_changes(null, 'ada-laptop', '{}') $$,
+  '22023', null, 'a batch needs an id');
+select throws_ok($$ select public.pull_changes('secrets') $$, '22023', null, 'pull refuses an unknown table');
+select throws_ok($$ select public.pull_changes('assessments', '0', null, 5000) $$, '22023', null,
+  'pull refuses a page over 1000');
+
+-- Bo sees none of Ada's rows and cannot overwrite them.
+select pg_temp.act_as('b0000000-0000-4000-8000-000000000002');
+select is((select count(*)::int from public.assessments), 0, 'another user reads no assessments');
+select is((select count(*)::int from public.answers), 0, 'another user reads no answers');
+select is((select count(*)::int from public.sync_batches), 0, 'another user reads no batches');
+select is(jsonb_array_length(public.pull_changes('assessments') -> 'rows'), 0, 'another user pulls nothing');
+select is(
+  (public.push_changes(gen_random_uuid(), 'bo-laptop', jsonb_build_object(
+    'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',
+                                                        '2026-12-02T00:00:00Z', 'bo-laptop', 'hijack'))))
+    -> 'rejected' -> 0 ->> 'code'),
+  '42501', 'upserting another user''s id is rejected by row-level security');
+select throws_ok($$ insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered,
+    total, bank_version, created_at, client_updated_at, updated_by_device)
+  values (gen_random_uuid(), 'a0000000-0000-4000-8000-000000000001', 'divsexp', 'egalitarian', 'quiz', '[]', 0,
+    1, 1, now(), now(), 'bo') $$, '42501', null, 'a row cannot be written in another user''s name');
+create function pg_temp.update_all_notes() returns integer
+language plpgsql as $$
+declare n integer;
+begin
+  update public.assessments set note = 'x', client_updated_at = now();
+  get diagnostics n = row_count;
+  return n;
+end;
+$$;
+select is(pg_temp.update_all_notes(), 0, 'a plain update by another user matches none of Ada''s rows');
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), null,
+  'Bo cannot even see the row he tried to change');
+reset role;
+select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), 'newer',
+  'Ada''s row is unchanged after Bo''s attempts');
+
+select * from finish();
+rollback;
