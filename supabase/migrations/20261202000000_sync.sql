@@ -41,6 +41,12 @@ begin
     if (new.client_updated_at, new.updated_by_device) <= (old.client_updated_at, old.updated_by_device) then
       return null;
     end if;
+    -- The same content at the same clock, sent again by another device (it had pulled the row): nothing to do.
+    if new.client_updated_at = old.client_updated_at
+       and (to_jsonb(new) - array['updated_by_device', 'server_xid', 'server_updated_at'])
+         = (to_jsonb(old) - array['updated_by_device', 'server_xid', 'server_updated_at']) then
+      return null;
+    end if;
   end if;
   new.server_xid := pg_current_xact_id();
   new.server_updated_at := now();

@@ -569,6 +569,8 @@ async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
         prepare_knowledge: false,
         // `doctor` checks the whole database; a damaged page otherwise shows when a command reads it.
         check_integrity: false,
+        // The command-line tool syncs only when told to (`compilar-cli sync`).
+        sync_in_background: false,
         ..AppOptions::default()
     })
     .await

@@ -1,6 +1,7 @@
 //! Every request and response type of the capabilities in one place, for the shells. Each type is defined in
 //! its capability's `dto` module; the UI's TypeScript types are generated from them (see `lib.rs`).
 
+pub use crate::capabilities::account::dto::*;
 pub use crate::capabilities::ai::dto::*;
 pub use crate::capabilities::analysis::dto::*;
 pub use crate::capabilities::assessments::dto::*;
@@ -20,4 +21,5 @@ pub use crate::capabilities::progress::dto::*;
 pub use crate::capabilities::questions::dto::*;
 pub use crate::capabilities::reports::dto::*;
 pub use crate::capabilities::settings::dto::*;
+pub use crate::capabilities::sync::dto::*;
 pub use crate::jobs::{JobInfo, JobKind};

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
-    diagnostics::Diagnostics, documents::Documents, full_profiles::FullProfiles, goals::Goals,
-    knowledge::Knowledge, progress::Progress, questions::Questions, reports::Reports,
-    settings::Settings,
+    account::Account, ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat,
+    coach::Coach, data::Data, diagnostics::Diagnostics, documents::Documents,
+    full_profiles::FullProfiles, goals::Goals, knowledge::Knowledge, progress::Progress,
+    questions::Questions, reports::Reports, settings::Settings, sync::Sync,
 };
 use crate::ctx::Ctx;
 use crate::domain::Domain;
@@ -90,6 +90,10 @@ impl App {
                 llm,
                 paths,
                 principal: Principal::local(&profile),
+                auth: crate::capabilities::account::AuthState::new()?,
+                sync: crate::capabilities::sync::SyncState::new(Arc::new(
+                    crate::llm::SystemClock::new(),
+                )),
                 kb_ready: tokio::sync::OnceCell::new(),
             }),
         };
@@ -104,6 +108,18 @@ impl App {
                 ctx.data().auto_backup_if_due().await;
             }
         });
+        if opts.sync_in_background {
+            let weak = Arc::downgrade(&app.ctx);
+            tokio::spawn(async move {
+                let mut ticker = crate::capabilities::sync::Ticker::default();
+                let mut wait = std::time::Duration::from_secs(2);
+                loop {
+                    tokio::time::sleep(wait).await;
+                    let Some(ctx) = weak.upgrade() else { return };
+                    wait = ctx.sync().tick(&mut ticker).await;
+                }
+            });
+        }
         if opts.prepare_knowledge {
             app.knowledge().prepare().await?;
         }
@@ -118,6 +134,16 @@ impl App {
     /// The acting principal (today the local profile).
     pub fn principal(&self) -> &Principal {
         &self.ctx.principal
+    }
+
+    /// The sync account: sign in and out, who is signed in, the token's state.
+    pub fn account(&self) -> Account<'_> {
+        self.ctx.account()
+    }
+
+    /// Sync with the account's project: push and pull now, where it stands, the not-synced list.
+    pub fn sync(&self) -> Sync<'_> {
+        self.ctx.sync()
     }
 
     /// Assessments: create, answer, complete, history, delete and restore; the framework and scale.

@@ -5,10 +5,23 @@
 use std::sync::Arc;
 
 use crate::capabilities::{
-    ai::Ai, analysis::Analysis, assessments::Assessments, chat::Chat, coach::Coach, data::Data,
-    diagnostics::Diagnostics, documents::Documents, full_profiles::FullProfiles, goals::Goals,
-    knowledge::Knowledge, progress::Progress, questions::Questions, reports::Reports,
+    account::{Account, AuthState},
+    ai::Ai,
+    analysis::Analysis,
+    assessments::Assessments,
+    chat::Chat,
+    coach::Coach,
+    data::Data,
+    diagnostics::Diagnostics,
+    documents::Documents,
+    full_profiles::FullProfiles,
+    goals::Goals,
+    knowledge::Knowledge,
+    progress::Progress,
+    questions::Questions,
+    reports::Reports,
     settings::Settings,
+    sync::{Sync, SyncState},
 };
 use crate::domain::Domain;
 use crate::jobs::Jobs;
@@ -25,6 +38,10 @@ pub struct Ctx {
     pub(crate) paths: Paths,
     /// Who is acting. Passed explicitly to every query over owned data.
     pub(crate) principal: Principal,
+    /// The sync account's session, key set and token checks.
+    pub(crate) auth: AuthState,
+    /// The sync project's breaker and the one-sync-at-a-time lock.
+    pub(crate) sync: SyncState,
     /// Set once the knowledge base has been prepared in this process (see [`Knowledge::prepare`]).
     pub(crate) kb_ready: tokio::sync::OnceCell<()>,
 }
@@ -74,5 +91,11 @@ impl Ctx {
     }
     pub(crate) fn progress(&self) -> Progress<'_> {
         Progress::new(self)
+    }
+    pub(crate) fn account(&self) -> Account<'_> {
+        Account::new(self)
+    }
+    pub(crate) fn sync(&self) -> Sync<'_> {
+        Sync::new(self)
     }
 }

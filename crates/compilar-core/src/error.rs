@@ -206,6 +206,27 @@ pub enum Error {
     /// "Delete all my data" without the exact confirmation typed.
     #[error("Type {0} exactly to confirm; nothing was deleted.")]
     ConfirmationMismatch(String),
+    /// Syncing needs a signed-in account.
+    #[error("Sign in to your team's Compilar project first (Account).")]
+    NotSignedIn,
+    #[error("Sign-in failed: {0}.")]
+    SignInFailed(String),
+    /// The session ended (a refused refresh token, a revoked session): sign in again. Local work stays queued.
+    #[error("Your sign-in has ended. Sign in again to keep syncing; nothing on this computer was lost and your changes wait to be sent.")]
+    SessionExpired,
+    /// The sync project cannot be reached or is overloaded; Compilar tries again later.
+    #[error("{message}")]
+    SyncUnreachable {
+        message: String,
+        retry_after_ms: Option<u64>,
+    },
+    /// The project answered, but not as a Compilar sync project does (no sync schema, a bad answer).
+    #[error("The sync project refused the request: {0}.")]
+    SyncRefused(String),
+    #[error("This data folder syncs with {linked}. Sign in as that account, or use another data folder for another account.")]
+    AccountMismatch { linked: String },
+    #[error("This computer already has {assessments} assessments ({total} items in all). Signing in adds them to the account; confirm to go on.")]
+    LocalDataNeedsConsent { assessments: u32, total: u64 },
 }
 
 /// The error as the UI sees it.
@@ -306,6 +327,13 @@ impl Error {
             Error::BackupUnusable(_) => "backup_unusable",
             Error::NothingToUndo => "nothing_to_undo",
             Error::ConfirmationMismatch(_) => "confirmation_mismatch",
+            Error::NotSignedIn => "not_signed_in",
+            Error::SignInFailed(_) => "sign_in_failed",
+            Error::SessionExpired => "session_expired",
+            Error::SyncUnreachable { .. } => "sync_unreachable",
+            Error::SyncRefused(_) => "sync_refused",
+            Error::AccountMismatch { .. } => "account_mismatch",
+            Error::LocalDataNeedsConsent { .. } => "local_data_needs_consent",
         }
     }
 
@@ -319,6 +347,7 @@ impl Error {
             Error::Llm { error, .. } => error.kind.retryable(),
             Error::CircuitOpen { retry_after_ms, .. } => retry_after_ms.is_some(),
             Error::RateLimited { .. } => true,
+            Error::SyncUnreachable { .. } => true,
             Error::AllProvidersFailed { retryable, .. } => *retryable,
             _ => false,
         }
@@ -381,6 +410,10 @@ impl Error {
                 | Error::BackupUnusable(_)
                 | Error::NothingToUndo
                 | Error::ConfirmationMismatch(_)
+                | Error::NotSignedIn
+                | Error::SignInFailed(_)
+                | Error::AccountMismatch { .. }
+                | Error::LocalDataNeedsConsent { .. }
         )
     }
 
@@ -417,6 +450,7 @@ impl Error {
         match self {
             Error::CircuitOpen { retry_after_ms, .. } => *retry_after_ms,
             Error::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
+            Error::SyncUnreachable { retry_after_ms, .. } => *retry_after_ms,
             Error::Llm { error, .. } => error
                 .retry_after
                 .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
@@ -520,6 +554,13 @@ pub const ERROR_CODES: &[&str] = &[
     "provider_bad_request",
     "provider_unsupported",
     "provider_not_configured",
+    "not_signed_in",
+    "sign_in_failed",
+    "session_expired",
+    "sync_unreachable",
+    "sync_refused",
+    "account_mismatch",
+    "local_data_needs_consent",
 ];
 
 /// The TypeScript union of every error code.
@@ -657,6 +698,19 @@ mod tests {
             Error::BackupUnusable(s()),
             Error::NothingToUndo,
             Error::ConfirmationMismatch(s()),
+            Error::NotSignedIn,
+            Error::SignInFailed(s()),
+            Error::SessionExpired,
+            Error::SyncUnreachable {
+                message: s(),
+                retry_after_ms: None,
+            },
+            Error::SyncRefused(s()),
+            Error::AccountMismatch { linked: s() },
+            Error::LocalDataNeedsConsent {
+                assessments: 1,
+                total: 1,
+            },
             Error::ConversationNotFound(s()),
             Error::ConversationDeleted,
             Error::NothingToRegenerate,
@@ -791,6 +845,13 @@ mod tests {
                 | Error::BackupUnusable(_)
                 | Error::NothingToUndo
                 | Error::ConfirmationMismatch(_)
+                | Error::NotSignedIn
+                | Error::SignInFailed(_)
+                | Error::SessionExpired
+                | Error::SyncUnreachable { .. }
+                | Error::SyncRefused(_)
+                | Error::AccountMismatch { .. }
+                | Error::LocalDataNeedsConsent { .. }
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate

@@ -263,6 +263,15 @@ pub fn typescript_bindings() -> String {
         api::SwitchProgress::decl(&cfg),
         api::EmbeddingModels::decl(&cfg),
         api::SwitchModelRequest::decl(&cfg),
+        api::SignInRequest::decl(&cfg),
+        api::LocalData::decl(&cfg),
+        api::TokenState::decl(&cfg),
+        api::AccountStatus::decl(&cfg),
+        api::SyncStatus::decl(&cfg),
+        api::SyncReport::decl(&cfg),
+        api::SyncProgress::decl(&cfg),
+        api::RejectedChange::decl(&cfg),
+        api::RejectedRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

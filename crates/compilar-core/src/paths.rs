@@ -76,6 +76,9 @@ pub struct AppOptions {
     /// `tests/storage.rs`); the
     /// command-line tool leaves it to `doctor`.
     pub check_integrity: bool,
+    /// Sync in the background while signed in (on start, shortly after changes, every few minutes). The window
+    /// does; the command-line tool syncs when told to (`compilar-cli sync`), and tests call it themselves.
+    pub sync_in_background: bool,
 }
 
 impl Default for AppOptions {
@@ -87,6 +90,7 @@ impl Default for AppOptions {
             clock: Arc::new(SystemClock::new()),
             prepare_knowledge: true,
             check_integrity: true,
+            sync_in_background: true,
         }
     }
 }
@@ -101,6 +105,7 @@ impl AppOptions {
             clock: Arc::new(SystemClock::new()),
             prepare_knowledge: false,
             check_integrity: true,
+            sync_in_background: false,
         }
     }
 }

@@ -8,9 +8,29 @@ use crate::error::{Error, Result};
 /// The longest id the core accepts before it even tries to parse it.
 pub const MAX_ID_LEN: usize = 64;
 
-/// Current UTC time as RFC 3339 with milliseconds (`2026-11-25T06:03:19.123Z`); sorts as text.
+/// The latest clock seen in rows pulled from other devices (Unix milliseconds), so that this device never
+/// writes a time behind one it has seen: a hybrid logical clock at millisecond grain.
+static CLOCK_FLOOR: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// A pulled clock further ahead of this computer's than this is not followed (the server clamps to a minute).
+const MAX_CLOCK_LEAD_MS: i64 = 60_000;
+
+/// Current UTC time as RFC 3339 with milliseconds (`2026-11-25T06:03:19.123Z`); sorts as text. Never behind
+/// a clock seen in a pulled row ([`observe_clock`]).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    let wall = chrono::Utc::now();
+    let floor = CLOCK_FLOOR.load(std::sync::atomic::Ordering::Relaxed);
+    let t = if floor > wall.timestamp_millis() {
+        chrono::DateTime::from_timestamp_millis(floor).unwrap_or(wall)
+    } else {
+        wall
+    };
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Moves the clock floor up to `ms` (a pulled row's clock), up to a minute ahead of this computer's clock.
+pub fn observe_clock(ms: i64) {
+    let cap = chrono::Utc::now().timestamp_millis() + MAX_CLOCK_LEAD_MS;
+    CLOCK_FLOOR.fetch_max(ms.min(cap), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A new time-ordered id (UUIDv7).

@@ -81,7 +81,14 @@ export type ErrorCode =
   | "provider_malformed_response"
   | "provider_bad_request"
   | "provider_unsupported"
-  | "provider_not_configured";
+  | "provider_not_configured"
+  | "not_signed_in"
+  | "sign_in_failed"
+  | "session_expired"
+  | "sync_unreachable"
+  | "sync_refused"
+  | "account_mismatch"
+  | "local_data_needs_consent";
 
 export type ErrorPayload = { 
 /**
@@ -1393,3 +1400,127 @@ export type EmbeddingModels = { models: Array<EmbeddingModelInfo>,
 active: string, switching: SwitchProgress | null, };
 
 export type SwitchModelRequest = { model_id: string, };
+
+export type SignInRequest = { 
+/**
+ * The project's address, e.g. `https://abcd.supabase.co` (or a self-hosted one).
+ */
+project_url: string, 
+/**
+ * The project's publishable (anon) key. It is public by design; it is not a password.
+ */
+public_key: string, email: string, 
+/**
+ * Sent to the project once; never stored.
+ */
+password: string, 
+/**
+ * This computer already has assessments or goals: they become the account's (`adopt_local` must be
+ * true, after the person has said yes). See [`LocalData`].
+ */
+adopt_local: boolean, };
+
+export type LocalData = { assessments: number, goals: number, reports: number, 
+/**
+ * Rows of every synced kind together.
+ */
+total: number, 
+/**
+ * The account this data folder syncs with already (signing in as anyone else is refused).
+ */
+linked_email: string | null, };
+
+export type TokenState = { 
+/**
+ * "valid", "refresh_soon" (under a minute left: the next use refreshes it), "expired", "none".
+ */
+state: string, expires_in_s: number | null, 
+/**
+ * How the signature was checked: "local" (the project's published keys), "server" (a project with a
+ * shared secret: asked once per token) or null (not checked yet).
+ */
+verified: string | null, 
+/**
+ * Token checks answered without any network call, and checks that needed one.
+ */
+checks: number, network_checks: number, 
+/**
+ * Share of checks answered locally, 0–1 (null before the first check).
+ */
+hit_rate: number | null, 
+/**
+ * Seconds since the project's key set was fetched (null: not fetched).
+ */
+key_set_age_s: number | null, key_ids: Array<string>, };
+
+export type AccountStatus = { signed_in: boolean, 
+/**
+ * This data folder is linked to an account (also after signing out).
+ */
+linked: boolean, email: string | null, user_id: string | null, project_url: string | null, public_key: string | null, device_id: string | null, 
+/**
+ * Signed out because the session ended (sign in again; nothing waiting to sync was lost).
+ */
+session_ended: boolean, token: TokenState, };
+
+export type SyncStatus = { 
+/**
+ * "off" (never signed in here), "signed_out", "synced", "pending", "syncing", "offline", "error".
+ */
+state: string, 
+/**
+ * The state in words, e.g. "3 changes waiting", "Offline: will try again in 2 min".
+ */
+label: string, 
+/**
+ * Changes waiting to be pushed.
+ */
+pending: number, 
+/**
+ * Changes the server refused (the "not synced" list).
+ */
+rejected: number, last_sync_at: string | null, 
+/**
+ * Why the last sync failed (cleared by the next one that works).
+ */
+last_error: ErrorPayload | null, email: string | null, };
+
+export type SyncReport = { 
+/**
+ * Rows the server took, rows it already had newer, rows it refused.
+ */
+pushed: number, ignored: number, rejected: number, 
+/**
+ * Push batches sent (a batch sent again after a lost answer counts once).
+ */
+batches: number, 
+/**
+ * Rows pulled and applied here, rows pulled but older than what is here, rows that could not be applied.
+ */
+pulled: number, kept_local: number, skipped: number, duration_ms: number, };
+
+export type SyncProgress = { 
+/**
+ * "push" or "pull".
+ */
+stage: string, 
+/**
+ * The table being pulled (pull only).
+ */
+table: string | null, done: number, 
+/**
+ * Rows to push (push only; a pull does not know its total).
+ */
+total: number | null, };
+
+export type RejectedChange = { table: string, row_id: string, 
+/**
+ * What it is, in words ("Assessment: Divergent … (12 Nov)").
+ */
+what: string, 
+/**
+ * The server's code (e.g. 42501: a row of another account) and reason.
+ */
+code: string, reason: string, at: string, };
+
+export type RejectedRequest = { table: string, row_id: string, };

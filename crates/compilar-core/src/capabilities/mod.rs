@@ -2,6 +2,7 @@
 //! [`crate::ctx::Ctx`]), its request and response types (`dto`), and its SQL (its own `sql` module, or the
 //! store module of the aggregate it shares: the knowledge-base tables serve both knowledge and documents).
 
+pub mod account;
 pub mod ai;
 pub mod analysis;
 pub mod assessments;
@@ -17,3 +18,4 @@ pub mod progress;
 pub mod questions;
 pub mod reports;
 pub mod settings;
+pub mod sync;

@@ -61,6 +61,9 @@ pub struct Secrets {
     entries: Mutex<HashMap<String, Arc<keyring::Entry>>>,
     /// Keys read from or written to the keychain (`None`: known to be absent).
     cache: Mutex<HashMap<String, Option<String>>>,
+    /// Secrets that are not API keys (the sync session), read or written, kept apart from the keys that
+    /// [`Secrets::scrub`] looks for.
+    others: Mutex<HashMap<String, Option<String>>>,
     /// Overrides from the environment, by provider kind.
     env: HashMap<ProviderKind, String>,
     status: Mutex<Option<KeychainStatus>>,
@@ -105,6 +108,7 @@ impl Secrets {
             backend,
             entries: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
+            others: Mutex::new(HashMap::new()),
             env: env
                 .into_iter()
                 .filter(|(_, v)| !v.trim().is_empty())
@@ -279,6 +283,55 @@ impl Secrets {
         }
         lock(&self.cache).insert(provider_id.to_owned(), None);
         tracing::info!(provider = provider_id, "API key removed from the keychain");
+        Ok(())
+    }
+
+    /// A secret that is not an API key (the sync session), by entry name (blocking). `None`: not stored, or
+    /// no keychain here.
+    pub fn secret(&self, name: &str) -> Result<Option<String>> {
+        if let Some(cached) = lock(&self.others).get(name) {
+            return Ok(cached.clone());
+        }
+        if !self.status().available {
+            return Ok(None);
+        }
+        let v = match self.entry(name).and_then(|e| e.get_password()) {
+            Ok(v) => Some(v),
+            Err(keyring::Error::NoEntry) => None,
+            Err(e) => return Err(unavailable(&e)),
+        };
+        lock(&self.others).insert(name.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    /// Stores a secret that is not an API key (at most 32 KiB) under `name` (blocking).
+    pub fn set_secret(&self, name: &str, value: &str) -> Result<()> {
+        if value.len() > 32 * 1024 {
+            return Err(Error::PayloadTooLarge {
+                what: "secret",
+                max: 32 * 1024,
+                unit: "bytes",
+            });
+        }
+        self.require_keychain()?;
+        self.entry(name)
+            .and_then(|e| e.set_password(value))
+            .map_err(|e| unavailable(&e))?;
+        lock(&self.others).insert(name.to_owned(), Some(value.to_owned()));
+        Ok(())
+    }
+
+    /// Removes the secret `name` (blocking); removing one that is not there is fine.
+    pub fn remove_secret(&self, name: &str) -> Result<()> {
+        if !self.status().available {
+            lock(&self.others).insert(name.to_owned(), None);
+            return Ok(());
+        }
+        match self.entry(name).and_then(|e| e.delete_credential()) {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            Err(e) => return Err(unavailable(&e)),
+        }
+        lock(&self.others).insert(name.to_owned(), None);
         Ok(())
     }
 

@@ -158,6 +158,11 @@ impl Llm {
         })
     }
 
+    /// The keychain.
+    pub fn secrets(&self) -> &Arc<Secrets> {
+        &self.secrets
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
