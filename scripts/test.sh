@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: UI type check and unit tests, then all Rust tests (unit, integration, crash, race,
-# migrations, generated TypeScript bindings, and the end-to-end test in the real app window under Xvfb).
+# migrations, sign-in and sync against a real PostgreSQL + PostgREST, generated TypeScript bindings, and the
+# end-to-end test in the real app window under Xvfb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -8,6 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version 2.1.0 --locked
 
 scripts/fetch-model.sh
+scripts/fetch-postgrest.sh
 scripts/ui-build.sh --test
 
 # Same flags for build and test, so the test run reuses the build.

@@ -419,6 +419,10 @@ pub struct Gateway {
     pub down: AtomicBool,
     /// Forward the next push, then drop the connection without the answer.
     pub lose_next_push_answer: AtomicBool,
+    /// Hold pushes (not forwarded) until [`Gateway::release`]; `held` counts the ones waiting.
+    pub hold_pushes: AtomicBool,
+    pub held: AtomicU64,
+    release: tokio::sync::Semaphore,
     counts: Mutex<HashMap<String, u64>>,
     pub requests: AtomicU64,
 }
@@ -437,6 +441,9 @@ impl Gateway {
             publish_second: AtomicBool::new(false),
             down: AtomicBool::new(false),
             lose_next_push_answer: AtomicBool::new(false),
+            hold_pushes: AtomicBool::new(false),
+            held: AtomicU64::new(0),
+            release: tokio::sync::Semaphore::new(0),
             counts: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(0),
         }
@@ -468,6 +475,12 @@ impl Gateway {
             .map(|r| r.session.clone())
             .collect();
         self.revoked.lock().unwrap().extend(sessions);
+    }
+
+    /// Lets the held pushes through (forwarded to PostgREST even if their client has gone).
+    pub fn release(&self) {
+        self.hold_pushes.store(false, Ordering::Relaxed);
+        self.release.add_permits(1000);
     }
 
     fn bump(&self, route: &str) {
@@ -668,6 +681,14 @@ impl Gateway {
                         br#"{"message":"down for a test"}"#.to_vec(),
                     )
                 } else {
+                    if rest_path.starts_with("/rpc/push_changes")
+                        && self.hold_pushes.load(Ordering::Relaxed)
+                    {
+                        self.held.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(p) = self.release.acquire().await {
+                            p.forget();
+                        }
+                    }
                     let mut req = self
                         .http
                         .request(method.parse().unwrap(), format!("{}{rest_path}", self.rest));

@@ -19,8 +19,8 @@ use compilar_core::api::{
     EditGoalRequest, ExportFormat, ExportRequest, GenerateRequest, GeneratedListRequest,
     GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
     ImportRequest, ListRequest, MessageSearchRequest, NewConversationRequest, NewGoalRequest,
-    ProgressRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest, SendRequest,
-    StartProfileRequest,
+    ProgressRequest, RejectedRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest,
+    SendRequest, SignInRequest, StartProfileRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -137,6 +137,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The sync account: sign in to your team's Supabase project, sign out, see who is signed in.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Sync with the signed-in account: where it stands; --now pushes and pulls; the changes the server refused.
+    Sync(SyncArgs),
     /// Long work running on this data folder (in the app or another command).
     Jobs,
     /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
@@ -144,6 +149,50 @@ enum Command {
     /// When the database is damaged: shows its state and the backups; `--restore-backup` restores the newest
     /// good backup, `--start-fresh` starts with an empty database. The damaged file is kept either way.
     Recover(RecoverArgs),
+}
+
+#[derive(Subcommand)]
+enum AccountCmd {
+    /// Sign in with email and password. The password is read from the terminal without echo, or as one line
+    /// from standard input when that is not a terminal; it is never an argument (other users could see it).
+    Signin {
+        /// The project's address, e.g. https://abcd.supabase.co.
+        #[arg(long)]
+        project: String,
+        /// The project's publishable (anon) key.
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        email: String,
+        /// Add the assessments and goals already on this computer to the account without asking.
+        #[arg(long)]
+        adopt_local: bool,
+    },
+    /// Sign out: the session is revoked and removed from the keychain; local data stays.
+    Signout,
+    /// Who is signed in, the token's state (checked locally) and the key set's age.
+    Status,
+    /// Forget the cached key set and token checks (the next check starts from scratch).
+    Invalidate,
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// Push what changed here and pull what changed elsewhere, now (with progress).
+    #[arg(long)]
+    now: bool,
+    #[command(subcommand)]
+    cmd: Option<SyncCmd>,
+}
+
+#[derive(Subcommand)]
+enum SyncCmd {
+    /// The changes the server refused ("not synced"), with the reason.
+    Rejected,
+    /// Send a refused change again with the next sync.
+    Retry { table: String, id: String },
+    /// Forget a refused change (it stays on this computer, unsynced).
+    Discard { table: String, id: String },
 }
 
 #[derive(clap::Args)]
@@ -562,6 +611,100 @@ fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -
     Ok(())
 }
 
+/// The password: from the terminal without echo, else one line of standard input.
+fn read_password() -> Result<String, Error> {
+    use std::io::{BufRead, IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password: ")
+            .map_err(|e| Error::InvalidArgument(format!("could not read the password: {e}")));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_line(&mut line)
+        .map_err(|e| Error::InvalidArgument(format!("could not read the password: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Asks a yes/no question on the terminal (`false` when standard input is not one).
+fn confirm(question: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+async fn account(app: &App, json: bool, cmd: AccountCmd) -> Outcome {
+    let acct = app.account();
+    match cmd {
+        AccountCmd::Signin {
+            project,
+            key,
+            email,
+            adopt_local,
+        } => {
+            let password = read_password()?;
+            let req = |adopt: bool| SignInRequest {
+                project_url: project.clone(),
+                public_key: key.clone(),
+                email: email.clone(),
+                password: password.clone(),
+                adopt_local: adopt,
+            };
+            let st = match acct.sign_in(req(adopt_local)).await {
+                Err(e @ Error::LocalDataNeedsConsent { .. }) if !json => {
+                    if !confirm(&format!("{e}\nAdd them to {email}?")) {
+                        return Err(e.into());
+                    }
+                    acct.sign_in(req(true)).await?
+                }
+                r => r?,
+            };
+            emit(json, &st, print::account)
+        }
+        AccountCmd::Signout => emit(json, &acct.sign_out().await?, print::account),
+        AccountCmd::Status => emit(json, &acct.status().await?, print::account),
+        AccountCmd::Invalidate => emit(json, &acct.invalidate().await?, print::account),
+    }
+}
+
+async fn sync(app: &App, json: bool, args: SyncArgs) -> Outcome {
+    let s = app.sync();
+    match args.cmd {
+        Some(SyncCmd::Rejected) => emit(json, &s.rejected().await?, |l| print::rejected(l)),
+        Some(SyncCmd::Retry { table, id }) => emit(
+            json,
+            &s.retry_rejected(RejectedRequest { table, row_id: id })
+                .await?,
+            print::sync_status,
+        ),
+        Some(SyncCmd::Discard { table, id }) => emit(
+            json,
+            &s.discard_rejected(RejectedRequest { table, row_id: id })
+                .await?,
+            print::sync_status,
+        ),
+        None if args.now => {
+            let bar = print::progress_bar(json, "Syncing");
+            let report = s
+                .sync_with({
+                    let bar = bar.clone();
+                    move |p| print::sync_progress(&bar, &p)
+                })
+                .await;
+            bar.finish_and_clear();
+            emit(json, &report?, print::sync_report)
+        }
+        None => emit(json, &s.status().await?, print::sync_status),
+    }
+}
+
 async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
     App::open_with(AppOptions {
         data_dir,
@@ -726,6 +869,8 @@ async fn run(cli: Cli) -> Outcome {
             let s = app.data().import(ImportRequest { path, dry_run }).await?;
             emit(json, &s, print::imported_data)
         }
+        Command::Account(cmd) => account(&app, json, cmd).await,
+        Command::Sync(args) => sync(&app, json, args).await,
         Command::Backup { file } => {
             let b = app.data().backup(BackupRequest { file }).await?;
             emit(json, &b, print::backup_taken)

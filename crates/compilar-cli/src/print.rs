@@ -1093,3 +1093,143 @@ pub fn mode_comparison(c: &compilar_core::api::ModeComparison) -> String {
     }
     s
 }
+
+pub fn account(a: &compilar_core::api::AccountStatus) -> String {
+    let mut s = String::new();
+    match (&a.email, a.signed_in) {
+        (Some(e), true) => {
+            let _ = writeln!(s, "Signed in as  {e}");
+        }
+        (Some(e), false) if a.session_ended => {
+            let _ = writeln!(
+                s,
+                "Signed out    the sign-in as {e} ended; sign in again (nothing waiting was lost)"
+            );
+        }
+        (Some(e), false) => {
+            let _ = writeln!(s, "Signed out    this data folder syncs with {e}");
+        }
+        (None, _) => {
+            let _ = writeln!(s, "Not signed in (sync is off)");
+            return s;
+        }
+    }
+    if let Some(u) = &a.project_url {
+        let _ = writeln!(s, "Project       {u}");
+    }
+    if let Some(d) = &a.device_id {
+        let _ = writeln!(s, "This device   {d}");
+    }
+    let t = &a.token;
+    let state = match t.state.as_str() {
+        "valid" => "valid",
+        "refresh_soon" => "valid, refreshed at the next use",
+        "expired" => "expired, refreshed at the next use",
+        _ => "none",
+    };
+    let _ = writeln!(
+        s,
+        "Token         {state}{}{}",
+        t.expires_in_s
+            .filter(|n| *n > 0)
+            .map_or_else(String::new, |n| format!(
+                ", {} left",
+                compilar_core::util::human_duration(std::time::Duration::from_secs(n as u64))
+            )),
+        t.verified.as_deref().map_or_else(String::new, |v| format!(
+            ", signature checked {}",
+            if v == "local" {
+                "on this computer"
+            } else {
+                "by the server once"
+            }
+        ))
+    );
+    let _ = writeln!(
+        s,
+        "Token checks  {} ({} needed the network{})",
+        t.checks,
+        t.network_checks,
+        t.hit_rate.map_or_else(String::new, |h| format!(
+            "; {:.1} % answered locally",
+            h * 100.0
+        ))
+    );
+    let _ = writeln!(
+        s,
+        "Key set       {}",
+        match t.key_set_age_s {
+            Some(age) => format!(
+                "{} key(s), fetched {} ago",
+                t.key_ids.len(),
+                compilar_core::util::human_duration(std::time::Duration::from_secs(age))
+            ),
+            None => "not fetched".into(),
+        }
+    );
+    s
+}
+
+pub fn sync_status(st: &compilar_core::api::SyncStatus) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Sync          {}", st.label);
+    if let Some(at) = &st.last_sync_at {
+        let _ = writeln!(s, "Last sync     {}", at);
+    }
+    let _ = writeln!(s, "Waiting       {}", st.pending);
+    if st.rejected > 0 {
+        let _ = writeln!(
+            s,
+            "Not synced    {} (see `compilar-cli sync rejected`)",
+            st.rejected
+        );
+    }
+    if let Some(e) = &st.last_error {
+        let _ = writeln!(s, "Last error    {} ({})", e.message, e.code);
+    }
+    s
+}
+
+pub fn sync_report(r: &compilar_core::api::SyncReport) -> String {
+    let mut s = format!(
+        "Synced in {} ms: sent {} ({} already newer on the server, {} refused) in {} batch(es); received {} ({} older than here, {} could not be applied).\n",
+        r.duration_ms, r.pushed, r.ignored, r.rejected, r.batches, r.pulled, r.kept_local, r.skipped
+    );
+    if r.rejected > 0 {
+        s.push_str("Refused changes are listed by `compilar-cli sync rejected`.\n");
+    }
+    s
+}
+
+pub fn sync_progress(bar: &ProgressBar, p: &compilar_core::api::SyncProgress) {
+    match (p.stage.as_str(), p.total) {
+        ("push", Some(t)) => {
+            bar.set_length(t);
+            bar.set_position(p.done);
+            bar.set_message("Sending changes");
+        }
+        _ => {
+            bar.set_length(p.done.max(1));
+            bar.set_position(p.done);
+            bar.set_message(format!(
+                "Receiving {}",
+                p.table.as_deref().unwrap_or("changes")
+            ));
+        }
+    }
+}
+
+pub fn rejected(list: &[compilar_core::api::RejectedChange]) -> String {
+    if list.is_empty() {
+        return "Nothing refused: every change synced or is waiting.\n".into();
+    }
+    let mut s = String::new();
+    for r in list {
+        let _ = writeln!(
+            s,
+            "{}  {} {}\n    {} (code {}, {})",
+            r.what, r.table, r.row_id, r.reason, r.code, r.at
+        );
+    }
+    s
+}

@@ -1,0 +1,308 @@
+//! `compilar-cli account` and `compilar-cli sync` as a user runs them: without an account, and against the
+//! real PostgreSQL + PostgREST target (`tests/support/supabase.rs`) with a real keychain (GNOME Keyring on a
+//! private D-Bus session), including a `sync --now` killed with SIGKILL while its push is in flight.
+
+#[path = "../../../tests/support/supabase.rs"]
+mod supabase;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const CHILD: &str = "COMPILAR_SYNC_CLI_CHILD";
+
+fn cli(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_compilar-cli"));
+    c.arg("--data-dir").arg(dir);
+    c.env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY");
+    c
+}
+
+fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = cli(dir);
+    c.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn json(dir: &Path, args: &[&str], stdin: Option<&str>) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = run(dir, &all, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, Value) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = run(dir, &all, stdin);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let v: Value = serde_json::from_slice(&out.stderr).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), v["error"].clone())
+}
+
+#[test]
+fn account_and_sync_without_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let no_bus = |args: &[&str]| {
+        let mut c = cli(d);
+        c.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = no_bus(&["account", "status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Not signed in"));
+    let out = no_bus(&["--json", "sync"]);
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["state"], "off");
+    assert_eq!(st["label"], "Sync is off");
+    let (code, e) = fails(d, &["sync", "--now"], None);
+    assert_eq!((code, e["code"].as_str()), (2, Some("not_signed_in")));
+    let (code, e) = fails(
+        d,
+        &[
+            "account",
+            "signin",
+            "--project",
+            "ftp://x",
+            "--key",
+            "k",
+            "--email",
+            "a@b.c",
+        ],
+        Some("pw\n"),
+    );
+    assert_eq!((code, e["code"].as_str()), (2, Some("invalid_settings")));
+    assert_eq!(e["field"], "project_url");
+    let (code, e) = fails(
+        d,
+        &[
+            "account",
+            "signin",
+            "--project",
+            "http://example.test",
+            "--key",
+            "k",
+            "--email",
+            "a@b.c",
+        ],
+        Some("pw\n"),
+    );
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (2, Some("invalid_settings")),
+        "plain http to another host"
+    );
+    let list = json(d, &["sync", "rejected"], None);
+    assert_eq!(list, Value::Array(vec![]));
+}
+
+fn which(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn signs_in_syncs_and_loses_nothing_when_killed_mid_push() {
+    if std::env::var_os(CHILD).is_some() {
+        return child_scenario();
+    }
+    if !(which("dbus-run-session") && which("gnome-keyring-daemon")) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install dbus and gnome-keyring"
+        );
+        eprintln!("skipped: dbus-run-session or gnome-keyring-daemon is not installed");
+        return;
+    }
+    if supabase::missing().is_some() && std::env::var_os("CI").is_none() {
+        eprintln!("skipped: {}", supabase::missing().unwrap_or_default());
+        return;
+    }
+    // This test binary again, inside a private session bus with an unlocked keyring.
+    let exe = std::env::current_exe().unwrap();
+    let script = r#"dbus-run-session -- sh -c 'printf test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec "$0" --exact "$1" --nocapture --test-threads=1' "$0" "$1""#;
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            script,
+            exe.to_str().unwrap(),
+            "signs_in_syncs_and_loses_nothing_when_killed_mid_push",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && o.contains("1 passed"),
+        "child failed\n{o}\n{e}"
+    );
+}
+
+fn child_scenario() {
+    let s = supabase::start().expect("the sync target");
+    s.add_user("fac@example.test", "secret pw");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let a = json(
+        d,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+        ],
+        None,
+    );
+    let id = a["id"].as_str().unwrap().to_owned();
+    let q = a["questions"][0]["id"].as_str().unwrap().to_owned();
+    json(d, &["assessment", "answer", &id, &q, "4"], None);
+
+    // Local data and no --adopt-local, with no terminal to ask on: refused, nothing stored.
+    let signin = [
+        "account",
+        "signin",
+        "--project",
+        &s.url,
+        "--key",
+        supabase::ANON_KEY,
+        "--email",
+        "fac@example.test",
+    ];
+    let (code, e) = fails(d, &signin, Some("secret pw\n"));
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (2, Some("local_data_needs_consent")),
+        "{e}"
+    );
+    let (code, e) = fails(
+        d,
+        &[&signin[..], &["--adopt-local"]].concat(),
+        Some("wrong\n"),
+    );
+    assert_eq!((code, e["code"].as_str()), (2, Some("sign_in_failed")));
+    let st = json(
+        d,
+        &[&signin[..], &["--adopt-local"]].concat(),
+        Some("secret pw\n"),
+    );
+    assert_eq!(st["signed_in"], true);
+    assert_eq!(st["email"], "fac@example.test");
+
+    // The session is in the keychain: a new process is signed in and syncs.
+    let human = run(d, &["account", "status"], None);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("Signed in as  fac@example.test"), "{text}");
+    let r = json(d, &["sync", "--now"], None);
+    assert_eq!(
+        r["pushed"].as_u64(),
+        Some(3),
+        "profile, assessment, one answer: {r}"
+    );
+    assert_eq!(json(d, &["sync"], None)["state"], "synced");
+    // Nothing secret in the database file.
+    let db = std::fs::read(d.join("compilar.db")).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&db).contains("eyJ"),
+        "a token reached the database"
+    );
+
+    // More work, then a sync killed while the server holds its push.
+    for _ in 0..3 {
+        let b = json(
+            d,
+            &[
+                "assessment",
+                "create",
+                "--pillar",
+                "grpprosp",
+                "--mode",
+                "egalitarian",
+            ],
+            None,
+        );
+        let bid = b["id"].as_str().unwrap().to_owned();
+        for i in 0..12 {
+            let qid = b["questions"][i]["id"].as_str().unwrap().to_owned();
+            json(d, &["assessment", "answer", &bid, &qid, "3"], None);
+        }
+    }
+    s.gateway.hold_pushes.store(true, Ordering::Relaxed);
+    let log = d.join("victim.log");
+    let mut victim = cli(d)
+        .args(["--json", "sync", "--now"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.gateway.held.load(Ordering::Relaxed) == 0 {
+        if let Ok(Some(st)) = victim.try_wait() {
+            panic!(
+                "sync ended before its push was held ({st}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the push never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().unwrap(); // SIGKILL
+    victim.wait().unwrap();
+    // The server goes on to apply the batch its client no longer waits for.
+    let batches = s.sql("select count(*) from sync_batches");
+    s.gateway.release();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while s.sql("select count(*) from sync_batches") == batches {
+        assert!(Instant::now() < deadline, "the held push was never applied");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Restart: the same batch goes again and is a duplicate; nothing lost, nothing twice.
+    let st = json(d, &["sync"], None);
+    assert!(st["pending"].as_u64().unwrap() >= 3, "{st}");
+    let r = json(d, &["sync", "--now"], None);
+    assert_eq!(r["batches"].as_u64(), Some(1), "{r}");
+    assert_eq!(json(d, &["sync"], None)["pending"], 0);
+    assert_eq!(s.sql("select count(*) from assessments"), "4");
+    assert_eq!(s.sql("select count(*) from answers"), "37");
+    assert_eq!(
+        s.sql("select count(*) from sync_batches where result->>'applied' is not null"),
+        s.sql("select count(*) from sync_batches")
+    );
+
+    let st = json(d, &["account", "signout"], None);
+    assert_eq!(st["signed_in"], false);
+    assert_eq!(json(d, &["sync"], None)["state"], "signed_out");
+}
