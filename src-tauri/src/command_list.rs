@@ -30,6 +30,21 @@ commands! {
     compare_assessments(req: compilar_core::api::CompareRequest) -> compilar_core::api::Comparison
         = |app| app.progress().compare(req).await;
 
+    account_status() -> compilar_core::api::AccountStatus = |app| app.account().status().await;
+    account_local_data() -> compilar_core::api::LocalData = |app| app.account().local_data().await;
+    sign_in(req: compilar_core::api::SignInRequest) -> compilar_core::api::AccountStatus
+        = |app| app.account().sign_in(req).await;
+    sign_out() -> compilar_core::api::AccountStatus = |app| app.account().sign_out().await;
+    check_token() -> compilar_core::api::AccountStatus = |app| app.account().check().await;
+    invalidate_token_cache() -> compilar_core::api::AccountStatus = |app| app.account().invalidate().await;
+    sync_status() -> compilar_core::api::SyncStatus = |app| app.sync().status().await;
+    sync_now() -> compilar_core::api::SyncReport = |app| app.sync().sync_now().await;
+    sync_rejected() -> Vec<compilar_core::api::RejectedChange> = |app| app.sync().rejected().await;
+    retry_rejected(req: compilar_core::api::RejectedRequest) -> compilar_core::api::SyncStatus
+        = |app| app.sync().retry_rejected(req).await;
+    discard_rejected(req: compilar_core::api::RejectedRequest) -> compilar_core::api::SyncStatus
+        = |app| app.sync().discard_rejected(req).await;
+
     backups() -> compilar_core::api::Backups = |app| app.data().backups().await;
     backup_now(req: compilar_core::api::BackupRequest) -> compilar_core::api::BackupInfo = |app| app.data().backup(req).await;
     set_backup_settings(settings: compilar_core::api::BackupSettings) -> compilar_core::api::Backups

@@ -32,8 +32,15 @@ const JWKS: &str = include_str!("../fixtures/sync/jwks.json");
 pub const KID_1: &str = "compilar-test-es256";
 pub const KID_2: &str = "compilar-test-es256-2";
 
+/// The repository root: the folder above the crate that holds `Cargo.lock` (crates sit at different depths).
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let mut dir = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+    while !dir.join("Cargo.lock").exists() {
+        if !dir.pop() {
+            return Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+        }
+    }
+    dir
 }
 
 fn free_port() -> u16 {

@@ -1,4 +1,4 @@
-//! Every page (17 views) in the real window at the smallest useful size (900×700, just above the 880 px minimum) and a
+//! Every page (18 views) in the real window at the smallest useful size (900×700, just above the 880 px minimum) and a
 //! large one (1600×1000), in the light and the dark theme: no sideways scrolling, nothing pushed out of the
 //! window or clipped, a screenshot of each for review, and an accessibility check (axe-core, WCAG 2 A and AA)
 //! with no serious or critical violation. Then the keyboard alone takes an assessment from Ctrl+N to the
@@ -209,6 +209,7 @@ const PAGES: &[&str] = &[
     "documents",
     "tools",
     "settings",
+    "account",
     "advanced",
     "advanced-playground",
     "advanced-usage",

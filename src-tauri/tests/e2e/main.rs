@@ -7,7 +7,10 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
+#[path = "../../../tests/support/supabase.rs"]
+mod supabase;
 
+mod account;
 mod ai;
 mod assessment;
 mod chat;

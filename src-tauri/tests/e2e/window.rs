@@ -55,11 +55,32 @@ struct Driver(Child);
 
 impl Driver {
     fn start(data_home: &Path) -> (Driver, u16) {
+        Driver::start_with(data_home, false)
+    }
+
+    /// With `keyring`, tauri-driver (and so the app) runs on a private D-Bus session with an unlocked GNOME
+    /// Keyring: the app's real keychain code stores the sync session there.
+    fn start_with(data_home: &Path, keyring: bool) -> (Driver, u16) {
         let port = free_port();
         let native_port = free_port();
-        let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string()])
-            .args(["--native-port", &native_port.to_string()])
+        let mut cmd = if keyring {
+            let mut c = Command::new("dbus-run-session");
+            c.args([
+                "--",
+                "sh",
+                "-c",
+                "printf test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+                 exec tauri-driver --port \"$0\" --native-port \"$1\"",
+            ]);
+            c.arg(port.to_string()).arg(native_port.to_string());
+            c
+        } else {
+            let mut c = Command::new("tauri-driver");
+            c.args(["--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()]);
+            c
+        };
+        let child = cmd
             .env("XDG_DATA_HOME", data_home)
             .env_remove("COMPILAR_DATA_DIR")
             .stdout(Stdio::null())
@@ -96,6 +117,7 @@ impl Drop for Driver {
 /// One app window on a new data folder, driven over WebDriver.
 pub struct Window {
     pub c: Client,
+    port: u16,
     // Dropped in this order: the session's driver (and with it the app), then the data folder, then the turn.
     _driver: Driver,
     _data_home: tempfile::TempDir,
@@ -111,6 +133,15 @@ impl Window {
 
     /// The same, after `prepare` has had the app's data folder (it may not exist yet) to set up.
     pub async fn open_prepared(test: &str, prepare: impl FnOnce(&Path)) -> Option<Window> {
+        Window::open_with(test, prepare, false).await
+    }
+
+    /// [`Window::open_prepared`] with the app on a private session bus with a real keychain (GNOME Keyring).
+    pub async fn open_with_keyring(test: &str, prepare: impl FnOnce(&Path)) -> Option<Window> {
+        Window::open_with(test, prepare, true).await
+    }
+
+    async fn open_with(test: &str, prepare: impl FnOnce(&Path), keyring: bool) -> Option<Window> {
         if let Some(why) = missing_prerequisite() {
             if std::env::var_os("CI").is_some() {
                 panic!("the end-to-end test {test} must run in CI, but {why}");
@@ -121,10 +152,11 @@ impl Window {
         let turn = ONE_WINDOW_AT_A_TIME.lock().await;
         let data_home = tempfile::tempdir().unwrap();
         prepare(&data_home.path().join(compilar_core::DATA_FOLDER_NAME));
-        let (driver, port) = Driver::start(data_home.path());
+        let (driver, port) = Driver::start_with(data_home.path(), keyring);
         let c = session(port).await;
         Some(Window {
             c,
+            port,
             _driver: driver,
             _data_home: data_home,
             _turn: turn,
@@ -135,6 +167,7 @@ impl Window {
     pub async fn restart(self) -> Window {
         let Window {
             c,
+            port: _,
             _driver,
             _data_home,
             _turn,
@@ -144,7 +177,28 @@ impl Window {
         let (driver, port) = Driver::start(_data_home.path());
         Window {
             c: session(port).await,
+            port,
             _driver: driver,
+            _data_home,
+            _turn,
+        }
+    }
+
+    /// Quits the app and starts it again through the same driver (its session bus and keyring, when it has
+    /// them, stay up, as the system's do when an app restarts).
+    pub async fn restart_app(self) -> Window {
+        let Window {
+            c,
+            port,
+            _driver,
+            _data_home,
+            _turn,
+        } = self;
+        c.close().await.unwrap();
+        Window {
+            c: session(port).await,
+            port,
+            _driver,
             _data_home,
             _turn,
         }
@@ -260,13 +314,25 @@ async fn session(port: u16) -> Client {
         "browserName": "wry",
         "tauri:options": { "application": app_path() }
     });
-    let caps = caps.as_object().unwrap().clone().into_iter().collect();
-    ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session")
+    let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+    // tauri-driver can drop the very first request while it is still starting (seen when it is started
+    // through dbus-run-session): one more try after a moment.
+    for attempt in 1.. {
+        let r = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone().into_iter().collect())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        match r {
+            Ok(c) => return c,
+            Err(e) if attempt < 3 => {
+                eprintln!("WebDriver session, attempt {attempt}: {e}; trying again");
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+            Err(e) => panic!("WebDriver session: {e:?}"),
+        }
+    }
+    unreachable!()
 }
 
 /// Polls `f` until it returns Some, for at most 10 s.

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AboutRequest, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, Appearance, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, PassageDetail, PassageRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, StartProfileRequest, StreamEvent, SwitchModelRequest, SwitchProgress } from "./bindings";
+import type { AboutRequest, AccountStatus, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, Appearance, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, LocalData, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, PassageDetail, PassageRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RejectedChange, RejectedRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, SignInRequest, StartProfileRequest, StreamEvent, SwitchModelRequest, SwitchProgress, SyncReport, SyncStatus } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -17,6 +17,17 @@ export const commands = {
   assessmentGroups: (): Promise<Array<GroupLabel>> => call<Array<GroupLabel>>("assessment_groups"),
   progress: (req: ProgressRequest): Promise<ProgressView> => call<ProgressView>("progress", { req }),
   compareAssessments: (req: CompareRequest): Promise<Comparison> => call<Comparison>("compare_assessments", { req }),
+  accountStatus: (): Promise<AccountStatus> => call<AccountStatus>("account_status"),
+  accountLocalData: (): Promise<LocalData> => call<LocalData>("account_local_data"),
+  signIn: (req: SignInRequest): Promise<AccountStatus> => call<AccountStatus>("sign_in", { req }),
+  signOut: (): Promise<AccountStatus> => call<AccountStatus>("sign_out"),
+  checkToken: (): Promise<AccountStatus> => call<AccountStatus>("check_token"),
+  invalidateTokenCache: (): Promise<AccountStatus> => call<AccountStatus>("invalidate_token_cache"),
+  syncStatus: (): Promise<SyncStatus> => call<SyncStatus>("sync_status"),
+  syncNow: (): Promise<SyncReport> => call<SyncReport>("sync_now"),
+  syncRejected: (): Promise<Array<RejectedChange>> => call<Array<RejectedChange>>("sync_rejected"),
+  retryRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("retry_rejected", { req }),
+  discardRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("discard_rejected", { req }),
   backups: (): Promise<Backups> => call<Backups>("backups"),
   backupNow: (req: BackupRequest): Promise<BackupInfo> => call<BackupInfo>("backup_now", { req }),
   setBackupSettings: (settings: BackupSettings): Promise<Backups> => call<Backups>("set_backup_settings", { settings }),

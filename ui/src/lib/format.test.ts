@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relativeDate } from "./format";
+import { humanSeconds, relativeDate } from "./format";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const ago = (secs: number) => new Date(now.getTime() - secs * 1000).toISOString();
@@ -24,5 +24,16 @@ describe("relative dates", () => {
   it("is empty for nothing or nonsense", () => {
     expect(relativeDate(null, now)).toBe("");
     expect(relativeDate("not a date", now)).toBe("");
+  });
+});
+
+describe("humanSeconds", () => {
+  it("says a length of time in words", () => {
+    expect(humanSeconds(45)).toBe("45 s");
+    expect(humanSeconds(600)).toBe("10 min");
+    expect(humanSeconds(3600)).toBe("1 h");
+    expect(humanSeconds(3900)).toBe("1 h 5 min");
+    expect(humanSeconds(3 * 86400)).toBe("3 days");
+    expect(humanSeconds(-5)).toBe("0 s");
   });
 });

@@ -64,3 +64,14 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** A length of time in words: "45 s", "12 min", "3 h 5 min", "2 days". */
+export function humanSeconds(secs: number): string {
+  const s = Math.max(0, Math.round(secs));
+  if (s < 90) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+  return `${Math.round(h / 24)} days`;
+}

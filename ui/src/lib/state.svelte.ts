@@ -16,6 +16,7 @@ export type Route =
   | { name: "tools" }
   | { name: "documents" }
   | { name: "settings" }
+  | { name: "account" }
   | { name: "advanced"; tab?: AdvancedTab };
 
 /** The Advanced place: diagnostics and power-user settings, one click from the sidebar. */

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Sign in to a Supabase project with email and password.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 pub struct SignInRequest {
     /// The project's address, e.g. `https://abcd.supabase.co` (or a self-hosted one).
     pub project_url: String,
@@ -17,6 +17,16 @@ pub struct SignInRequest {
     /// true, after the person has said yes). See [`LocalData`].
     #[serde(default)]
     pub adopt_local: bool,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("project_url", &self.project_url)
+            .field("email", &self.email)
+            .field("adopt_local", &self.adopt_local)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What is on this computer that signing in would bring to the account.
