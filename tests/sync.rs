@@ -341,6 +341,36 @@ async fn two_devices_merge_per_question_and_the_later_edit_wins() {
     let got = phone.app.assessments().get(&done.id).await.unwrap();
     assert!(got.results.is_some());
     assert_eq!(got.answered, 12);
+
+    // Coach conversations stay on the computer until their owner turns syncing on for one.
+    let conv = laptop
+        .app
+        .chat()
+        .create(compilar_core::api::NewConversationRequest {
+            title: Some("Private thoughts".into()),
+            context: Some(vec![done.id.clone()]),
+        })
+        .await
+        .unwrap();
+    assert!(!conv.synced);
+    laptop.app.sync().sync_now().await.unwrap();
+    assert_eq!(s.sql("select count(*) from conversations"), "0");
+    let conv = laptop
+        .app
+        .chat()
+        .set_synced(compilar_core::api::SyncConversationRequest {
+            conversation_id: conv.id.clone(),
+            synced: true,
+        })
+        .await
+        .unwrap();
+    assert!(conv.synced);
+    laptop.app.sync().sync_now().await.unwrap();
+    assert_eq!(s.sql("select title from conversations"), "Private thoughts");
+    phone.app.sync().sync_now().await.unwrap();
+    let there = phone.app.chat().open(&conv.id).await.unwrap();
+    assert!(there.conversation.synced);
+    assert_eq!(there.conversation.title, "Private thoughts");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -532,4 +562,94 @@ async fn rows_the_server_refuses_are_listed_and_do_not_block_the_rest() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)));
+}
+
+/// `n` completed assessments: one of each pillar answered through the app, the rest copies with new ids.
+async fn many(app: &App, n: usize) {
+    let mut seeds = Vec::new();
+    let pillars = app.domain().framework.pillars.clone();
+    for p in pillars.iter().filter(|p| p.mode == "egalitarian") {
+        let a = assessment(app, &p.id, &[]).await;
+        for q in &a.questions {
+            answer(app, &a.id, &q.id, 3).await;
+        }
+        app.assessments().complete(&a.id).await.unwrap();
+        seeds.push(a.id);
+        if seeds.len() >= n {
+            break;
+        }
+    }
+    let extra = n.saturating_sub(seeds.len());
+    app.store()
+        .write(move |c| {
+            let mut st = c.prepare(
+                "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, answered,
+                     total, results, bank_version, created_at, updated_at, completed_at)
+                 SELECT ?1, owner_id, pillar, mode, stage, question_ids, responses, answered, total, results,
+                     bank_version, created_at, updated_at, completed_at FROM assessments WHERE id = ?2",
+            )?;
+            for i in 0..extra {
+                st.execute(rusqlite::params![uuid::Uuid::now_v7().to_string(), seeds[i % seeds.len()]])?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_of_many_assessments_goes_up_in_batches_and_comes_down_in_pages() {
+    let Some(s) = supabase::start() else { return };
+    let n: usize = std::env::var("SYNC_TEST_ASSESSMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    s.add_user("ada@example.test", "pw");
+    let a = device().await;
+    many(&a.app, n).await;
+    a.app
+        .account()
+        .sign_in(sign_in_req(&s, "ada@example.test", "pw", true))
+        .await
+        .unwrap();
+    let t = std::time::Instant::now();
+    let r = a.app.sync().sync_now().await.unwrap();
+    println!(
+        "first sync of {n} assessments (debug build): {:?}, {r:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.rejected, 0);
+    assert_eq!(
+        r.batches as usize,
+        (n + 1).div_ceil(compilar_core::capabilities::sync::BATCH_ENTRIES),
+        "{r:?}"
+    );
+    assert_eq!(s.sql("select count(*) from assessments"), n.to_string());
+    assert_eq!(s.sql("select count(*) from answers"), (n * 12).to_string());
+
+    let b = device().await;
+    b.app
+        .account()
+        .sign_in(sign_in_req(&s, "ada@example.test", "pw", false))
+        .await
+        .unwrap();
+    let pages = s.gateway.count("rest:/rpc/pull_changes");
+    let t = std::time::Instant::now();
+    let r = b.app.sync().sync_now().await.unwrap();
+    println!(
+        "pull of {n} assessments into an empty device (debug build): {:?}, {r:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.pulled as usize, n * 13);
+    assert_eq!(r.skipped, 0);
+    // 12 answers each come in pages of 1,000, plus one empty page for each of the nine tables.
+    let asked = s.gateway.count("rest:/rpc/pull_changes") - pages;
+    assert!(
+        asked as usize >= (n * 12).div_ceil(1000) + 9,
+        "{asked} pull requests"
+    );
+    let page = b.app.assessments().list(Default::default()).await.unwrap();
+    assert_eq!(page.total as usize, n);
+    let one = b.app.assessments().get(&page.items[0].id).await.unwrap();
+    assert_eq!((one.answered, one.results.is_some()), (12, true));
 }

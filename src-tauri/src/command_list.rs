@@ -37,6 +37,8 @@ commands! {
     sign_out() -> compilar_core::api::AccountStatus = |app| app.account().sign_out().await;
     check_token() -> compilar_core::api::AccountStatus = |app| app.account().check().await;
     invalidate_token_cache() -> compilar_core::api::AccountStatus = |app| app.account().invalidate().await;
+    sync_conversation(req: compilar_core::api::SyncConversationRequest) -> compilar_core::api::Conversation
+        = |app| app.chat().set_synced(req).await;
     sync_status() -> compilar_core::api::SyncStatus = |app| app.sync().status().await;
     sync_now() -> compilar_core::api::SyncReport = |app| app.sync().sync_now().await;
     sync_rejected() -> Vec<compilar_core::api::RejectedChange> = |app| app.sync().rejected().await;

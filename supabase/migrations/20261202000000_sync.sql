@@ -325,8 +325,17 @@ declare
   t text;
 begin
   foreach t in array public.sync_tables() loop
-    execute format('create trigger sync_guard before insert or update on public.%I
+    -- Updates always go through the guard (last writer wins). A new row needs it only when something is off:
+    -- no owner, a clock far ahead, or server columns sent by the client (the defaults already stamp
+    -- server_xid and server_updated_at); the WHEN test costs far less than calling the function per row.
+    execute format('create trigger sync_guard before update on public.%I
                     for each row execute function public.sync_guard()', t);
+    execute format('create trigger sync_guard_insert before insert on public.%I
+                    for each row when (new.owner_id is null
+                                       or new.client_updated_at > now() + interval ''1 minute''
+                                       or new.server_xid is distinct from pg_current_xact_id()
+                                       or new.server_updated_at is distinct from now())
+                    execute function public.sync_guard()', t);
     execute format('create index %I on public.%I (owner_id, server_xid, id)', t || '_pull', t);
     execute format('alter table public.%I enable row level security', t);
     execute format('alter table public.%I force row level security', t);
@@ -345,11 +354,13 @@ $$;
 alter table public.sync_batches enable row level security;
 alter table public.sync_batches force row level security;
 revoke all on public.sync_batches from public, anon;
-grant select, insert on public.sync_batches to authenticated;
+grant select, insert, update on public.sync_batches to authenticated;
 create policy own_batches_read on public.sync_batches for select to authenticated
   using (owner_id = (select auth.uid()));
 create policy own_batches_insert on public.sync_batches for insert to authenticated
   with check (owner_id = (select auth.uid()));
+create policy own_batches_update on public.sync_batches for update to authenticated
+  using (owner_id = (select auth.uid())) with check (owner_id = (select auth.uid()));
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- push_changes: one batch of changes across tables, in one transaction, once.
@@ -376,7 +387,7 @@ declare
   n integer;
   r jsonb;
   rejected jsonb := '[]'::jsonb;
-  result jsonb;
+  outcome jsonb;
   prior jsonb;
 begin
   if auth.uid() is null then
@@ -388,9 +399,14 @@ begin
   if jsonb_typeof(changes) is distinct from 'object' then
     raise exception 'changes must be an object of table name to rows' using errcode = '22023';
   end if;
-  select b.result into prior from public.sync_batches b where b.batch_id = push_changes.batch_id;
-  if found then
-    return prior || jsonb_build_object('status', 'duplicate');
+  -- Claim the batch id first: a second push of the same batch (a retry, or another process of the same
+  -- device) waits here until the first commits, then answers as a duplicate.
+  insert into public.sync_batches as b (batch_id, device, result)
+  values (push_changes.batch_id, device, '{}'::jsonb)
+  on conflict on constraint sync_batches_pkey do nothing;
+  if not found then
+    select b.result into prior from public.sync_batches b where b.batch_id = push_changes.batch_id;
+    return coalesce(prior, '{}'::jsonb) || jsonb_build_object('status', 'duplicate');
   end if;
   for t in select jsonb_object_keys(changes) loop
     if not (t = any (public.sync_tables())) then
@@ -438,10 +454,10 @@ begin
     end;
   end loop;
 
-  result := jsonb_build_object('status', 'applied', 'applied', applied,
+  outcome := jsonb_build_object('status', 'applied', 'applied', applied,
                                'ignored', total - applied - jsonb_array_length(rejected), 'rejected', rejected);
-  insert into public.sync_batches (batch_id, device, result) values (push_changes.batch_id, device, result);
-  return result;
+  update public.sync_batches b set result = outcome where b.batch_id = push_changes.batch_id;
+  return outcome;
 end;
 $$;
 

@@ -2,7 +2,7 @@
 -- Run with pg_prove against a database with the migrations applied (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(39);
+select plan(40);
 
 insert into auth.users (id, email) values
   ('a0000000-0000-4000-8000-000000000001', 'ada@example.test'),
@@ -45,8 +45,8 @@ select ok(has_function_privilege('authenticated', 'public.push_changes(uuid, tex
   'a signed-in user can push');
 select is(
   (select count(*)::int from pg_trigger t join pg_class c on c.oid = t.tgrelid
-    where t.tgname = 'sync_guard' and c.relname = any (public.sync_tables())),
-  13, 'every synced table has the last-writer-wins guard');
+    where t.tgname in ('sync_guard', 'sync_guard_insert') and c.relname = any (public.sync_tables())),
+  26, 'every synced table has the last-writer-wins guard, for updates and for inserts');
 
 -- anon: nothing.
 set local role anon;
@@ -121,6 +121,14 @@ select lives_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', j
   'a far-future clock pushes');
 select ok((select client_updated_at <= now() + interval '1 minute' from public.assessments
             where id = 'd0000000-0000-4000-8000-000000000002'), 'and is clamped to a minute ahead');
+
+-- A client cannot choose the pull cursor of its row.
+insert into public.assessments (id, pillar, mode, stage, question_ids, answered, total, bank_version, created_at,
+                                client_updated_at, updated_by_device, server_xid, server_updated_at)
+values ('d0000000-0000-4000-8000-000000000003', 'divsexp', 'egalitarian', 'quiz', '[]', 0, 2, 1, now(), now(),
+        'ada-laptop', '1', '2000-01-01');
+select ok((select server_xid = pg_current_xact_id() and server_updated_at = now() from public.assessments
+            where id = 'd0000000-0000-4000-8000-000000000003'), 'server columns sent by a client are replaced');
 
 -- The owner never changes.
 select throws_ok($$ update public.assessments set owner_id = 'b0000000-0000-4000-8000-000000000002',

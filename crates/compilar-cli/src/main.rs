@@ -20,7 +20,7 @@ use compilar_core::api::{
     GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
     ImportRequest, ListRequest, MessageSearchRequest, NewConversationRequest, NewGoalRequest,
     ProgressRequest, RejectedRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest,
-    SendRequest, SignInRequest, StartProfileRequest,
+    SendRequest, SignInRequest, StartProfileRequest, SyncConversationRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -460,6 +460,12 @@ enum ChatCmd {
     Search { query: String },
     /// Rename a conversation.
     Rename { id: String, title: String },
+    /// Send this conversation to the signed-in account's project (on), or stop sending it (off). Off by default.
+    Sync {
+        id: String,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
     /// Move a conversation to the bin (`restore` undoes it).
     Delete { id: String },
     /// Bring back a deleted conversation.
@@ -1287,6 +1293,15 @@ async fn chat(app: &App, json: bool, cmd: ChatCmd) -> Outcome {
                 .search(MessageSearchRequest { query, limit: None })
                 .await?;
             emit(json, &r, print::message_hits)
+        }
+        ChatCmd::Sync { id, state } => {
+            let conv = c
+                .set_synced(SyncConversationRequest {
+                    conversation_id: id,
+                    synced: matches!(state, OnOff::On),
+                })
+                .await?;
+            emit(json, &conv, print::conversation)
         }
         ChatCmd::Rename { id, title } => {
             let conv = c

@@ -484,7 +484,16 @@ pub fn report_state(st: &compilar_core::api::ReportState) -> String {
 }
 
 pub fn conversation(c: &compilar_core::api::Conversation) -> String {
-    let mut s = format!("Conversation {}\n  {}\n", c.id, c.title);
+    let mut s = format!(
+        "Conversation {}\n  {}\n{}",
+        c.id,
+        c.title,
+        if c.synced {
+            "  synced to your account\n"
+        } else {
+            ""
+        }
+    );
     for i in &c.context {
         let _ = writeln!(
             s,

@@ -264,6 +264,7 @@ pub fn typescript_bindings() -> String {
         api::EmbeddingModels::decl(&cfg),
         api::SwitchModelRequest::decl(&cfg),
         api::SignInRequest::decl(&cfg),
+        api::SyncConversationRequest::decl(&cfg),
         api::LocalData::decl(&cfg),
         api::TokenState::decl(&cfg),
         api::AccountStatus::decl(&cfg),

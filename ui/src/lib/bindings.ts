@@ -707,7 +707,11 @@ export type ContextItem = { assessment_id: string, pillar: string, pillar_name: 
  */
 available: boolean, };
 
-export type Conversation = { id: string, title: string, context: Array<ContextItem>, created_at: string, updated_at: string, deleted_at: string | null, };
+export type Conversation = { id: string, title: string, context: Array<ContextItem>, created_at: string, updated_at: string, deleted_at: string | null, 
+/**
+ * Sent to the signed-in account's project (off until its owner turns it on).
+ */
+synced: boolean, };
 
 export type AnswerWriter = "model" | "knowledge";
 
@@ -1419,6 +1423,8 @@ password: string,
  * true, after the person has said yes). See [`LocalData`].
  */
 adopt_local: boolean, };
+
+export type SyncConversationRequest = { conversation_id: string, synced: boolean, };
 
 export type LocalData = { assessments: number, goals: number, reports: number, 
 /**

@@ -56,6 +56,8 @@ pub(crate) struct AuthState {
     /// The session read from the keychain (`Some(None)`: known to be absent).
     session: Mutex<Option<Option<Session>>>,
     refresh: tokio::sync::Mutex<()>,
+    /// The `sync_account` row as last read (`Some(None)`: not linked), forgotten by every change to it.
+    link: Mutex<Option<Option<Link>>>,
     keys: token::KeyCache,
     checks: AtomicU64,
     network_checks: AtomicU64,
@@ -80,6 +82,7 @@ impl AuthState {
             http,
             session: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
+            link: Mutex::new(None),
             keys: token::KeyCache::default(),
             checks: AtomicU64::new(0),
             network_checks: AtomicU64::new(0),
@@ -174,6 +177,7 @@ impl<'a> Account<'a> {
             .store
             .write(move |c| link::link(c, &who, &url, &key, &user_id, &mail))
             .await?;
+        self.forget_link();
         tracing::info!(user = %session.user_id, "signed in to the sync project");
         self.status().await
     }
@@ -181,7 +185,7 @@ impl<'a> Account<'a> {
     /// Signs out: the session is revoked on the server (when it can be reached) and removed from the
     /// keychain. Local data stays readable here; syncing stops until someone signs in again.
     pub async fn sign_out(&self) -> Result<AccountStatus> {
-        let link = self.ctx.store.read(link::read).await?;
+        let link = self.link().await?;
         if let Some(link) = &link {
             if let Some(s) = self.session().await? {
                 if let Err(e) =
@@ -203,7 +207,7 @@ impl<'a> Account<'a> {
 
     /// Who is signed in and the token's state.
     pub async fn status(&self) -> Result<AccountStatus> {
-        let link = self.ctx.store.read(link::read).await?;
+        let link = self.link().await?;
         let session = match &link {
             Some(l) if l.signed_in => self.session().await?,
             _ => None,
@@ -256,21 +260,41 @@ impl<'a> Account<'a> {
     /// token check starts from scratch (Diagnostics → "Invalidate").
     pub async fn invalidate(&self) -> Result<AccountStatus> {
         self.state().keys.clear();
+        self.forget_link();
         *lock(&self.state().session) = None;
         self.status().await
     }
 
-    /// The link of this data folder to an account (`None`: never signed in here).
+    /// The link of this data folder to an account (`None`: never signed in here), from memory after the
+    /// first read.
     pub(crate) async fn link(&self) -> Result<Option<Link>> {
-        self.ctx.store.read(link::read).await
+        if let Some(l) = lock(&self.state().link).clone() {
+            return Ok(l);
+        }
+        let l = self.ctx.store.read(link::read).await?;
+        *lock(&self.state().link) = Some(l.clone());
+        Ok(l)
+    }
+
+    fn forget_link(&self) {
+        *lock(&self.state().link) = None;
+    }
+
+    /// Checks that the token is valid, refreshing it when it is about to expire. While it is valid and was
+    /// checked before, this is all in memory: no network, no database.
+    pub async fn ensure_token(&self) -> Result<()> {
+        self.access_token().await.map(|_| ())
     }
 
     /// Records how a sync ended: `None` when it worked, else the error payload as JSON.
     pub(crate) async fn record_sync(&self, error: Option<String>) -> Result<()> {
-        self.ctx
+        let r = self
+            .ctx
             .store
             .write(move |c| link::record_sync(c, error.as_deref()))
-            .await
+            .await;
+        self.forget_link();
+        r
     }
 
     /// The session from memory, or from the keychain the first time (blocking read off the async threads).
@@ -320,12 +344,7 @@ impl<'a> Account<'a> {
     /// A valid access token for the linked project, refreshed first when it is about to expire. No network
     /// call while the token is valid and checked.
     pub(crate) async fn access_token(&self) -> Result<(String, Link)> {
-        let link = self
-            .ctx
-            .store
-            .read(link::read)
-            .await?
-            .ok_or(Error::NotSignedIn)?;
+        let link = self.link().await?.ok_or(Error::NotSignedIn)?;
         if !link.signed_in {
             return Err(Error::NotSignedIn);
         }
@@ -340,12 +359,7 @@ impl<'a> Account<'a> {
 
     /// A new access token after the server refused `rejected` (HTTP 401): refreshes once.
     pub(crate) async fn refreshed_token(&self, rejected: &str) -> Result<(String, Link)> {
-        let link = self
-            .ctx
-            .store
-            .read(link::read)
-            .await?
-            .ok_or(Error::NotSignedIn)?;
+        let link = self.link().await?.ok_or(Error::NotSignedIn)?;
         let s = self.refresh(&link, rejected).await?;
         Ok((s.access_token, link))
     }
@@ -373,6 +387,7 @@ impl<'a> Account<'a> {
                     .store
                     .write(move |c| link::set_signed_in(c, false, payload.as_deref()))
                     .await?;
+                self.forget_link();
                 tracing::warn!("the sync session ended; sign in again");
                 Err(Error::SessionExpired)
             }

@@ -41,6 +41,8 @@ pub struct Conversation {
     pub created_at: String,
     pub updated_at: String,
     pub deleted_at: Option<String>,
+    /// Sent to the signed-in account's project (off until its owner turns it on).
+    pub synced: bool,
 }
 
 /// Who wrote an answer.
@@ -148,6 +150,13 @@ pub struct RegenerateRequest {
 pub struct SendReply {
     pub question: Option<Message>,
     pub answer: Option<Message>,
+}
+
+/// Turn syncing of one conversation on or off.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SyncConversationRequest {
+    pub conversation_id: String,
+    pub synced: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

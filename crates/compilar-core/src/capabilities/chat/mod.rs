@@ -169,6 +169,7 @@ impl<'a> Chat<'a> {
             created_at: row.created_at,
             updated_at: row.updated_at,
             deleted_at: row.deleted_at,
+            synced: row.synced,
         })
     }
 
@@ -193,6 +194,7 @@ impl<'a> Chat<'a> {
                 .collect(),
             created_at: now(),
             updated_at: now(),
+            synced: false,
             deleted_at: None,
         };
         let id = row.id.clone();
@@ -264,6 +266,19 @@ impl<'a> Chat<'a> {
             .write(move |c| {
                 sql::update_conversation(c, &who, &id, Some(&title), None, None, &now())
             })
+            .await?;
+        self.conversation(&row.id).await
+    }
+
+    /// Turns syncing of this conversation on or off (off by default: coach conversations stay on this
+    /// computer unless their owner says otherwise). Turning it off stops sending changes; what the project
+    /// already has stays there.
+    pub async fn set_synced(&self, req: SyncConversationRequest) -> Result<Conversation> {
+        let row = self.row(&req.conversation_id, false).await?;
+        let (who, id, on) = (self.ctx.principal.clone(), row.id.clone(), req.synced);
+        self.ctx
+            .store
+            .write(move |c| sql::set_synced(c, &who, &id, on, &now()))
             .await?;
         self.conversation(&row.id).await
     }

@@ -24,6 +24,8 @@ pub struct ConversationRow {
     pub created_at: String,
     pub updated_at: String,
     pub deleted_at: Option<String>,
+    /// Sent to the signed-in account's project (its owner turned it on).
+    pub synced: bool,
 }
 
 pub fn insert_conversation(c: &Connection, who: &Principal, r: &ConversationRow) -> Result<()> {
@@ -44,7 +46,7 @@ pub fn insert_conversation(c: &Connection, who: &Principal, r: &ConversationRow)
 /// The conversation, deleted or not; `conversation_not_found` if it is not the principal's.
 pub fn conversation(c: &Connection, who: &Principal, id: &str) -> Result<ConversationRow> {
     c.prepare_cached(
-        "SELECT id, title, context, created_at, updated_at, deleted_at FROM conversations
+        "SELECT id, title, context, created_at, updated_at, deleted_at, synced FROM conversations
          WHERE id = ?1 AND owner_id = ?2",
     )?
     .query_row(params![id, who.owner()], |r| {
@@ -56,6 +58,7 @@ pub fn conversation(c: &Connection, who: &Principal, id: &str) -> Result<Convers
             created_at: r.get(3)?,
             updated_at: r.get(4)?,
             deleted_at: r.get(5)?,
+            synced: r.get(6)?,
         })
     })
     .optional()?
@@ -100,6 +103,27 @@ pub fn update_conversation(
     )?;
     if n == 0 {
         return Err(Error::ConversationNotFound(id.to_owned()));
+    }
+    Ok(())
+}
+
+/// Turns syncing of one conversation on or off. Turning it on queues the conversation and its messages for the
+/// next push (when this data folder is linked to an account).
+pub fn set_synced(c: &Connection, who: &Principal, id: &str, on: bool, now: &str) -> Result<()> {
+    let n = c.execute(
+        "UPDATE conversations SET synced = ?3, updated_at = ?4 WHERE id = ?1 AND owner_id = ?2",
+        params![id, who.owner(), on, now],
+    )?;
+    if n == 0 {
+        return Err(Error::ConversationNotFound(id.to_owned()));
+    }
+    if on {
+        c.execute(
+            "INSERT OR IGNORE INTO outbox (tbl, row_id, queued_at)
+             SELECT 'messages', id, ?2 FROM messages
+              WHERE conversation_id = ?1 AND EXISTS (SELECT 1 FROM sync_account) ORDER BY seq",
+            params![id, now],
+        )?;
     }
     Ok(())
 }
