@@ -223,7 +223,9 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
         .unwrap_err();
     assert_eq!(e.code(), "account_mismatch");
 
-    // Signing out revokes the session and keeps the data readable.
+    // Signing out revokes the session and keeps the data readable (the sync state, read just before and
+    // kept in memory, follows at once).
+    assert_eq!(d.app.sync().status().await.unwrap().state, "synced");
     let st = d.app.account().sign_out().await.unwrap();
     assert!(!st.signed_in && !st.session_ended);
     assert_eq!(s.gateway.count("logout"), 1);

@@ -5,7 +5,7 @@
 
 use compilar_core::{App, AppOptions};
 
-use crate::window::{screenshot, until, Window};
+use crate::window::{screenshot, Window};
 
 fn prepare(dir: &std::path::Path) {
     let dir = dir.to_owned();
@@ -21,18 +21,30 @@ fn prepare(dir: &std::path::Path) {
 
 /// Waits until the sidebar's sync pill says `want` (its label and its tooltip, which the narrow sidebar shows).
 async fn sidebar_says(w: &Window, want: &str) {
-    until(&format!("the sidebar saying {want}"), || async {
+    let seen = std::sync::Mutex::new(String::new());
+    let start = std::time::Instant::now();
+    loop {
         let t = w
             .c
             .execute(
-                "const b = document.querySelector('[data-testid=sidebar-sync]'); return b ? b.title : '';",
+                "const b = document.querySelector('[data-testid=sidebar-sync]'); return b ? b.title : '(no pill)';",
                 vec![],
             )
             .await
-            .ok()?;
-        t.as_str()?.contains(want).then_some(())
-    })
-    .await;
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if t.contains(want) {
+            return;
+        }
+        *seen.lock().unwrap() = t;
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "the sidebar never said {want}; it says {:?}",
+            seen.lock().unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]

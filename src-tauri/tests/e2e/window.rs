@@ -376,14 +376,26 @@ pub fn xdotool(args: &[&str]) -> String {
     x_tool("xdotool", args)
 }
 
-/// Runs an X client tool (at most 20 s) and returns what it printed; fails the test if it fails.
+/// Runs an X client tool (at most 20 s) and returns what it printed; fails the test if it fails. A window
+/// that closes while the tool walks the window tree (the previous test's app going away) makes it fail with
+/// BadWindow: that is tried again.
 fn x_tool(tool: &str, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .arg("20")
-        .arg(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run {tool}: {e}"));
+    let run = || {
+        Command::new("timeout")
+            .arg("20")
+            .arg(tool)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {tool}: {e}"))
+    };
+    let mut out = run();
+    for _ in 0..3 {
+        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("BadWindow") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        out = run();
+    }
     assert!(
         out.status.success(),
         "{tool} {args:?}: {}",

@@ -58,6 +58,8 @@ pub(crate) struct AuthState {
     refresh: tokio::sync::Mutex<()>,
     /// The `sync_account` row as last read (`Some(None)`: not linked), forgotten by every change to it.
     link: Mutex<Option<Option<Link>>>,
+    /// Bumped by every change to the link: a read that started before a change is not cached.
+    link_gen: AtomicU64,
     keys: token::KeyCache,
     checks: AtomicU64,
     network_checks: AtomicU64,
@@ -83,6 +85,7 @@ impl AuthState {
             session: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
             link: Mutex::new(None),
+            link_gen: AtomicU64::new(0),
             keys: token::KeyCache::default(),
             checks: AtomicU64::new(0),
             network_checks: AtomicU64::new(0),
@@ -200,6 +203,7 @@ impl<'a> Account<'a> {
             .store
             .write(|c| link::set_signed_in(c, false, None))
             .await?;
+        self.forget_link();
         self.state().keys.clear();
         tracing::info!("signed out of the sync project");
         self.status().await
@@ -271,13 +275,19 @@ impl<'a> Account<'a> {
         if let Some(l) = lock(&self.state().link).clone() {
             return Ok(l);
         }
+        let generation = self.state().link_gen.load(Ordering::SeqCst);
         let l = self.ctx.store.read(link::read).await?;
-        *lock(&self.state().link) = Some(l.clone());
+        let mut cached = lock(&self.state().link);
+        if self.state().link_gen.load(Ordering::SeqCst) == generation {
+            *cached = Some(l.clone());
+        }
         Ok(l)
     }
 
     fn forget_link(&self) {
-        *lock(&self.state().link) = None;
+        let mut cached = lock(&self.state().link);
+        self.state().link_gen.fetch_add(1, Ordering::SeqCst);
+        *cached = None;
     }
 
     /// Checks that the token is valid, refreshing it when it is about to expire. While it is valid and was

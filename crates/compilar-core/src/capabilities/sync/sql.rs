@@ -301,36 +301,49 @@ pub(crate) fn apply_page(
 ) -> Result<Applied> {
     c.execute("INSERT OR IGNORE INTO sync_applying (id) VALUES (1)", [])?;
     let mut out = Applied::default();
-    let mut touched: Vec<String> = Vec::new();
-    for row in rows {
-        let id = row
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        c.execute_batch("SAVEPOINT row")?;
-        let r = if tbl == "answers" {
-            apply_answer(c, who, device, row, &mut out, &mut touched)
-        } else {
-            apply_row(c, who, device, tbl, row, &mut out)
-        };
-        match r {
-            Ok(()) => c.execute_batch("RELEASE row")?,
-            Err(e) => {
-                tracing::warn!(table = tbl, id = %crate::domain::truncate_for_message(&id), error = %e,
-                               "a pulled row could not be applied here");
-                c.execute_batch("ROLLBACK TO row; RELEASE row")?;
-                out.skipped += 1;
+    if tbl == "answers" {
+        // Grouped by assessment: each assessment's answers are merged in memory and written once.
+        let mut groups: Vec<(String, Vec<&Value>)> = Vec::new();
+        for row in rows {
+            let a = row
+                .get("assessment_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match groups.iter_mut().find(|(id, _)| id == a) {
+                Some((_, g)) => g.push(row),
+                None => groups.push((a.to_owned(), vec![row])),
             }
         }
-    }
-    touched.sort();
-    touched.dedup();
-    for a in &touched {
-        c.execute(
-            "UPDATE assessments SET answered = (SELECT count(*) FROM json_each(json(responses))) WHERE id = ?1",
-            [a],
-        )?;
+        for (assessment, group) in &groups {
+            c.execute_batch("SAVEPOINT row")?;
+            match apply_answers(c, who, device, assessment, group, &mut out) {
+                Ok(()) => c.execute_batch("RELEASE row")?,
+                Err(e) => {
+                    tracing::warn!(assessment = %crate::domain::truncate_for_message(assessment), error = %e,
+                                   "pulled answers could not be applied here");
+                    c.execute_batch("ROLLBACK TO row; RELEASE row")?;
+                    out.skipped += group.len() as u64;
+                }
+            }
+        }
+    } else {
+        for row in rows {
+            let id = row
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            c.execute_batch("SAVEPOINT row")?;
+            match apply_row(c, who, device, tbl, row, &mut out) {
+                Ok(()) => c.execute_batch("RELEASE row")?,
+                Err(e) => {
+                    tracing::warn!(table = tbl, id = %crate::domain::truncate_for_message(&id), error = %e,
+                                   "a pulled row could not be applied here");
+                    c.execute_batch("ROLLBACK TO row; RELEASE row")?;
+                    out.skipped += 1;
+                }
+            }
+        }
     }
     if let Some(last) = rows.last() {
         let xid = last.get("server_xid").map(|v| match v {
@@ -408,59 +421,66 @@ fn apply_row(
     Ok(())
 }
 
-/// One pulled answer: it replaces the answer here to the same question only when it is newer.
-fn apply_answer(
+/// The pulled answers of one assessment: each replaces the answer here to the same question only when it is
+/// newer; the assessment's answers are written once, with their count.
+fn apply_answers(
     c: &Connection,
     who: &Principal,
     device: &str,
-    row: &Value,
+    assessment: &str,
+    rows: &[&Value],
     out: &mut Applied,
-    touched: &mut Vec<String>,
 ) -> Result<()> {
-    let s = |k: &str| row.get(k).and_then(Value::as_str);
-    let assessment = s("assessment_id").ok_or_else(|| bad("answer without assessment"))?;
-    let question = s("question_id").ok_or_else(|| bad("answer without question"))?;
-    if question.is_empty()
-        || question.len() > 128
-        || question
-            .chars()
-            .any(|ch| ch == '"' || ch == '\\' || ch.is_control())
-    {
-        return Err(bad("answer with a malformed question id"));
-    }
-    let value = row
-        .get("value")
-        .and_then(Value::as_i64)
-        .filter(|v| (1..=5).contains(v))
-        .ok_or_else(|| bad("answer value off the scale"))?;
-    let at = s("client_updated_at")
-        .and_then(wire::local_time)
-        .ok_or_else(|| bad("answer without clock"))?;
-    let remote_device = s("updated_by_device").unwrap_or_default();
-    bump_latest(out, &at);
-    let path = format!("$.\"{question}\"");
-    let local: Option<Option<String>> = c
+    let local: Option<String> = c
         .query_row(
-            "SELECT json_extract(json(responses), ?3) FROM assessments WHERE id = ?1 AND owner_id = ?2",
-            rusqlite::params![assessment, who.owner(), format!("{path}.at")],
+            "SELECT json(responses) FROM assessments WHERE id = ?1 AND owner_id = ?2",
+            rusqlite::params![assessment, who.owner()],
             |r| r.get(0),
         )
         .optional()?;
-    let Some(local_at) = local else {
-        return Err(bad("answer of an assessment that is not here"));
+    let Some(local) = local else {
+        return Err(bad("answers of an assessment that is not here"));
     };
-    if let Some(local_at) = local_at {
-        if !wire::remote_wins(&at, remote_device, &local_at, device) {
-            out.kept_local += 1;
-            return Ok(());
+    let mut answers: Map<String, Value> = serde_json::from_str(&local)
+        .map_err(|e| bad(&format!("stored answers unreadable: {e}")))?;
+    let mut changed = 0u64;
+    for row in rows {
+        let s = |k: &str| row.get(k).and_then(Value::as_str);
+        let question = s("question_id").ok_or_else(|| bad("answer without question"))?;
+        if question.is_empty() || question.len() > 128 || question.chars().any(char::is_control) {
+            return Err(bad("answer with a malformed question id"));
         }
+        let value = row
+            .get("value")
+            .and_then(Value::as_i64)
+            .filter(|v| (1..=5).contains(v))
+            .ok_or_else(|| bad("answer value off the scale"))?;
+        let at = s("client_updated_at")
+            .and_then(wire::local_time)
+            .ok_or_else(|| bad("answer without clock"))?;
+        let remote_device = s("updated_by_device").unwrap_or_default();
+        bump_latest(out, &at);
+        let local_at = answers
+            .get(question)
+            .and_then(|a| a.get("at"))
+            .and_then(Value::as_str);
+        if local_at.is_some_and(|l| !wire::remote_wins(&at, remote_device, l, device)) {
+            out.kept_local += 1;
+            continue;
+        }
+        answers.insert(
+            question.to_owned(),
+            serde_json::json!({ "value": value, "at": at }),
+        );
+        changed += 1;
     }
-    c.execute(
-        "UPDATE assessments SET responses = jsonb_set(responses, ?2, json_object('value', ?3, 'at', ?4))
-          WHERE id = ?1",
-        rusqlite::params![assessment, path, value, at],
-    )?;
-    touched.push(assessment.to_owned());
-    out.applied += 1;
+    if changed > 0 {
+        let n = answers.len() as i64;
+        c.execute(
+            "UPDATE assessments SET responses = jsonb(?2), answered = ?3 WHERE id = ?1",
+            rusqlite::params![assessment, Value::Object(answers).to_string(), n],
+        )?;
+        out.applied += changed;
+    }
     Ok(())
 }
