@@ -501,7 +501,41 @@ begin
 end;
 $$;
 
+-- ---------------------------------------------------------------------------------------------------------------
+-- pull_all: one round trip for several tables, all read in one snapshot (the steady state: nothing or a few
+-- rows new). cursors: {"<table>": {"after_xid": "...", "after_id": "..."}}; returns {"<table>": {"rows", "more"}}.
+-- A client applies the tables in order and pages on per table from the first one that has more.
+
+create or replace function public.pull_all(tbls text[], cursors jsonb default '{}'::jsonb, lim integer default 500)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  t text;
+  c jsonb;
+  out jsonb := '{}'::jsonb;
+begin
+  if tbls is null or cardinality(tbls) > 32 then
+    raise exception 'tbls names at most 32 tables' using errcode = '22023';
+  end if;
+  if jsonb_typeof(coalesce(cursors, '{}'::jsonb)) is distinct from 'object' then
+    raise exception 'cursors must be an object of table name to cursor' using errcode = '22023';
+  end if;
+  foreach t in array tbls loop
+    c := coalesce(cursors, '{}'::jsonb) -> t;
+    out := out || jsonb_build_object(t, public.pull_changes(t, coalesce(c ->> 'after_xid', '0'),
+                                                            (c ->> 'after_id')::uuid, lim));
+  end loop;
+  return out;
+end;
+$$;
+
 revoke all on function public.push_changes(uuid, text, jsonb) from public, anon;
+revoke all on function public.pull_all(text[], jsonb, integer) from public, anon;
+grant execute on function public.pull_all(text[], jsonb, integer) to authenticated;
 revoke all on function public.pull_changes(text, text, uuid, integer) from public, anon;
 revoke all on function public.sync_guard() from public, anon;
 grant execute on function public.push_changes(uuid, text, jsonb) to authenticated;

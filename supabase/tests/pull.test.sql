@@ -25,7 +25,7 @@ language sql as $$
   $f$, id, case when finish then 'commit;' else 'set local application_name = ''held open'';' end));
 $$;
 
-select plan(11);
+select plan(14);
 
 select pg_temp.push_as_puller('setup', ('f1000000-0000-4000-8000-00000000000' || n)::uuid) from generate_series(1, 5) n;
 
@@ -49,6 +49,15 @@ select ok(not (:'page1'::jsonb -> 'rows' -> 0 ? 'owner_id'), 'pulled rows do not
 select :'page3'::jsonb -> 'rows' -> 0 ->> 'server_xid' as xid3, :'page3'::jsonb -> 'rows' -> 0 ->> 'id' as id3 \gset
 select is(jsonb_array_length(public.pull_changes('assessments', :'xid3', :'id3', 2) -> 'rows'), 0,
   'nothing after the last row');
+
+-- Several tables in one call, each from its own cursor.
+select public.pull_all(array['assessments', 'answers'],
+                       jsonb_build_object('assessments', jsonb_build_object('after_xid', :'xid1', 'after_id', :'id1')),
+                       100) as both \gset
+select is(jsonb_array_length(:'both'::jsonb -> 'assessments' -> 'rows'), 3, 'pull_all pages each table from its cursor');
+select is(jsonb_array_length(:'both'::jsonb -> 'answers' -> 'rows'), 0, 'and returns every table asked for');
+select throws_ok($$ select public.pull_all(array['secrets'], '{}', 10) $$, '22023', null,
+  'pull_all refuses an unknown table');
 
 -- The late commit: "slow" starts writing first and commits after "fast".
 reset role;

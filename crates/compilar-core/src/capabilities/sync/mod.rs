@@ -368,60 +368,101 @@ impl<'a> Sync<'a> {
         }
     }
 
+    /// Pulls every table in rounds of one `pull_all` call each: the tables asked for are read in one snapshot
+    /// and applied parent-first, up to and including the first that has more. The next round asks again from
+    /// the first table up to that one, so a child row is only ever applied together with every parent row
+    /// committed before it (a table pulled to its end earlier could miss a parent committed since). In the
+    /// steady state one round is the whole pull.
     async fn pull(
         &self,
         report: &mut SyncReport,
         progress: &(impl Fn(SyncProgress) + Send + std::marker::Sync),
     ) -> Result<()> {
         let mut done = 0u64;
-        for tbl in sql::PULL_TABLES {
-            loop {
-                let (xid, after) = self.ctx.store.read(move |c| sql::cursor(c, tbl)).await?;
-                let body = serde_json::json!({
-                    "tbl": tbl, "after_xid": xid, "after_id": after, "lim": PAGE_ROWS,
-                });
-                let answer = self.call("/rpc/pull_changes", &body).await?;
-                let rows = match answer.get("rows") {
-                    Some(Value::Array(r)) => r.clone(),
-                    _ => return Err(Error::SyncRefused("a pull answer without rows".into())),
-                };
-                if rows.len() > PAGE_ROWS as usize {
-                    return Err(Error::SyncRefused(
-                        "a pull page larger than asked for".into(),
-                    ));
-                }
-                let more = answer.get("more").and_then(Value::as_bool).unwrap_or(false);
-                if rows.is_empty() {
-                    break;
-                }
-                let (_, link) = self.ctx.account().access_token().await?;
-                let who = self.ctx.principal.clone();
-                let device = link.device_id.clone();
-                let n = rows.len() as u64;
-                let applied = self
-                    .ctx
-                    .store
-                    .write(move |c| sql::apply_page(c, &who, &device, tbl, &rows))
-                    .await?;
-                if let Some(latest) = applied.latest {
-                    crate::util::observe_clock(latest);
-                }
-                report.pulled += applied.applied;
-                report.kept_local += applied.kept_local;
-                report.skipped += applied.skipped;
-                done += n;
-                progress(SyncProgress {
-                    stage: "pull".into(),
-                    table: Some((*tbl).to_owned()),
-                    done,
-                    total: None,
-                });
-                if !more {
+        let all_tables = sql::PULL_TABLES.len();
+        let mut upto = all_tables;
+        loop {
+            let tables = &sql::PULL_TABLES[..upto];
+            let cursors = self
+                .ctx
+                .store
+                .read(move |c| {
+                    let mut m = serde_json::Map::new();
+                    for tbl in tables {
+                        let (xid, id) = sql::cursor(c, tbl)?;
+                        m.insert(
+                            (*tbl).to_owned(),
+                            serde_json::json!({ "after_xid": xid, "after_id": id }),
+                        );
+                    }
+                    Ok(Value::Object(m))
+                })
+                .await?;
+            let body = serde_json::json!({ "tbls": tables, "cursors": cursors, "lim": PAGE_ROWS });
+            let all = self.call("/rpc/pull_all", &body).await?;
+            let mut incomplete = None;
+            for (i, tbl) in tables.iter().enumerate() {
+                let page = all
+                    .get(*tbl)
+                    .ok_or_else(|| Error::SyncRefused(format!("a pull answer without {tbl}")))?;
+                if self.apply(tbl, page, report, &mut done, progress).await? {
+                    incomplete = Some(i);
                     break;
                 }
             }
+            upto = match incomplete {
+                Some(i) => i + 1,
+                None if upto == all_tables => return Ok(()),
+                None => all_tables,
+            };
         }
-        Ok(())
+    }
+
+    /// Applies one pulled page of `tbl` (`{rows, more}`); returns whether the server has more.
+    async fn apply(
+        &self,
+        tbl: &'static str,
+        page: &Value,
+        report: &mut SyncReport,
+        done: &mut u64,
+        progress: &(impl Fn(SyncProgress) + Send + std::marker::Sync),
+    ) -> Result<bool> {
+        let rows = match page.get("rows") {
+            Some(Value::Array(r)) => r.clone(),
+            _ => return Err(Error::SyncRefused("a pull answer without rows".into())),
+        };
+        if rows.len() > PAGE_ROWS as usize {
+            return Err(Error::SyncRefused(
+                "a pull page larger than asked for".into(),
+            ));
+        }
+        let more = page.get("more").and_then(Value::as_bool).unwrap_or(false);
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        let (_, link) = self.ctx.account().access_token().await?;
+        let who = self.ctx.principal.clone();
+        let device = link.device_id.clone();
+        let n = rows.len() as u64;
+        let applied = self
+            .ctx
+            .store
+            .write(move |c| sql::apply_page(c, &who, &device, tbl, &rows))
+            .await?;
+        if let Some(latest) = applied.latest {
+            crate::util::observe_clock(latest);
+        }
+        report.pulled += applied.applied;
+        report.kept_local += applied.kept_local;
+        report.skipped += applied.skipped;
+        *done += n;
+        progress(SyncProgress {
+            stage: "pull".into(),
+            table: Some(tbl.to_owned()),
+            done: *done,
+            total: None,
+        });
+        Ok(more)
     }
 
     /// One RPC, with the token refreshed once on 401 and transient failures retried with backoff.
