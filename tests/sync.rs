@@ -655,3 +655,73 @@ async fn a_first_sync_of_many_assessments_goes_up_in_batches_and_comes_down_in_p
     let one = b.app.assessments().get(&page.items[0].id).await.unwrap();
     assert_eq!((one.answered, one.results.is_some()), (12, true));
 }
+
+#[tokio::test]
+async fn sign_in_input_past_its_bounds_is_refused_before_any_request() {
+    let d = device().await;
+    let ok = || SignInRequest {
+        project_url: "https://abcd.supabase.co".into(),
+        public_key: "sb_publishable_0123456789".into(),
+        email: "ada@example.test".into(),
+        password: "pw".into(),
+        adopt_local: false,
+    };
+    let cases: Vec<(SignInRequest, &str)> = vec![
+        (
+            SignInRequest {
+                project_url: format!("https://{}.co", "a".repeat(500)),
+                ..ok()
+            },
+            "invalid_settings",
+        ),
+        (
+            SignInRequest {
+                public_key: "k".repeat(2001),
+                ..ok()
+            },
+            "invalid_settings",
+        ),
+        (
+            SignInRequest {
+                public_key: "has spaces in it".into(),
+                ..ok()
+            },
+            "invalid_settings",
+        ),
+        (
+            SignInRequest {
+                email: format!("{}@example.test", "a".repeat(250)),
+                ..ok()
+            },
+            "invalid_argument",
+        ),
+        (
+            SignInRequest {
+                email: "no-at-sign".into(),
+                ..ok()
+            },
+            "invalid_argument",
+        ),
+        (
+            SignInRequest {
+                password: "p".repeat(1025),
+                ..ok()
+            },
+            "payload_too_large",
+        ),
+        (
+            SignInRequest {
+                password: String::new(),
+                ..ok()
+            },
+            "empty_input",
+        ),
+    ];
+    for (req, code) in cases {
+        let e = d.app.account().sign_in(req).await.unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+    }
+    let st = d.app.account().status().await.unwrap();
+    assert!(!st.linked && !st.signed_in);
+    assert_eq!(d.app.sync().status().await.unwrap().state, "off");
+}
