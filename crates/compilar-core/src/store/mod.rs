@@ -149,7 +149,7 @@ pub struct Store {
     path: PathBuf,
     jobs: Option<mpsc::Sender<BoxedJob>>,
     writer: Option<JoinHandle<()>>,
-    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    checkpointer: Option<(mpsc::Sender<TruncateReply>, JoinHandle<()>)>,
     readers: Arc<Mutex<Vec<Connection>>>,
     migration: MigrationReport,
 }
@@ -194,7 +194,7 @@ impl Store {
 
         let checkpoint_conn = Connection::open(path)?;
         configure(&checkpoint_conn)?;
-        let (stop, stopped) = mpsc::channel::<()>();
+        let (stop, stopped) = mpsc::channel::<TruncateReply>();
         let checkpointer = std::thread::Builder::new()
             .name("compilar-db-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpoint_conn, stopped))?;
@@ -243,22 +243,35 @@ impl Store {
     }
 
     /// Copies the write-ahead log into the database and empties it, after a large write (the first start's
-    /// indexing leaves some 13 MB of log beside a database of a few hundred KB). On its own connection, so
-    /// no transaction of the writer is in the way; a busy reader only makes it copy less. Failures are logged.
+    /// indexing leaves some 13 MB of log beside a database of a few hundred KB). It runs on the checkpointer
+    /// thread, so it never races that thread's own passive checkpoints for the checkpoint lock, and it tries
+    /// again while a reader still holds an older snapshot (up to [`TRUNCATE_TRIES`] times). Failures are
+    /// logged: the log is folded in later by the background checkpoints either way.
     pub async fn checkpoint(&self) {
-        let path = self.path.clone();
-        let done = tokio::task::spawn_blocking(move || -> Result<(i64, i64)> {
-            let conn = Connection::open(&path)?;
-            configure(&conn)?;
-            Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                Ok((r.get(1)?, r.get(2)?))
-            })?)
-        })
-        .await;
-        match done {
-            Ok(Ok((log, copied))) => tracing::info!(log, copied, "checkpoint after a large write"),
+        let Some((tx, _)) = self.checkpointer.as_ref() else {
+            return;
+        };
+        let (reply, answer) = oneshot::channel();
+        if tx.send(reply).is_err() {
+            return;
+        }
+        match answer.await {
+            Ok(Ok(done)) if done.busy => tracing::warn!(
+                log = done.log,
+                copied = done.copied,
+                "checkpoint after a large write left part of the log (readers busy)"
+            ),
+            Ok(Ok(done)) => {
+                tracing::info!(
+                    log = done.log,
+                    copied = done.copied,
+                    "checkpoint after a large write"
+                )
+            }
             Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint after a large write failed"),
-            Err(e) => tracing::warn!(error = %e, "checkpoint after a large write failed"),
+            Err(_) => {
+                tracing::warn!("checkpoint after a large write: the checkpointer has stopped")
+            }
         }
     }
 
@@ -393,11 +406,68 @@ impl Drop for Store {
     }
 }
 
-fn checkpoint_loop(conn: Connection, stop: mpsc::Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        // PASSIVE never blocks writers or readers; it copies what it can.
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "background checkpoint failed");
+/// What a full checkpoint did: whether readers kept part of the log, its size and what was copied (pages).
+struct Truncated {
+    busy: bool,
+    log: i64,
+    copied: i64,
+}
+
+type TruncateReply = oneshot::Sender<rusqlite::Result<Truncated>>;
+
+/// Tries of a full checkpoint that readers keep busy, [`TRUNCATE_PAUSE`] apart (each waits up to the busy
+/// timeout for them first).
+const TRUNCATE_TRIES: u32 = 5;
+const TRUNCATE_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+fn truncate(conn: &Connection) -> rusqlite::Result<Truncated> {
+    let mut last = None;
+    for _ in 0..TRUNCATE_TRIES {
+        let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok(Truncated {
+                busy: r.get::<_, i64>(0)? != 0,
+                log: r.get(1)?,
+                copied: r.get(2)?,
+            })
+        });
+        match done {
+            Ok(d) if !d.busy => return Ok(d),
+            // Busy: a reader on an older snapshot, or another process checkpointing; wait and try again.
+            Ok(d) => last = Some(Ok(d)),
+            Err(e) if is_busy(&e) => last = Some(Err(e)),
+            Err(e) => return Err(e),
+        }
+        std::thread::sleep(TRUNCATE_PAUSE);
+    }
+    last.unwrap_or(Ok(Truncated {
+        busy: true,
+        log: -1,
+        copied: -1,
+    }))
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Passive checkpoints every [`CHECKPOINT_EVERY`], and a full one when asked; ends when the store drops the
+/// sender.
+fn checkpoint_loop(conn: Connection, asked: mpsc::Receiver<TruncateReply>) {
+    loop {
+        match asked.recv_timeout(CHECKPOINT_EVERY) {
+            Ok(reply) => {
+                let _ = reply.send(truncate(&conn));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // PASSIVE never blocks writers or readers; it copies what it can.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "background checkpoint failed");
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
     }
 }
