@@ -644,10 +644,11 @@ async fn a_first_sync_of_many_assessments_goes_up_in_batches_and_comes_down_in_p
     );
     assert_eq!(r.pulled as usize, n * 13);
     assert_eq!(r.skipped, 0);
-    // 12 answers each come in pages of 1,000: at least one round per page (the parents' pages first).
+    // 12 answers each come in pages of PAGE_ROWS: at least one round per page (the parents' pages first).
+    let per = compilar_core::capabilities::sync::PAGE_ROWS as usize;
     let asked = s.gateway.count("rest:/rpc/pull_all") - pages;
     assert!(
-        asked as usize >= (n * 12).div_ceil(1000) + n.div_ceil(1000),
+        asked as usize >= (n * 12).div_ceil(per) + n.div_ceil(per),
         "{asked} pull requests"
     );
     let page = b.app.assessments().list(Default::default()).await.unwrap();

@@ -365,11 +365,14 @@ create policy own_batches_update on public.sync_batches for update to authentica
 -- ---------------------------------------------------------------------------------------------------------------
 -- push_changes: one batch of changes across tables, in one transaction, once.
 --
--- changes: {"assessments": [{row}, …], "answers": [...], …}; each row has the table's columns but owner_id,
--- server_xid and server_updated_at. Returns {"status": "applied" | "duplicate", "applied": n, "ignored": n,
--- "rejected": [{"table", "id", "code", "message"}]}: ignored rows were older than the stored ones; rejected rows
--- broke a rule (another person's row, a bound) and were left out, so one bad row never blocks the rest.
--- A replayed batch id returns the first answer with status "duplicate" and changes nothing.
+-- changes: {"<table>": rows, …} where rows is either an array of row objects, or
+-- {"columns": [name, …], "rows": [[value, …], …]} with each row an array in the order of `columns` (what the
+-- app sends: several times cheaper to read than an object per row). Rows carry the table's columns but
+-- owner_id, server_xid and server_updated_at; a column left out is null. Returns {"status": "applied" |
+-- "duplicate", "applied": n, "ignored": n, "rejected": [{"table", "id", "code", "message"}]}: ignored rows
+-- were older than the stored ones; rejected rows broke a rule (another person's row, a bound) and were left
+-- out, so one bad row never blocks the rest. A replayed batch id returns the first answer with status
+-- "duplicate" and changes nothing.
 
 create or replace function public.push_changes(batch_id uuid, device text, changes jsonb)
 returns jsonb
@@ -379,9 +382,15 @@ set search_path = ''
 as $$
 declare
   t text;
+  v jsonb;
   rows jsonb;
   cols text;
   sets text;
+  bulk text;
+  one text;
+  id_at integer;
+  given integer;
+  distinct_given integer;
   total integer := 0;
   applied integer := 0;
   n integer;
@@ -412,28 +421,65 @@ begin
     if not (t = any (public.sync_tables())) then
       raise exception 'unknown table %', left(t, 64) using errcode = '22023';
     end if;
-    if jsonb_typeof(changes -> t) is distinct from 'array' then
-      raise exception '% must be an array of rows', t using errcode = '22023';
+    v := changes -> t;
+    if jsonb_typeof(v) = 'array' then
+      total := total + jsonb_array_length(v);
+    elsif jsonb_typeof(v) = 'object' and jsonb_typeof(v -> 'columns') = 'array'
+          and jsonb_typeof(v -> 'rows') = 'array' then
+      total := total + jsonb_array_length(v -> 'rows');
+    else
+      raise exception '% must be an array of rows or {"columns", "rows"}', t using errcode = '22023';
     end if;
   end loop;
-  if (select sum(jsonb_array_length(v)) from jsonb_each(changes) as e(k, v)) > 50000 then
+  if total > 50000 then
     raise exception 'a batch holds at most 50000 rows' using errcode = '54000';
   end if;
 
+  total := 0;
   foreach t in array public.sync_tables() loop
-    rows := changes -> t;
-    continue when rows is null or jsonb_array_length(rows) = 0;
-    select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
-           string_agg(format('%1$I = excluded.%1$I', a.attname), ', ' order by a.attnum)
-             filter (where a.attname <> 'id')
-      into cols, sets
-      from pg_attribute a
-     where a.attrelid = format('public.%I', t)::regclass and a.attnum > 0 and not a.attisdropped
-       and a.attname not in ('owner_id', 'server_xid', 'server_updated_at');
+    v := changes -> t;
+    continue when v is null;
+    if jsonb_typeof(v) = 'object' then
+      -- Rows as arrays: columns named once, id among them. As with row objects, a column the table does not
+      -- have (an app newer than this schema) or one the server sets (owner_id, server_*) is not written.
+      rows := v -> 'rows';
+      select count(*), count(distinct x) into given, distinct_given from jsonb_array_elements_text(v -> 'columns') x;
+      select string_agg(quote_ident(a.attname), ', ' order by c.i),
+             string_agg(case when a.atttypid = 'jsonb'::regtype
+                               then format('nullif(r -> %s, ''null''::jsonb)', c.i - 1)
+                             else format('(r ->> %s)::%s', c.i - 1, format_type(a.atttypid, a.atttypmod))
+                        end, ', ' order by c.i),
+             string_agg(format('%1$I = excluded.%1$I', a.attname), ', ' order by c.i)
+               filter (where a.attname <> 'id'),
+             max(c.i - 1) filter (where a.attname = 'id')
+        into cols, bulk, sets, id_at
+        from jsonb_array_elements_text(v -> 'columns') with ordinality as c(name, i)
+        join pg_attribute a
+          on a.attrelid = format('public.%I', t)::regclass and a.attname = c.name and a.attnum > 0
+         and not a.attisdropped and a.attname not in ('owner_id', 'server_xid', 'server_updated_at');
+      if distinct_given <> given or id_at is null or sets is null then
+        raise exception 'the columns of % must be named once each, with id and another of its own', t
+          using errcode = '22023';
+      end if;
+      one := format('select %s from (select $1 as r) x', bulk);
+      bulk := format('select %s from jsonb_array_elements($1) r', bulk);
+    else
+      rows := v;
+      select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
+             string_agg(format('%1$I = excluded.%1$I', a.attname), ', ' order by a.attnum)
+               filter (where a.attname <> 'id')
+        into cols, sets
+        from pg_attribute a
+       where a.attrelid = format('public.%I', t)::regclass and a.attnum > 0 and not a.attisdropped
+         and a.attname not in ('owner_id', 'server_xid', 'server_updated_at');
+      bulk := format('select %s from jsonb_populate_recordset(null::public.%I, $1)', cols, t);
+      one := format('select %s from jsonb_populate_record(null::public.%I, $1)', cols, t);
+      id_at := null;
+    end if;
+    continue when jsonb_array_length(rows) = 0;
     total := total + jsonb_array_length(rows);
     begin
-      execute format('insert into public.%1$I (%2$s) select %2$s from jsonb_populate_recordset(null::public.%1$I, $1)
-                      on conflict (id) do update set %3$s', t, cols, sets)
+      execute format('insert into public.%I (%s) %s on conflict (id) do update set %s', t, cols, bulk, sets)
         using rows;
       get diagnostics n = row_count;
       applied := applied + n;
@@ -441,13 +487,12 @@ begin
       -- One row broke a rule: apply the rows one by one and report the ones that fail.
       for r in select * from jsonb_array_elements(rows) loop
         begin
-          execute format('insert into public.%1$I (%2$s) select %2$s from jsonb_populate_record(null::public.%1$I, $1)
-                          on conflict (id) do update set %3$s', t, cols, sets)
+          execute format('insert into public.%I (%s) %s on conflict (id) do update set %s', t, cols, one, sets)
             using r;
           get diagnostics n = row_count;
           applied := applied + n;
         exception when others then
-          rejected := rejected || jsonb_build_object('table', t, 'id', r ->> 'id', 'code', sqlstate,
+          rejected := rejected || jsonb_build_object('table', t, 'id', left(case when id_at is null then r ->> 'id' else r ->> id_at end, 64), 'code', sqlstate,
                                                      'message', left(sqlerrm, 500));
         end;
       end loop;
@@ -464,19 +509,34 @@ $$;
 -- ---------------------------------------------------------------------------------------------------------------
 -- pull_changes: the caller's rows of one table written after the cursor (server_xid, id), in that order, only
 -- from transactions older than every one still running (a cursor by time would skip a transaction that
--- started earlier and committed later). Returns {"rows": [...], "more": bool}; `lim` is 1–1000.
+-- started earlier and committed later).
+--
+-- Returns {"columns": [name, …], "rows": [[value, …], …], "more": bool}: each row is an array in the order of
+-- `columns` (every column but owner_id), which is several times cheaper to build, send and read than an
+-- object per row. A page holds at most `lim` rows (1–5000) and stops after about 4 MB of row data (always at
+-- least one row), so a table of long messages pages too and a pull_all of every table stays within what a
+-- client reads in one answer; `more` says whether anything was left for the next page.
 
 create or replace function public.pull_changes(tbl text, after_xid text default '0', after_id uuid default null,
-                                               lim integer default 500)
-returns jsonb
+                                               lim integer default 1000)
+returns json
 language plpgsql
 stable
 security invoker
 set search_path = ''
+-- Always walk the pull index in order: right after a large push, before autovacuum has analysed the table,
+-- the planner would otherwise read every row of the owner and sort them for each page (0.7 s instead of
+-- 35 ms for a page of 5,000 of 120,000 answers, measured).
+set enable_sort = off
+set enable_bitmapscan = off
 as $$
 declare
-  out jsonb;
-  n integer;
+  budget constant bigint := 4 * 1024 * 1024;
+  names json;
+  vals text;
+  out json;
+  kept integer;
+  fetched integer;
 begin
   if auth.uid() is null then
     raise exception 'sign in to sync' using errcode = '42501';
@@ -484,51 +544,66 @@ begin
   if not (tbl = any (public.sync_tables())) then
     raise exception 'unknown table %', left(tbl, 64) using errcode = '22023';
   end if;
-  if lim is null or lim not between 1 and 1000 then
-    raise exception 'lim must be between 1 and 1000' using errcode = '22023';
+  if lim is null or lim not between 1 and 5000 then
+    raise exception 'lim must be between 1 and 5000' using errcode = '22023';
   end if;
+  select json_agg(a.attname order by a.attnum),
+         string_agg(format('t.%I', a.attname), ', ' order by a.attnum)
+    into names, vals
+    from pg_attribute a
+   where a.attrelid = format('public.%I', tbl)::regclass and a.attnum > 0 and not a.attisdropped
+     and a.attname <> 'owner_id';
+  -- Each row's JSON is built once; the running total of its length cuts the page at the budget.
   execute format(
-    'select coalesce(jsonb_agg(to_jsonb(p) - ''owner_id'' order by p.server_xid, p.id), ''[]''::jsonb), count(*)
-       from (select * from public.%I t
-              where t.owner_id = (select auth.uid())
-                and (t.server_xid, t.id) > ($1::xid8, coalesce($2, ''00000000-0000-0000-0000-000000000000''::uuid))
-                and t.server_xid < pg_snapshot_xmin(pg_current_snapshot())
-              order by t.server_xid, t.id
-              limit $3) p', tbl)
-    into out, n
-    using coalesce(after_xid, '0'), after_id, lim;
-  return jsonb_build_object('rows', out, 'more', n = lim);
+    'select coalesce(json_agg(q.j order by q.server_xid, q.id) filter (where q.n = 1 or q.upto <= $4), ''[]''::json),
+            count(*) filter (where q.n = 1 or q.upto <= $4), count(*)
+       from (select p.j, p.server_xid, p.id, row_number() over w as n, sum(octet_length(p.j::text)) over w as upto
+               from (select json_build_array(%s) as j, t.server_xid, t.id
+                       from public.%I t
+                      where t.owner_id = (select auth.uid())
+                        and (t.server_xid, t.id) > ($1::xid8, coalesce($2, ''00000000-0000-0000-0000-000000000000''::uuid))
+                        and t.server_xid < pg_snapshot_xmin(pg_current_snapshot())
+                      order by t.server_xid, t.id
+                      limit $3) p
+             window w as (order by p.server_xid, p.id rows between unbounded preceding and current row)) q',
+    vals, tbl)
+    into out, kept, fetched
+    using coalesce(after_xid, '0'), after_id, lim, budget;
+  return json_build_object('columns', names, 'rows', out, 'more', fetched = lim or kept < fetched);
 end;
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- pull_all: one round trip for several tables, all read in one snapshot (the steady state: nothing or a few
--- rows new). cursors: {"<table>": {"after_xid": "...", "after_id": "..."}}; returns {"<table>": {"rows", "more"}}.
--- A client applies the tables in order and pages on per table from the first one that has more.
+-- rows new). cursors: {"<table>": {"after_xid": "...", "after_id": "..."}}; returns {"<table>": page} with the
+-- pages of pull_changes. A client applies the tables in order and pages on per table from the first one that
+-- has more.
 
-create or replace function public.pull_all(tbls text[], cursors jsonb default '{}'::jsonb, lim integer default 500)
-returns jsonb
+create or replace function public.pull_all(tbls text[], cursors jsonb default '{}'::jsonb, lim integer default 1000)
+returns json
 language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
 declare
-  t text;
-  c jsonb;
-  out jsonb := '{}'::jsonb;
+  out json;
 begin
   if tbls is null or cardinality(tbls) > 32 then
     raise exception 'tbls names at most 32 tables' using errcode = '22023';
   end if;
+  if cardinality(tbls) <> (select count(distinct x) from unnest(tbls) x) then
+    raise exception 'tbls names a table twice' using errcode = '22023';
+  end if;
   if jsonb_typeof(coalesce(cursors, '{}'::jsonb)) is distinct from 'object' then
     raise exception 'cursors must be an object of table name to cursor' using errcode = '22023';
   end if;
-  foreach t in array tbls loop
-    c := coalesce(cursors, '{}'::jsonb) -> t;
-    out := out || jsonb_build_object(t, public.pull_changes(t, coalesce(c ->> 'after_xid', '0'),
-                                                            (c ->> 'after_id')::uuid, lim));
-  end loop;
+  select coalesce(json_object_agg(x.t, public.pull_changes(x.t, coalesce(c.v ->> 'after_xid', '0'),
+                                                           (c.v ->> 'after_id')::uuid, lim) order by x.i),
+                  '{}'::json)
+    into out
+    from unnest(tbls) with ordinality as x(t, i)
+    left join lateral (select coalesce(cursors, '{}'::jsonb) -> x.t as v) c on true;
   return out;
 end;
 $$;

@@ -2,7 +2,7 @@
 -- Run with pg_prove against a database with the migrations applied (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(40);
+select plan(46);
 
 insert into auth.users (id, email) values
   ('a0000000-0000-4000-8000-000000000001', 'ada@example.test'),
@@ -147,6 +147,39 @@ select is(
            'assessment_id', 'd0000000-0000-4000-8000-000000000001', 'question_id', 'q2', 'value', 3,
            'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'ada-laptop')))) r) x),
   '1 1', 'a value off the scale is rejected and the good row is still applied');
+-- Rows as arrays in the order of their columns (what the app sends): applied, a bad one reported by its id,
+-- and columns that are not the table's own refused.
+select is(
+  (select jsonb_array_length(r -> 'rejected') || ' ' || (r ->> 'applied') || ' ' || (r -> 'rejected' -> 0 ->> 'id')
+     from (select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object(
+       'answers', jsonb_build_object(
+         'columns', '["id", "assessment_id", "question_id", "value", "created_at", "client_updated_at", "updated_by_device"]'::jsonb,
+         'rows', jsonb_build_array(
+           jsonb_build_array('e0000000-0000-4000-8000-000000000004', 'd0000000-0000-4000-8000-000000000001', 'q4',
+                             2, now(), now(), 'ada-laptop'),
+           jsonb_build_array('e0000000-0000-4000-8000-000000000005', 'd0000000-0000-4000-8000-000000000001', 'q5',
+                             7, now(), now(), 'ada-laptop'))))) r) x),
+  '1 1 e0000000-0000-4000-8000-000000000005', 'rows as arrays are applied, and a bad one is reported by its id');
+select is((select value::int || ' ' || coalesce(deleted_at::text, 'null') from public.answers
+            where id = 'e0000000-0000-4000-8000-000000000004'), '2 null',
+  'a column left out of the arrays is null');
+select is(
+  (select (r ->> 'applied') || ' ' || jsonb_array_length(r -> 'rejected')
+     from (select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object(
+       'answers', jsonb_build_object(
+         'columns', '["id", "owner_id", "assessment_id", "question_id", "value", "created_at", "client_updated_at", "updated_by_device", "from_a_newer_app"]'::jsonb,
+         'rows', jsonb_build_array(
+           jsonb_build_array('e0000000-0000-4000-8000-000000000006', 'b0000000-0000-4000-8000-000000000002',
+                             'd0000000-0000-4000-8000-000000000001', 'q6', 4, now(), now(), 'ada-laptop', 1))))) r) x),
+  '1 0', 'a column the table lacks is not written');
+select is((select owner_id::text from public.answers where id = 'e0000000-0000-4000-8000-000000000006'),
+  'a0000000-0000-4000-8000-000000000001', 'nor an owner named in the arrays');
+select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object('answers',
+    jsonb_build_object('columns', '["id", "value", "value"]'::jsonb, 'rows', '[]'::jsonb))) $$,
+  '22023', null, 'rows as arrays cannot name a column twice');
+select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', jsonb_build_object('answers',
+    jsonb_build_object('columns', '["value", "question_id"]'::jsonb, 'rows', '[]'::jsonb))) $$,
+  '22023', null, 'nor leave out the id');
 select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', '{"secrets": []}') $$,
   '22023', null, 'an unknown table is refused');
 select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', '[]') $$,
@@ -154,15 +187,15 @@ select throws_ok($$ select public.push_changes(gen_random_uuid(), 'ada-laptop', 
 select throws_ok($$ select public.push_changes(null, 'ada-laptop', '{}') $$,
   '22023', null, 'a batch needs an id');
 select throws_ok($$ select public.pull_changes('secrets') $$, '22023', null, 'pull refuses an unknown table');
-select throws_ok($$ select public.pull_changes('assessments', '0', null, 5000) $$, '22023', null,
-  'pull refuses a page over 1000');
+select throws_ok($$ select public.pull_changes('assessments', '0', null, 5001) $$, '22023', null,
+  'pull refuses a page over 5000 rows');
 
 -- Bo sees none of Ada's rows and cannot overwrite them.
 select pg_temp.act_as('b0000000-0000-4000-8000-000000000002');
 select is((select count(*)::int from public.assessments), 0, 'another user reads no assessments');
 select is((select count(*)::int from public.answers), 0, 'another user reads no answers');
 select is((select count(*)::int from public.sync_batches), 0, 'another user reads no batches');
-select is(jsonb_array_length(public.pull_changes('assessments') -> 'rows'), 0, 'another user pulls nothing');
+select is(json_array_length(public.pull_changes('assessments') -> 'rows'), 0, 'another user pulls nothing');
 select is(
   (public.push_changes(gen_random_uuid(), 'bo-laptop', jsonb_build_object(
     'assessments', jsonb_build_array(pg_temp.assessment('d0000000-0000-4000-8000-000000000001',

@@ -7,7 +7,8 @@
 //! - steady state: one changed answer, pushed by one device and pulled by the other.
 //!
 //! Run: `scripts/fetch-postgrest.sh && cargo bench -p compilar-core --bench sync`
-//! Optional env: BENCH_SYNC (default 10,000 assessments), BENCH_ROUNDS (default 20 steady-state rounds).
+//! Optional env: BENCH_SYNC (default 10,000 assessments), BENCH_ROUNDS (default 20 steady-state rounds),
+//! BENCH_LOG=debug (the timing of each push batch and pull round).
 
 #[path = "../../../tests/support/supabase.rs"]
 mod supabase;
@@ -92,6 +93,14 @@ fn sign_in(s: &supabase::Supabase, adopt: bool) -> SignInRequest {
 }
 
 fn main() {
+    // BENCH_LOG=debug prints the per-batch and per-round timings of the sync (`pushed a batch`, `pulled a round`).
+    if let Ok(level) = std::env::var("BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+                "compilar_core::capabilities::sync={level}"
+            )))
+            .init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

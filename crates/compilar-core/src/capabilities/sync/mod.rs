@@ -27,15 +27,26 @@ use crate::llm::LlmErrorKind;
 use dto::*;
 
 /// Outbox entries per push batch (an assessment with its answers is one entry).
-pub const BATCH_ENTRIES: usize = 500;
-/// Rows per pull page (Supabase's default `max_rows` is 1000).
-pub const PAGE_ROWS: u32 = 1000;
+pub const BATCH_ENTRIES: usize = 1000;
+/// Rows per pull page and table (the server also stops a page after about 4 MB of rows; `max_rows` does not
+/// apply: a page is one JSON value).
+pub const PAGE_ROWS: u32 = 5000;
 /// Tries of one request before a sync gives up for now.
 pub const ATTEMPTS: u32 = 3;
 /// The longest wait between tries that a server may ask for with `Retry-After`.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
-/// The largest answer read from the project (a pull page of 1000 rows of the largest kind is far below).
+/// The largest answer read from the project (a pull of every table, each page at most about 4 MB and one row,
+/// stays below).
 const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// A batch read from the outbox with the body of its request.
+struct Prepared {
+    batch: sql::Claimed,
+    /// Answer id → its assessment (a refused answer is shown as its assessment).
+    answer_of: std::collections::HashMap<String, String>,
+    rows: u64,
+    body: Value,
+}
 
 /// Sync's state in memory: the project's breaker and the one-sync-at-a-time lock.
 pub(crate) struct SyncState {
@@ -280,6 +291,41 @@ impl<'a> Sync<'a> {
         })
     }
 
+    /// The next batch to push and its request body (`sending`: the batches read or sent already).
+    async fn prepare(&self, sending: Vec<String>) -> Result<Option<Prepared>> {
+        let claimed = self
+            .ctx
+            .store
+            .write(move |c| sql::claim(c, BATCH_ENTRIES, &sending))
+            .await?;
+        let Some(batch) = claimed else {
+            return Ok(None);
+        };
+        let (_, link) = self.ctx.account().access_token().await?;
+        let who = self.ctx.principal.clone();
+        let entries = batch.entries.clone();
+        let (device, user) = (link.device_id.clone(), link.user_id.clone());
+        let payload = self
+            .ctx
+            .store
+            .read(move |c| sql::payload(c, &who, &device, &user, &entries))
+            .await?;
+        let body = serde_json::json!({
+            "batch_id": batch.batch_id,
+            "device": link.device_id,
+            "changes": payload.changes,
+        });
+        Ok(Some(Prepared {
+            batch,
+            answer_of: payload.answer_of,
+            rows: payload.rows,
+            body,
+        }))
+    }
+
+    /// Pushes the outbox batch by batch, in order, one request at a time; the next batch is read from the
+    /// outbox while one is sent. (Two requests at once were tried: on two cores shared with the server they
+    /// took as long as one after the other, so the simpler order stays.)
     async fn push(
         &self,
         report: &mut SyncReport,
@@ -287,85 +333,77 @@ impl<'a> Sync<'a> {
     ) -> Result<()> {
         let total = self.ctx.store.read(sql::pending).await?;
         let mut done = 0u64;
-        loop {
-            let claimed = self
-                .ctx
-                .store
-                .write(|c| sql::claim(c, BATCH_ENTRIES))
-                .await?;
-            let Some(batch) = claimed else { return Ok(()) };
-            let (_, link) = self.ctx.account().access_token().await?;
-            let who = self.ctx.principal.clone();
-            let entries = batch.entries.clone();
-            let (device, user) = (link.device_id.clone(), link.user_id.clone());
-            let payload = self
-                .ctx
-                .store
-                .read(move |c| sql::payload(c, &who, &device, &user, &entries))
-                .await?;
-            let body = serde_json::json!({
-                "batch_id": batch.batch_id,
-                "device": link.device_id,
-                "changes": payload.changes,
-            });
-            let answer = self.call("/rpc/push_changes", &body).await?;
-            let refused: Vec<sql::Refused> = answer
-                .get("rejected")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|r| {
-                            let table = r.get("table")?.as_str()?.to_owned();
-                            let id = r.get("id")?.as_str()?.to_owned();
-                            let (table, row_id) = match payload.answer_of.get(&id) {
-                                Some(a) if table == "answers" => {
-                                    ("assessments".to_owned(), a.clone())
-                                }
-                                _ => (table, id),
-                            };
-                            let code = r
-                                .get("code")
-                                .and_then(Value::as_str)
-                                .unwrap_or("?")
-                                .to_owned();
-                            let reason =
-                                refusal_words(&code, r.get("message").and_then(Value::as_str));
-                            Some(sql::Refused {
-                                table: if table == "profiles" {
-                                    "profiles".into()
-                                } else {
-                                    table
-                                },
-                                row_id,
-                                code,
-                                reason,
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
-            report.pushed += n("applied");
-            report.ignored += n("ignored");
-            report.rejected += refused.len() as u64;
-            report.batches += 1;
-            if batch.resent {
-                tracing::info!(batch = %batch.batch_id, status = ?answer.get("status"), "a batch sent again");
-            }
-            let id = batch.batch_id.clone();
-            self.ctx
-                .store
-                .write(move |c| sql::finish(c, &id, &refused))
-                .await?;
-            done += batch.entries.len() as u64;
+        let mut next = self.prepare(Vec::new()).await?;
+        while let Some(cur) = next.take() {
+            let started = Instant::now();
+            let (answer, upcoming) = tokio::join!(
+                self.call("/rpc/push_changes", &cur.body),
+                self.prepare(vec![cur.batch.batch_id.clone()])
+            );
+            let answer = answer?;
+            let sent = started.elapsed();
+            self.finish(&cur, &answer, report).await?;
+            tracing::debug!(
+                rows = cur.rows,
+                request_ms = sent.as_secs_f64() * 1e3,
+                "pushed a batch"
+            );
+            done += cur.batch.entries.len() as u64;
             progress(SyncProgress {
                 stage: "push".into(),
                 table: None,
                 done,
                 total: Some(total.max(done)),
             });
-            let _ = payload.rows;
+            // The next batch was read while this one was sent; if reading it failed, say so now.
+            next = upcoming?;
         }
+        Ok(())
+    }
+
+    /// After the server answered a batch: its counts in the report, refused rows listed, the outbox cleared.
+    async fn finish(&self, cur: &Prepared, answer: &Value, report: &mut SyncReport) -> Result<()> {
+        let refused: Vec<sql::Refused> = answer
+            .get("rejected")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| {
+                        let table = r.get("table")?.as_str()?.to_owned();
+                        let id = r.get("id")?.as_str()?.to_owned();
+                        let (table, row_id) = match cur.answer_of.get(&id) {
+                            Some(a) if table == "answers" => ("assessments".to_owned(), a.clone()),
+                            _ => (table, id),
+                        };
+                        let code = r
+                            .get("code")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_owned();
+                        let reason = refusal_words(&code, r.get("message").and_then(Value::as_str));
+                        Some(sql::Refused {
+                            table,
+                            row_id,
+                            code,
+                            reason,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+        report.pushed += n("applied");
+        report.ignored += n("ignored");
+        report.rejected += refused.len() as u64;
+        report.batches += 1;
+        if cur.batch.resent {
+            tracing::info!(batch = %cur.batch.batch_id, status = ?answer.get("status"), "a batch sent again");
+        }
+        let id = cur.batch.batch_id.clone();
+        self.ctx
+            .store
+            .write(move |c| sql::finish(c, &id, &refused))
+            .await
     }
 
     /// Pulls every table in rounds of one `pull_all` call each: the tables asked for are read in one snapshot
@@ -399,17 +437,25 @@ impl<'a> Sync<'a> {
                 })
                 .await?;
             let body = serde_json::json!({ "tbls": tables, "cursors": cursors, "lim": PAGE_ROWS });
-            let all = self.call("/rpc/pull_all", &body).await?;
+            let t0 = Instant::now();
+            let mut all = self.call("/rpc/pull_all", &body).await?;
+            let t1 = Instant::now();
             let mut incomplete = None;
             for (i, tbl) in tables.iter().enumerate() {
                 let page = all
-                    .get(*tbl)
+                    .get_mut(*tbl)
+                    .map(Value::take)
                     .ok_or_else(|| Error::SyncRefused(format!("a pull answer without {tbl}")))?;
                 if self.apply(tbl, page, report, &mut done, progress).await? {
                     incomplete = Some(i);
                     break;
                 }
             }
+            tracing::debug!(
+                request_ms = (t1 - t0).as_secs_f64() * 1e3,
+                apply_ms = t1.elapsed().as_secs_f64() * 1e3,
+                "pulled a round"
+            );
             upto = match incomplete {
                 Some(i) => i + 1,
                 None if upto == all_tables => return Ok(()),
@@ -418,25 +464,24 @@ impl<'a> Sync<'a> {
         }
     }
 
-    /// Applies one pulled page of `tbl` (`{rows, more}`); returns whether the server has more.
+    /// Applies one pulled page of `tbl` (`{columns, rows, more}`, each row an array in the order of `columns`);
+    /// returns whether the server has more.
     async fn apply(
         &self,
         tbl: &'static str,
-        page: &Value,
+        page: Value,
         report: &mut SyncReport,
         done: &mut u64,
         progress: &(impl Fn(SyncProgress) + Send + std::marker::Sync),
     ) -> Result<bool> {
-        let rows = match page.get("rows") {
-            Some(Value::Array(r)) => r.clone(),
-            _ => return Err(Error::SyncRefused("a pull answer without rows".into())),
-        };
+        let more = page.get("more").and_then(Value::as_bool).unwrap_or(false);
+        let rows = wire::page_rows(page)
+            .map_err(|why| Error::SyncRefused(format!("a pull answer for {tbl}: {why}")))?;
         if rows.len() > PAGE_ROWS as usize {
             return Err(Error::SyncRefused(
                 "a pull page larger than asked for".into(),
             ));
         }
-        let more = page.get("more").and_then(Value::as_bool).unwrap_or(false);
         if rows.is_empty() {
             return Ok(false);
         }

@@ -38,13 +38,15 @@ pub(crate) struct Claimed {
     pub resent: bool,
 }
 
-/// The batch to send: the one in flight, or up to `limit` pending entries under a new batch id, recorded before
-/// anything is sent.
-pub(crate) fn claim(c: &Connection, limit: usize) -> Result<Option<Claimed>> {
+/// The batch to send: the oldest one in flight (but those in `sending`, read or sent already), or up to
+/// `limit` pending entries under a new batch id, recorded before anything is sent.
+pub(crate) fn claim(c: &Connection, limit: usize, sending: &[String]) -> Result<Option<Claimed>> {
+    let sending = Value::from(sending.to_vec()).to_string();
     let inflight: Option<String> = c
         .query_row(
-            "SELECT batch_id FROM sync_push ORDER BY created_at LIMIT 1",
-            [],
+            "SELECT batch_id FROM sync_push WHERE batch_id NOT IN (SELECT value FROM json_each(?1))
+             ORDER BY created_at LIMIT 1",
+            [sending],
             |r| r.get(0),
         )
         .optional()?;
@@ -164,6 +166,13 @@ pub(crate) fn payload(
             &mut rows,
         );
     }
+    let by_table: Map<String, Value> = by_table
+        .into_iter()
+        .map(|(t, rows)| match rows {
+            Value::Array(rows) => (t, wire::columnar(rows)),
+            other => (t, other),
+        })
+        .collect();
     Ok(Payload {
         changes: Value::Object(by_table),
         rows,
@@ -304,14 +313,18 @@ pub(crate) fn apply_page(
     if tbl == "answers" {
         // Grouped by assessment: each assessment's answers are merged in memory and written once.
         let mut groups: Vec<(String, Vec<&Value>)> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for row in rows {
             let a = row
                 .get("assessment_id")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            match groups.iter_mut().find(|(id, _)| id == a) {
-                Some((_, g)) => g.push(row),
-                None => groups.push((a.to_owned(), vec![row])),
+            match index.get(a) {
+                Some(&i) => groups[i].1.push(row),
+                None => {
+                    index.insert(a, groups.len());
+                    groups.push((a.to_owned(), vec![row]));
+                }
             }
         }
         for (assessment, group) in &groups {

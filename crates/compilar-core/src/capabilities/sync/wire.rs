@@ -88,6 +88,68 @@ pub(crate) fn to_local(t: &Table, row: &Value) -> Option<(Record, String)> {
     Some((rec, device))
 }
 
+/// Rows of one table as `push_changes` reads them fastest: `{"columns": [...], "rows": [[...], ...]}`, each
+/// row an array in the order of `columns` (every key any row has; a key a row lacks is null).
+pub(crate) fn columnar(rows: Vec<Value>) -> Value {
+    let mut columns: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for row in &rows {
+        if let Value::Object(m) = row {
+            for k in m.keys() {
+                if seen.insert(k.clone()) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let arrays: Vec<Value> = rows
+        .into_iter()
+        .map(|row| match row {
+            Value::Object(mut m) => Value::Array(
+                columns
+                    .iter()
+                    .map(|c| m.remove(c).unwrap_or(Value::Null))
+                    .collect(),
+            ),
+            _ => Value::Array(vec![Value::Null; columns.len()]),
+        })
+        .collect();
+    serde_json::json!({ "columns": columns, "rows": arrays })
+}
+
+/// The rows of a pulled page (`{"columns": [...], "rows": [[...], ...]}`) as objects keyed by column. `Err`:
+/// what is wrong with the page's shape.
+pub(crate) fn page_rows(page: Value) -> Result<Vec<Value>, &'static str> {
+    let Value::Object(mut page) = page else {
+        return Err("not an object");
+    };
+    let columns: Vec<String> = match page.remove("columns") {
+        Some(Value::Array(c)) => c
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err("a column name that is not text"),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err("no columns"),
+    };
+    let Some(Value::Array(rows)) = page.remove("rows") else {
+        return Err("no rows");
+    };
+    rows.into_iter()
+        .map(|row| match row {
+            Value::Array(vals) if vals.len() == columns.len() => Ok(Value::Object(
+                columns
+                    .iter()
+                    .cloned()
+                    .zip(vals)
+                    .collect::<Map<String, Value>>(),
+            )),
+            _ => Err("a row that does not match its columns"),
+        })
+        .collect()
+}
+
 /// Whether a row written at `(remote_at, remote_device)` wins over the local one written at `local_at` by
 /// this device: later clock wins; on a tie the larger device id (the server's rule, so all sides agree).
 pub(crate) fn remote_wins(
@@ -108,6 +170,37 @@ mod tests {
         let a = answer_id("0193c1a0-0000-7000-8000-000000000001", "q1");
         assert_eq!(a, answer_id("0193c1a0-0000-7000-8000-000000000001", "q1"));
         assert_ne!(a, answer_id("0193c1a0-0000-7000-8000-000000000001", "q2"));
+    }
+
+    #[test]
+    fn pushed_rows_travel_as_arrays_by_column() {
+        let v = columnar(vec![
+            serde_json::json!({"id": "a", "value": 1}),
+            serde_json::json!({"id": "b", "note": "n"}),
+        ]);
+        assert_eq!(
+            v,
+            serde_json::json!({"columns": ["id", "value", "note"],
+                               "rows": [["a", 1, null], ["b", null, "n"]]})
+        );
+        let back = page_rows(v).unwrap();
+        assert_eq!(
+            back[1],
+            serde_json::json!({"id": "b", "value": null, "note": "n"})
+        );
+    }
+
+    #[test]
+    fn pulled_pages_become_rows_by_column() {
+        let page = serde_json::json!({
+            "columns": ["id", "value"], "rows": [["a", 1], ["b", null]], "more": false
+        });
+        let rows = page_rows(page).unwrap();
+        assert_eq!(rows[0], serde_json::json!({"id": "a", "value": 1}));
+        assert_eq!(rows[1], serde_json::json!({"id": "b", "value": null}));
+        assert!(page_rows(serde_json::json!({"columns": ["id"], "rows": [["a", 1]]})).is_err());
+        assert!(page_rows(serde_json::json!({"rows": []})).is_err());
+        assert!(page_rows(serde_json::json!([])).is_err());
     }
 
     #[test]
