@@ -726,3 +726,55 @@ async fn sign_in_input_past_its_bounds_is_refused_before_any_request() {
     assert!(!st.linked && !st.signed_in);
     assert_eq!(d.app.sync().status().await.unwrap().state, "off");
 }
+
+/// A sync is a job: listed while it runs (with its stage), and stopped by hand between batches with nothing
+/// lost: the next sync sends the rest and the server holds everything once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_is_a_job_that_can_be_stopped_between_batches_and_resumed() {
+    let Some(s) = supabase::start() else { return };
+    s.add_user("ada@example.test", "pw");
+    let a = device().await;
+    let n = compilar_core::capabilities::sync::BATCH_ENTRIES + 200;
+    many(&a.app, n).await;
+    a.app
+        .account()
+        .sign_in(sign_in_req(&s, "ada@example.test", "pw", true))
+        .await
+        .unwrap();
+    s.gateway.hold_pushes.store(true, Ordering::Relaxed);
+    let app = a.app.clone();
+    let running = tokio::spawn(async move { app.sync().sync_now().await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while s.gateway.held.load(Ordering::Relaxed) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no push arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let jobs = a.app.diagnostics().jobs().await.unwrap();
+    let job = jobs
+        .iter()
+        .find(|j| j.id == "sync")
+        .expect("the sync is listed as a job");
+    assert_eq!(job.label, "Sync");
+    assert!(a.app.sync().cancel(), "a running sync can be stopped");
+    s.gateway.release();
+    let stopped = running.await.unwrap();
+    assert!(matches!(stopped, Err(Error::Cancelled)), "{stopped:?}");
+    assert!(!a.app.sync().cancel(), "nothing runs after it stopped");
+    let st = a.app.sync().status().await.unwrap();
+    assert!(st.pending > 0, "the rest waits: {st:?}");
+    assert_eq!(s.sql("select count(*) from sync_batches"), "1");
+
+    let r = a.app.sync().sync_now().await.unwrap();
+    assert_eq!(r.rejected, 0);
+    assert_eq!(a.app.sync().status().await.unwrap().pending, 0);
+    assert_eq!(s.sql("select count(*) from assessments"), n.to_string());
+    assert_eq!(s.sql("select count(*) from answers"), (n * 12).to_string());
+    assert!(a
+        .app
+        .diagnostics()
+        .jobs()
+        .await
+        .unwrap()
+        .iter()
+        .all(|j| j.id != "sync"));
+}

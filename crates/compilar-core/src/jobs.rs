@@ -1,4 +1,4 @@
-//! One registry for long work: imports, model switches and streams now; reports, exports and sync later.
+//! One registry for long work: imports, model switches, streams, reports, exports and sync.
 //!
 //! A job is registered under its kind and a caller-chosen id; [`Jobs::start`] refuses a second job with the
 //! same key (`already_running`) and returns a [`JobGuard`] that unregisters the job when it is dropped, however
@@ -56,6 +56,8 @@ pub enum JobKind {
     Export,
     /// An export being imported.
     DataImport,
+    /// This computer's changes going to the sync project and the project's coming here (its id is "sync").
+    Sync,
 }
 
 impl JobKind {
@@ -72,6 +74,7 @@ impl JobKind {
             JobKind::Restore => "restore",
             JobKind::Export => "export",
             JobKind::DataImport => "data_import",
+            JobKind::Sync => "sync",
         }
     }
 
@@ -88,6 +91,7 @@ impl JobKind {
             JobKind::Restore,
             JobKind::Export,
             JobKind::DataImport,
+            JobKind::Sync,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -1188,7 +1188,7 @@ export type LlmStatus = { providers: Array<ProviderStatus>, rate_limit: RateLimi
 
 export type BreakerControlRequest = { provider: string, action: BreakerAction, };
 
-export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis" | "backup" | "restore" | "export" | "data_import";
+export type JobKind = "import" | "model_switch" | "stream" | "report" | "chat" | "questions" | "analysis" | "backup" | "restore" | "export" | "data_import" | "sync";
 
 export type JobInfo = { id: string, kind: JobKind, 
 /**

@@ -20,8 +20,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::ctx::Ctx;
 use crate::error::{Error, ErrorPayload, Result};
+use crate::jobs::JobKind;
 use crate::llm::breaker::{BreakerConfig, CircuitBreaker, Outcome};
 use crate::llm::LlmErrorKind;
 use dto::*;
@@ -249,6 +252,12 @@ impl<'a> Sync<'a> {
         }
     }
 
+    /// Stops the sync under way in this process after the batch or page it is at (nothing is lost: a claimed
+    /// batch goes first next time, and every page applied keeps its cursor). Whether one was running.
+    pub fn cancel(&self) -> bool {
+        self.ctx.jobs.cancel(JobKind::Sync, "sync")
+    }
+
     /// Pushes everything queued, then pulls everything new.
     pub async fn sync_now(&self) -> Result<SyncReport> {
         self.sync_with(|_| {}).await
@@ -260,14 +269,30 @@ impl<'a> Sync<'a> {
         progress: impl Fn(SyncProgress) + Send + std::marker::Sync,
     ) -> Result<SyncReport> {
         let _one = self.state().running.lock().await;
+        // One sync at a time in this process (the lock above), so the job id is always free here.
+        let job = self
+            .ctx
+            .jobs
+            .start(JobKind::Sync, "sync", "Sync", None, |_| {
+                "A sync is already running.".into()
+            })?;
+        let cancel = job.token().clone();
+        let progress = |p: SyncProgress| {
+            let stage = match &p.table {
+                Some(t) => format!("{} {t}", p.stage),
+                None => p.stage.clone(),
+            };
+            job.progress(Some(p.done), p.total, Some(&stage));
+            progress(p);
+        };
         self.state()
             .busy
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let mut report = SyncReport::default();
         let r = async {
-            self.push(&mut report, &progress).await?;
-            self.pull(&mut report, &progress).await
+            self.push(&mut report, &progress, &cancel).await?;
+            self.pull(&mut report, &progress, &cancel).await
         }
         .await;
         self.state()
@@ -277,6 +302,8 @@ impl<'a> Sync<'a> {
         let outcome = match &r {
             Ok(()) => None,
             Err(Error::NotSignedIn) => return Err(Error::NotSignedIn),
+            // Stopped by hand: not a failure to show, and not a sync that happened.
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
             Err(e) => serde_json::to_string(&e.payload()).ok(),
         };
         self.ctx.account().record_sync(outcome).await?;
@@ -330,11 +357,16 @@ impl<'a> Sync<'a> {
         &self,
         report: &mut SyncReport,
         progress: &(impl Fn(SyncProgress) + Send + std::marker::Sync),
+        cancel: &CancellationToken,
     ) -> Result<()> {
         let total = self.ctx.store.read(sql::pending).await?;
         let mut done = 0u64;
         let mut next = self.prepare(Vec::new()).await?;
         while let Some(cur) = next.take() {
+            // Stopped between batches: what is claimed stays recorded and goes first next time.
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
             let started = Instant::now();
             let (answer, upcoming) = tokio::join!(
                 self.call("/rpc/push_changes", &cur.body),
@@ -415,11 +447,16 @@ impl<'a> Sync<'a> {
         &self,
         report: &mut SyncReport,
         progress: &(impl Fn(SyncProgress) + Send + std::marker::Sync),
+        cancel: &CancellationToken,
     ) -> Result<()> {
         let mut done = 0u64;
         let all_tables = sql::PULL_TABLES.len();
         let mut upto = all_tables;
         loop {
+            // Stopped between rounds: every page applied so far is kept with its cursor.
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
             let tables = &sql::PULL_TABLES[..upto];
             let cursors = self
                 .ctx
