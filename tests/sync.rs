@@ -778,3 +778,57 @@ async fn a_sync_is_a_job_that_can_be_stopped_between_batches_and_resumed() {
         .iter()
         .all(|j| j.id != "sync"));
 }
+
+/// "Delete all my data" deletes this computer's copy only, as its words say: the synced copy stays on the
+/// server, the next sync does not bring it back, and only what changes on another device later comes here.
+#[tokio::test]
+async fn deleting_everything_here_leaves_the_synced_copy_and_does_not_download_it_again() {
+    let Some(s) = supabase::start() else { return };
+    s.add_user("ada@example.test", "pw");
+    let laptop = device().await;
+    let phone = device().await;
+    let a = assessment(&laptop.app, "grpprosp", &[(0, 4), (1, 2)]).await;
+    let b = assessment(&laptop.app, "grpprosp", &[(0, 1)]).await;
+    for d in [&laptop, &phone] {
+        d.app
+            .account()
+            .sign_in(sign_in_req(&s, "ada@example.test", "pw", true))
+            .await
+            .unwrap();
+        d.app.sync().sync_now().await.unwrap();
+    }
+    let out = laptop
+        .app
+        .data()
+        .delete_everything(compilar_core::capabilities::data::dto::DELETE_CONFIRMATION)
+        .await
+        .unwrap();
+    assert_eq!(out.assessments, 2);
+    let r = laptop.app.sync().sync_now().await.unwrap();
+    assert_eq!((r.pushed, r.pulled), (0, 0), "{r:?}");
+    assert_eq!(
+        s.sql("select count(*) from assessments where deleted_at is null"),
+        "2"
+    );
+    let here = laptop
+        .app
+        .assessments()
+        .list(Default::default())
+        .await
+        .unwrap();
+    assert_eq!(here.total, 0, "nothing came back");
+
+    // The phone changes one answer of `a`: that assessment comes to the laptop again, `b` does not.
+    answer(&phone.app, &a.id, &a.questions[2].id, 5).await;
+    phone.app.sync().sync_now().await.unwrap();
+    laptop.app.sync().sync_now().await.unwrap();
+    let here = laptop
+        .app
+        .assessments()
+        .list(Default::default())
+        .await
+        .unwrap();
+    assert_eq!(here.total, 1);
+    assert_eq!(here.items[0].id, a.id);
+    assert!(laptop.app.assessments().get(&b.id).await.is_err());
+}
