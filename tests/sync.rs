@@ -539,6 +539,12 @@ async fn rows_the_server_refuses_are_listed_and_do_not_block_the_rest() {
         .unwrap()
         .iter()
         .any(|x| x.row_id == a.id));
+    // "Try all again" queues every refused row at once; refused again, they are listed again.
+    let listed = bo.app.sync().rejected().await.unwrap().len() as u64;
+    let st = bo.app.sync().retry_all_rejected().await.unwrap();
+    assert_eq!((st.pending, st.rejected), (listed, 0));
+    bo.app.sync().sync_now().await.unwrap();
+    assert_eq!(bo.app.sync().status().await.unwrap().rejected, listed);
     for x in bo.app.sync().rejected().await.unwrap() {
         bo.app
             .sync()

@@ -44,6 +44,7 @@ commands! {
     sync_rejected() -> Vec<compilar_core::api::RejectedChange> = |app| app.sync().rejected().await;
     retry_rejected(req: compilar_core::api::RejectedRequest) -> compilar_core::api::SyncStatus
         = |app| app.sync().retry_rejected(req).await;
+    retry_all_rejected() -> compilar_core::api::SyncStatus = |app| app.sync().retry_all_rejected().await;
     discard_rejected(req: compilar_core::api::RejectedRequest) -> compilar_core::api::SyncStatus
         = |app| app.sync().discard_rejected(req).await;
 

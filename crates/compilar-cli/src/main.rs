@@ -191,6 +191,8 @@ enum SyncCmd {
     Rejected,
     /// Send a refused change again with the next sync.
     Retry { table: String, id: String },
+    /// Send every refused change again with the next sync.
+    RetryAll,
     /// Forget a refused change (it stays on this computer, unsynced).
     Discard { table: String, id: String },
 }
@@ -690,6 +692,7 @@ async fn sync(app: &App, json: bool, args: SyncArgs) -> Outcome {
                 .await?,
             print::sync_status,
         ),
+        Some(SyncCmd::RetryAll) => emit(json, &s.retry_all_rejected().await?, print::sync_status),
         Some(SyncCmd::Discard { table, id }) => emit(
             json,
             &s.discard_rejected(RejectedRequest { table, row_id: id })

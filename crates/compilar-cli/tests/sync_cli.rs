@@ -116,6 +116,11 @@ fn account_and_sync_without_an_account() {
     );
     let list = json(d, &["sync", "rejected"], None);
     assert_eq!(list, Value::Array(vec![]));
+    let st = json(d, &["sync", "retry-all"], None);
+    assert_eq!(
+        (st["pending"].as_u64(), st["rejected"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
 
 fn which(cmd: &str) -> bool {

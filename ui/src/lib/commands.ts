@@ -28,6 +28,7 @@ export const commands = {
   syncNow: (): Promise<SyncReport> => call<SyncReport>("sync_now"),
   syncRejected: (): Promise<Array<RejectedChange>> => call<Array<RejectedChange>>("sync_rejected"),
   retryRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("retry_rejected", { req }),
+  retryAllRejected: (): Promise<SyncStatus> => call<SyncStatus>("retry_all_rejected"),
   discardRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("discard_rejected", { req }),
   backups: (): Promise<Backups> => call<Backups>("backups"),
   backupNow: (req: BackupRequest): Promise<BackupInfo> => call<BackupInfo>("backup_now", { req }),

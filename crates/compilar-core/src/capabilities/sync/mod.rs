@@ -175,6 +175,12 @@ impl<'a> Sync<'a> {
         self.resolve(req, true).await
     }
 
+    /// Sends every refused change again with the next sync.
+    pub async fn retry_all_rejected(&self) -> Result<SyncStatus> {
+        self.ctx.store.write(sql::retry_all_rejected).await?;
+        self.status().await
+    }
+
     /// Forgets a refused change: it stays on this computer and is not sent again unless it changes.
     pub async fn discard_rejected(&self, req: RejectedRequest) -> Result<SyncStatus> {
         self.resolve(req, false).await

@@ -271,6 +271,15 @@ pub(crate) fn resolve_rejected(
     Ok(n > 0)
 }
 
+/// Every refused row back in the outbox; how many.
+pub(crate) fn retry_all_rejected(c: &Connection) -> Result<u64> {
+    c.execute(
+        "INSERT OR IGNORE INTO outbox (tbl, row_id, queued_at) SELECT tbl, row_id, ?1 FROM sync_rejected",
+        [now()],
+    )?;
+    Ok(c.execute("DELETE FROM sync_rejected", [])? as u64)
+}
+
 pub(crate) fn cursor(c: &Connection, tbl: &str) -> Result<(String, Option<String>)> {
     Ok(c.query_row(
         "SELECT after_xid, after_id FROM sync_cursors WHERE tbl = ?1",
