@@ -4,7 +4,9 @@
 //! - the first sync of 10,000 completed assessments with their answers (12 each): push, then the pull of
 //!   the same into an empty second device;
 //! - a local token check (a valid token, checked before: no network, no database);
-//! - steady state: one changed answer, pushed by one device and pulled by the other.
+//! - steady state: one changed answer, pushed by one device and pulled by the other;
+//! - team results (`round_results`) of a round answered by 1,000 consenting members with 12 answers each,
+//!   timed inside PostgreSQL (BENCH_TEAM members).
 //!
 //! Run: `scripts/fetch-postgrest.sh && cargo bench -p compilar-core --bench sync`
 //! Optional env: BENCH_SYNC (default 10,000 assessments), BENCH_ROUNDS (default 20 steady-state rounds),
@@ -239,4 +241,67 @@ async fn run(n: usize, rounds: usize) {
          arrive on the other: {:.1} ms end to end",
         p + l
     );
+    team_results(&s, env("BENCH_TEAM", 1_000));
+}
+
+/// A team of `n` consenting members who completed one round (a pillar of 4 forces, 12 answers each), and the
+/// facilitator's `round_results` call timed inside PostgreSQL (median of 20, after one warm-up).
+fn team_results(s: &supabase::Supabase, n: usize) {
+    let facilitator = s.sql("select id from auth.users where email = 'bench@example.test'");
+    let round = s.sql(&format!(
+        "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
+         do $$
+         declare t uuid; r uuid;
+         begin
+           t := public.create_team('Bench team');
+           r := public.start_round(t, 'egalitarian', 'divsexp');
+           insert into auth.users (id, email)
+             select gen_random_uuid(), 'member' || g || '@bench.test' from generate_series(1, {n}) g;
+           insert into public.memberships (id, owner_id, team_id, role, consent, created_at, client_updated_at,
+                                           updated_by_device)
+             select gen_random_uuid(), u.id, t, 'member', true, now(), now(), 'bench'
+               from auth.users u where u.email like 'member%@bench.test';
+           insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total, results,
+                                           bank_version, round_id, completed_at, created_at, client_updated_at,
+                                           updated_by_device)
+             select gen_random_uuid(), u.id, 'divsexp', 'egalitarian', 'completed', '[]', 12, 12,
+                    jsonb_build_object('pillar', 'divsexp', 'pillar_score', random() * 100, 'forces',
+                      (select jsonb_agg(jsonb_build_object('force', f, 'score', random() * 100))
+                         from unnest(array['trust', 'voice', 'care', 'aims']) f)),
+                    1, r, now(), now(), now(), 'bench'
+               from auth.users u where u.email like 'member%@bench.test';
+           insert into public.answers (id, owner_id, assessment_id, question_id, value, created_at, client_updated_at,
+                                       updated_by_device)
+             select gen_random_uuid(), a.owner_id, a.id, 'q' || q, 1 + (random() * 4)::int, now(), now(), 'bench'
+               from public.assessments a, generate_series(1, 12) q where a.round_id = r;
+           perform set_config('bench.round', r::text, false);
+         end $$;
+         analyze public.assessments; analyze public.memberships;
+         select current_setting('bench.round');"
+    ))
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .to_owned();
+    let out = s.sql(&format!(
+        "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
+         create function pg_temp.time_it(r uuid) returns text language plpgsql as $$
+         declare t timestamptz; d float8[] := '{{}}'; res jsonb;
+         begin
+           res := public.round_results(r);
+           for i in 1..20 loop
+             t := clock_timestamp();
+             res := public.round_results(r);
+             d := d || (extract(epoch from clock_timestamp() - t) * 1000)::float8;
+           end loop;
+           return format('%s ms %s %s', round((select percentile_cont(0.5) within group (order by x) from unnest(d) x)::numeric, 2),
+                         res ->> 'state', res ->> 'counted');
+         end $$;
+         select pg_temp.time_it('{round}');"
+    ))
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .to_owned();
+    println!("team results of a round answered by {n} consenting members (12 answers each), on the server: {out}");
 }
