@@ -94,9 +94,11 @@ revoke all on public.join_attempts from public, anon, authenticated;
 -- The member sets whose results a round has shown (see round_results).
 create table public.round_releases (
   round_id    uuid not null references public.rounds (id) on delete cascade,
+  -- Sorted; a set is recorded once (by its hash: a thousand ids are too long for an index entry).
   members     uuid[] not null,
+  members_key bytea not null,
   released_at timestamptz not null default clock_timestamp(),
-  primary key (round_id, members)
+  primary key (round_id, members_key)
 );
 alter table public.round_releases enable row level security;
 revoke all on public.round_releases from public, anon, authenticated;
@@ -487,7 +489,8 @@ begin
                      (select unnest(e) except select unnest(p.members))) d) < t)
     into releasable;
   if releasable then
-    insert into public.round_releases (round_id, members) values (rd.id, e) on conflict do nothing;
+    insert into public.round_releases (round_id, members, members_key)
+    values (rd.id, e, sha256(convert_to(array_to_string(e, ','), 'UTF8'))) on conflict do nothing;
     shown := e;
   else
     select p.members into shown from public.round_releases p
