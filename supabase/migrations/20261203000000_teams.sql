@@ -5,7 +5,7 @@
 --   - a person's assessments, answers and results stay readable by that person only (the sync policies are not
 --     widened: a facilitator has no policy, view or function that returns one member's rows);
 --   - members of a team read the team, its member list (roles; consent only their own, or all of it when they
---     facilitate) and its rounds;
+--     facilitate: the memberships table itself is readable by facilitators only) and its rounds;
 --   - teams, memberships and rounds change only through the functions below (the own-row write policies of the
 --     sync schema are dropped for these three tables, so nobody can write themselves into a team as its
 --     facilitator);
@@ -58,8 +58,10 @@ $$;
 
 create policy members_read_their_team on public.teams for select to authenticated
   using ((select public.team_role(id)) is not null);
-create policy members_read_the_member_list on public.memberships for select to authenticated
-  using (deleted_at is null and (select public.team_role(team_id)) is not null);
+-- Facilitators read their team's memberships (with consent); members see the list through team_members, which
+-- shows only their own consent.
+create policy facilitators_read_the_member_list on public.memberships for select to authenticated
+  using (deleted_at is null and (select public.team_role(team_id)) = 'facilitator');
 create policy members_read_rounds on public.rounds for select to authenticated
   using (deleted_at is null and (select public.team_role(team_id)) is not null);
 
@@ -224,7 +226,7 @@ begin
        where i.team_id = team and i.revoked_at is null and i.expires_at > now()) >= 50 then
     raise exception 'a team has at most 50 open invitations' using errcode = '54000';
   end if;
-  -- 12 characters of 32: 60 bits from the random part of two UUIDv4s.
+  -- 12 characters of 32 from the bytes of two UUIDv4s: about 59 bits (byte 6 carries the version).
   raw := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
   for i in 0..11 loop
     code := code || substr(alphabet, 1 + (get_byte(raw, i) % 32), 1);

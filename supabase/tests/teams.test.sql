@@ -3,7 +3,7 @@
 -- facilitator never reads a member's own rows. Run with pg_prove (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(46);
+select plan(48);
 
 insert into auth.users (id, email)
 select ('00000000-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid, 'user' || n || '@example.test'
@@ -82,6 +82,11 @@ select pg_temp.act_as(2);
 select is(jsonb_array_length(public.team_members(:'team')), 7, 'a member sees the seven members');
 select ok((select bool_and(m ->> 'consent' is null) from jsonb_array_elements(public.team_members(:'team')) m
             where m ->> 'user_id' <> pg_temp.u(2)::text), 'but not whether the others consent');
+select is((select count(*)::int from public.memberships where owner_id <> pg_temp.u(2)), 0,
+  'nor through the memberships table');
+select pg_temp.act_as(0);
+select is((select count(*)::int from public.memberships where team_id = :'team'), 7,
+  'which the facilitator reads');
 reset role;
 update public.team_invites set expires_at = now() - interval '1 second' where team_id = :'team';
 set local role authenticated;
