@@ -164,8 +164,10 @@ create table public.assessments (
 -- One answer: one row per assessment and question, so edits on two devices merge per question.
 create table public.answers (
   id                uuid primary key,
-  owner_id          uuid not null default auth.uid() references auth.users (id) on delete cascade,
-  assessment_id     uuid not null references public.assessments (id) deferrable initially deferred,
+  -- No foreign key to auth.users here (it would be checked for every answer of a push): an account's answers go
+  -- with its assessments, which go with the account.
+  owner_id          uuid not null default auth.uid(),
+  assessment_id     uuid not null references public.assessments (id) on delete cascade deferrable initially deferred,
   question_id       text not null check (length(question_id) between 1 and 128),
   value             smallint not null check (value between 1 and 5),
   created_at        timestamptz not null,

@@ -2,7 +2,7 @@
 -- Run with pg_prove against a database with the migrations applied (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(46);
+select plan(48);
 
 insert into auth.users (id, email) values
   ('a0000000-0000-4000-8000-000000000001', 'ada@example.test'),
@@ -221,6 +221,15 @@ select is((select note from public.assessments where id = 'd0000000-0000-4000-80
 reset role;
 select is((select note from public.assessments where id = 'd0000000-0000-4000-8000-000000000001'), 'newer',
   'Ada''s row is unchanged after Bo''s attempts');
+
+-- Deleting an account deletes its rows, answers included (they go with their assessments).
+reset role;
+select ok((select count(*) from public.answers where owner_id = 'a0000000-0000-4000-8000-000000000001') > 0,
+  'Ada has answers on the server');
+delete from auth.users where id = 'a0000000-0000-4000-8000-000000000001';
+select is((select count(*)::int from public.answers where owner_id = 'a0000000-0000-4000-8000-000000000001')
+          + (select count(*)::int from public.assessments where owner_id = 'a0000000-0000-4000-8000-000000000001'),
+  0, 'deleting her account deletes her assessments and their answers');
 
 select * from finish();
 rollback;
