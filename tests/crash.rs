@@ -33,6 +33,7 @@ async fn crash_child() {
                 include_fresh: None,
                 group_label: None,
                 note: None,
+                round_id: None,
             })
             .await
             .unwrap();

@@ -311,6 +311,7 @@ async fn deleting_everything_needs_the_words_and_leaves_nothing_behind() {
             mode: "egalitarian".into(),
             group_label: Some("Distinctive group".into()),
             note: None,
+            round_id: None,
         })
         .await
         .unwrap();

@@ -29,6 +29,7 @@ async fn a_full_profile_goes_pillar_by_pillar_and_resumes_after_a_restart() {
             mode: "egalitarian".into(),
             group_label: Some("Product team".into()),
             note: None,
+            round_id: None,
         })
         .await
         .unwrap();
@@ -90,6 +91,7 @@ async fn a_full_profile_goes_pillar_by_pillar_and_resumes_after_a_restart() {
             mode: "sideways".into(),
             group_label: None,
             note: None,
+            round_id: None,
         })
         .await
         .unwrap_err();

@@ -237,6 +237,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     include_fresh: None,
                     group_label: None,
                     note: None,
+                    round_id: None,
                 })
                 .await
                 .unwrap_err(),
@@ -250,6 +251,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     include_fresh: None,
                     group_label: None,
                     note: None,
+                    round_id: None,
                 })
                 .await
                 .unwrap_err(),
@@ -263,6 +265,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     include_fresh: None,
                     group_label: None,
                     note: None,
+                    round_id: None,
                 })
                 .await
                 .unwrap_err(),
@@ -276,6 +279,7 @@ async fn every_bad_input_gets_its_code_and_changes_nothing() {
                     include_fresh: None,
                     group_label: None,
                     note: None,
+                    round_id: None,
                 })
                 .await
                 .unwrap_err(),
@@ -448,6 +452,7 @@ async fn an_assessment_names_its_group_and_carries_a_note_both_editable_and_filt
         include_fresh: None,
         group_label: label.map(str::to_owned),
         note: note.map(str::to_owned),
+        round_id: None,
     };
     let x = a
         .create(make(Some("  Product   team "), Some(" After the reorg ")))

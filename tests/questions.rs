@@ -307,6 +307,7 @@ async fn fresh_questions_are_mixed_into_a_new_assessment_and_scored_like_bank_it
             include_fresh: Some(true),
             group_label: None,
             note: None,
+            round_id: None,
         })
         .await
         .unwrap();

@@ -23,6 +23,7 @@ async fn create(app: &App) -> compilar_core::Result<String> {
             include_fresh: None,
             group_label: None,
             note: None,
+            round_id: None,
         })
         .await
         .map(|a| a.id)

@@ -6,67 +6,14 @@
 #[path = "support/supabase.rs"]
 mod supabase;
 
+#[path = "support/devices.rs"]
+mod devices;
+
 use std::sync::atomic::Ordering;
 
-use compilar_core::api::{AboutRequest, AnswerRequest, CreateAssessmentRequest, SignInRequest};
-use compilar_core::{App, AppOptions, Error};
-use supabase::{Supabase, ANON_KEY};
-
-struct Device {
-    app: App,
-    _dir: tempfile::TempDir,
-}
-
-async fn device() -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open_with(AppOptions::for_tests(dir.path()))
-        .await
-        .unwrap();
-    Device { app, _dir: dir }
-}
-
-fn sign_in_req(s: &Supabase, email: &str, password: &str, adopt: bool) -> SignInRequest {
-    SignInRequest {
-        project_url: s.url.clone(),
-        public_key: ANON_KEY.into(),
-        email: email.into(),
-        password: password.into(),
-        adopt_local: adopt,
-    }
-}
-
-async fn assessment(
-    app: &App,
-    pillar: &str,
-    answers: &[(usize, i64)],
-) -> compilar_core::api::Assessment {
-    let a = app
-        .assessments()
-        .create(CreateAssessmentRequest {
-            pillar: pillar.into(),
-            mode: "egalitarian".into(),
-            include_fresh: None,
-            group_label: None,
-            note: None,
-        })
-        .await
-        .unwrap();
-    for (i, v) in answers {
-        answer(app, &a.id, &a.questions[*i].id, *v).await;
-    }
-    app.assessments().get(&a.id).await.unwrap()
-}
-
-async fn answer(app: &App, id: &str, q: &str, v: i64) {
-    app.assessments()
-        .answer(AnswerRequest {
-            assessment_id: id.into(),
-            question_id: q.into(),
-            value: v,
-        })
-        .await
-        .unwrap();
-}
+use compilar_core::api::{AboutRequest, SignInRequest};
+use compilar_core::{App, Error};
+use devices::{answer, assessment, device, sign_in_req};
 
 #[test]
 fn pgtap_suite_passes_against_the_real_migrations() {

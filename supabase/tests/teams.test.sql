@@ -3,7 +3,7 @@
 -- facilitator never reads a member's own rows. Run with pg_prove (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(48);
+select plan(57);
 
 insert into auth.users (id, email)
 select ('00000000-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid, 'user' || n || '@example.test'
@@ -140,6 +140,25 @@ select is((select g -> 'histogram' from jsonb_array_elements(:'at5'::jsonb -> 'r
   '[0, 1, 1, 1, 2]'::jsonb, 'the histogram of trust (20, 40, 60, 80, 100)');
 select ok(position(pg_temp.u(3)::text in :'at5') = 0, 'the results name nobody');
 
+-- Listing rounds: counts for every member, figures only through round_results.
+select pg_temp.act_as(2);
+select is((public.team_rounds(:'team') -> 0) - 'created_at' - 'id' - 'team_id',
+  '{"team_name": "Product team", "pillar": "divsexp", "mode": "egalitarian", "message": "How do we share ideas?",
+    "due_at": null, "closed_at": null, "responses": 5, "members": 7, "needed": 5}'::jsonb,
+  'a member lists the round with its response count');
+select is(public.my_open_rounds() -> 0 ->> 'id', :'round', 'and sees it among their open rounds');
+select pg_temp.act_as(7);
+select throws_ok(format($$ select public.team_rounds(%L) $$, :'team'), 'P0002', null,
+  'an outsider lists no round of the team');
+select is(jsonb_array_length(public.my_open_rounds()), 0, 'and has no open round');
+select throws_ok(format($$ select public.team_results(%L) $$, :'team'), 'P0002', null,
+  'nor reads the team results');
+select pg_temp.act_as(0);
+select is(public.team_results(:'team') -> 0 -> 'results', :'at5'::jsonb -> 'results',
+  'the results across rounds are those of round_results');
+select throws_ok(format($$ select public.team_results(%L, 51) $$, :'team'), '22023', null,
+  'at most 50 rounds at once');
+
 -- The facilitator never reads a member's own rows.
 select is((select count(*)::int from public.assessments where owner_id <> pg_temp.u(0)), 0,
   'a facilitator reads no member assessment');
@@ -161,6 +180,13 @@ select pg_temp.act_as(0);
 select is(public.round_results(:'round') ->> 'state', 'held_back',
   'after a withdrawal no shown set is left without them: no figures');
 select is(public.round_results(:'round') -> 'results', 'null'::jsonb, 'the withdrawn contribution is gone');
+
+-- A closed round is no longer open.
+select public.close_round(:'round');
+select pg_temp.act_as(2);
+select is(jsonb_array_length(public.my_open_rounds()), 0, 'a closed round leaves the open rounds');
+select isnt(public.team_rounds(:'team') -> 0 ->> 'closed_at', null, 'and is listed as closed');
+select pg_temp.act_as(0);
 
 -- Deleting the team leaves everyone's own data.
 select public.delete_team(:'team');

@@ -44,6 +44,7 @@ pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {
             include_fresh: None,
             group_label: None,
             note: None,
+            round_id: None,
         })
         .await
         .unwrap()

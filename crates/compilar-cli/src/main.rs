@@ -819,6 +819,7 @@ async fn run(cli: Cli) -> Outcome {
                             mode,
                             group_label: group,
                             note,
+                            round_id: None,
                         })
                         .await?;
                     emit(json, &a, print::assessment)
@@ -1024,6 +1025,7 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
                     include_fresh: Some(include_fresh),
                     group_label: group,
                     note,
+                    round_id: None,
                 })
                 .await?;
             emit(json, &x, print::assessment)

@@ -444,6 +444,7 @@ fn the_app_and_the_cli_write_one_assessment_at_once() {
                     include_fresh: None,
                     group_label: None,
                     note: None,
+                    round_id: None,
                 }),
         )
         .unwrap();

@@ -115,6 +115,7 @@ async fn run(per_writer: usize) {
                 include_fresh: None,
                 group_label: None,
                 note: None,
+                round_id: None,
             })
             .await
             .expect("create");

@@ -57,6 +57,7 @@ async fn run(rounds: usize) {
                 include_fresh: None,
                 group_label: None,
                 note: None,
+                round_id: None,
             })
             .await
             .expect("create");

@@ -40,6 +40,7 @@ async fn fill(app: &App, n: usize) {
                 include_fresh: None,
                 group_label: None,
                 note: None,
+                round_id: None,
             })
             .await
             .expect("create");
@@ -238,6 +239,7 @@ async fn backup(mb: usize) {
             include_fresh: None,
             group_label: None,
             note: None,
+            round_id: None,
         })
         .await
         .expect("create");

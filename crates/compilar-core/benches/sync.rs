@@ -46,6 +46,7 @@ async fn fill(app: &App, n: usize) {
                 include_fresh: None,
                 group_label: None,
                 note: None,
+                round_id: None,
             })
             .await
             .expect("create");

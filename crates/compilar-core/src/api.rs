@@ -22,4 +22,5 @@ pub use crate::capabilities::questions::dto::*;
 pub use crate::capabilities::reports::dto::*;
 pub use crate::capabilities::settings::dto::*;
 pub use crate::capabilities::sync::dto::*;
+pub use crate::capabilities::teams::dto::*;
 pub use crate::jobs::{JobInfo, JobKind};

@@ -146,6 +146,11 @@ impl App {
         self.ctx.sync()
     }
 
+    /// Teams on the account's project: membership, invitations, consent, rounds and team results.
+    pub fn teams(&self) -> crate::capabilities::teams::Teams<'_> {
+        self.ctx.teams()
+    }
+
     /// Assessments: create, answer, complete, history, delete and restore; the framework and scale.
     pub fn assessments(&self) -> Assessments<'_> {
         self.ctx.assessments()

@@ -98,4 +98,7 @@ impl Ctx {
     pub(crate) fn sync(&self) -> Sync<'_> {
         Sync::new(self)
     }
+    pub(crate) fn teams(&self) -> crate::capabilities::teams::Teams<'_> {
+        crate::capabilities::teams::Teams::new(self)
+    }
 }

@@ -227,6 +227,24 @@ pub enum Error {
     AccountMismatch { linked: String },
     #[error("This computer already has {assessments} assessments ({total} items in all). Signing in adds them to the account; confirm to go on.")]
     LocalDataNeedsConsent { assessments: u32, total: u64 },
+    /// A team, round, member or invitation that does not exist for this account (or it is not in that team).
+    #[error("{0}")]
+    TeamNotFound(String),
+    /// Something only a team's facilitators may do.
+    #[error("Only a facilitator of this team can do that.")]
+    NotFacilitator,
+    /// Leaving or demoting the team's last facilitator.
+    #[error("{0}")]
+    LastFacilitator(String),
+    /// A join code that is wrong, used up, expired or revoked (the server does not say which).
+    #[error("That invitation code does not work: it may be mistyped, used up, expired or revoked. Ask the team's facilitator for a new one.")]
+    InviteInvalid,
+    /// Too many wrong join codes in a short time.
+    #[error("Too many wrong invitation codes in the last few minutes. Wait ten minutes, then try again.")]
+    TooManyTries,
+    /// A team's limit reached (open invitations, open rounds).
+    #[error("{0}")]
+    TeamLimit(String),
 }
 
 /// The error as the UI sees it.
@@ -334,6 +352,12 @@ impl Error {
             Error::SyncRefused(_) => "sync_refused",
             Error::AccountMismatch { .. } => "account_mismatch",
             Error::LocalDataNeedsConsent { .. } => "local_data_needs_consent",
+            Error::TeamNotFound(_) => "team_not_found",
+            Error::NotFacilitator => "not_facilitator",
+            Error::LastFacilitator(_) => "last_facilitator",
+            Error::InviteInvalid => "invite_invalid",
+            Error::TooManyTries => "too_many_tries",
+            Error::TeamLimit(_) => "team_limit",
         }
     }
 
@@ -348,6 +372,7 @@ impl Error {
             Error::CircuitOpen { retry_after_ms, .. } => retry_after_ms.is_some(),
             Error::RateLimited { .. } => true,
             Error::SyncUnreachable { .. } => true,
+            Error::TooManyTries => true,
             Error::AllProvidersFailed { retryable, .. } => *retryable,
             _ => false,
         }
@@ -414,6 +439,12 @@ impl Error {
                 | Error::SignInFailed(_)
                 | Error::AccountMismatch { .. }
                 | Error::LocalDataNeedsConsent { .. }
+                | Error::TeamNotFound(_)
+                | Error::NotFacilitator
+                | Error::LastFacilitator(_)
+                | Error::InviteInvalid
+                | Error::TooManyTries
+                | Error::TeamLimit(_)
         )
     }
 
@@ -451,6 +482,7 @@ impl Error {
             Error::CircuitOpen { retry_after_ms, .. } => *retry_after_ms,
             Error::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
             Error::SyncUnreachable { retry_after_ms, .. } => *retry_after_ms,
+            Error::TooManyTries => Some(600_000),
             Error::Llm { error, .. } => error
                 .retry_after
                 .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
@@ -561,6 +593,12 @@ pub const ERROR_CODES: &[&str] = &[
     "sync_refused",
     "account_mismatch",
     "local_data_needs_consent",
+    "team_not_found",
+    "not_facilitator",
+    "last_facilitator",
+    "invite_invalid",
+    "too_many_tries",
+    "team_limit",
 ];
 
 /// The TypeScript union of every error code.
@@ -711,6 +749,12 @@ mod tests {
                 assessments: 1,
                 total: 1,
             },
+            Error::TeamNotFound(s()),
+            Error::NotFacilitator,
+            Error::LastFacilitator(s()),
+            Error::InviteInvalid,
+            Error::TooManyTries,
+            Error::TeamLimit(s()),
             Error::ConversationNotFound(s()),
             Error::ConversationDeleted,
             Error::NothingToRegenerate,
@@ -852,6 +896,12 @@ mod tests {
                 | Error::SyncRefused(_)
                 | Error::AccountMismatch { .. }
                 | Error::LocalDataNeedsConsent { .. }
+                | Error::TeamNotFound(_)
+                | Error::NotFacilitator
+                | Error::LastFacilitator(_)
+                | Error::InviteInvalid
+                | Error::TooManyTries
+                | Error::TeamLimit(_)
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate

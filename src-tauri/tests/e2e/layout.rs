@@ -25,6 +25,7 @@ fn prepare(dir: &std::path::Path) {
                     mode: "hierarchical".into(),
                     group_label: Some("Leadership team".into()),
                     note: None,
+                    round_id: None,
                 })
                 .await
                 .unwrap();

@@ -88,7 +88,13 @@ export type ErrorCode =
   | "sync_unreachable"
   | "sync_refused"
   | "account_mismatch"
-  | "local_data_needs_consent";
+  | "local_data_needs_consent"
+  | "team_not_found"
+  | "not_facilitator"
+  | "last_facilitator"
+  | "invite_invalid"
+  | "too_many_tries"
+  | "team_limit";
 
 export type ErrorPayload = { 
 /**
@@ -259,7 +265,12 @@ group_label?: string,
 /**
  * A short note (at most 2,000 characters).
  */
-note?: string, };
+note?: string, 
+/**
+ * The team round it answers (its id, from the team's rounds): it counts towards the round's team
+ * results once it is completed and synced, if its owner shares their results with that team.
+ */
+round_id?: string, };
 
 export type AboutRequest = { assessment_id: string, group_label?: string, note?: string, };
 
@@ -285,7 +296,11 @@ group_label: string | null, note: string | null,
 /**
  * The full profile it is one pillar of.
  */
-profile_id: string | null, };
+profile_id: string | null, 
+/**
+ * The team round it answers.
+ */
+round_id: string | null, };
 
 export type ListRequest = { pillar?: string, mode?: string, 
 /**
@@ -311,7 +326,11 @@ total: number, limit: number, offset: number, };
 
 export type AssessmentRef = { id: string, };
 
-export type StartProfileRequest = { mode: string, group_label?: string, note?: string, };
+export type StartProfileRequest = { mode: string, group_label?: string, note?: string, 
+/**
+ * The team round (of a full profile) it answers: each of its pillars carries the round.
+ */
+round_id?: string, };
 
 export type ProfilePillar = { pillar: string, pillar_name: string, 
 /**
@@ -1530,3 +1549,170 @@ what: string,
 code: string, reason: string, at: string, };
 
 export type RejectedRequest = { table: string, row_id: string, };
+
+export type Team = { id: string, name: string, description: string | null, 
+/**
+ * Team results stay hidden until this many consenting members answered (never fewer than 3).
+ */
+min_responses: number, 
+/**
+ * Deleted by a facilitator: shown so members are told; their own data stays theirs.
+ */
+deleted: boolean, 
+/**
+ * "facilitator" or "member".
+ */
+role: string, 
+/**
+ * Whether this person's results for the team's rounds count in its team results.
+ */
+consent: boolean, members: number, open_rounds: number, };
+
+export type CreateTeamRequest = { 
+/**
+ * 1–80 characters.
+ */
+name: string, 
+/**
+ * At most 2,000 characters.
+ */
+description?: string, 
+/**
+ * 3–1,000 (default 5).
+ */
+min_responses?: number, };
+
+export type UpdateTeamRequest = { team_id: string, name?: string, description?: string, min_responses?: number, };
+
+export type TeamRequest = { team_id: string, };
+
+export type InviteRequest = { team_id: string, 
+/**
+ * How many people may join with it (1–10,000); none: any number until it expires.
+ */
+max_uses?: number, 
+/**
+ * How long it works, 1–90 days (default 7).
+ */
+valid_days?: number, };
+
+export type Invite = { id: string, team_id: string, 
+/**
+ * "ABCD-EFGH-JKLM" (letters and digits that are not easily confused; case and dashes do not matter).
+ */
+code: string, expires_at: string, uses_left: number | null, };
+
+export type RevokeInviteRequest = { invite_id: string, };
+
+export type JoinRequest = { 
+/**
+ * The invitation code (at most 64 characters; case, spaces and dashes do not matter).
+ */
+code: string, };
+
+export type MemberRequest = { team_id: string, user_id: string, };
+
+export type RoleRequest = { team_id: string, user_id: string, 
+/**
+ * "facilitator" or "member".
+ */
+role: string, };
+
+export type ConsentRequest = { team_id: string, consent: boolean, };
+
+export type Member = { user_id: string, email: string | null, role: string, joined_at: string, 
+/**
+ * Whether they share their results with the team: shown to facilitators and to the member themself,
+ * `null` to other members.
+ */
+consent: boolean | null, 
+/**
+ * This is the signed-in person.
+ */
+me: boolean, };
+
+export type StartRoundRequest = { team_id: string, mode: string, 
+/**
+ * One pillar of the mode; none: a full profile (all five pillars).
+ */
+pillar?: string, 
+/**
+ * When answers are due (RFC 3339, in the future).
+ */
+due_at?: string, 
+/**
+ * A message to the members (at most 2,000 characters).
+ */
+message?: string, };
+
+export type RoundRequest = { round_id: string, };
+
+export type MyRoundAnswer = { 
+/**
+ * The assessment (for a full profile round: the latest of its pillars).
+ */
+assessment_id: string, completed: boolean, 
+/**
+ * Whether it still waits to be sent to the team's project.
+ */
+waiting_to_sync: boolean, };
+
+export type Round = { id: string, team_id: string, team_name: string, 
+/**
+ * None: a full profile of the mode.
+ */
+pillar: string | null, 
+/**
+ * "Prospects", or "Full profile".
+ */
+title: string, mode: string, message: string | null, due_at: string | null, created_at: string, closed_at: string | null, 
+/**
+ * Consenting members who completed it.
+ */
+responses: number, members: number, 
+/**
+ * The team's threshold.
+ */
+needed: number, mine: MyRoundAnswer | null, };
+
+export type ResultFigure = { pillar: string, pillar_name: string, force: string | null, force_name: string | null, 
+/**
+ * How many members it is over (always all of the shown set).
+ */
+n: number, mean: number, 
+/**
+ * Standard deviation.
+ */
+sd: number, min: number, max: number, 
+/**
+ * Members' scores in five bands: below 20, 20–40, 40–60, 60–80, 80 and above.
+ */
+histogram: Array<number>, 
+/**
+ * This person's own score for it (from their assessment of the round on this computer).
+ */
+mine: number | null, };
+
+export type RoundResults = { round_id: string, 
+/**
+ * "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
+ * "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's
+ * answers can be worked out by comparing). "held_back": no figures (a counted member withdrew).
+ */
+state: string, 
+/**
+ * The state in words ("3 of 5 needed").
+ */
+label: string, responses: number, members: number, needed: number, 
+/**
+ * How many responses the figures are over.
+ */
+counted: number | null, pillar: string | null, mode: string, title: string, created_at: string | null, closed_at: string | null, figures: Array<ResultFigure>, };
+
+export type TeamResults = { team_id: string, rounds: Array<RoundResults>, };
+
+export type TeamResultsRequest = { team_id: string, 
+/**
+ * How many of the latest rounds, 1–50 (default 20).
+ */
+last?: number, };

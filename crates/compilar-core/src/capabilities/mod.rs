@@ -19,3 +19,4 @@ pub mod questions;
 pub mod reports;
 pub mod settings;
 pub mod sync;
+pub mod teams;

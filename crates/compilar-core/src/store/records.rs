@@ -86,6 +86,7 @@ pub const ASSESSMENTS: Table = Table {
         opt("completed_at", Kind::Time),
         opt("deleted_at", Kind::Time),
         opt("profile_id", Kind::Id),
+        opt("round_id", Kind::Id),
     ],
 };
 

@@ -55,6 +55,11 @@ pub struct CreateAssessmentRequest {
     #[serde(default)]
     #[ts(optional)]
     pub note: Option<String>,
+    /// The team round it answers (its id, from the team's rounds): it counts towards the round's team
+    /// results once it is completed and synced, if its owner shares their results with that team.
+    #[serde(default)]
+    #[ts(optional)]
+    pub round_id: Option<String>,
 }
 
 /// Change what an assessment is about: `None` (or empty) clears the label or the note.
@@ -117,6 +122,8 @@ pub struct Assessment {
     pub note: Option<String>,
     /// The full profile it is one pillar of.
     pub profile_id: Option<String>,
+    /// The team round it answers.
+    pub round_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]

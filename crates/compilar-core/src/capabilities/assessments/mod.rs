@@ -129,6 +129,11 @@ impl<'a> Assessments<'a> {
         let (pillar, mode) = d.pillar_in_mode(&req.pillar, &req.mode)?;
         let label = group_label(req.group_label.as_deref())?;
         let note = note(req.note.as_deref())?;
+        let round = req
+            .round_id
+            .as_deref()
+            .map(|r| parse_id(r).map(|u| u.to_string()))
+            .transpose()?;
         let id = crate::util::new_id();
         let mut question_ids = d.bank.shuffled_ids(&pillar.id, seed_of(&id));
         if req.include_fresh == Some(true) {
@@ -160,6 +165,7 @@ impl<'a> Assessments<'a> {
                         group_label: label.as_deref(),
                         note: note.as_deref(),
                         profile_id: profile.as_deref(),
+                        round_id: round.as_deref(),
                     },
                 )
             })
@@ -289,6 +295,7 @@ impl<'a> Assessments<'a> {
             group_label: row.group_label,
             note: row.note,
             profile_id: row.profile_id,
+            round_id: row.round_id,
         })
     }
 

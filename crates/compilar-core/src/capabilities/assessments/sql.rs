@@ -36,6 +36,8 @@ pub struct AssessmentRow {
     pub group_label: Option<String>,
     pub note: Option<String>,
     pub profile_id: Option<String>,
+    /// The team round it answers.
+    pub round_id: Option<String>,
 }
 
 /// A row of the history list.
@@ -66,6 +68,8 @@ pub struct NewAssessment<'a> {
     pub note: Option<&'a str>,
     /// The full profile it is a pillar of.
     pub profile_id: Option<&'a str>,
+    /// The team round it answers.
+    pub round_id: Option<&'a str>,
 }
 
 fn json_err(e: serde_json::Error) -> Error {
@@ -76,8 +80,9 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
     let qids = serde_json::to_string(a.question_ids).map_err(json_err)?;
     conn.prepare_cached(
         "INSERT INTO assessments (id, owner_id, pillar, mode, stage, question_ids, responses, answered, total,
-                                  bank_version, created_at, updated_at, group_label, note, profile_id)
-         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
+                                  bank_version, created_at, updated_at, group_label, note, profile_id,
+                                  round_id)
+         VALUES (?1, ?2, ?3, ?4, 'quiz', ?5, jsonb('{}'), 0, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         a.id,
@@ -90,7 +95,8 @@ pub fn insert(conn: &Connection, a: &NewAssessment<'_>) -> Result<()> {
         a.now,
         a.group_label,
         a.note,
-        a.profile_id
+        a.profile_id,
+        a.round_id
     ])?;
     Ok(())
 }
@@ -114,6 +120,7 @@ fn row_to_assessment(
             group_label: r.get(11)?,
             note: r.get(12)?,
             profile_id: r.get(13)?,
+            round_id: r.get(14)?,
         },
         r.get(4)?,
         r.get(5)?,
@@ -127,7 +134,7 @@ pub fn get(conn: &Connection, id: &str, who: &Principal) -> Result<AssessmentRow
     let found = conn
         .prepare_cached(
             "SELECT id, pillar, mode, stage, question_ids, json(responses), results, created_at, updated_at,
-                    completed_at, deleted_at, group_label, note, profile_id
+                    completed_at, deleted_at, group_label, note, profile_id, round_id
              FROM assessments WHERE id = ?1 AND owner_id = ?2",
         )?
         .query_row(params![id, owner], row_to_assessment)

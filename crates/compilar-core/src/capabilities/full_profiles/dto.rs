@@ -17,6 +17,10 @@ pub struct StartProfileRequest {
     #[serde(default)]
     #[ts(optional)]
     pub note: Option<String>,
+    /// The team round (of a full profile) it answers: each of its pillars carries the round.
+    #[serde(default)]
+    #[ts(optional)]
+    pub round_id: Option<String>,
 }
 
 /// One pillar of a full profile.

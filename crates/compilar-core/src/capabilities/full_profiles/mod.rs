@@ -38,6 +38,11 @@ impl<'a> FullProfiles<'a> {
         let mode = self.ctx.domain.mode(&req.mode)?.id.clone();
         let label = group_label(req.group_label.as_deref())?;
         let note = note(req.note.as_deref())?;
+        let round = req
+            .round_id
+            .as_deref()
+            .map(|r| parse_id(r).map(|u| u.to_string()))
+            .transpose()?;
         let id = new_id().to_string();
         let (who, id2, mode2, label2, note2) = (
             self.ctx.principal.clone(),
@@ -59,7 +64,7 @@ impl<'a> FullProfiles<'a> {
             })
             .await?;
         tracing::info!(profile = %id, mode = %mode, "full profile started");
-        self.next(&id).await
+        self.next_for(&id, round).await
     }
 
     async fn row(&self, id: &str) -> Result<Row> {
@@ -127,6 +132,11 @@ impl<'a> FullProfiles<'a> {
 
     /// The assessment to take next: the first pillar not completed yet (started earlier, or started now).
     pub async fn next(&self, id: &str) -> Result<Assessment> {
+        self.next_for(id, None).await
+    }
+
+    /// [`FullProfiles::next`]; a new pillar answers `round`, or the team round its earlier pillars answer.
+    async fn next_for(&self, id: &str, round: Option<String>) -> Result<Assessment> {
         let row = self.row(id).await?;
         let view = self.view_of(&row).await?;
         let Some(next) = view
@@ -139,6 +149,25 @@ impl<'a> FullProfiles<'a> {
         if let Some(a) = &next.assessment_id {
             return self.ctx.assessments().get(a).await;
         }
+        let round = match round {
+            Some(r) => Some(r),
+            None => {
+                let (who, pid) = (self.ctx.principal.clone(), row.id.clone());
+                self.ctx
+                    .store
+                    .read(move |c| {
+                        Ok(c.query_row(
+                            "SELECT round_id FROM assessments
+                             WHERE profile_id = ?1 AND owner_id = ?2 AND round_id IS NOT NULL
+                             ORDER BY created_at LIMIT 1",
+                            params![pid, who.owner()],
+                            |r| r.get::<_, String>(0),
+                        )
+                        .optional()?)
+                    })
+                    .await?
+            }
+        };
         self.ctx
             .assessments()
             .create_in(
@@ -148,6 +177,7 @@ impl<'a> FullProfiles<'a> {
                     include_fresh: None,
                     group_label: row.group_label.clone(),
                     note: row.note.clone(),
+                    round_id: round,
                 },
                 Some(row.id.clone()),
             )

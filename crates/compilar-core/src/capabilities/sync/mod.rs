@@ -84,7 +84,17 @@ pub const LOOK_EVERY: Duration = Duration::from_secs(5);
 enum Sent {
     Ok(Value),
     Unauthorised,
+    /// Any other answer but 2xx: its status and body (PostgREST's `{code, message, …}`).
+    Refused {
+        status: u16,
+        body: Value,
+        retry_after_ms: Option<u64>,
+    },
 }
+
+/// Maps a refusal a caller understands (a team function's own error codes) to its error; `None`: the usual
+/// handling (transient ones retried).
+pub(crate) type Refusal = dyn Fn(u16, &Value) -> Option<Error> + Send + std::marker::Sync;
 
 /// The sync capability.
 pub struct Sync<'a> {
@@ -555,6 +565,16 @@ impl<'a> Sync<'a> {
 
     /// One RPC, with the token refreshed once on 401 and transient failures retried with backoff.
     async fn call(&self, path: &str, body: &Value) -> Result<Value> {
+        self.call_as(path, body, &|_, _| None).await
+    }
+
+    /// [`Sync::call`], where `refusal` first maps the answers its caller understands (they are not retried).
+    pub(crate) async fn call_as(
+        &self,
+        path: &str,
+        body: &Value,
+        refusal: &Refusal,
+    ) -> Result<Value> {
         let (mut token, link) = self.ctx.account().access_token().await?;
         let url = link.project().rest(path);
         let mut refreshed = false;
@@ -566,7 +586,7 @@ impl<'a> Sync<'a> {
                     .into(),
                 retry_after_ms: r.retry_after.map(|d| d.as_millis() as u64),
             })?;
-            match self.send(&url, &link.public_key, &token, body).await {
+            let failed = match self.send(&url, &link.public_key, &token, body).await {
                 Ok(Sent::Ok(v)) => {
                     permit.record(Outcome::Success);
                     return Ok(v);
@@ -578,8 +598,23 @@ impl<'a> Sync<'a> {
                     }
                     refreshed = true;
                     token = self.ctx.account().refreshed_token(&token).await?.0;
+                    continue;
                 }
-                Err(e @ Error::SyncUnreachable { .. }) => {
+                Ok(Sent::Refused {
+                    status,
+                    body: answer,
+                    retry_after_ms,
+                }) => match refusal(status, &answer) {
+                    Some(e) => {
+                        permit.record(Outcome::Success);
+                        return Err(e);
+                    }
+                    None => refused(status, &answer, retry_after_ms),
+                },
+                Err(e) => e,
+            };
+            match failed {
+                e @ Error::SyncUnreachable { .. } => {
                     let (kind, wait) = match &e {
                         Error::SyncUnreachable {
                             retry_after_ms: Some(ms),
@@ -604,7 +639,7 @@ impl<'a> Sync<'a> {
                     );
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) => {
+                e => {
                     permit.record(Outcome::Success);
                     return Err(e);
                 }
@@ -652,26 +687,37 @@ impl<'a> Sync<'a> {
             ));
         }
         let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        match status {
-            200..=299 => Ok(Sent::Ok(v)),
-            401 => Ok(Sent::Unauthorised),
-            404 => Err(Error::SyncRefused(
-                "this project has no Compilar sync tables yet (apply supabase/migrations to it)"
-                    .into(),
-            )),
-            408 | 429 | 500..=599 => Err(Error::SyncUnreachable {
-                message: if status == 429 {
-                    "The sync project is limiting requests; Compilar tries again shortly.".into()
-                } else {
-                    format!("The sync project had a problem (HTTP {status}); Compilar tries again shortly.")
-                },
+        Ok(match status {
+            200..=299 => Sent::Ok(v),
+            401 => Sent::Unauthorised,
+            _ => Sent::Refused {
+                status,
+                body: v,
                 retry_after_ms: retry.map(|s| s.saturating_mul(1000)),
-            }),
-            _ => Err(Error::SyncRefused(format!(
-                "HTTP {status}: {}",
-                crate::capabilities::account::gotrue::reason(&v)
-            ))),
-        }
+            },
+        })
+    }
+}
+
+/// The usual meaning of an answer that is neither 2xx nor 401.
+fn refused(status: u16, body: &Value, retry_after_ms: Option<u64>) -> Error {
+    match status {
+        404 => Error::SyncRefused(
+            "this project has no Compilar sync tables or team functions yet (apply supabase/migrations to it)"
+                .into(),
+        ),
+        408 | 429 | 500..=599 => Error::SyncUnreachable {
+            message: if status == 429 {
+                "The sync project is limiting requests; Compilar tries again shortly.".into()
+            } else {
+                format!("The sync project had a problem (HTTP {status}); Compilar tries again shortly.")
+            },
+            retry_after_ms,
+        },
+        _ => Error::SyncRefused(format!(
+            "HTTP {status}: {}",
+            crate::capabilities::account::gotrue::reason(body)
+        )),
     }
 }
 

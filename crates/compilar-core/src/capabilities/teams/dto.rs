@@ -1,0 +1,240 @@
+//! Request and response types of the teams capability.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A team the signed-in person is in.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Team results stay hidden until this many consenting members answered (never fewer than 3).
+    pub min_responses: u32,
+    /// Deleted by a facilitator: shown so members are told; their own data stays theirs.
+    pub deleted: bool,
+    /// "facilitator" or "member".
+    pub role: String,
+    /// Whether this person's results for the team's rounds count in its team results.
+    pub consent: bool,
+    pub members: u32,
+    pub open_rounds: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CreateTeamRequest {
+    /// 1–80 characters.
+    pub name: String,
+    /// At most 2,000 characters.
+    #[serde(default)]
+    #[ts(optional)]
+    pub description: Option<String>,
+    /// 3–1,000 (default 5).
+    #[serde(default)]
+    #[ts(optional)]
+    pub min_responses: Option<u32>,
+}
+
+/// Rename a team, change its description or threshold (`None` keeps a field; an empty description clears it).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct UpdateTeamRequest {
+    pub team_id: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub description: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub min_responses: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TeamRequest {
+    pub team_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct InviteRequest {
+    pub team_id: String,
+    /// How many people may join with it (1–10,000); none: any number until it expires.
+    #[serde(default)]
+    #[ts(optional)]
+    pub max_uses: Option<u32>,
+    /// How long it works, 1–90 days (default 7).
+    #[serde(default)]
+    #[ts(optional)]
+    pub valid_days: Option<u32>,
+}
+
+/// A new invitation. The code is shown once: the server keeps only its hash.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Invite {
+    pub id: String,
+    pub team_id: String,
+    /// "ABCD-EFGH-JKLM" (letters and digits that are not easily confused; case and dashes do not matter).
+    pub code: String,
+    pub expires_at: String,
+    pub uses_left: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RevokeInviteRequest {
+    pub invite_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct JoinRequest {
+    /// The invitation code (at most 64 characters; case, spaces and dashes do not matter).
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct MemberRequest {
+    pub team_id: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RoleRequest {
+    pub team_id: String,
+    pub user_id: String,
+    /// "facilitator" or "member".
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConsentRequest {
+    pub team_id: String,
+    pub consent: bool,
+}
+
+/// A member of a team as the team sees them.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Member {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub joined_at: String,
+    /// Whether they share their results with the team: shown to facilitators and to the member themself,
+    /// `null` to other members.
+    pub consent: Option<bool>,
+    /// This is the signed-in person.
+    pub me: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct StartRoundRequest {
+    pub team_id: String,
+    pub mode: String,
+    /// One pillar of the mode; none: a full profile (all five pillars).
+    #[serde(default)]
+    #[ts(optional)]
+    pub pillar: Option<String>,
+    /// When answers are due (RFC 3339, in the future).
+    #[serde(default)]
+    #[ts(optional)]
+    pub due_at: Option<String>,
+    /// A message to the members (at most 2,000 characters).
+    #[serde(default)]
+    #[ts(optional)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RoundRequest {
+    pub round_id: String,
+}
+
+/// This person's own answer to a round, from this computer.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MyRoundAnswer {
+    /// The assessment (for a full profile round: the latest of its pillars).
+    pub assessment_id: String,
+    pub completed: bool,
+    /// Whether it still waits to be sent to the team's project.
+    pub waiting_to_sync: bool,
+}
+
+/// A group round.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Round {
+    pub id: String,
+    pub team_id: String,
+    pub team_name: String,
+    /// None: a full profile of the mode.
+    pub pillar: Option<String>,
+    /// "Prospects", or "Full profile".
+    pub title: String,
+    pub mode: String,
+    pub message: Option<String>,
+    pub due_at: Option<String>,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+    /// Consenting members who completed it.
+    pub responses: u32,
+    pub members: u32,
+    /// The team's threshold.
+    pub needed: u32,
+    pub mine: Option<MyRoundAnswer>,
+}
+
+/// One figure of a round's team results: a pillar (no force) or one of its forces.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ResultFigure {
+    pub pillar: String,
+    pub pillar_name: String,
+    pub force: Option<String>,
+    pub force_name: Option<String>,
+    /// How many members it is over (always all of the shown set).
+    pub n: u32,
+    pub mean: f64,
+    /// Standard deviation.
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Members' scores in five bands: below 20, 20–40, 40–60, 60–80, 80 and above.
+    pub histogram: Vec<u32>,
+    /// This person's own score for it (from their assessment of the round on this computer).
+    pub mine: Option<f64>,
+}
+
+/// A round's team results, as the server's anonymity rule allows them.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoundResults {
+    pub round_id: String,
+    /// "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
+    /// "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's
+    /// answers can be worked out by comparing). "held_back": no figures (a counted member withdrew).
+    pub state: String,
+    /// The state in words ("3 of 5 needed").
+    pub label: String,
+    pub responses: u32,
+    pub members: u32,
+    pub needed: u32,
+    /// How many responses the figures are over.
+    pub counted: Option<u32>,
+    pub pillar: Option<String>,
+    pub mode: String,
+    pub title: String,
+    pub created_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub figures: Vec<ResultFigure>,
+}
+
+/// A team's results across its latest rounds (oldest first): the heatmap and the trends.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TeamResults {
+    pub team_id: String,
+    pub rounds: Vec<RoundResults>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TeamResultsRequest {
+    pub team_id: String,
+    /// How many of the latest rounds, 1–50 (default 20).
+    #[serde(default)]
+    #[ts(optional)]
+    pub last: Option<u32>,
+}

@@ -1,0 +1,799 @@
+//! Teams for facilitators, on the signed-in account's Supabase project: teams, invitations, membership and
+//! consent, group rounds, and the team results the server's anonymity rule allows.
+//!
+//! Everything here is a call to one of the project's team functions (`supabase/migrations/*_teams.sql`,
+//! `*_team_rounds.sql`): the rules (who may do what, the threshold, the rule against working out one person's
+//! answers by comparing results) hold on the server for every client, and no answer here carries another
+//! member's own rows. What this module adds is bounded input, typed errors, names from the framework, and this
+//! person's own answers to a round from this computer (to show beside the team's).
+//!
+//! A member answers a round with an ordinary assessment started with the round's id
+//! ([`crate::api::CreateAssessmentRequest::round_id`]); it syncs like any other and counts once it is on the
+//! server, completed, and its owner shares their results with the team.
+
+pub mod dto;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::ctx::Ctx;
+use crate::domain::truncate_for_message;
+use crate::error::{Error, Result};
+use crate::util::parse_id;
+use dto::*;
+
+/// How many rounds a heatmap asks for by default, and at most.
+pub const DEFAULT_RESULT_ROUNDS: u32 = 20;
+pub const MAX_RESULT_ROUNDS: u32 = 50;
+
+/// The teams capability.
+pub struct Teams<'a> {
+    ctx: &'a Ctx,
+}
+
+/// A round as the server lists it.
+#[derive(Deserialize)]
+struct RawRound {
+    id: String,
+    team_id: String,
+    team_name: String,
+    pillar: Option<String>,
+    mode: String,
+    message: Option<String>,
+    due_at: Option<String>,
+    created_at: String,
+    closed_at: Option<String>,
+    responses: u32,
+    members: u32,
+    needed: u32,
+}
+
+#[derive(Deserialize)]
+struct RawFigure {
+    pillar: String,
+    force: Option<String>,
+    n: u32,
+    mean: f64,
+    sd: Option<f64>,
+    min: f64,
+    max: f64,
+    histogram: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawResults {
+    round: String,
+    state: String,
+    responses: u32,
+    members: u32,
+    needed: u32,
+    counted: Option<u32>,
+    pillar: Option<String>,
+    mode: String,
+    results: Option<Vec<RawFigure>>,
+    created_at: Option<String>,
+    closed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawMember {
+    user_id: String,
+    email: Option<String>,
+    role: String,
+    joined_at: String,
+    consent: Option<bool>,
+}
+
+/// The server's words as a sentence ("not a member of this team" → "Not a member of this team.").
+fn sentence(msg: &str) -> String {
+    let msg = truncate_for_message(msg.trim());
+    let mut c = msg.chars();
+    let mut s: String = match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => "The team's project refused it".into(),
+    };
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
+/// The team functions' own refusals (by PostgreSQL error code, as PostgREST passes them on).
+fn refusal(_status: u16, body: &Value) -> Option<Error> {
+    let code = body.get("code")?.as_str()?;
+    let msg = body.get("message").and_then(Value::as_str).unwrap_or("");
+    Some(match code {
+        "P0002" => Error::TeamNotFound(sentence(msg)),
+        "42501" => Error::NotFacilitator,
+        "23514" if msg.contains("last facilitator") => Error::LastFacilitator(sentence(msg)),
+        "23514" | "22023" | "22001" | "22007" | "22P02" | "23502" => {
+            Error::InvalidArgument(sentence(msg))
+        }
+        "54000" => Error::TeamLimit(sentence(msg)),
+        // The guessing limit of join_team (HTTP 429): not a busy server, so not retried.
+        "PT429" => Error::TooManyTries,
+        _ => return None,
+    })
+}
+
+fn bad_answer(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::SyncRefused(format!("an unexpected answer to {what}: {e}"))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(what: &str, v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| bad_answer(what, e))
+}
+
+fn id(s: &str) -> Result<String> {
+    Ok(parse_id(s)?.to_string())
+}
+
+fn time(s: Option<String>) -> Option<String> {
+    s.map(|t| crate::capabilities::sync::wire::local_time(&t).unwrap_or(t))
+}
+
+fn name(s: &str) -> Result<String> {
+    let n = s.trim();
+    if n.is_empty() {
+        return Err(Error::EmptyInput("A team needs a name.".into()));
+    }
+    if n.chars().count() > 80 {
+        return Err(Error::PayloadTooLarge {
+            what: "team name",
+            max: 80,
+            unit: "characters",
+        });
+    }
+    Ok(n.to_owned())
+}
+
+fn bounded(s: Option<&str>, what: &'static str) -> Result<Option<String>> {
+    match s {
+        Some(t) if t.chars().count() > 2000 => Err(Error::PayloadTooLarge {
+            what,
+            max: 2000,
+            unit: "characters",
+        }),
+        Some(t) => Ok(Some(t.trim().to_owned())),
+        None => Ok(None),
+    }
+}
+
+fn threshold(n: Option<u32>) -> Result<Option<u32>> {
+    match n {
+        Some(n) if !(3..=1000).contains(&n) => Err(Error::OutOfRange(format!(
+            "A team's threshold is 3 to 1,000 responses (got {n}): results are never shown for fewer than 3."
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// "ABCDEFGHJKLM" → "ABCD-EFGH-JKLM".
+fn grouped(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl<'a> Teams<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Self {
+        Teams { ctx }
+    }
+
+    async fn rpc(&self, function: &str, body: Value) -> Result<Value> {
+        self.ctx
+            .sync()
+            .call_as(&format!("/rpc/{function}"), &body, &refusal)
+            .await
+    }
+
+    async fn me(&self) -> Result<String> {
+        Ok(self
+            .ctx
+            .account()
+            .link()
+            .await?
+            .ok_or(Error::NotSignedIn)?
+            .user_id)
+    }
+
+    /// The teams this person is in (deleted ones too, marked, so members are told).
+    pub async fn list(&self) -> Result<Vec<Team>> {
+        let v = self.rpc("my_teams", json!({})).await?;
+        parse("my_teams", v)
+    }
+
+    async fn team(&self, team_id: &str) -> Result<Team> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|t| t.id == team_id)
+            .ok_or_else(|| Error::TeamNotFound("You are not in that team.".into()))
+    }
+
+    /// Creates a team; its creator is its facilitator.
+    pub async fn create(&self, req: CreateTeamRequest) -> Result<Team> {
+        let name = name(&req.name)?;
+        let description = bounded(req.description.as_deref(), "team description")?;
+        let min = threshold(req.min_responses)?.unwrap_or(5);
+        let v = self
+            .rpc(
+                "create_team",
+                json!({ "name": name, "description": description, "min_responses": min }),
+            )
+            .await?;
+        let team_id = v
+            .as_str()
+            .ok_or_else(|| bad_answer("create_team", "no team id"))?
+            .to_owned();
+        tracing::info!(team = %team_id, "team created");
+        self.team(&team_id).await
+    }
+
+    /// Renames a team, changes its description or threshold (facilitators).
+    pub async fn update(&self, req: UpdateTeamRequest) -> Result<Team> {
+        let team_id = id(&req.team_id)?;
+        let name = req.name.as_deref().map(name).transpose()?;
+        let description = bounded(req.description.as_deref(), "team description")?;
+        let min = threshold(req.min_responses)?;
+        self.rpc(
+            "update_team",
+            json!({ "team": team_id, "name": name, "description": description, "min_responses": min }),
+        )
+        .await?;
+        self.team(&team_id).await
+    }
+
+    /// Deletes a team (facilitators): its members are told, and everyone's own data stays theirs.
+    pub async fn delete(&self, req: TeamRequest) -> Result<()> {
+        let team_id = id(&req.team_id)?;
+        self.rpc("delete_team", json!({ "team": team_id })).await?;
+        tracing::info!(team = %team_id, "team deleted");
+        Ok(())
+    }
+
+    /// A new invitation code (facilitators); shown once.
+    pub async fn invite(&self, req: InviteRequest) -> Result<Invite> {
+        let team_id = id(&req.team_id)?;
+        if let Some(n) = req.max_uses {
+            if !(1..=10_000).contains(&n) {
+                return Err(Error::OutOfRange(format!(
+                    "An invitation is used 1 to 10,000 times, or any number until it expires (got {n})."
+                )));
+            }
+        }
+        let days = req.valid_days.unwrap_or(7);
+        if !(1..=90).contains(&days) {
+            return Err(Error::OutOfRange(format!(
+                "An invitation lasts 1 to 90 days (got {days})."
+            )));
+        }
+        let v = self
+            .rpc(
+                "create_invite",
+                json!({ "team": team_id, "max_uses": req.max_uses, "valid_for": format!("{days} days") }),
+            )
+            .await?;
+        #[derive(Deserialize)]
+        struct Raw {
+            id: String,
+            code: String,
+            expires_at: String,
+            uses_left: Option<u32>,
+        }
+        let r: Raw = parse("create_invite", v)?;
+        Ok(Invite {
+            id: r.id,
+            team_id,
+            code: grouped(&r.code),
+            expires_at: time(Some(r.expires_at)).unwrap_or_default(),
+            uses_left: r.uses_left,
+        })
+    }
+
+    /// Stops an invitation from working (facilitators).
+    pub async fn revoke_invite(&self, req: RevokeInviteRequest) -> Result<()> {
+        let invite = id(&req.invite_id)?;
+        self.rpc("revoke_invite", json!({ "invite": invite }))
+            .await?;
+        Ok(())
+    }
+
+    /// Joins a team with an invitation code; the new member shares nothing until they say so.
+    pub async fn join(&self, req: JoinRequest) -> Result<Team> {
+        let code: String = req
+            .code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if req.code.chars().count() > 64 {
+            return Err(Error::PayloadTooLarge {
+                what: "invitation code",
+                max: 64,
+                unit: "characters",
+            });
+        }
+        if code.is_empty() {
+            return Err(Error::EmptyInput(
+                "Enter the invitation code you were given.".into(),
+            ));
+        }
+        let v = self.rpc("join_team", json!({ "code": code })).await?;
+        let Some(team_id) = v.as_str() else {
+            return Err(Error::InviteInvalid);
+        };
+        tracing::info!(team = %team_id, "joined a team");
+        self.team(team_id).await
+    }
+
+    /// Leaves a team (the last facilitator cannot).
+    pub async fn leave(&self, req: TeamRequest) -> Result<()> {
+        let team_id = id(&req.team_id)?;
+        self.rpc("leave_team", json!({ "team": team_id })).await?;
+        Ok(())
+    }
+
+    /// Removes a member (facilitators).
+    pub async fn remove_member(&self, req: MemberRequest) -> Result<Vec<Member>> {
+        let (team_id, member) = (id(&req.team_id)?, id(&req.user_id)?);
+        self.rpc(
+            "remove_member",
+            json!({ "team": team_id, "member": member }),
+        )
+        .await?;
+        self.members(TeamRequest { team_id }).await
+    }
+
+    /// Makes a member a facilitator or a member (facilitators; the last facilitator stays one).
+    pub async fn set_role(&self, req: RoleRequest) -> Result<Vec<Member>> {
+        let (team_id, member) = (id(&req.team_id)?, id(&req.user_id)?);
+        if req.role != "facilitator" && req.role != "member" {
+            return Err(Error::InvalidArgument(format!(
+                "A role is facilitator or member, not \u{201c}{}\u{201d}.",
+                truncate_for_message(&req.role)
+            )));
+        }
+        self.rpc(
+            "set_role",
+            json!({ "team": team_id, "member": member, "role": req.role }),
+        )
+        .await?;
+        self.members(TeamRequest { team_id }).await
+    }
+
+    /// Whether this person's results for the team's rounds count in its results. Withdrawing takes them out of
+    /// every result shown from then on.
+    pub async fn set_consent(&self, req: ConsentRequest) -> Result<Team> {
+        let team_id = id(&req.team_id)?;
+        self.rpc(
+            "set_consent",
+            json!({ "team": team_id, "consent": req.consent }),
+        )
+        .await?;
+        tracing::info!(team = %team_id, consent = req.consent, "team consent changed");
+        self.team(&team_id).await
+    }
+
+    /// A team's members with their roles (and consent, for facilitators and oneself).
+    pub async fn members(&self, req: TeamRequest) -> Result<Vec<Member>> {
+        let team_id = id(&req.team_id)?;
+        let me = self.me().await?;
+        let v = self.rpc("team_members", json!({ "team": team_id })).await?;
+        let raw: Vec<RawMember> = parse("team_members", v)?;
+        Ok(raw
+            .into_iter()
+            .map(|m| Member {
+                me: m.user_id == me,
+                user_id: m.user_id,
+                email: m.email,
+                role: m.role,
+                joined_at: time(Some(m.joined_at)).unwrap_or_default(),
+                consent: m.consent,
+            })
+            .collect())
+    }
+
+    /// Starts a round (facilitators): one pillar of a mode, or a full profile of it.
+    pub async fn start_round(&self, req: StartRoundRequest) -> Result<Round> {
+        let team_id = id(&req.team_id)?;
+        crate::capabilities::assessments::check_len(&req.mode, "mode")?;
+        let d = &self.ctx.domain;
+        let mode = d.mode(&req.mode)?.id.clone();
+        let pillar = match req.pillar.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => {
+                crate::capabilities::assessments::check_len(p, "pillar")?;
+                Some(d.pillar_in_mode(p, &mode)?.0.id.clone())
+            }
+            None => None,
+        };
+        let due = match req.due_at.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => {
+                let at = chrono::DateTime::parse_from_rfc3339(t.trim()).map_err(|_| {
+                    Error::InvalidArgument(format!(
+                        "\u{201c}{}\u{201d} is not a date and time (RFC 3339, e.g. 2026-12-24T17:00:00Z).",
+                        truncate_for_message(t)
+                    ))
+                })?;
+                if at <= chrono::Utc::now() {
+                    return Err(Error::InvalidArgument(
+                        "A round's due date is in the future.".into(),
+                    ));
+                }
+                Some(at.with_timezone(&chrono::Utc).to_rfc3339())
+            }
+            None => None,
+        };
+        let message = bounded(req.message.as_deref(), "round message")?;
+        let v = self
+            .rpc(
+                "start_round",
+                json!({ "team": team_id, "mode": mode, "pillar": pillar, "due_at": due, "message": message }),
+            )
+            .await?;
+        let round_id = v
+            .as_str()
+            .ok_or_else(|| bad_answer("start_round", "no round id"))?
+            .to_owned();
+        tracing::info!(team = %team_id, round = %round_id, "round started");
+        self.rounds(TeamRequest { team_id })
+            .await?
+            .into_iter()
+            .find(|r| r.id == round_id)
+            .ok_or_else(|| bad_answer("team_rounds", "the new round is missing"))
+    }
+
+    /// Closes a round (facilitators): it leaves Home; its results stay.
+    pub async fn close_round(&self, req: RoundRequest) -> Result<()> {
+        let round = id(&req.round_id)?;
+        self.rpc("close_round", json!({ "round": round })).await?;
+        Ok(())
+    }
+
+    /// A team's rounds, newest first, with their response counts and this person's own answer.
+    pub async fn rounds(&self, req: TeamRequest) -> Result<Vec<Round>> {
+        let team_id = id(&req.team_id)?;
+        let v = self.rpc("team_rounds", json!({ "team": team_id })).await?;
+        let raw: Vec<RawRound> = parse("team_rounds", v)?;
+        self.with_mine(raw).await
+    }
+
+    /// The open rounds of every team this person is in (Home's "Your team asked…").
+    pub async fn open_rounds(&self) -> Result<Vec<Round>> {
+        let v = self.rpc("my_open_rounds", json!({})).await?;
+        let raw: Vec<RawRound> = parse("my_open_rounds", v)?;
+        self.with_mine(raw).await
+    }
+
+    fn title(&self, pillar: Option<&str>) -> String {
+        match pillar {
+            Some(p) => self
+                .ctx
+                .domain
+                .pillar(p)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|_| p.to_owned()),
+            None => "Full profile".into(),
+        }
+    }
+
+    async fn with_mine(&self, raw: Vec<RawRound>) -> Result<Vec<Round>> {
+        let ids: Vec<String> = raw.iter().map(|r| r.id.clone()).collect();
+        let who = self.ctx.principal.clone();
+        let mine = self
+            .ctx
+            .store
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT a.round_id, a.id, a.stage = 'completed',
+                            EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = 'assessments' AND o.row_id = a.id)
+                       FROM assessments a
+                      WHERE a.owner_id = ?1 AND a.deleted_at IS NULL
+                        AND a.round_id IN (SELECT value FROM json_each(?2))
+                      ORDER BY a.round_id, a.stage = 'completed', a.updated_at",
+                )?;
+                let rows = st.query_map(
+                    rusqlite::params![who.owner(), Value::from(ids).to_string()],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            MyRoundAnswer {
+                                assessment_id: r.get(1)?,
+                                completed: r.get(2)?,
+                                waiting_to_sync: r.get(3)?,
+                            },
+                        ))
+                    },
+                )?;
+                // The last per round wins: completed before unfinished, then the latest.
+                let mut m = std::collections::HashMap::new();
+                for row in rows {
+                    let (round, a) = row?;
+                    m.insert(round, a);
+                }
+                Ok(m)
+            })
+            .await?;
+        let mut mine = mine;
+        Ok(raw
+            .into_iter()
+            .map(|r| Round {
+                title: self.title(r.pillar.as_deref()),
+                mine: mine.remove(&r.id),
+                id: r.id,
+                team_id: r.team_id,
+                team_name: r.team_name,
+                pillar: r.pillar,
+                mode: r.mode,
+                message: r.message,
+                due_at: time(r.due_at),
+                created_at: time(Some(r.created_at)).unwrap_or_default(),
+                closed_at: time(r.closed_at),
+                responses: r.responses,
+                members: r.members,
+                needed: r.needed,
+            })
+            .collect())
+    }
+
+    /// A round's team results: figures only when the server's rule allows them, with this person's own scores
+    /// beside them.
+    pub async fn round_results(&self, req: RoundRequest) -> Result<RoundResults> {
+        let round = id(&req.round_id)?;
+        let v = self.rpc("round_results", json!({ "round": round })).await?;
+        let raw: RawResults = parse("round_results", v)?;
+        let mine = self.my_scores(std::slice::from_ref(&raw.round)).await?;
+        Ok(self.results(raw, &mine))
+    }
+
+    /// The results of a team's latest rounds, oldest first (the heatmap and trends).
+    pub async fn team_results(&self, req: TeamResultsRequest) -> Result<TeamResults> {
+        let team_id = id(&req.team_id)?;
+        let last = req.last.unwrap_or(DEFAULT_RESULT_ROUNDS);
+        if !(1..=MAX_RESULT_ROUNDS).contains(&last) {
+            return Err(Error::OutOfRange(format!(
+                "Ask for 1 to {MAX_RESULT_ROUNDS} rounds (got {last})."
+            )));
+        }
+        let v = self
+            .rpc("team_results", json!({ "team": team_id, "last": last }))
+            .await?;
+        let raw: Vec<RawResults> = parse("team_results", v)?;
+        let ids: Vec<String> = raw.iter().map(|r| r.round.clone()).collect();
+        let mine = self.my_scores(&ids).await?;
+        Ok(TeamResults {
+            team_id,
+            rounds: raw.into_iter().map(|r| self.results(r, &mine)).collect(),
+        })
+    }
+
+    /// A team's results as CSV or JSON: the aggregates only, as shown (nothing of any one member).
+    pub async fn export_results(&self, req: TeamResultsRequest, format: &str) -> Result<String> {
+        let results = self.team_results(req).await?;
+        match format {
+            "json" => serde_json::to_string_pretty(&results)
+                .map_err(|e| Error::Internal(format!("team results JSON: {e}"))),
+            "csv" => results_csv(&results),
+            other => Err(Error::InvalidArgument(format!(
+                "Team results export as csv or json, not \u{201c}{}\u{201d}.",
+                truncate_for_message(other)
+            ))),
+        }
+    }
+
+    /// This person's own scores for rounds, from their latest completed assessment of each round and pillar
+    /// on this computer: (round, pillar, force) → score (force `None`: the pillar's score).
+    async fn my_scores(
+        &self,
+        rounds: &[String],
+    ) -> Result<std::collections::HashMap<(String, String, Option<String>), f64>> {
+        let who = self.ctx.principal.clone();
+        let ids = Value::from(rounds.to_vec()).to_string();
+        let rows = self
+            .ctx
+            .store
+            .read(move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT round_id, results FROM assessments
+                      WHERE owner_id = ?1 AND deleted_at IS NULL AND stage = 'completed' AND results IS NOT NULL
+                        AND round_id IN (SELECT value FROM json_each(?2))
+                      ORDER BY completed_at",
+                )?;
+                let rows = st.query_map(rusqlite::params![who.owner(), ids], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        let mut out = std::collections::HashMap::new();
+        for (round, results) in rows {
+            let r = match crate::capabilities::assessments::stored::read(&results) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "an assessment's stored results could not be read");
+                    continue;
+                }
+            };
+            // Later completions overwrite earlier ones.
+            out.insert((round.clone(), r.pillar.clone(), None), r.pillar_score);
+            for f in &r.forces {
+                if let Some(s) = f.score {
+                    out.insert((round.clone(), r.pillar.clone(), Some(f.force.clone())), s);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn results(
+        &self,
+        r: RawResults,
+        mine: &std::collections::HashMap<(String, String, Option<String>), f64>,
+    ) -> RoundResults {
+        let fw = &self.ctx.domain.framework;
+        let figures = r
+            .results
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| ResultFigure {
+                pillar_name: self.title(Some(&f.pillar)),
+                force_name: f.force.as_ref().map(|id| {
+                    fw.forces
+                        .iter()
+                        .find(|x| &x.id == id)
+                        .map_or_else(|| id.clone(), |x| x.name.clone())
+                }),
+                mine: mine
+                    .get(&(r.round.clone(), f.pillar.clone(), f.force.clone()))
+                    .copied(),
+                pillar: f.pillar,
+                force: f.force,
+                n: f.n,
+                mean: f.mean,
+                sd: f.sd.unwrap_or(0.0),
+                min: f.min,
+                max: f.max,
+                histogram: f.histogram,
+            })
+            .collect();
+        let label = match r.state.as_str() {
+            "below_threshold" => format!("{} of {} needed", r.responses, r.needed),
+            "shown" => format!(
+                "{} {}",
+                r.responses,
+                if r.responses == 1 {
+                    "response"
+                } else {
+                    "responses"
+                }
+            ),
+            "shown_earlier" => {
+                let counted = r.counted.unwrap_or(0);
+                format!(
+                    "Showing {counted} responses; {} newer held back until enough more keep everyone anonymous",
+                    r.responses.saturating_sub(counted)
+                )
+            }
+            _ => "Held back to keep everyone anonymous: the results return when enough new responses arrive"
+                .to_owned(),
+        };
+        RoundResults {
+            title: self.title(r.pillar.as_deref()),
+            round_id: r.round,
+            state: r.state,
+            label,
+            responses: r.responses,
+            members: r.members,
+            needed: r.needed,
+            counted: r.counted,
+            pillar: r.pillar,
+            mode: r.mode,
+            created_at: time(r.created_at),
+            closed_at: time(r.closed_at),
+            figures,
+        }
+    }
+}
+
+/// One row per figure and round: the aggregates as shown, nothing of any one member (not even the reader's
+/// own scores, which stay theirs).
+fn results_csv(t: &TeamResults) -> Result<String> {
+    let err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "round_id",
+        "round_started",
+        "round",
+        "mode",
+        "state",
+        "responses",
+        "counted",
+        "needed",
+        "pillar",
+        "force",
+        "n",
+        "mean",
+        "sd",
+        "min",
+        "max",
+        "below_20",
+        "20_to_40",
+        "40_to_60",
+        "60_to_80",
+        "80_and_above",
+    ])
+    .map_err(err)?;
+    for r in &t.rounds {
+        let base = [
+            r.round_id.clone(),
+            r.created_at.clone().unwrap_or_default(),
+            r.title.clone(),
+            r.mode.clone(),
+            r.state.clone(),
+            r.responses.to_string(),
+            r.counted.map(|n| n.to_string()).unwrap_or_default(),
+            r.needed.to_string(),
+        ];
+        if r.figures.is_empty() {
+            let mut row: Vec<String> = base.to_vec();
+            row.extend(std::iter::repeat_n(String::new(), 12));
+            w.write_record(&row).map_err(err)?;
+        }
+        for f in &r.figures {
+            let mut row: Vec<String> = base.to_vec();
+            row.push(f.pillar_name.clone());
+            row.push(f.force_name.clone().unwrap_or_default());
+            row.push(f.n.to_string());
+            for x in [f.mean, f.sd, f.min, f.max] {
+                row.push(format!("{x:.1}"));
+            }
+            for i in 0..5 {
+                row.push(f.histogram.get(i).copied().unwrap_or(0).to_string());
+            }
+            w.write_record(&row).map_err(err)?;
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_shown_in_groups_of_four() {
+        assert_eq!(grouped("ABCDEFGHJKLM"), "ABCD-EFGH-JKLM");
+        assert_eq!(grouped("ABC"), "ABC");
+    }
+
+    #[test]
+    fn the_team_functions_refusals_become_typed_errors() {
+        let r = |code: &str, msg: &str| refusal(400, &json!({ "code": code, "message": msg }));
+        assert_eq!(
+            r("P0002", "not a member of this team").map(|e| e.to_string()),
+            Some("Not a member of this team.".into())
+        );
+        assert_eq!(r("42501", "x").map(|e| e.code()), Some("not_facilitator"));
+        assert_eq!(
+            r("23514", "the last facilitator cannot leave").map(|e| e.code()),
+            Some("last_facilitator")
+        );
+        assert_eq!(r("PT429", "x").map(|e| e.code()), Some("too_many_tries"));
+        assert_eq!(r("54000", "x").map(|e| e.code()), Some("team_limit"));
+        // Anything else keeps the usual handling (a missing function, a busy server).
+        assert!(r("PGRST202", "x").is_none());
+        assert!(refusal(503, &json!({})).is_none());
+    }
+
+    #[test]
+    fn thresholds_below_three_are_refused() {
+        assert!(threshold(Some(2)).is_err());
+        assert_eq!(threshold(Some(3)).ok(), Some(Some(3)));
+        assert_eq!(threshold(None).ok(), Some(None));
+    }
+}

@@ -1,0 +1,424 @@
+//! Teams against the same real parts as the sync tests (`tests/support/supabase.rs`): a throwaway PostgreSQL with
+//! the real `supabase/migrations`, the real PostgREST binary and the test auth gateway. Each person is their own
+//! data folder and account. With `CI` set, missing PostgreSQL or PostgREST fails these tests.
+
+#[path = "support/supabase.rs"]
+mod supabase;
+
+#[path = "support/devices.rs"]
+mod devices;
+
+use compilar_core::api::{
+    ConsentRequest, CreateTeamRequest, InviteRequest, JoinRequest, RoleRequest, RoundRequest,
+    StartRoundRequest, TeamRequest, TeamResultsRequest,
+};
+use compilar_core::App;
+use devices::{assessment_for, person, Device};
+
+/// Completes an assessment of the round's pillar with every question answered `v`, and syncs it.
+async fn answer_round(app: &App, round: &str, v: i64) -> compilar_core::api::Assessment {
+    let a = assessment_for(app, "grpprosp", &[], Some(round)).await;
+    for q in &a.questions {
+        devices::answer(app, &a.id, &q.id, v).await;
+    }
+    let done = app.assessments().complete(&a.id).await.unwrap();
+    app.sync().sync_now().await.unwrap();
+    done
+}
+
+async fn consent(d: &Device, team: &str, yes: bool) {
+    d.app
+        .teams()
+        .set_consent(ConsentRequest {
+            team_id: team.into(),
+            consent: yes,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member() {
+    let Some(s) = supabase::start() else { return };
+    let fac = person(&s, "fac@example.test").await;
+    let members: Vec<Device> = {
+        let mut v = Vec::new();
+        for i in 1..=5 {
+            v.push(person(&s, &format!("m{i}@example.test")).await);
+        }
+        v
+    };
+    let teams = fac.app.teams();
+
+    // Bad input is refused here, before any request.
+    let e = teams
+        .create(CreateTeamRequest {
+            name: "  ".into(),
+            description: None,
+            min_responses: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "empty_input");
+    let e = teams
+        .create(CreateTeamRequest {
+            name: "Product team".into(),
+            description: None,
+            min_responses: Some(2),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "out_of_range", "{e}");
+    assert!(teams.list().await.unwrap().is_empty());
+
+    let team = teams
+        .create(CreateTeamRequest {
+            name: " Product team ".into(),
+            description: Some("The five of us".into()),
+            min_responses: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            team.name.as_str(),
+            team.role.as_str(),
+            team.min_responses,
+            team.members
+        ),
+        ("Product team", "facilitator", 5, 1)
+    );
+    let inv = teams
+        .invite(InviteRequest {
+            team_id: team.id.clone(),
+            max_uses: None,
+            valid_days: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(inv.code.len(), 14, "{}", inv.code);
+    // Case and dashes do not matter.
+    let typed = inv.code.replace('-', "").to_lowercase();
+    for m in &members {
+        let t = m
+            .app
+            .teams()
+            .join(JoinRequest {
+                code: typed.clone(),
+            })
+            .await
+            .unwrap();
+        assert_eq!((t.role.as_str(), t.consent), ("member", false));
+    }
+    let listed = teams.members(TeamRequest {
+        team_id: team.id.clone(),
+    });
+    let listed = listed.await.unwrap();
+    assert_eq!(listed.len(), 6);
+    assert!(listed.iter().all(|m| m.consent == Some(false)));
+
+    // Members cannot do what facilitators do; the last facilitator stays one.
+    let e = members[0]
+        .app
+        .teams()
+        .start_round(StartRoundRequest {
+            team_id: team.id.clone(),
+            mode: "egalitarian".into(),
+            pillar: Some("grpprosp".into()),
+            due_at: None,
+            message: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_facilitator", "{e}");
+    let e = teams
+        .leave(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "last_facilitator", "{e}");
+    let me = listed.iter().find(|m| m.me).unwrap().user_id.clone();
+    let e = teams
+        .set_role(RoleRequest {
+            team_id: team.id.clone(),
+            user_id: me,
+            role: "member".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "last_facilitator", "{e}");
+
+    // A round; members see it among their open rounds.
+    let round = teams
+        .start_round(StartRoundRequest {
+            team_id: team.id.clone(),
+            mode: "egalitarian".into(),
+            pillar: Some("grpprosp".into()),
+            due_at: None,
+            message: Some("How do we see our future?".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (round.title.as_str(), round.responses, round.needed),
+        ("Group Prospects", 0, 5)
+    );
+    let open = members[0].app.teams().open_rounds().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, round.id);
+    assert_eq!(open[0].team_name, "Product team");
+    assert!(open[0].mine.is_none());
+
+    // Three answer and share: "3 of 5 needed", no figures.
+    let mut scores = Vec::new();
+    for (i, m) in members.iter().take(3).enumerate() {
+        consent(m, &team.id, true).await;
+        let a = answer_round(&m.app, &round.id, 1 + i as i64).await;
+        scores.push(a.results.unwrap().pillar_score);
+    }
+    let rr = RoundRequest {
+        round_id: round.id.clone(),
+    };
+    let r = teams.round_results(rr.clone()).await.unwrap();
+    assert_eq!(r.state, "below_threshold");
+    assert_eq!(r.label, "3 of 5 needed");
+    assert!(r.figures.is_empty());
+    let mine = members[0].app.teams().open_rounds().await.unwrap();
+    let mine = mine[0].mine.as_ref().unwrap();
+    assert!(mine.completed && !mine.waiting_to_sync);
+
+    // A member who answers without sharing is never counted.
+    answer_round(&members[3].app, &round.id, 5).await;
+    assert_eq!(
+        teams.round_results(rr.clone()).await.unwrap().label,
+        "3 of 5 needed"
+    );
+
+    // The facilitator's own answer shows beside the team's, but counts only with consent (not given).
+    let own = answer_round(&fac.app, &round.id, 2).await;
+    // Two more share: the results, over the five who share.
+    consent(&members[3], &team.id, true).await;
+    consent(&members[4], &team.id, true).await;
+    scores.push(
+        members[3]
+            .app
+            .assessments()
+            .list(Default::default())
+            .await
+            .unwrap()
+            .items[0]
+            .pillar_score
+            .unwrap(),
+    );
+    let a = answer_round(&members[4].app, &round.id, 4).await;
+    scores.push(a.results.unwrap().pillar_score);
+    let r = teams.round_results(rr.clone()).await.unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.responses, r.counted),
+        ("shown", 5, Some(5))
+    );
+    let pillar = r.figures.iter().find(|f| f.force.is_none()).unwrap();
+    let mean = scores.iter().sum::<f64>() / 5.0;
+    assert!(
+        (pillar.mean - mean).abs() < 0.06,
+        "{} vs {mean}",
+        pillar.mean
+    );
+    assert_eq!(pillar.histogram.iter().sum::<u32>(), 5);
+    assert_eq!(pillar.mine, Some(own.results.unwrap().pillar_score));
+    assert!(r.figures.iter().any(|f| f.force.is_some()));
+
+    // The facilitator's sync brings none of the members' own rows.
+    fac.app.sync().sync_now().await.unwrap();
+    let here = fac
+        .app
+        .assessments()
+        .list(Default::default())
+        .await
+        .unwrap();
+    assert_eq!(here.items.len(), 1, "only the facilitator's own assessment");
+
+    // The export holds aggregates only.
+    let csv = teams
+        .export_results(
+            TeamResultsRequest {
+                team_id: team.id.clone(),
+                last: None,
+            },
+            "csv",
+        )
+        .await
+        .unwrap();
+    assert!(csv.starts_with("round_id,round_started,round,"), "{csv}");
+    assert!(csv.contains("Group Prospects"), "{csv}");
+    for m in teams
+        .members(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap()
+    {
+        assert!(!csv.contains(&m.user_id) && !csv.contains(m.email.as_deref().unwrap_or("@")));
+    }
+    let json = teams
+        .export_results(
+            TeamResultsRequest {
+                team_id: team.id.clone(),
+                last: None,
+            },
+            "json",
+        )
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["rounds"][0]["state"], "shown");
+
+    // One member withdraws: their contribution leaves with them (the subtraction cases are in pgTAP).
+    consent(&members[0], &team.id, false).await;
+    let r = teams.round_results(rr.clone()).await.unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.label.as_str()),
+        ("below_threshold", "4 of 5 needed")
+    );
+    assert!(r.figures.is_empty());
+
+    // Closing the round takes it off Home; its history stays.
+    teams.close_round(rr).await.unwrap();
+    assert!(members[1]
+        .app
+        .teams()
+        .open_rounds()
+        .await
+        .unwrap()
+        .is_empty());
+    let listed = members[1]
+        .app
+        .teams()
+        .rounds(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(listed[0].closed_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_are_refused_then_guessing_stops_without_retries() {
+    let Some(s) = supabase::start() else { return };
+    let fac = person(&s, "fac@example.test").await;
+    let guesser = person(&s, "guess@example.test").await;
+    let team = fac
+        .app
+        .teams()
+        .create(CreateTeamRequest {
+            name: "Ops".into(),
+            description: None,
+            min_responses: Some(3),
+        })
+        .await
+        .unwrap();
+    let good = fac
+        .app
+        .teams()
+        .invite(InviteRequest {
+            team_id: team.id.clone(),
+            max_uses: Some(1),
+            valid_days: Some(1),
+        })
+        .await
+        .unwrap();
+    let e = fac
+        .app
+        .teams()
+        .invite(InviteRequest {
+            team_id: team.id.clone(),
+            max_uses: None,
+            valid_days: Some(91),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "out_of_range");
+    let e = guesser
+        .app
+        .teams()
+        .join(JoinRequest { code: " - ".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "empty_input");
+    let e = guesser
+        .app
+        .teams()
+        .join(JoinRequest {
+            code: "x".repeat(65),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "payload_too_large");
+
+    let before = s.gateway.count("rest:/rpc/join_team");
+    for i in 0..10 {
+        let e = guesser
+            .app
+            .teams()
+            .join(JoinRequest {
+                code: format!("WRONG{i}"),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "invite_invalid", "{e}");
+    }
+    let e = guesser
+        .app
+        .teams()
+        .join(JoinRequest {
+            code: good.code.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "too_many_tries", "{e}");
+    assert!(e.payload().retryable);
+    assert_eq!(
+        s.gateway.count("rest:/rpc/join_team") - before,
+        11,
+        "a guessing limit is not a busy server: it is not tried again"
+    );
+    assert!(guesser.app.teams().list().await.unwrap().is_empty());
+
+    // The single-use code still works for someone else, once.
+    let other = person(&s, "other@example.test").await;
+    other
+        .app
+        .teams()
+        .join(JoinRequest {
+            code: good.code.clone(),
+        })
+        .await
+        .unwrap();
+    let late = person(&s, "late@example.test").await;
+    let e = late
+        .app
+        .teams()
+        .join(JoinRequest { code: good.code })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invite_invalid");
+
+    // Deleting the team: members are told, and their own data stays.
+    fac.app
+        .teams()
+        .delete(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap();
+    let seen = other.app.teams().list().await.unwrap();
+    assert!(seen[0].deleted, "a member sees the team as deleted");
+    let e = other
+        .app
+        .teams()
+        .members(TeamRequest { team_id: team.id })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "team_not_found", "{e}");
+}
