@@ -48,6 +48,38 @@ commands! {
     discard_rejected(req: compilar_core::api::RejectedRequest) -> compilar_core::api::SyncStatus
         = |app| app.sync().discard_rejected(req).await;
 
+    cancel_sync() -> bool = |app| Ok(app.sync().cancel());
+
+    my_teams() -> Vec<compilar_core::api::Team> = |app| app.teams().list().await;
+    create_team(req: compilar_core::api::CreateTeamRequest) -> compilar_core::api::Team
+        = |app| app.teams().create(req).await;
+    update_team(req: compilar_core::api::UpdateTeamRequest) -> compilar_core::api::Team
+        = |app| app.teams().update(req).await;
+    delete_team(req: compilar_core::api::TeamRequest) -> () = |app| app.teams().delete(req).await;
+    create_invite(req: compilar_core::api::InviteRequest) -> compilar_core::api::Invite
+        = |app| app.teams().invite(req).await;
+    revoke_invite(req: compilar_core::api::RevokeInviteRequest) -> () = |app| app.teams().revoke_invite(req).await;
+    join_team(req: compilar_core::api::JoinRequest) -> compilar_core::api::Team = |app| app.teams().join(req).await;
+    leave_team(req: compilar_core::api::TeamRequest) -> () = |app| app.teams().leave(req).await;
+    team_members(req: compilar_core::api::TeamRequest) -> Vec<compilar_core::api::Member>
+        = |app| app.teams().members(req).await;
+    remove_member(req: compilar_core::api::MemberRequest) -> Vec<compilar_core::api::Member>
+        = |app| app.teams().remove_member(req).await;
+    set_member_role(req: compilar_core::api::RoleRequest) -> Vec<compilar_core::api::Member>
+        = |app| app.teams().set_role(req).await;
+    set_team_consent(req: compilar_core::api::ConsentRequest) -> compilar_core::api::Team
+        = |app| app.teams().set_consent(req).await;
+    start_round(req: compilar_core::api::StartRoundRequest) -> compilar_core::api::Round
+        = |app| app.teams().start_round(req).await;
+    close_round(req: compilar_core::api::RoundRequest) -> () = |app| app.teams().close_round(req).await;
+    team_rounds(req: compilar_core::api::TeamRequest) -> Vec<compilar_core::api::Round>
+        = |app| app.teams().rounds(req).await;
+    open_rounds() -> Vec<compilar_core::api::Round> = |app| app.teams().open_rounds().await;
+    round_results(req: compilar_core::api::RoundRequest) -> compilar_core::api::RoundResults
+        = |app| app.teams().round_results(req).await;
+    team_results(req: compilar_core::api::TeamResultsRequest) -> compilar_core::api::TeamResults
+        = |app| app.teams().team_results(req).await;
+
     backups() -> compilar_core::api::Backups = |app| app.data().backups().await;
     backup_now(req: compilar_core::api::BackupRequest) -> compilar_core::api::BackupInfo = |app| app.data().backup(req).await;
     set_backup_settings(settings: compilar_core::api::BackupSettings) -> compilar_core::api::Backups
@@ -188,5 +220,7 @@ commands! {
             = |shell| shell.save_result_report(&assessment_id, format).await;
         save_conversation(id: String, format: compilar_core::api::ExportFormat) -> Option<String>
             = |shell| shell.save_conversation(&id, format).await;
+        save_team_results(req: compilar_core::api::TeamResultsRequest, format: String) -> Option<String>
+            = |shell| shell.save_team_results(req, &format).await;
     }
 }

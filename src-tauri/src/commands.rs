@@ -282,6 +282,24 @@ impl Shell<'_> {
         ))
     }
 
+    /// Asks where to save a team's results (CSV or JSON, aggregates only) and has the core write them there.
+    async fn save_team_results(
+        &self,
+        req: compilar_core::api::TeamResultsRequest,
+        format: &str,
+    ) -> Result<Option<String>, ErrorPayload> {
+        let app = self.core.app()?;
+        let (name, filter) = match format {
+            "json" => ("team-results.json", ("JSON", "json")),
+            _ => ("team-results.csv", ("CSV", "csv")),
+        };
+        let Some(path) = self.save_path("Save the team results", name, filter).await else {
+            return Ok(None);
+        };
+        app.teams().save_results(req, format, &path).await?;
+        Ok(Some(path.display().to_string()))
+    }
+
     /// Asks where to save a conversation (Markdown or JSON) and has the core write it there.
     async fn save_conversation(
         &self,

@@ -22,6 +22,11 @@ use compilar_core::api::{
     ProgressRequest, RejectedRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest,
     SendRequest, SignInRequest, StartProfileRequest, SyncConversationRequest,
 };
+use compilar_core::api::{
+    ConsentRequest, CreateTeamRequest, InviteRequest, JoinRequest, MemberRequest,
+    RevokeInviteRequest, RoleRequest, RoundRequest, StartRoundRequest, TeamRequest,
+    TeamResultsRequest, UpdateTeamRequest,
+};
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
 use serde::Serialize;
@@ -142,6 +147,9 @@ enum Command {
     Account(AccountCmd),
     /// Sync with the signed-in account: where it stands; --now pushes and pulls; the changes the server refused.
     Sync(SyncArgs),
+    /// Teams on the signed-in account's project: create, invite, join, members, consent, rounds and results.
+    #[command(subcommand)]
+    Team(TeamCmd),
     /// Long work running on this data folder (in the app or another command).
     Jobs,
     /// Check this installation: versions, database integrity, migrations, keychain, AI providers.
@@ -197,6 +205,101 @@ enum SyncCmd {
     Discard { table: String, id: String },
 }
 
+#[derive(Subcommand)]
+enum TeamCmd {
+    /// Your teams, with your role and whether you share your results with each.
+    List,
+    /// Create a team; you are its facilitator.
+    Create {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Results stay hidden until this many sharing members answered (3 to 1,000; default 5).
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
+    /// Rename a team, or change its description or threshold (facilitators).
+    Update {
+        team: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
+    /// Delete a team (facilitators): members are told; everyone's own data stays theirs.
+    Delete { team: String },
+    /// A new invitation code, shown once (facilitators).
+    Invite {
+        team: String,
+        /// How many people may join with it (default: any number until it expires).
+        #[arg(long)]
+        uses: Option<u32>,
+        /// How many days it works, 1 to 90 (default 7).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Stop an invitation from working (facilitators).
+    Revoke { invite: String },
+    /// Join a team with an invitation code.
+    Join { code: String },
+    /// Leave a team.
+    Leave { team: String },
+    /// A team's members and roles.
+    Members { team: String },
+    /// Remove a member (facilitators).
+    Remove { team: String, user: String },
+    /// Make a member a facilitator, or a facilitator a member (facilitators).
+    Role {
+        team: String,
+        user: String,
+        #[arg(value_parser = ["facilitator", "member"])]
+        role: String,
+    },
+    /// Share your results for this team's rounds (on), or stop sharing them (off).
+    Consent {
+        team: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Group rounds: start, list, close, results.
+    #[command(subcommand)]
+    Round(RoundCmd),
+    /// The team's results across its latest rounds; --format csv or json prints the export.
+    Results {
+        team: String,
+        /// How many of the latest rounds (1 to 50, default 20).
+        #[arg(long)]
+        last: Option<u32>,
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RoundCmd {
+    /// Start a round (facilitators): one pillar of a mode, or without --pillar a full profile.
+    Start {
+        team: String,
+        #[arg(long)]
+        mode: String,
+        #[arg(long)]
+        pillar: Option<String>,
+        /// When answers are due (RFC 3339, e.g. 2026-12-24T17:00:00Z).
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// A team's rounds, or with no team the open rounds of all your teams.
+    List { team: Option<String> },
+    /// Close a round (facilitators).
+    Close { round: String },
+    /// A round's team results: figures only once enough sharing members answered.
+    Results { round: String },
+}
+
 #[derive(clap::Args)]
 struct RecoverArgs {
     /// Set the damaged database aside and restore the newest backup that passes SQLite's check.
@@ -217,6 +320,9 @@ enum ProfileCmd {
         group: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        /// The team round (of a full profile) it answers.
+        #[arg(long)]
+        round: Option<String>,
     },
     /// One full profile: its five pillars and how far it is.
     Show { id: String },
@@ -339,6 +445,9 @@ enum AssessmentCmd {
         /// A short note.
         #[arg(long)]
         note: Option<String>,
+        /// The team round it answers (an id from `team round open`).
+        #[arg(long)]
+        round: Option<String>,
     },
     /// Change what an assessment is about: its group and note (an empty value clears one).
     About {
@@ -714,6 +823,155 @@ async fn sync(app: &App, json: bool, args: SyncArgs) -> Outcome {
     }
 }
 
+async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
+    let t = app.teams();
+    let team_req = |team_id: String| TeamRequest { team_id };
+    match cmd {
+        TeamCmd::List => emit(json, &t.list().await?, |l| print::teams(l)),
+        TeamCmd::Create {
+            name,
+            description,
+            threshold,
+        } => emit(
+            json,
+            &t.create(CreateTeamRequest {
+                name,
+                description,
+                min_responses: threshold,
+            })
+            .await?,
+            print::team,
+        ),
+        TeamCmd::Update {
+            team,
+            name,
+            description,
+            threshold,
+        } => emit(
+            json,
+            &t.update(UpdateTeamRequest {
+                team_id: team,
+                name,
+                description,
+                min_responses: threshold,
+            })
+            .await?,
+            print::team,
+        ),
+        TeamCmd::Delete { team } => {
+            t.delete(team_req(team)).await?;
+            emit(json, &serde_json::json!({ "deleted": true }), |_| {
+                "Team deleted. Its members are told; their own data stays theirs.\n".into()
+            })
+        }
+        TeamCmd::Invite { team, uses, days } => emit(
+            json,
+            &t.invite(InviteRequest {
+                team_id: team,
+                max_uses: uses,
+                valid_days: days,
+            })
+            .await?,
+            print::invite,
+        ),
+        TeamCmd::Revoke { invite } => {
+            t.revoke_invite(RevokeInviteRequest { invite_id: invite })
+                .await?;
+            emit(json, &serde_json::json!({ "revoked": true }), |_| {
+                "Invitation revoked: its code no longer works.\n".into()
+            })
+        }
+        TeamCmd::Join { code } => emit(json, &t.join(JoinRequest { code }).await?, print::team),
+        TeamCmd::Leave { team } => {
+            t.leave(team_req(team)).await?;
+            emit(json, &serde_json::json!({ "left": true }), |_| {
+                "You left the team. Your own data stays on this computer and in your account.\n"
+                    .into()
+            })
+        }
+        TeamCmd::Members { team } => emit(json, &t.members(team_req(team)).await?, |l| {
+            print::members(l)
+        }),
+        TeamCmd::Remove { team, user } => emit(
+            json,
+            &t.remove_member(MemberRequest {
+                team_id: team,
+                user_id: user,
+            })
+            .await?,
+            |l| print::members(l),
+        ),
+        TeamCmd::Role { team, user, role } => emit(
+            json,
+            &t.set_role(RoleRequest {
+                team_id: team,
+                user_id: user,
+                role,
+            })
+            .await?,
+            |l| print::members(l),
+        ),
+        TeamCmd::Consent { team, state } => emit(
+            json,
+            &t.set_consent(ConsentRequest {
+                team_id: team,
+                consent: state == "on",
+            })
+            .await?,
+            print::team,
+        ),
+        TeamCmd::Round(RoundCmd::Start {
+            team,
+            mode,
+            pillar,
+            due,
+            message,
+        }) => emit(
+            json,
+            &t.start_round(StartRoundRequest {
+                team_id: team,
+                mode,
+                pillar,
+                due_at: due,
+                message,
+            })
+            .await?,
+            print::round,
+        ),
+        TeamCmd::Round(RoundCmd::List { team }) => {
+            let list = match team {
+                Some(team) => t.rounds(team_req(team)).await?,
+                None => t.open_rounds().await?,
+            };
+            emit(json, &list, |l| print::rounds(l))
+        }
+        TeamCmd::Round(RoundCmd::Close { round }) => {
+            t.close_round(RoundRequest { round_id: round }).await?;
+            emit(json, &serde_json::json!({ "closed": true }), |_| {
+                "Round closed: it leaves Home; its results stay.\n".into()
+            })
+        }
+        TeamCmd::Round(RoundCmd::Results { round }) => emit(
+            json,
+            &t.round_results(RoundRequest { round_id: round }).await?,
+            print::round_results,
+        ),
+        TeamCmd::Results { team, last, format } => {
+            let req = TeamResultsRequest {
+                team_id: team,
+                last,
+            };
+            match format {
+                Some(f) => {
+                    print!("{}", t.export_results(req, &f).await?);
+                    Ok(())
+                }
+                None => emit(json, &t.team_results(req).await?, print::team_results),
+            }
+        }
+    }
+}
+
 async fn open(data_dir: Option<PathBuf>) -> Result<App, Error> {
     App::open_with(AppOptions {
         data_dir,
@@ -813,13 +1071,18 @@ async fn run(cli: Cli) -> Outcome {
         Command::Profile(cmd) => {
             let p = app.full_profiles();
             match cmd {
-                ProfileCmd::Start { mode, group, note } => {
+                ProfileCmd::Start {
+                    mode,
+                    group,
+                    note,
+                    round,
+                } => {
                     let a = p
                         .start(StartProfileRequest {
                             mode,
                             group_label: group,
                             note,
-                            round_id: None,
+                            round_id: round,
                         })
                         .await?;
                     emit(json, &a, print::assessment)
@@ -881,6 +1144,7 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Account(cmd) => account(&app, json, cmd).await,
         Command::Sync(args) => sync(&app, json, args).await,
+        Command::Team(cmd) => team(&app, json, cmd).await,
         Command::Backup { file } => {
             let b = app.data().backup(BackupRequest { file }).await?;
             emit(json, &b, print::backup_taken)
@@ -1017,6 +1281,7 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
             include_fresh,
             group,
             note,
+            round,
         } => {
             let x = a
                 .create(CreateAssessmentRequest {
@@ -1025,7 +1290,7 @@ async fn assessment(app: &App, json: bool, cmd: AssessmentCmd) -> Outcome {
                     include_fresh: Some(include_fresh),
                     group_label: group,
                     note,
-                    round_id: None,
+                    round_id: round,
                 })
                 .await?;
             emit(json, &x, print::assessment)

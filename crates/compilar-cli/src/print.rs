@@ -1242,3 +1242,161 @@ pub fn rejected(list: &[compilar_core::api::RejectedChange]) -> String {
     }
     s
 }
+
+pub fn team(t: &compilar_core::api::Team) -> String {
+    let mut s =
+        format!(
+        "{}{}  ({})\n    id {}\n    {} {}, {} open {}; results shown from {} responses\n    {}\n",
+        t.name,
+        if t.deleted { " [deleted]" } else { "" },
+        t.role,
+        t.id,
+        t.members,
+        if t.members == 1 { "member" } else { "members" },
+        t.open_rounds,
+        if t.open_rounds == 1 { "round" } else { "rounds" },
+        t.min_responses,
+        if t.consent {
+            "You share your results with this team."
+        } else {
+            "You do not share your results with this team (`team consent ID on` to share)."
+        }
+    );
+    if let Some(d) = &t.description {
+        let _ = writeln!(s, "    {d}");
+    }
+    s
+}
+
+pub fn teams(list: &[compilar_core::api::Team]) -> String {
+    if list.is_empty() {
+        return "You are in no team yet: `team create NAME`, or `team join CODE` with a code from a facilitator.\n"
+            .into();
+    }
+    list.iter().map(team).collect()
+}
+
+pub fn invite(i: &compilar_core::api::Invite) -> String {
+    format!(
+        "Invitation code: {}\n    Works until {}{}. Shown once: copy it now.\n    Members join with `compilar-cli team join {}` or in the app (Teams).\n",
+        i.code,
+        day(&i.expires_at),
+        match i.uses_left {
+            Some(1) => ", for one person".to_owned(),
+            Some(n) => format!(", for {n} people"),
+            None => String::new(),
+        },
+        i.code
+    )
+}
+
+pub fn members(list: &[compilar_core::api::Member]) -> String {
+    let mut s = String::new();
+    for m in list {
+        let _ = writeln!(
+            s,
+            "{}{}  {}  {}{}",
+            m.email.as_deref().unwrap_or("(no email)"),
+            if m.me { " (you)" } else { "" },
+            m.role,
+            match m.consent {
+                Some(true) => "shares results",
+                Some(false) => "does not share results",
+                None => "",
+            },
+            format_args!("\n    id {}", m.user_id)
+        );
+    }
+    s
+}
+
+pub fn round(r: &compilar_core::api::Round) -> String {
+    let mut s = format!(
+        "{}: {} ({}){}\n    id {}\n    {} of {} responded; results from {}\n",
+        r.team_name,
+        r.title,
+        r.mode,
+        if r.closed_at.is_some() {
+            " [closed]"
+        } else {
+            ""
+        },
+        r.id,
+        r.responses,
+        r.members,
+        r.needed
+    );
+    if let Some(m) = &r.message {
+        let _ = writeln!(s, "    \u{201c}{m}\u{201d}");
+    }
+    if let Some(d) = &r.due_at {
+        let _ = writeln!(s, "    due {}", day(d));
+    }
+    match &r.mine {
+        Some(a) if a.completed && a.waiting_to_sync => {
+            let _ = writeln!(s, "    You answered; it waits to sync.");
+        }
+        Some(a) if a.completed => {
+            let _ = writeln!(s, "    You answered.");
+        }
+        Some(a) => {
+            let _ = writeln!(s, "    You started it: assessment {}", a.assessment_id);
+        }
+        None if r.closed_at.is_none() => {
+            let _ = writeln!(
+                s,
+                "    Answer it: compilar-cli {} --mode {} --round {}",
+                match &r.pillar {
+                    Some(p) => format!("assessment create --pillar {p}"),
+                    None => "profile start".into(),
+                },
+                r.mode,
+                r.id
+            );
+        }
+        None => {}
+    }
+    s
+}
+
+pub fn rounds(list: &[compilar_core::api::Round]) -> String {
+    if list.is_empty() {
+        return "No rounds.\n".into();
+    }
+    list.iter().map(round).collect()
+}
+
+pub fn round_results(r: &compilar_core::api::RoundResults) -> String {
+    let mut s = format!("{} ({}): {}\n", r.title, r.mode, r.label);
+    for f in &r.figures {
+        let _ = writeln!(
+            s,
+            "  {:<28} mean {:>5.1}  sd {:>4.1}  range {:>5.1}–{:<5.1}  n {}  bands {:?}{}",
+            f.force_name.as_deref().unwrap_or(&f.pillar_name),
+            f.mean,
+            f.sd,
+            f.min,
+            f.max,
+            f.n,
+            f.histogram,
+            f.mine.map(|m| format!("  you {m:.1}")).unwrap_or_default()
+        );
+    }
+    s
+}
+
+pub fn team_results(t: &compilar_core::api::TeamResults) -> String {
+    if t.rounds.is_empty() {
+        return "No rounds yet.\n".into();
+    }
+    t.rounds
+        .iter()
+        .map(|r| {
+            format!(
+                "{}  {}",
+                r.created_at.as_deref().map(day).unwrap_or(""),
+                round_results(r)
+            )
+        })
+        .collect()
+}

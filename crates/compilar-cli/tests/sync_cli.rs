@@ -307,7 +307,140 @@ fn child_scenario() {
         s.sql("select count(*) from sync_batches")
     );
 
+    teams_from_the_command_line(&s, d);
+
     let st = json(d, &["account", "signout"], None);
     assert_eq!(st["signed_in"], false);
     assert_eq!(json(d, &["sync"], None)["state"], "signed_out");
+}
+
+/// `team` and `team round` with a second person in their own data folder (`fac` is signed in in `d`).
+fn teams_from_the_command_line(s: &supabase::Supabase, d: &Path) {
+    s.add_user("mem@example.test", "member pw");
+    let dir2 = tempfile::tempdir().unwrap();
+    let m = dir2.path();
+    json(
+        m,
+        &[
+            "account",
+            "signin",
+            "--project",
+            &s.url,
+            "--key",
+            supabase::ANON_KEY,
+            "--email",
+            "mem@example.test",
+        ],
+        Some("member pw\n"),
+    );
+
+    let team = json(d, &["team", "create", "Ops", "--threshold", "3"], None);
+    assert_eq!(team["role"], "facilitator");
+    let tid = team["id"].as_str().unwrap().to_owned();
+    let inv = json(d, &["team", "invite", &tid, "--uses", "1"], None);
+    let code = inv["code"].as_str().unwrap().to_owned();
+    let (c, e) = fails(m, &["team", "join", "NOT-A-CODE"], None);
+    assert_eq!((c, e["code"].as_str()), (2, Some("invite_invalid")), "{e}");
+    let joined = json(m, &["team", "join", &code], None);
+    assert_eq!(
+        (joined["role"].as_str(), joined["consent"].as_bool()),
+        (Some("member"), Some(false))
+    );
+    assert_eq!(
+        json(d, &["team", "members", &tid], None)
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    let round = json(
+        d,
+        &[
+            "team",
+            "round",
+            "start",
+            &tid,
+            "--mode",
+            "egalitarian",
+            "--pillar",
+            "grpprosp",
+            "--message",
+            "Where are we heading?",
+        ],
+        None,
+    );
+    let rid = round["id"].as_str().unwrap().to_owned();
+    let (c, e) = fails(
+        m,
+        &[
+            "team",
+            "round",
+            "start",
+            &tid,
+            "--mode",
+            "egalitarian",
+            "--pillar",
+            "grpprosp",
+        ],
+        None,
+    );
+    assert_eq!((c, e["code"].as_str()), (2, Some("not_facilitator")), "{e}");
+    let open = json(m, &["team", "round", "list"], None);
+    assert_eq!(open[0]["id"].as_str(), Some(rid.as_str()), "{open}");
+    let human =
+        String::from_utf8_lossy(&run(m, &["team", "round", "list"], None).stdout).into_owned();
+    assert!(human.contains(&format!("--round {rid}")), "{human}");
+
+    // The member shares and answers; one of three needed.
+    json(m, &["team", "consent", &tid, "on"], None);
+    let a = json(
+        m,
+        &[
+            "assessment",
+            "create",
+            "--pillar",
+            "grpprosp",
+            "--mode",
+            "egalitarian",
+            "--round",
+            &rid,
+        ],
+        None,
+    );
+    let aid = a["id"].as_str().unwrap().to_owned();
+    for q in a["questions"].as_array().unwrap() {
+        json(
+            m,
+            &["assessment", "answer", &aid, q["id"].as_str().unwrap(), "4"],
+            None,
+        );
+    }
+    json(m, &["assessment", "complete", &aid], None);
+    json(m, &["sync", "--now"], None);
+    let r = json(d, &["team", "round", "results", &rid], None);
+    assert_eq!(
+        (r["state"].as_str(), r["label"].as_str()),
+        (Some("below_threshold"), Some("1 of 3 needed")),
+        "{r}"
+    );
+    assert_eq!(r["figures"].as_array().map(Vec::len), Some(0));
+    let human = String::from_utf8_lossy(&run(d, &["team", "round", "results", &rid], None).stdout)
+        .into_owned();
+    assert!(human.contains("1 of 3 needed"), "{human}");
+
+    let (c, e) = fails(d, &["team", "leave", &tid], None);
+    assert_eq!(
+        (c, e["code"].as_str()),
+        (2, Some("last_facilitator")),
+        "{e}"
+    );
+    let csv = String::from_utf8_lossy(
+        &run(d, &["team", "results", &tid, "--format", "csv"], None).stdout,
+    )
+    .into_owned();
+    assert!(
+        csv.starts_with("round_id,round_started,round,mode,state,"),
+        "{csv}"
+    );
+    assert!(!csv.contains("mem@example.test"), "{csv}");
 }

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/command_list.rs by `commands::typescript()`. Do not edit: run
 // `UPDATE_BINDINGS=1 cargo test -p compilar commands` after changing a command.
-import type { AboutRequest, AccountStatus, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, Appearance, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, JobInfo, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, LocalData, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, PassageDetail, PassageRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RejectedChange, RejectedRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, SignInRequest, StartProfileRequest, StreamEvent, SwitchModelRequest, SwitchProgress, SyncConversationRequest, SyncReport, SyncStatus } from "./bindings";
+import type { AboutRequest, AccountStatus, AiSettings, AnalysisReply, AnalyzeRequest, AnswerAck, AnswerRequest, Appearance, ArchiveFormat, AskRequest, Assessment, AssessmentPage, AssessmentRef, BackupInfo, BackupRequest, BackupSettings, Backups, BreakerControlRequest, CheckInRequest, CloseGoalRequest, CompareModesRequest, CompareRequest, Comparison, ConnectionTest, ConsentRequest, Conversation, ConversationListRequest, ConversationPage, ConversationRef, ConversationView, CreateAssessmentRequest, CreateTeamRequest, DeleteOutcome, Diagnostics, DocumentInfo, EditGoalRequest, EmbeddingModels, ExportFormat, ExportProgress, ExportSummary, FrameworkInfo, FullProfile, GenerateReply, GenerateRequest, GeneratedListRequest, GeneratedQuestion, Goal, GoalListRequest, GoalRef, GroupLabel, Guidance, GuidanceRequest, ImportDocumentRequest, ImportProgress, ImportRequest, ImportSummary, Invite, InviteRequest, JobInfo, JoinRequest, KnowledgeStatus, ListRequest, LlmSettings, LlmStatus, LocalData, Member, MemberRequest, MessageSearchReply, MessageSearchRequest, ModeComparison, NewConversationRequest, NewGoalRequest, PassageDetail, PassageRequest, ProgressRequest, ProgressView, RecoveryAction, RecoveryOutcome, RecoveryStatus, RegenerateRequest, RejectedChange, RejectedRequest, RenameRequest, ReportFile, ReportFormat, ReportRequest, ReportState, RestoreOutcome, ResultGoals, RevokeInviteRequest, RoleRequest, Round, RoundRequest, RoundResults, SaveProvidersRequest, SearchReply, SearchRequest, SendReply, SendRequest, SetContextRequest, SetKeyRequest, SignInRequest, StartProfileRequest, StartRoundRequest, StreamEvent, SwitchModelRequest, SwitchProgress, SyncConversationRequest, SyncReport, SyncStatus, Team, TeamRequest, TeamResults, TeamResultsRequest, UpdateTeamRequest } from "./bindings";
 import { call, channelOf } from "./invoke";
 
 /** Every command of the core, typed. Each resolves with its reply or rejects with an ErrorPayload. */
@@ -30,6 +30,25 @@ export const commands = {
   retryRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("retry_rejected", { req }),
   retryAllRejected: (): Promise<SyncStatus> => call<SyncStatus>("retry_all_rejected"),
   discardRejected: (req: RejectedRequest): Promise<SyncStatus> => call<SyncStatus>("discard_rejected", { req }),
+  cancelSync: (): Promise<boolean> => call<boolean>("cancel_sync"),
+  myTeams: (): Promise<Array<Team>> => call<Array<Team>>("my_teams"),
+  createTeam: (req: CreateTeamRequest): Promise<Team> => call<Team>("create_team", { req }),
+  updateTeam: (req: UpdateTeamRequest): Promise<Team> => call<Team>("update_team", { req }),
+  deleteTeam: (req: TeamRequest): Promise<null> => call<null>("delete_team", { req }),
+  createInvite: (req: InviteRequest): Promise<Invite> => call<Invite>("create_invite", { req }),
+  revokeInvite: (req: RevokeInviteRequest): Promise<null> => call<null>("revoke_invite", { req }),
+  joinTeam: (req: JoinRequest): Promise<Team> => call<Team>("join_team", { req }),
+  leaveTeam: (req: TeamRequest): Promise<null> => call<null>("leave_team", { req }),
+  teamMembers: (req: TeamRequest): Promise<Array<Member>> => call<Array<Member>>("team_members", { req }),
+  removeMember: (req: MemberRequest): Promise<Array<Member>> => call<Array<Member>>("remove_member", { req }),
+  setMemberRole: (req: RoleRequest): Promise<Array<Member>> => call<Array<Member>>("set_member_role", { req }),
+  setTeamConsent: (req: ConsentRequest): Promise<Team> => call<Team>("set_team_consent", { req }),
+  startRound: (req: StartRoundRequest): Promise<Round> => call<Round>("start_round", { req }),
+  closeRound: (req: RoundRequest): Promise<null> => call<null>("close_round", { req }),
+  teamRounds: (req: TeamRequest): Promise<Array<Round>> => call<Array<Round>>("team_rounds", { req }),
+  openRounds: (): Promise<Array<Round>> => call<Array<Round>>("open_rounds"),
+  roundResults: (req: RoundRequest): Promise<RoundResults> => call<RoundResults>("round_results", { req }),
+  teamResults: (req: TeamResultsRequest): Promise<TeamResults> => call<TeamResults>("team_results", { req }),
   backups: (): Promise<Backups> => call<Backups>("backups"),
   backupNow: (req: BackupRequest): Promise<BackupInfo> => call<BackupInfo>("backup_now", { req }),
   setBackupSettings: (settings: BackupSettings): Promise<Backups> => call<Backups>("set_backup_settings", { settings }),
@@ -108,4 +127,5 @@ export const commands = {
   saveReport: (assessmentId: string): Promise<string | null> => call<string | null>("save_report", { assessmentId }),
   saveResultReport: (assessmentId: string, format: ReportFormat): Promise<ReportFile | null> => call<ReportFile | null>("save_result_report", { assessmentId, format }),
   saveConversation: (id: string, format: ExportFormat): Promise<string | null> => call<string | null>("save_conversation", { id, format }),
+  saveTeamResults: (req: TeamResultsRequest, format: string): Promise<string | null> => call<string | null>("save_team_results", { req, format }),
 };

@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use dto::*;
 pub(crate) use link::Link;
 
-/// The keychain entry that holds the session (access and refresh token together, so they change at once).
-const SESSION_ENTRY: &str = "sync-session";
+/// The keychain entry that held the session before entries were per data folder (read once and moved).
+const LEGACY_SESSION_ENTRY: &str = "sync-session";
 /// Refresh when less than this is left.
 pub const REFRESH_MARGIN_S: i64 = 60;
 
@@ -313,10 +313,42 @@ impl<'a> Account<'a> {
             return Ok(s);
         }
         let secrets = Arc::clone(self.ctx.llm.secrets());
-        let raw = tokio::task::spawn_blocking(move || secrets.secret(SESSION_ENTRY)).await??;
-        let s = raw.and_then(|r| serde_json::from_str::<Session>(&r).ok());
+        let entry = self.session_entry();
+        let raw = tokio::task::spawn_blocking(move || secrets.secret(&entry)).await??;
+        let mut s = raw.and_then(|r| serde_json::from_str::<Session>(&r).ok());
+        if s.is_none() {
+            s = self.legacy_session().await?;
+        }
         *lock(&self.state().session) = Some(s.clone());
         Ok(s)
+    }
+
+    /// The keychain entry that holds this data folder's session (access and refresh token together, so they
+    /// change at once). One per data folder (by its local profile's id): two folders signed in to two accounts
+    /// on one computer keep two sessions.
+    fn session_entry(&self) -> String {
+        format!("sync-session:{}", self.ctx.principal.owner())
+    }
+
+    /// A session kept under the entry of earlier releases, when it is this folder's account's: moved to this
+    /// folder's entry.
+    async fn legacy_session(&self) -> Result<Option<Session>> {
+        let Some(link) = self.link().await? else {
+            return Ok(None);
+        };
+        let secrets = Arc::clone(self.ctx.llm.secrets());
+        let raw =
+            tokio::task::spawn_blocking(move || secrets.secret(LEGACY_SESSION_ENTRY)).await??;
+        let Some(old) = raw.and_then(|r| serde_json::from_str::<Session>(&r).ok()) else {
+            return Ok(None);
+        };
+        if old.user_id != link.user_id {
+            return Ok(None);
+        }
+        self.store_session(Some(old.clone())).await?;
+        let secrets = Arc::clone(self.ctx.llm.secrets());
+        tokio::task::spawn_blocking(move || secrets.remove_secret(LEGACY_SESSION_ENTRY)).await??;
+        Ok(Some(old))
     }
 
     /// Stores (or removes) the session in the keychain first, then in memory.
@@ -328,9 +360,10 @@ impl<'a> Account<'a> {
             ),
             None => None,
         };
+        let entry = self.session_entry();
         tokio::task::spawn_blocking(move || match raw {
-            Some(r) => secrets.set_secret(SESSION_ENTRY, &r),
-            None => secrets.remove_secret(SESSION_ENTRY),
+            Some(r) => secrets.set_secret(&entry, &r),
+            None => secrets.remove_secret(&entry),
         })
         .await??;
         *lock(&self.state().session) = Some(s);

@@ -583,6 +583,17 @@ impl<'a> Teams<'a> {
         }
     }
 
+    /// Writes [`Teams::export_results`] to `path` (CSV or JSON).
+    pub async fn save_results(
+        &self,
+        req: TeamResultsRequest,
+        format: &str,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let text = self.export_results(req, format).await?;
+        crate::util::write_file(path, text.into_bytes()).await
+    }
+
     /// This person's own scores for rounds, from their latest completed assessment of each round and pillar
     /// on this computer: (round, pillar, force) → score (force `None`: the pillar's score).
     async fn my_scores(
