@@ -7,6 +7,7 @@
 //! - steady state: one changed answer, pushed by one device and pulled by the other;
 //! - team results (`round_results`) of a round answered by 1,000 consenting members with 12 answers each,
 //!   timed inside PostgreSQL (BENCH_TEAM members).
+//! - The heatmap of a team with 20 rounds (BENCH_HEATMAP_MEMBERS members each, default 12), end to end.
 //!
 //! Run: `scripts/fetch-postgrest.sh && cargo bench -p compilar-core --bench sync`
 //! Optional env: BENCH_SYNC (default 10,000 assessments), BENCH_ROUNDS (default 20 steady-state rounds),
@@ -243,6 +244,72 @@ async fn run(n: usize, rounds: usize) {
         p + l
     );
     team_results(&s, env("BENCH_TEAM", 1_000));
+    heatmap(&s, &a, env("BENCH_HEATMAP_MEMBERS", 12)).await;
+}
+
+/// A team of `n` consenting members (from those `team_results` made) with 20 rounds all of them answered,
+/// and the heatmap across those rounds read end to end by its facilitator's app (`team_results` over
+/// PostgREST, names and the facilitator's own scores added on this computer).
+async fn heatmap(s: &supabase::Supabase, app: &App, n: usize) {
+    let facilitator = s.sql("select id from auth.users where email = 'bench@example.test'");
+    let team = s
+        .sql(&format!(
+            "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
+             do $$
+             declare t uuid; r uuid;
+             begin
+               t := public.create_team('Heatmap team');
+               insert into public.memberships (id, owner_id, team_id, role, consent, created_at, client_updated_at,
+                                               updated_by_device)
+                 select gen_random_uuid(), u.id, t, 'member', true, now(), now(), 'bench'
+                   from (select id from auth.users where email like 'member%@bench.test' order by email limit {n}) u;
+               for i in 1..20 loop
+                 r := public.start_round(t, 'egalitarian', 'divsexp');
+                 insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total,
+                                                 results, bank_version, round_id, completed_at, created_at,
+                                                 client_updated_at, updated_by_device)
+                   select gen_random_uuid(), m.owner_id, 'divsexp', 'egalitarian', 'completed', '[]', 12, 12,
+                          jsonb_build_object('pillar', 'divsexp', 'pillar_score', random() * 100, 'forces',
+                            (select jsonb_agg(jsonb_build_object('force', f, 'score', random() * 100))
+                               from unnest(array['trust', 'voice', 'care', 'aims']) f)),
+                          1, r, now(), now(), now(), 'bench'
+                     from public.memberships m where m.team_id = t and m.role = 'member';
+                 perform public.close_round(r);
+               end loop;
+               perform set_config('bench.team', t::text, false);
+             end $$;
+             analyze public.assessments;
+             select current_setting('bench.team');"
+        ))
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let req = || compilar_core::api::TeamResultsRequest {
+        team_id: team.clone(),
+        last: Some(20),
+    };
+    let first = app.teams().team_results(req()).await.expect("heatmap");
+    assert_eq!(first.rounds.len(), 20);
+    let shown = first
+        .rounds
+        .iter()
+        .filter(|r| !r.figures.is_empty())
+        .count();
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        app.teams().team_results(req()).await.expect("heatmap");
+        times.push(ms(t.elapsed()));
+    }
+    times.sort_by(|x, y| x.total_cmp(y));
+    println!(
+        "heatmap of a team with 20 rounds ({n} members answered each; {shown} shown), end to end on loopback: \
+         median {:.1} ms, slowest {:.1} ms of {}",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        times.len()
+    );
 }
 
 /// A team of `n` consenting members who completed one round (a pillar of 4 forces, 12 answers each), and the

@@ -211,6 +211,7 @@ const PAGES: &[&str] = &[
     "tools",
     "settings",
     "account",
+    "teams",
     "advanced",
     "advanced-playground",
     "advanced-usage",

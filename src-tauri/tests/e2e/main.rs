@@ -7,6 +7,8 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
+#[path = "../../../tests/support/devices.rs"]
+mod devices;
 #[path = "../../../tests/support/supabase.rs"]
 mod supabase;
 
@@ -21,4 +23,5 @@ mod layout;
 mod progress;
 mod recovery;
 mod security;
+mod teams;
 mod window;

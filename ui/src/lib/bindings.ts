@@ -1681,6 +1681,10 @@ export type ResultFigure = { pillar: string, pillar_name: string, force: string 
  */
 n: number, mean: number, 
 /**
+ * The mean's band (as a single result's score would be).
+ */
+band: Band, 
+/**
  * Standard deviation.
  */
 sd: number, min: number, max: number, 

@@ -17,6 +17,8 @@ export type Route =
   | { name: "documents" }
   | { name: "settings" }
   | { name: "account" }
+  | { name: "teams"; id?: string }
+  | { name: "round"; id: string; team: string }
   | { name: "advanced"; tab?: AdvancedTab };
 
 /** The Advanced place: diagnostics and power-user settings, one click from the sidebar. */

@@ -190,6 +190,8 @@ pub struct ResultFigure {
     /// How many members it is over (always all of the shown set).
     pub n: u32,
     pub mean: f64,
+    /// The mean's band (as a single result's score would be).
+    pub band: crate::domain::Band,
     /// Standard deviation.
     pub sd: f64,
     pub min: f64,

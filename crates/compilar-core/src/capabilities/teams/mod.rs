@@ -662,6 +662,7 @@ impl<'a> Teams<'a> {
                 pillar: f.pillar,
                 force: f.force,
                 n: f.n,
+                band: crate::domain::Band::of(f.mean),
                 mean: f.mean,
                 sd: f.sd.unwrap_or(0.0),
                 min: f.min,
