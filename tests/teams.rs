@@ -339,6 +339,64 @@ async fn wrong_codes_are_refused_then_guessing_stops_without_retries() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "out_of_range");
+    // Rounds and results: past due dates, long messages and too many rounds are refused before any request.
+    let start = |due: Option<&str>, message: Option<String>| StartRoundRequest {
+        team_id: team.id.clone(),
+        mode: "egalitarian".into(),
+        pillar: Some("grpprosp".into()),
+        due_at: due.map(str::to_owned),
+        message,
+    };
+    let e = fac
+        .app
+        .teams()
+        .start_round(start(Some("2020-01-01T00:00:00Z"), None))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_argument", "{e}");
+    let e = fac
+        .app
+        .teams()
+        .start_round(start(Some("next tuesday"), None))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_argument", "{e}");
+    let e = fac
+        .app
+        .teams()
+        .start_round(start(None, Some("x".repeat(2001))))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "payload_too_large", "{e}");
+    let e = fac
+        .app
+        .teams()
+        .start_round(StartRoundRequest {
+            pillar: Some("ownprosp".into()),
+            ..start(None, None)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "pillar_mode_mismatch", "{e}");
+    let e = fac
+        .app
+        .teams()
+        .team_results(TeamResultsRequest {
+            team_id: team.id.clone(),
+            last: Some(51),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "out_of_range", "{e}");
+    assert!(fac
+        .app
+        .teams()
+        .rounds(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap()
+        .is_empty());
     let e = guesser
         .app
         .teams()

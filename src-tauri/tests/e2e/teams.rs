@@ -138,5 +138,14 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
         (w.count("[data-testid=member-list] li").await == 6).then_some(())
     })
     .await;
+    // The last facilitator cannot leave: the reason shows next to the button.
+    w.scroll_to("[data-testid=leave-team]").await;
+    w.click("[data-testid=leave-team]").await;
+    let why = w
+        .until_text(".danger-zone + [data-testid=error]", |t| {
+            t.contains("last facilitator")
+        })
+        .await;
+    assert!(why.contains("last facilitator"), "{why}");
     w.close().await;
 }
