@@ -57,6 +57,7 @@ async fn two_assessments_of_a_pillar_for_a_group_show_the_change_and_compare_for
         .view(ProgressRequest {
             group: Some("Product team".into()),
             mode: None,
+            ..ProgressRequest::default()
         })
         .await
         .unwrap();
@@ -103,6 +104,37 @@ async fn two_assessments_of_a_pillar_for_a_group_show_the_change_and_compare_for
     assert_eq!(everything.totals.in_progress, 1);
     assert_eq!(everything.totals.pillars_covered, 2);
     assert_eq!(everything.tracks.len(), 3);
+    // The analytics, in UTC: three egalitarian and one hierarchical, all completed today.
+    let utc = app
+        .progress()
+        .view(ProgressRequest {
+            utc_offset_minutes: Some(0),
+            ..ProgressRequest::default()
+        })
+        .await
+        .unwrap();
+    let a = &utc.analytics;
+    let modes: Vec<(u32, f64)> = a.modes.iter().map(|m| (m.completed, m.percent)).collect();
+    assert_eq!(modes, [(3, 75.0), (1, 25.0)]);
+    assert_eq!(a.pillars.len(), 2);
+    assert_eq!(a.pillars[0].completed, 3);
+    assert_eq!(a.days.len(), 30);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        (a.days[29].date.as_str(), a.days[29].completed),
+        (today.as_str(), 4)
+    );
+    assert_eq!(a.last_30.completed, 4);
+    // A time zone beyond ±14 hours is refused.
+    let err = app
+        .progress()
+        .view(ProgressRequest {
+            utc_offset_minutes: Some(900),
+            ..ProgressRequest::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "out_of_range");
 
     // Compare, given in either order: the older comes first.
     let c = app

@@ -8,6 +8,15 @@ mod supabase;
 #[path = "support/devices.rs"]
 mod devices;
 
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::fake_llm::{openai_stream, End, FakeServer};
+use compilar_core::api::{ReportWriter, TeamReportRequest};
+use compilar_core::llm::StreamEvent;
+
 use compilar_core::api::{
     ConsentRequest, CreateTeamRequest, InviteRequest, JoinRequest, RoleRequest, RoundRequest,
     StartRoundRequest, TeamRequest, TeamResultsRequest,
@@ -24,6 +33,29 @@ async fn answer_round(app: &App, round: &str, v: i64) -> compilar_core::api::Ass
     let done = app.assessments().complete(&a.id).await.unwrap();
     app.sync().sync_now().await.unwrap();
     done
+}
+
+/// Writes the team report of a round, collecting what was streamed.
+async fn team_report(
+    app: &App,
+    team: &str,
+    round: &str,
+    offline: bool,
+) -> compilar_core::error::Result<(Vec<StreamEvent>, compilar_core::api::ReportState)> {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let events = events.clone();
+        move |e: StreamEvent| events.lock().unwrap().push(e)
+    };
+    let req = TeamReportRequest {
+        team_id: team.into(),
+        round_id: round.into(),
+        offline: Some(offline),
+        exclude: None,
+    };
+    let state = app.teams().report(req, sink).await?;
+    let events = events.lock().unwrap().clone();
+    Ok((events, state))
 }
 
 async fn consent(d: &Device, team: &str, yes: bool) {
@@ -184,6 +216,17 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
     assert_eq!(r.state, "below_threshold");
     assert_eq!(r.label, "3 of 5 needed");
     assert!(r.figures.is_empty());
+    // Nothing to write a team report on yet: refused, nothing kept.
+    let err = team_report(&fac.app, &team.id, &round.id, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "team_results_hidden");
+    assert_eq!(
+        err.to_string(),
+        "There are no team results to write about yet: 3 of 5 needed."
+    );
+    let st = teams.report_state(&round.id).await.unwrap();
+    assert!(st.report.is_none() && st.last_attempt.is_none());
     let mine = members[0].app.teams().open_rounds().await.unwrap();
     let mine = mine[0].mine.as_ref().unwrap();
     assert!(mine.completed && !mine.waiting_to_sync);
@@ -228,6 +271,106 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
     assert_eq!(pillar.histogram.iter().sum::<u32>(), 5);
     assert_eq!(pillar.mine, Some(own.results.unwrap().pillar_score));
     assert!(r.figures.iter().any(|f| f.force.is_some()));
+
+    // The team coaching report, by the offline coach: on the five counted, cited, and kept on this computer.
+    let people: Vec<compilar_core::api::Member> = teams
+        .members(TeamRequest {
+            team_id: team.id.clone(),
+        })
+        .await
+        .unwrap();
+    let (events, st) = team_report(&fac.app, &team.id, &round.id, true)
+        .await
+        .unwrap();
+    assert!(matches!(events.last(), Some(StreamEvent::Done { .. })));
+    let rep = st.report.clone().unwrap();
+    assert_eq!(rep.writer, ReportWriter::Offline);
+    assert_eq!(
+        (
+            rep.round_id.as_deref(),
+            rep.assessment_id.as_deref(),
+            rep.responses
+        ),
+        (Some(round.id.as_str()), None, Some(5))
+    );
+    assert!(
+        rep.content
+            .contains("5 members who answered Group Prospects"),
+        "{}",
+        rep.content
+    );
+    assert!(rep.content.contains("## Where views differ"));
+    assert!(!rep.citations.is_empty(), "{}", rep.content);
+    for m in &people {
+        assert!(!rep.content.contains(&m.user_id));
+        assert!(!rep.content.contains(m.email.as_deref().unwrap_or("@")));
+    }
+    // Kept here, read without the project; another member's computer has none.
+    assert_eq!(
+        teams.report_state(&round.id).await.unwrap().report,
+        st.report
+    );
+    assert!(members[1]
+        .app
+        .teams()
+        .report_state(&round.id)
+        .await
+        .unwrap()
+        .report
+        .is_none());
+    let md = teams.export_report(&round.id).await.unwrap();
+    assert!(
+        md.starts_with(
+            "# Team coaching report: Group Prospects\n\nOn the team results of 5 members."
+        ),
+        "{md}"
+    );
+    assert!(md.contains("## Sources"));
+    // A round of another team is refused.
+    let err = team_report(
+        &fac.app,
+        "00000000-0000-4000-8000-000000000001",
+        &round.id,
+        true,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        ["team_not_found", "not_facilitator"].contains(&err.code()),
+        "{err}"
+    );
+
+    // By a model through the provider chain: it is sent the aggregates only.
+    let llm = FakeServer::start().await;
+    common::configure(&fac.app, &[("openai", llm.url())]).await;
+    llm.on(
+        "/v1/chat/completions",
+        openai_stream(
+            &["## How the team sees itself\n\nThe team rates Group Prospects as mixed [1]."],
+            "gpt-4o-mini",
+            Duration::from_millis(5),
+            End::Complete,
+        ),
+    );
+    let (_, st) = team_report(&fac.app, &team.id, &round.id, false)
+        .await
+        .unwrap();
+    let rep = st.report.unwrap();
+    assert_eq!(rep.writer, ReportWriter::Model);
+    assert_eq!(rep.citations, [1]);
+    let body = llm.requests("/v1/chat/completions")[0].json();
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    let user = body["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        system.contains("never any one member's answers"),
+        "{system}"
+    );
+    assert!(user.contains("Pillar Group Prospects: mean"), "{user}");
+    assert!(user.contains("5 members' results counted"), "{user}");
+    for m in &people {
+        assert!(!user.contains(&m.user_id));
+        assert!(!user.contains(m.email.as_deref().unwrap_or("@")));
+    }
 
     // The facilitator's sync brings none of the members' own rows.
     fac.app.sync().sync_now().await.unwrap();

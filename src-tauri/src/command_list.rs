@@ -79,6 +79,12 @@ commands! {
         = |app| app.teams().round_results(req).await;
     team_results(req: compilar_core::api::TeamResultsRequest) -> compilar_core::api::TeamResults
         = |app| app.teams().team_results(req).await;
+    team_report(req: compilar_core::api::TeamReportRequest; on_event => compilar_core::llm::StreamEvent)
+        -> compilar_core::api::ReportState
+        = |app| app.teams().report(req, forward(on_event)).await;
+    team_report_state(round_id: String) -> compilar_core::api::ReportState
+        = |app| app.teams().report_state(&round_id).await;
+    cancel_team_report(round_id: String) -> bool = |app| Ok(app.teams().cancel_report(&round_id));
 
     backups() -> compilar_core::api::Backups = |app| app.data().backups().await;
     backup_now(req: compilar_core::api::BackupRequest) -> compilar_core::api::BackupInfo = |app| app.data().backup(req).await;
@@ -222,5 +228,6 @@ commands! {
             = |shell| shell.save_conversation(&id, format).await;
         save_team_results(req: compilar_core::api::TeamResultsRequest, format: String) -> Option<String>
             = |shell| shell.save_team_results(req, &format).await;
+        save_team_report(round_id: String) -> Option<String> = |shell| shell.save_team_report(&round_id).await;
     }
 }

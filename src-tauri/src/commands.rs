@@ -300,6 +300,23 @@ impl Shell<'_> {
         Ok(Some(path.display().to_string()))
     }
 
+    /// Asks where to save a round's team coaching report (Markdown) and has the core write it there.
+    async fn save_team_report(&self, round_id: &str) -> Result<Option<String>, ErrorPayload> {
+        let app = self.core.app()?;
+        let Some(path) = self
+            .save_path(
+                "Save the team coaching report",
+                "team-coaching-report.md",
+                ("Markdown", "md"),
+            )
+            .await
+        else {
+            return Ok(None);
+        };
+        app.teams().save_report(round_id, &path).await?;
+        Ok(Some(path.display().to_string()))
+    }
+
     /// Asks where to save a conversation (Markdown or JSON) and has the core write it there.
     async fn save_conversation(
         &self,

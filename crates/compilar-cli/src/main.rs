@@ -24,8 +24,8 @@ use compilar_core::api::{
 };
 use compilar_core::api::{
     ConsentRequest, CreateTeamRequest, InviteRequest, JoinRequest, MemberRequest,
-    RevokeInviteRequest, RoleRequest, RoundRequest, StartRoundRequest, TeamRequest,
-    TeamResultsRequest, UpdateTeamRequest,
+    RevokeInviteRequest, RoleRequest, RoundRequest, StartRoundRequest, TeamReportRequest,
+    TeamRequest, TeamResultsRequest, UpdateTeamRequest,
 };
 use compilar_core::llm::StreamEvent;
 use compilar_core::{recovery, App, AppOptions, Error};
@@ -298,6 +298,24 @@ enum RoundCmd {
     Close { round: String },
     /// A round's team results: figures only once enough sharing members answered.
     Results { round: String },
+    /// Write the coaching report on a round's team results (aggregates only), streamed to stdout (Ctrl+C
+    /// stops it). Without a provider, the offline coach writes it.
+    Report {
+        team: String,
+        round: String,
+        /// Use the offline coach (no model) even when a provider is set up.
+        #[arg(long)]
+        offline: bool,
+        /// Skip this provider (repeatable).
+        #[arg(long, value_name = "PROVIDER")]
+        exclude: Vec<String>,
+    },
+    /// The team report kept on this computer for a round; with --markdown as a document with its sources.
+    ShowReport {
+        round: String,
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -956,6 +974,39 @@ async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
             &t.round_results(RoundRequest { round_id: round }).await?,
             print::round_results,
         ),
+        TeamCmd::Round(RoundCmd::Report {
+            team,
+            round,
+            offline,
+            exclude,
+        }) => {
+            let req = TeamReportRequest {
+                team_id: team,
+                round_id: round.clone(),
+                offline: Some(offline),
+                exclude: Some(exclude),
+            };
+            let (state, last) = streamed(
+                json,
+                move |sink| Box::pin(async move { app.teams().report(req, sink).await }),
+                || t.cancel_report(&round),
+            )
+            .await?;
+            if json {
+                emit(true, &state, |_| String::new())?;
+            } else if let Some(r) = &state.report {
+                print!("{}", print::report_footer(r));
+            }
+            stream_end(json, last)
+        }
+        TeamCmd::Round(RoundCmd::ShowReport { round, markdown }) => {
+            if markdown {
+                print!("{}", t.export_report(&round).await?);
+                Ok(())
+            } else {
+                emit(json, &t.report_state(&round).await?, print::report_state)
+            }
+        }
         TeamCmd::Results { team, last, format } => {
             let req = TeamResultsRequest {
                 team_id: team,
@@ -1057,7 +1108,14 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Documents(cmd) => documents(&app, json, cmd).await,
         Command::Progress { group, mode } => {
-            let view = app.progress().view(ProgressRequest { group, mode }).await?;
+            let view = app
+                .progress()
+                .view(ProgressRequest {
+                    group,
+                    mode,
+                    utc_offset_minutes: None,
+                })
+                .await?;
             emit(json, &view, print::progress)
         }
         Command::Compare { first, second } => {

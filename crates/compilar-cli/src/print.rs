@@ -781,6 +781,38 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
             );
         }
     }
+    let a = &v.analytics;
+    if t.completed > 0 {
+        let _ = writeln!(
+            s,
+            "\nBy mode: {}",
+            a.modes
+                .iter()
+                .map(|m| format!("{} {} ({:.0}%)", m.name, m.completed, m.percent))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(s, "Pillar averages:");
+        for p in &a.pillars {
+            let _ = writeln!(
+                s,
+                "  {:<22} {:>5.1}  over {} ({:.0} to {:.0})",
+                p.pillar_name, p.average, p.completed, p.lowest, p.highest
+            );
+        }
+        let avg = |x: Option<f64>| x.map_or("no average".to_owned(), |x| format!("average {x:.1}"));
+        let _ = writeln!(
+            s,
+            "Last 30 days: {} completed, {}; the 30 before: {} completed, {}{}",
+            a.last_30.completed,
+            avg(a.last_30.average),
+            a.previous_30.completed,
+            avg(a.previous_30.average),
+            a.change
+                .map(|c| format!(" ({})", signed(c)))
+                .unwrap_or_default()
+        );
+    }
     for n in v.not_assessed.iter().filter(|n| !n.pillars.is_empty()) {
         let _ = writeln!(
             s,

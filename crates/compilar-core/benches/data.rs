@@ -132,6 +132,7 @@ async fn progress(n: usize) {
             .view(ProgressRequest {
                 group: Some("Group 1".into()),
                 mode: None,
+                ..ProgressRequest::default()
             })
             .await
             .expect("progress");

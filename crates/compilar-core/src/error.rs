@@ -245,6 +245,10 @@ pub enum Error {
     /// A team's limit reached (open invitations, open rounds).
     #[error("{0}")]
     TeamLimit(String),
+    /// A round's team results are not shown (below the threshold, or held back), so there is nothing to
+    /// write a team report on.
+    #[error("There are no team results to write about yet: {0}.")]
+    TeamResultsHidden(String),
 }
 
 /// The error as the UI sees it.
@@ -358,6 +362,7 @@ impl Error {
             Error::InviteInvalid => "invite_invalid",
             Error::TooManyTries => "too_many_tries",
             Error::TeamLimit(_) => "team_limit",
+            Error::TeamResultsHidden(_) => "team_results_hidden",
         }
     }
 
@@ -445,6 +450,7 @@ impl Error {
                 | Error::InviteInvalid
                 | Error::TooManyTries
                 | Error::TeamLimit(_)
+                | Error::TeamResultsHidden(_)
         )
     }
 
@@ -599,6 +605,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invite_invalid",
     "too_many_tries",
     "team_limit",
+    "team_results_hidden",
 ];
 
 /// The TypeScript union of every error code.
@@ -755,6 +762,7 @@ mod tests {
             Error::InviteInvalid,
             Error::TooManyTries,
             Error::TeamLimit(s()),
+            Error::TeamResultsHidden(s()),
             Error::ConversationNotFound(s()),
             Error::ConversationDeleted,
             Error::NothingToRegenerate,
@@ -902,6 +910,7 @@ mod tests {
                 | Error::InviteInvalid
                 | Error::TooManyTries
                 | Error::TeamLimit(_)
+                | Error::TeamResultsHidden(_)
                 | Error::ConversationNotFound(_)
                 | Error::ConversationDeleted
                 | Error::NothingToRegenerate

@@ -293,6 +293,7 @@ pub fn typescript_bindings() -> String {
         api::RoundResults::decl(&cfg),
         api::TeamResults::decl(&cfg),
         api::TeamResultsRequest::decl(&cfg),
+        api::TeamReportRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in crates/compilar-core by `typescript_bindings()`.\n\

@@ -94,7 +94,8 @@ export type ErrorCode =
   | "last_facilitator"
   | "invite_invalid"
   | "too_many_tries"
-  | "team_limit";
+  | "team_limit"
+  | "team_results_hidden";
 
 export type ErrorPayload = { 
 /**
@@ -476,7 +477,12 @@ export type ProgressRequest = {
 /**
  * Only assessments about this group.
  */
-group?: string, mode?: string, };
+group?: string, mode?: string, 
+/**
+ * Minutes east of UTC of the calendar the 30-day figures count days in (−840 to 840); this computer's
+ * own time zone when left out.
+ */
+utc_offset_minutes?: number, };
 
 export type ProgressView = { totals: ProgressTotals, 
 /**
@@ -494,7 +500,11 @@ milestones: Array<Milestone>,
 /**
  * The group labels in use (whatever the filter), for choosing one.
  */
-groups: Array<string>, };
+groups: Array<string>, 
+/**
+ * Figures across the assessments in view: how they split by mode, each pillar's average, the last 30 days.
+ */
+analytics: Analytics, };
 
 export type ProgressTotals = { 
 /**
@@ -666,7 +676,16 @@ export type ReportStatus = "complete" | "stopped" | "error";
 
 export type ReportWriter = "model" | "offline";
 
-export type CoachReport = { id: string, assessment_id: string, status: ReportStatus, writer: ReportWriter, 
+export type CoachReport = { id: string, 
+/**
+ * What the report is about: a completed assessment, or a team's round (a team report, on the round's team
+ * results only).
+ */
+assessment_id: string | null, round_id: string | null, 
+/**
+ * For a team report: how many members' results the figures it was written on covered.
+ */
+responses: number | null, status: ReportStatus, writer: ReportWriter, 
 /**
  * The provider and model that wrote it (`None` for the offline coach).
  */
@@ -1720,3 +1739,13 @@ export type TeamResultsRequest = { team_id: string,
  * How many of the latest rounds, 1–50 (default 20).
  */
 last?: number, };
+
+export type TeamReportRequest = { team_id: string, round_id: string, 
+/**
+ * Use the offline coach even when a model is available.
+ */
+offline?: boolean, 
+/**
+ * Providers to skip ("retry with another provider").
+ */
+exclude?: Array<string>, };

@@ -62,7 +62,12 @@ pub enum ReportWriter {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CoachReport {
     pub id: String,
-    pub assessment_id: String,
+    /// What the report is about: a completed assessment, or a team's round (a team report, on the round's team
+    /// results only).
+    pub assessment_id: Option<String>,
+    pub round_id: Option<String>,
+    /// For a team report: how many members' results the figures it was written on covered.
+    pub responses: Option<u32>,
     pub status: ReportStatus,
     pub writer: ReportWriter,
     /// The provider and model that wrote it (`None` for the offline coach).

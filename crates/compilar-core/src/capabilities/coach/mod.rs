@@ -12,6 +12,7 @@ pub mod offline;
 pub mod prompts;
 pub mod sql;
 pub(crate) mod stream;
+pub mod team;
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -33,6 +34,19 @@ const MAX_DOCUMENT_PASSAGES: u32 = 2;
 
 /// The provider id and label the offline coach reports as in stream events.
 pub const OFFLINE_PROVIDER: &str = "offline";
+
+/// One report to write: what it is about, the passages it is grounded in, the prompt a model gets, and the
+/// offline coach's text for the same figures.
+pub(crate) struct Writing {
+    pub about: sql::Subject,
+    pub passages: Vec<Passage>,
+    pub prompt: crate::llm::Prompt,
+    pub offline_text: String,
+    /// Use the offline coach even when a model is available.
+    pub offline: bool,
+    /// Providers to skip.
+    pub exclude: Vec<String>,
+}
 
 /// The coach capability: a cheap view of the shared context.
 #[derive(Clone, Copy)]
@@ -179,18 +193,30 @@ impl<'a> Coach<'a> {
     pub async fn state(&self, assessment_id: &str) -> Result<ReportState> {
         let id = parse_id(assessment_id)?.to_string();
         let (who, id2) = (self.ctx.principal.clone(), id.clone());
+        self.ctx
+            .store
+            .read(move |c| sql::check_assessment(c, &who, &id2))
+            .await?;
+        self.stored(sql::Subject::Assessment(id)).await
+    }
+
+    /// The stored reports of a subject (the newest complete one and a newer attempt), whether one is being
+    /// written for it, and whether a model is available. Reads this computer only.
+    pub(crate) async fn stored(&self, about: sql::Subject) -> Result<ReportState> {
+        let key = match &about {
+            sql::Subject::Assessment(id) => id.clone(),
+            sql::Subject::Round { round, .. } => round.clone(),
+        };
+        let who = self.ctx.principal.clone();
         let (report, last_attempt) = self
             .ctx
             .store
-            .read(move |c| {
-                sql::check_assessment(c, &who, &id2)?;
-                sql::state(c, &who, &id2)
-            })
+            .read(move |c| sql::state(c, &who, &about))
             .await?;
         Ok(ReportState {
             report,
             last_attempt,
-            running: self.ctx.jobs.get(JobKind::Report, &id).is_some(),
+            running: self.ctx.jobs.get(JobKind::Report, &key).is_some(),
             model_available: self.ctx.llm.any_usable().await?,
         })
     }
@@ -218,11 +244,56 @@ impl<'a> Coach<'a> {
             Some(pillar_name),
             |_| "A coaching report for this assessment is already being written.".into(),
         )?;
-        let started = Instant::now();
         let passages = self.passages(&results).await?;
+        let prompt = prompts::report(fw, &results, &passages);
+        let offline_text = offline::report(fw, &results, &passages);
+        let written = self
+            .write(
+                Writing {
+                    about: sql::Subject::Assessment(id.clone()),
+                    passages,
+                    prompt,
+                    offline_text,
+                    offline: req.offline == Some(true),
+                    exclude,
+                },
+                job,
+                &sink,
+            )
+            .await?;
+        if let Some(r) = &written {
+            tracing::info!(
+                assessment = %id,
+                status = r.status.as_str(),
+                writer = ?r.writer,
+                "coaching report stored"
+            );
+        }
+        self.state(&id).await
+    }
+
+    /// Writes and stores one report: through the provider chain (streamed, citations checked against
+    /// `passages`), or by the offline coach (`offline_text`) when asked or when no model can start an answer.
+    /// `None` when nothing was written (stopped before the first token, or refused by the rate limit); the
+    /// sink has had the last event then.
+    pub(crate) async fn write(
+        &self,
+        w: Writing,
+        job: crate::jobs::JobGuard<'_>,
+        sink: &(dyn Fn(StreamEvent) + Send + Sync),
+    ) -> Result<Option<CoachReport>> {
+        let started = Instant::now();
+        let (assessment_id, round_id, responses) = match &w.about {
+            sql::Subject::Assessment(id) => (Some(id.clone()), None, None),
+            sql::Subject::Round {
+                round, responses, ..
+            } => (None, Some(round.clone()), Some(*responses)),
+        };
         let base = CoachReport {
             id: new_id().to_string(),
-            assessment_id: id.clone(),
+            assessment_id,
+            round_id,
+            responses,
             status: ReportStatus::Complete,
             writer: ReportWriter::Offline,
             provider: None,
@@ -237,75 +308,88 @@ impl<'a> Coach<'a> {
             usage: Usage::default(),
             created_at: now(),
         };
-
-        if req.offline == Some(true) {
+        if w.offline {
             let report = self
-                .offline(base, &results, passages, None, started, &sink)
+                .offline(
+                    &w.about,
+                    base,
+                    &w.offline_text,
+                    w.passages,
+                    None,
+                    started,
+                    sink,
+                )
                 .await?;
             drop(job);
-            return self.after(report).await;
+            return Ok(Some(report));
         }
-
-        let prompt = prompts::report(fw, &results, &passages);
         let streamed = stream::stream_cited(
             &self.ctx.llm,
             Feature::CoachReport,
-            &prompt,
-            &exclude,
+            &w.prompt,
+            &w.exclude,
             job.token(),
-            &passages,
-            &sink,
+            &w.passages,
+            sink,
         )
         .await;
         let last = streamed.last;
         let report = match streamed.ending {
-            stream::Ending::Written(w) => CoachReport {
-                status: w.status,
+            stream::Ending::Written(x) => CoachReport {
+                status: x.status,
                 writer: ReportWriter::Model,
-                provider: Some(w.provider),
-                provider_label: Some(w.provider_label),
-                model: Some(w.model),
-                content: w.content,
-                citations: w.cited,
-                passages: passages.clone(),
-                error: w.error,
-                usage: w.usage,
+                provider: Some(x.provider),
+                provider_label: Some(x.provider_label),
+                model: Some(x.model),
+                content: x.content,
+                citations: x.cited,
+                passages: w.passages.clone(),
+                error: x.error,
+                usage: x.usage,
                 ..base
             },
             stream::Ending::Nothing => {
-                // Nothing was written: stopped before the first token, or refused by the rate limit.
                 drop(job);
                 sink(last);
-                return self.state(&id).await;
+                return Ok(None);
             }
             stream::Ending::NoModel(error) => {
                 // No model could start an answer: the offline coach writes it, and says why.
                 let notice = offline_notice(&error);
                 let report = self
-                    .offline(base, &results, passages, Some(notice), started, &sink)
+                    .offline(
+                        &w.about,
+                        base,
+                        &w.offline_text,
+                        w.passages,
+                        Some(notice),
+                        started,
+                        sink,
+                    )
                     .await?;
                 drop(job);
-                return self.after(report).await;
+                return Ok(Some(report));
             }
         };
-        self.store(&report).await?;
+        self.store(&w.about, &report).await?;
         drop(job);
         sink(last);
-        self.after(report).await
+        Ok(Some(report))
     }
 
     /// The offline coach's report, sent as one stream (started, the text, its citations, done) and stored.
+    #[allow(clippy::too_many_arguments)]
     async fn offline(
         &self,
+        about: &sql::Subject,
         base: CoachReport,
-        results: &Results,
+        raw: &str,
         passages: Vec<Passage>,
         notice: Option<String>,
         started: Instant,
         sink: &(dyn Fn(StreamEvent) + Send + Sync),
     ) -> Result<CoachReport> {
-        let raw = offline::report(&self.ctx.domain.framework, results, &passages);
-        let (content, cited) = citations::clean(&raw, passages.len() as u32);
+        let (content, cited) = citations::clean(raw, passages.len() as u32);
         sink(StreamEvent::Started {
             provider: OFFLINE_PROVIDER.into(),
             provider_label: offline::OFFLINE_LABEL.into(),
@@ -333,7 +417,7 @@ impl<'a> Coach<'a> {
             notice,
             ..base
         };
-        self.store(&report).await?;
+        self.store(about, &report).await?;
         sink(StreamEvent::Done {
             provider: OFFLINE_PROVIDER.into(),
             provider_label: offline::OFFLINE_LABEL.into(),
@@ -345,22 +429,12 @@ impl<'a> Coach<'a> {
         Ok(report)
     }
 
-    async fn store(&self, report: &CoachReport) -> Result<()> {
-        let (who, r) = (self.ctx.principal.clone(), report.clone());
+    async fn store(&self, about: &sql::Subject, report: &CoachReport) -> Result<()> {
+        let (who, about, r) = (self.ctx.principal.clone(), about.clone(), report.clone());
         self.ctx
             .store
-            .write(move |c| sql::insert(c, &who, &r, &now()))
+            .write(move |c| sql::insert(c, &who, &about, &r, &now()))
             .await
-    }
-
-    async fn after(&self, report: CoachReport) -> Result<ReportState> {
-        tracing::info!(
-            assessment = %report.assessment_id,
-            status = report.status.as_str(),
-            writer = ?report.writer,
-            "coaching report stored"
-        );
-        self.state(&report.assessment_id).await
     }
 
     /// Short tips for where the user is. From the framework and the knowledge base unless `use_model` (then a
@@ -497,49 +571,55 @@ impl<'a> Coach<'a> {
             "Score {:.0} out of 100 ({}), {} of {} questions answered.  ",
             r.pillar_score, r.band_label, r.answered, r.total
         );
-        let writer = match rep.writer {
-            ReportWriter::Offline => "the offline coach".to_owned(),
-            ReportWriter::Model => format!(
-                "{} · {}",
-                rep.provider_label.as_deref().unwrap_or("a model"),
-                rep.model.as_deref().unwrap_or("")
-            ),
-        };
-        let _ = writeln!(
-            out,
-            "Written by {writer} on {}.",
-            &rep.created_at[..10.min(rep.created_at.len())]
-        );
-        match rep.status {
-            ReportStatus::Complete => {}
-            ReportStatus::Stopped => {
-                out.push_str("\n**This report was stopped before it was finished.**\n")
-            }
-            ReportStatus::Error => {
-                out.push_str("\n**This report ended with an error before it was finished.**\n")
-            }
-        }
-        if let Some(n) = &rep.notice {
-            let _ = writeln!(out, "\n_{n}_");
-        }
-        out.push('\n');
-        out.push_str(rep.content.trim_end());
-        out.push_str("\n\n");
-        let cited: Vec<&Passage> = rep
-            .citations
-            .iter()
-            .filter_map(|n| rep.passages.get(*n as usize - 1))
-            .collect();
-        if !cited.is_empty() {
-            out.push_str("## Sources\n\n");
-            for p in cited {
-                let _ = writeln!(out, "**[{}] {}** — {}\n", p.number, p.title, p.source_title);
-                for line in p.text.trim().lines() {
-                    let _ = writeln!(out, "> {line}");
-                }
-                out.push('\n');
-            }
-        }
+        markdown_body(&mut out, &rep);
         Ok(out)
+    }
+}
+
+/// A stored report as Markdown after its heading: who wrote it and when, whether it is unfinished, its notice,
+/// the report, and its cited sources in full.
+pub(crate) fn markdown_body(out: &mut String, rep: &CoachReport) {
+    let writer = match rep.writer {
+        ReportWriter::Offline => "the offline coach".to_owned(),
+        ReportWriter::Model => format!(
+            "{} · {}",
+            rep.provider_label.as_deref().unwrap_or("a model"),
+            rep.model.as_deref().unwrap_or("")
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "Written by {writer} on {}.",
+        &rep.created_at[..10.min(rep.created_at.len())]
+    );
+    match rep.status {
+        ReportStatus::Complete => {}
+        ReportStatus::Stopped => {
+            out.push_str("\n**This report was stopped before it was finished.**\n")
+        }
+        ReportStatus::Error => {
+            out.push_str("\n**This report ended with an error before it was finished.**\n")
+        }
+    }
+    if let Some(n) = &rep.notice {
+        let _ = writeln!(out, "\n_{n}_");
+    }
+    out.push('\n');
+    out.push_str(rep.content.trim_end());
+    out.push_str("\n\n");
+    let cited: Vec<&Passage> = rep
+        .citations
+        .iter()
+        .filter_map(|n| rep.passages.get(*n as usize - 1))
+        .collect();
+    if !cited.is_empty() {
+        out.push_str("## Sources\n\n");
+        for p in cited {
+            let _ = writeln!(out, "**[{}] {}** — {}\n", p.number, p.title, p.source_title);
+            for line in p.text.trim().lines() {
+                let _ = writeln!(out, "> {line}");
+            }
+            out.push('\n');
+        }
     }
 }

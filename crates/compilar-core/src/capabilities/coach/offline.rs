@@ -54,7 +54,7 @@ pub(crate) fn split_sentences(text: &str) -> Vec<String> {
 }
 
 /// The first `n` sentences of a passage.
-fn sentences(text: &str, n: usize) -> String {
+pub(crate) fn sentences(text: &str, n: usize) -> String {
     split_sentences(text)
         .into_iter()
         .take(n)
@@ -64,7 +64,7 @@ fn sentences(text: &str, n: usize) -> String {
 
 /// Up to `n` sentences of a passage that contain `word` (case-insensitive), else its second and later
 /// sentences (the first usually defines the force, which the report has said already).
-fn sentences_about(text: &str, word: &str, n: usize) -> String {
+pub(crate) fn sentences_about(text: &str, word: &str, n: usize) -> String {
     let all = split_sentences(text);
     let hits: Vec<&String> = all
         .iter()
@@ -91,13 +91,17 @@ fn sentences_about(text: &str, word: &str, n: usize) -> String {
         .join(" ")
 }
 
-fn find<'a>(passages: &'a [Passage], force: Option<&str>, category: &str) -> Option<&'a Passage> {
+pub(crate) fn find<'a>(
+    passages: &'a [Passage],
+    force: Option<&str>,
+    category: &str,
+) -> Option<&'a Passage> {
     passages.iter().find(|p| {
         p.source_kind == "builtin" && p.category == category && p.force.as_deref() == force
     })
 }
 
-fn band_words(score: f64) -> &'static str {
+pub(crate) fn band_words(score: f64) -> &'static str {
     match Band::of(score) {
         Band::Strong => "working well",
         Band::Mixed => "mixed",
@@ -406,7 +410,7 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn lower_first(s: &str) -> String {
+pub(crate) fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) if c.clone().next().is_some_and(|n| n.is_lowercase()) => {

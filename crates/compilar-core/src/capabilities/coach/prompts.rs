@@ -118,6 +118,70 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
     }
 }
 
+/// A round's team results in plain words, for a prompt: per pillar and force the mean, spread, range and how
+/// many members' scores fell in each band. Aggregates only (the reader's own score is left out).
+pub fn team_block(r: &crate::capabilities::teams::dto::RoundResults) -> String {
+    let mut out = String::new();
+    let mode = &r.mode;
+    let _ = writeln!(
+        out,
+        "Round: {} ({mode} mode), {} members' results counted.",
+        r.title,
+        r.counted.unwrap_or(r.responses)
+    );
+    for f in &r.figures {
+        let name = match &f.force_name {
+            Some(n) => format!("  - Force {n}"),
+            None => format!("Pillar {}", f.pillar_name),
+        };
+        let _ = writeln!(
+            out,
+            "{name}: mean {:.0}/100, standard deviation {:.0}, range {:.0}-{:.0}, n {}; members per band \
+             (below 20, 20-40, 40-60, 60-80, 80+): {:?}",
+            f.mean, f.sd, f.min, f.max, f.n, f.histogram
+        );
+    }
+    out
+}
+
+/// The coaching report on a team's round, for its facilitator and the team: from the aggregates only.
+pub fn team_report(
+    r: &crate::capabilities::teams::dto::RoundResults,
+    passages: &[Passage],
+) -> Prompt {
+    let mut system = String::from(COACH_ROLE);
+    system.push_str(
+        "\n\nYou are writing for the facilitator of a team, about the team's results of a group round. You see \
+         only aggregates over the members who answered (means, spread, ranges, how many fell in each band), \
+         never any one member's answers: never guess at what an individual answered or who they are, and write \
+         so that the report can be shared with the whole team.",
+    );
+    system.push_str("\n\n");
+    system.push_str(CITATION_RULES);
+    let mut user = String::from(
+        "Write a coaching report on these team results, in Markdown, about 350-500 words, with these sections \
+         as level-2 headings: \"How the team sees itself\" (each pillar's mean in words), \"Where to focus \
+         together\" (the forces that need attention most, and why), \"Where views differ\" (forces with a wide \
+         range or spread, where the average hides members who see it differently; say so plainly if scores sit \
+         close together), \"What the team can build on\", \"Practices to try together\" (two to four) and \
+         \"For the team conversation\" (three questions), then \"Next steps for the facilitator\" (three short \
+         bullets). Call a force strong only if its mean is 70 or more.\n\n",
+    );
+    user.push_str(&team_block(r));
+    user.push('\n');
+    passages_block(&mut user, passages);
+    Prompt {
+        system: Some(system),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: user,
+        }],
+        max_tokens: REPORT_MAX_TOKENS,
+        temperature: Some(0.4),
+        schema: None,
+    }
+}
+
 /// Most tokens one chat answer may take.
 pub const CHAT_MAX_TOKENS: u32 = 1_024;
 /// What one chat prompt may use (system prompt, results, passages, history and the question, at about four

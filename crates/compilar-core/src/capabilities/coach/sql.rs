@@ -1,4 +1,5 @@
-//! The coach's SQL: stored reports.
+//! The coach's SQL: stored reports, of an assessment (`coach_reports`, synced) or of a team's round
+//! (`team_reports`, local only). Both tables have the same columns but for what the report is about.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -7,21 +8,71 @@ use crate::error::{Error, Result};
 use crate::llm::Usage;
 use crate::principal::Principal;
 
-const COLUMNS: &str =
-    "id, assessment_id, status, writer, provider, provider_label, model, content, passages, \
-citations, notice, error, prompt_version, tokens_in, tokens_out, created_at";
+/// What a stored report is about: its table and the column that names the subject.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// A completed assessment of the principal.
+    Assessment(String),
+    /// A team's round: the report is on its team results, which covered `responses` members.
+    Round {
+        round: String,
+        team: String,
+        title: String,
+        responses: u32,
+    },
+}
+
+impl Subject {
+    fn table(&self) -> &'static str {
+        match self {
+            Subject::Assessment(_) => "coach_reports",
+            Subject::Round { .. } => "team_reports",
+        }
+    }
+    fn key(&self) -> &'static str {
+        match self {
+            Subject::Assessment(_) => "assessment_id",
+            Subject::Round { .. } => "round_id",
+        }
+    }
+    fn id(&self) -> &str {
+        match self {
+            Subject::Assessment(id) => id,
+            Subject::Round { round, .. } => round,
+        }
+    }
+    fn columns(&self) -> String {
+        format!(
+            "id, {}, status, writer, provider, provider_label, model, content, passages, citations, notice, \
+             error, prompt_version, tokens_in, tokens_out, created_at, {}",
+            self.key(),
+            match self {
+                Subject::Assessment(_) => "NULL",
+                Subject::Round { .. } => "responses",
+            }
+        )
+    }
+}
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn row(r: &Row<'_>) -> rusqlite::Result<CoachReport> {
+fn row(r: &Row<'_>, round: bool) -> rusqlite::Result<CoachReport> {
     let passages: String = r.get(8)?;
     let citations: String = r.get(9)?;
     let error: Option<String> = r.get(11)?;
+    let about: String = r.get(1)?;
+    let (assessment_id, round_id) = if round {
+        (None, Some(about))
+    } else {
+        (Some(about), None)
+    };
     Ok(CoachReport {
         id: r.get(0)?,
-        assessment_id: r.get(1)?,
+        assessment_id,
+        round_id,
+        responses: r.get::<_, Option<i64>>(16)?.map(|n| n as u32),
         status: ReportStatus::parse(&r.get::<_, String>(2)?),
         writer: if r.get::<_, String>(3)? == "offline" {
             ReportWriter::Offline
@@ -48,71 +99,125 @@ fn row(r: &Row<'_>) -> rusqlite::Result<CoachReport> {
     })
 }
 
-/// Stores a report that ended. A complete one retires every older report of the assessment; an incomplete one
+/// Stores a report that ended. A complete one retires every older report of its subject; an incomplete one
 /// replaces the previous incomplete attempt (the last complete report stays).
-pub fn insert(c: &Connection, who: &Principal, rep: &CoachReport, now: &str) -> Result<()> {
+pub fn insert(
+    c: &Connection,
+    who: &Principal,
+    about: &Subject,
+    rep: &CoachReport,
+    now: &str,
+) -> Result<()> {
     let owner = who.owner();
-    if rep.status == ReportStatus::Complete {
-        c.execute(
-            "UPDATE coach_reports SET deleted_at = ?3, updated_at = ?3
-             WHERE owner_id = ?1 AND assessment_id = ?2 AND deleted_at IS NULL",
-            params![owner, rep.assessment_id, now],
-        )?;
+    let (table, key) = (about.table(), about.key());
+    let only_incomplete = if rep.status == ReportStatus::Complete {
+        ""
     } else {
-        c.execute(
-            "UPDATE coach_reports SET deleted_at = ?3, updated_at = ?3
-             WHERE owner_id = ?1 AND assessment_id = ?2 AND deleted_at IS NULL AND status <> 'complete'",
-            params![owner, rep.assessment_id, now],
-        )?;
-    }
+        " AND status <> 'complete'"
+    };
     c.execute(
-        "INSERT INTO coach_reports (id, owner_id, assessment_id, status, writer, provider, provider_label, model,
-           content, passages, citations, notice, error, prompt_version, tokens_in, tokens_out, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
-        params![
-            rep.id,
-            owner,
-            rep.assessment_id,
-            rep.status.as_str(),
+        &format!(
+            "UPDATE {table} SET deleted_at = ?3, updated_at = ?3
+             WHERE owner_id = ?1 AND {key} = ?2 AND deleted_at IS NULL{only_incomplete}"
+        ),
+        params![owner, about.id(), now],
+    )?;
+    let (team, title, responses) = match about {
+        Subject::Assessment(_) => (None, None, None),
+        Subject::Round {
+            team,
+            title,
+            responses,
+            ..
+        } => (Some(team.as_str()), Some(title.as_str()), Some(*responses)),
+    };
+    let (extra, extra_values) = if team.is_some() {
+        (", team_id, title, responses", ", ?18, ?19, ?20")
+    } else {
+        ("", "")
+    };
+    let mut st = c.prepare(&format!(
+        "INSERT INTO {table} (id, owner_id, {key}, status, writer, provider, provider_label, model,
+           content, passages, citations, notice, error, prompt_version, tokens_in, tokens_out, created_at,
+           updated_at{extra})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17{extra_values})"
+    ))?;
+    use rusqlite::types::Value as V;
+    let text = |x: &Option<String>| x.clone().map_or(V::Null, V::Text);
+    let mut values: Vec<V> = vec![
+        V::Text(rep.id.clone()),
+        V::Text(owner.to_owned()),
+        V::Text(about.id().to_owned()),
+        V::Text(rep.status.as_str().to_owned()),
+        V::Text(
             match rep.writer {
                 ReportWriter::Model => "model",
                 ReportWriter::Offline => "offline",
-            },
-            rep.provider,
-            rep.provider_label,
-            rep.model,
-            rep.content,
-            to_json(&rep.passages)?,
-            to_json(&rep.citations)?,
-            rep.notice,
-            rep.error.as_ref().map(to_json).transpose()?,
-            rep.prompt_version,
-            rep.usage.input_tokens,
-            rep.usage.output_tokens,
-            rep.created_at,
-        ],
-    )?;
+            }
+            .to_owned(),
+        ),
+        text(&rep.provider),
+        text(&rep.provider_label),
+        text(&rep.model),
+        V::Text(rep.content.clone()),
+        V::Text(to_json(&rep.passages)?),
+        V::Text(to_json(&rep.citations)?),
+        text(&rep.notice),
+        rep.error
+            .as_ref()
+            .map(to_json)
+            .transpose()?
+            .map_or(V::Null, V::Text),
+        V::Integer(i64::from(rep.prompt_version)),
+        V::Integer(i64::from(rep.usage.input_tokens)),
+        V::Integer(i64::from(rep.usage.output_tokens)),
+        V::Text(rep.created_at.clone()),
+    ];
+    if let (Some(team), Some(title), Some(responses)) = (team, title, responses) {
+        values.push(V::Text(team.to_owned()));
+        values.push(V::Text(title.to_owned()));
+        values.push(V::Integer(i64::from(responses)));
+    }
+    st.execute(rusqlite::params_from_iter(values))?;
     Ok(())
+}
+
+/// The title a round had when its newest live team report was written.
+pub fn round_title(c: &Connection, who: &Principal, round: &str) -> Result<Option<String>> {
+    Ok(c
+        .query_row(
+            "SELECT title FROM team_reports WHERE owner_id = ?1 AND round_id = ?2 AND deleted_at IS NULL
+             ORDER BY created_at DESC LIMIT 1",
+            params![who.owner(), round],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Internal(format!("report JSON: {e}")))
 }
 
-/// The newest live report of an assessment with the given status filter (`complete` or not).
+/// The newest live report of a subject with the given status filter (`complete` or not).
 fn newest(
     c: &Connection,
     who: &Principal,
-    assessment: &str,
+    about: &Subject,
     complete: bool,
 ) -> Result<Option<CoachReport>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM coach_reports
-         WHERE owner_id = ?1 AND assessment_id = ?2 AND deleted_at IS NULL AND (status = 'complete') = ?3
-         ORDER BY created_at DESC, id DESC LIMIT 1"
+        "SELECT {} FROM {}
+         WHERE owner_id = ?1 AND {} = ?2 AND deleted_at IS NULL AND (status = 'complete') = ?3
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+        about.columns(),
+        about.table(),
+        about.key()
     );
+    let round = matches!(about, Subject::Round { .. });
     Ok(c.prepare_cached(&sql)?
-        .query_row(params![who.owner(), assessment, complete], row)
+        .query_row(params![who.owner(), about.id(), complete], |r| {
+            row(r, round)
+        })
         .optional()?)
 }
 
@@ -120,10 +225,10 @@ fn newest(
 pub fn state(
     c: &Connection,
     who: &Principal,
-    assessment: &str,
+    about: &Subject,
 ) -> Result<(Option<CoachReport>, Option<CoachReport>)> {
-    let report = newest(c, who, assessment, true)?;
-    let attempt = newest(c, who, assessment, false)?
+    let report = newest(c, who, about, true)?;
+    let attempt = newest(c, who, about, false)?
         .filter(|a| report.as_ref().is_none_or(|r| a.created_at >= r.created_at));
     Ok((report, attempt))
 }

@@ -244,6 +244,7 @@ impl<'a> Data<'a> {
                     "goal_checkins",
                     "goals",
                     "coach_reports",
+                    "team_reports",
                     "messages",
                     "conversations",
                     "generated_questions",

@@ -316,6 +316,113 @@ pub(crate) fn compare(pillar_name: &str, before: &Side<'_>, after: &Side<'_>) ->
     }
 }
 
+/// Days in the trend window.
+pub const TREND_DAYS: i64 = 30;
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| round1(xs.iter().sum::<f64>() / xs.len() as f64))
+}
+
+/// The analytics of the rows in view (`rows` oldest first) on `today` in the calendar `offset`.
+pub(crate) fn analytics(
+    domain: &Domain,
+    rows: &[&HistoryRow],
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Analytics {
+    let fw = &domain.framework;
+    let total = rows.len() as f64;
+    let modes = fw
+        .modes
+        .iter()
+        .map(|m| {
+            let completed = rows.iter().filter(|r| r.mode == m.id).count() as u32;
+            ModeShare {
+                mode: m.id.clone(),
+                name: m.name.clone(),
+                completed,
+                percent: if total > 0.0 {
+                    (f64::from(completed) * 100.0 / total).round()
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    let pillars = fw
+        .pillars
+        .iter()
+        .filter_map(|p| {
+            let scores: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.pillar == p.id)
+                .map(|r| r.scores.pillar_score)
+                .collect();
+            let average = mean(&scores)?;
+            Some(PillarAverage {
+                mode: p.mode.clone(),
+                pillar: p.id.clone(),
+                pillar_name: p.name.clone(),
+                average,
+                band: Band::of(average),
+                completed: scores.len() as u32,
+                lowest: scores.iter().copied().fold(f64::MAX, f64::min),
+                highest: scores.iter().copied().fold(f64::MIN, f64::max),
+            })
+        })
+        .collect();
+    let offset = *now.offset();
+    let today = now.date_naive();
+    // Each row's calendar day in the asked-for zone; rows whose time cannot be read are left out.
+    let dated: Vec<(chrono::NaiveDate, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let t = chrono::DateTime::parse_from_rfc3339(&r.completed_at).ok()?;
+            Some((t.with_timezone(&offset).date_naive(), r.scores.pillar_score))
+        })
+        .collect();
+    let days_ago = |d: chrono::NaiveDate| (today - d).num_days();
+    let days = (0..TREND_DAYS)
+        .rev()
+        .map(|ago| {
+            let date = today - chrono::Duration::days(ago);
+            let scores: Vec<f64> = dated
+                .iter()
+                .filter(|(d, _)| *d == date)
+                .map(|(_, s)| *s)
+                .collect();
+            DayActivity {
+                date: date.format("%Y-%m-%d").to_string(),
+                completed: scores.len() as u32,
+                average: mean(&scores),
+            }
+        })
+        .collect();
+    let period = |from: i64, to: i64| {
+        let scores: Vec<f64> = dated
+            .iter()
+            .filter(|(d, _)| (from..to).contains(&days_ago(*d)))
+            .map(|(_, s)| *s)
+            .collect();
+        Period {
+            completed: scores.len() as u32,
+            average: mean(&scores),
+        }
+    };
+    let last_30 = period(0, TREND_DAYS);
+    let previous_30 = period(TREND_DAYS, 2 * TREND_DAYS);
+    Analytics {
+        modes,
+        pillars,
+        days,
+        change: last_30
+            .average
+            .zip(previous_30.average)
+            .map(|(a, b)| round1(a - b)),
+        last_30,
+        previous_30,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,5 +690,106 @@ mod tests {
         assert_eq!(direction(Some(5.0)), Direction::Improved);
         assert_eq!(direction(Some(-5.0)), Direction::Slipped);
         assert_eq!(direction(None), Direction::NotComparable);
+    }
+
+    #[test]
+    fn analytics_split_by_mode_average_each_pillar_and_count_days_in_the_user_s_calendar() {
+        let d = Domain::builtin().unwrap();
+        // Two Group Prospects (40 and 80), one Own Prospects (hierarchical, 60).
+        let rows = [
+            row(
+                "a",
+                "grpprosp",
+                None,
+                "2026-09-20T10:00:00Z",
+                &[("goal_clarity", Some(40.0))],
+            ),
+            row(
+                "b",
+                "ownprosp",
+                None,
+                "2026-11-20T10:00:00Z",
+                &[("goal_clarity", Some(60.0))],
+            ),
+            // 23:30 UTC on the 30th is 1 December at UTC+1.
+            row(
+                "c",
+                "grpprosp",
+                None,
+                "2026-11-30T23:30:00Z",
+                &[("goal_clarity", Some(80.0))],
+            ),
+        ];
+        let refs: Vec<&HistoryRow> = rows.iter().collect();
+        let plus_one = chrono::FixedOffset::east_opt(3600).unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T12:00:00+01:00")
+            .unwrap()
+            .with_timezone(&plus_one);
+        let a = analytics(&d, &refs, now);
+        let m: Vec<(&str, u32, f64)> = a
+            .modes
+            .iter()
+            .map(|m| (m.mode.as_str(), m.completed, m.percent))
+            .collect();
+        assert_eq!(m, [("egalitarian", 2, 67.0), ("hierarchical", 1, 33.0)]);
+        let p: Vec<(&str, f64, u32, f64, f64)> = a
+            .pillars
+            .iter()
+            .map(|p| {
+                (
+                    p.pillar.as_str(),
+                    p.average,
+                    p.completed,
+                    p.lowest,
+                    p.highest,
+                )
+            })
+            .collect();
+        assert_eq!(
+            p,
+            [
+                ("grpprosp", 60.0, 2, 40.0, 80.0),
+                ("ownprosp", 60.0, 1, 60.0, 60.0)
+            ]
+        );
+        assert_eq!(a.days.len(), 30);
+        assert_eq!(a.days[29].date, "2026-12-01");
+        assert_eq!((a.days[29].completed, a.days[29].average), (1, Some(80.0)));
+        assert_eq!(a.days[0].date, "2026-11-02");
+        let nov20 = a.days.iter().find(|x| x.date == "2026-11-20").unwrap();
+        assert_eq!(nov20.completed, 1);
+        assert_eq!(a.days.iter().map(|x| x.completed).sum::<u32>(), 2);
+        // Last 30 days: 60 and 80; the 30 before (2 Oct to 1 Nov): none, so no change.
+        assert_eq!((a.last_30.completed, a.last_30.average), (2, Some(70.0)));
+        assert_eq!((a.previous_30.completed, a.previous_30.average), (0, None));
+        assert_eq!(a.change, None);
+        // Seen from UTC, 23:30 on the 30th is still November.
+        let utc = chrono::DateTime::parse_from_rfc3339("2026-12-01T11:00:00Z").unwrap();
+        let a = analytics(&d, &refs, utc);
+        assert_eq!(a.days[28].date, "2026-11-30");
+        assert_eq!(a.days[28].completed, 1);
+        // On 15 October the first is 25 days old: in the last 30.
+        let later = chrono::DateTime::parse_from_rfc3339("2026-10-15T12:00:00Z").unwrap();
+        let a = analytics(&d, &refs[..1], later);
+        assert_eq!((a.last_30.completed, a.previous_30.completed), (1, 0));
+        let a = analytics(
+            &d,
+            &refs,
+            chrono::DateTime::parse_from_rfc3339("2026-12-25T12:00:00Z").unwrap(),
+        );
+        // 25 Dec: last 30 from 26 Nov holds 80; the 30 before (27 Oct to 25 Nov) holds 60: +20.
+        assert_eq!(a.last_30.average, Some(80.0));
+        assert_eq!(a.previous_30.average, Some(60.0));
+        assert_eq!(a.change, Some(20.0));
+    }
+
+    #[test]
+    fn analytics_of_nothing_are_zeros_not_errors() {
+        let d = Domain::builtin().unwrap();
+        let a = analytics(&d, &[], chrono::Utc::now().fixed_offset());
+        assert!(a.modes.iter().all(|m| m.completed == 0 && m.percent == 0.0));
+        assert!(a.pillars.is_empty());
+        assert_eq!(a.days.len(), 30);
+        assert_eq!(a.last_30.average, None);
     }
 }

@@ -15,6 +15,11 @@ pub struct ProgressRequest {
     #[serde(default)]
     #[ts(optional)]
     pub mode: Option<String>,
+    /// Minutes east of UTC of the calendar the 30-day figures count days in (−840 to 840); this computer's
+    /// own time zone when left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// Progress over time: totals, one track per group, mode and pillar, what is not assessed yet, milestones.
@@ -29,6 +34,64 @@ pub struct ProgressView {
     pub milestones: Vec<Milestone>,
     /// The group labels in use (whatever the filter), for choosing one.
     pub groups: Vec<String>,
+    /// Figures across the assessments in view: how they split by mode, each pillar's average, the last 30 days.
+    pub analytics: Analytics,
+}
+
+/// Figures across the completed assessments in view, computed on this computer from the stored scores.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Analytics {
+    /// Completed assessments per mode, in framework order (modes with none included, as 0).
+    pub modes: Vec<ModeShare>,
+    /// Per mode and pillar with a completed assessment, the average pillar score, in framework order.
+    pub pillars: Vec<PillarAverage>,
+    /// The last 30 days, oldest first, one entry per calendar day ending today.
+    pub days: Vec<DayActivity>,
+    /// Completed in the last 30 days and the 30 before them, with their average pillar scores.
+    pub last_30: Period,
+    pub previous_30: Period,
+    /// The last 30 days' average minus the 30 before (`null` unless both have an assessment).
+    pub change: Option<f64>,
+}
+
+/// One mode's share of the completed assessments.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ModeShare {
+    pub mode: String,
+    pub name: String,
+    pub completed: u32,
+    /// 0–100, rounded; 0 when nothing is completed.
+    pub percent: f64,
+}
+
+/// A pillar's average over its completed assessments in view.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PillarAverage {
+    pub mode: String,
+    pub pillar: String,
+    pub pillar_name: String,
+    pub average: f64,
+    pub band: Band,
+    pub completed: u32,
+    pub lowest: f64,
+    pub highest: f64,
+}
+
+/// One calendar day.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DayActivity {
+    /// `YYYY-MM-DD` in the calendar asked for.
+    pub date: String,
+    pub completed: u32,
+    /// The average pillar score of that day's completed assessments (`null` with none).
+    pub average: Option<f64>,
+}
+
+/// Completed assessments over a span of days.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Period {
+    pub completed: u32,
+    pub average: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

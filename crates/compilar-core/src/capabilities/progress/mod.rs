@@ -34,6 +34,16 @@ impl<'a> Progress<'a> {
             }
             None => None,
         };
+        let offset = match req.utc_offset_minutes {
+            Some(m) if (-840..=840).contains(&m) => chrono::FixedOffset::east_opt(m * 60),
+            Some(m) => {
+                return Err(Error::OutOfRange(format!(
+                    "A time zone is −840 to 840 minutes from UTC (got {m})."
+                )))
+            }
+            None => Some(*chrono::Local::now().offset()),
+        }
+        .ok_or_else(|| Error::Internal("a time zone offset".into()))?;
         let history = self.ctx.assessments().history().await?;
         let in_progress = self
             .ctx
@@ -61,6 +71,7 @@ impl<'a> Progress<'a> {
             not_assessed,
             milestones: compute::milestones(d, &all, &done),
             groups: groups.into_iter().map(|(g, _)| g).collect(),
+            analytics: compute::analytics(d, &shown, chrono::Utc::now().with_timezone(&offset)),
         })
     }
 

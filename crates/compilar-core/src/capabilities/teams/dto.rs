@@ -240,3 +240,18 @@ pub struct TeamResultsRequest {
     #[ts(optional)]
     pub last: Option<u32>,
 }
+
+/// Write (or rewrite) the coaching report on a round's team results.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TeamReportRequest {
+    pub team_id: String,
+    pub round_id: String,
+    /// Use the offline coach even when a model is available.
+    #[serde(default)]
+    #[ts(optional)]
+    pub offline: Option<bool>,
+    /// Providers to skip ("retry with another provider").
+    #[serde(default)]
+    #[ts(optional)]
+    pub exclude: Option<Vec<String>>,
+}

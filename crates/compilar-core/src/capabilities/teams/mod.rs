@@ -594,6 +594,134 @@ impl<'a> Teams<'a> {
         crate::util::write_file(path, text.into_bytes()).await
     }
 
+    /// Writes the coaching report on a round's team results: the coach of one person's result, on the team's
+    /// aggregates (means, spread, ranges, bands; never anyone's own answers, and not the reader's own score),
+    /// grounded in the knowledge base's passages for the pillar the team rates lowest. Streamed to `sink` as
+    /// [`crate::capabilities::coach::Coach::report`] streams; the offline coach writes it when asked or when
+    /// no model can answer. Refused with `team_results_hidden` while the round's results are not shown. The
+    /// report is kept on this computer only (it is written from the round again at any time).
+    pub async fn report<F>(
+        &self,
+        req: TeamReportRequest,
+        sink: F,
+    ) -> Result<crate::api::ReportState>
+    where
+        F: Fn(crate::llm::StreamEvent) + Send + Sync,
+    {
+        use crate::capabilities::coach::{prompts, sql::Subject, team, Writing};
+        let exclude = req.exclude.unwrap_or_default();
+        crate::capabilities::ai::check_exclude(&exclude)?;
+        let team_id = id(&req.team_id)?;
+        let round_id = id(&req.round_id)?;
+        let rounds = self
+            .rounds(TeamRequest {
+                team_id: team_id.clone(),
+            })
+            .await?;
+        if !rounds.iter().any(|r| r.id == round_id) {
+            return Err(Error::TeamNotFound(
+                "This round is not one of this team's.".into(),
+            ));
+        }
+        let results = self
+            .round_results(RoundRequest {
+                round_id: round_id.clone(),
+            })
+            .await?;
+        if results.figures.is_empty() {
+            return Err(Error::TeamResultsHidden(results.label.to_lowercase()));
+        }
+        let fw = &self.ctx.domain.framework;
+        let pillars = team::pillars(&results);
+        let Some(focus) = team::focus_pillar(&pillars) else {
+            return Err(Error::TeamResultsHidden(results.label.to_lowercase()));
+        };
+        let as_results = team::as_results(fw, &results.mode, focus);
+        let job = self.ctx.jobs.start(
+            crate::jobs::JobKind::Report,
+            &round_id,
+            "Writing a team coaching report",
+            Some(results.title.clone()),
+            |_| "A coaching report on this round is already being written.".into(),
+        )?;
+        let coach = self.ctx.coach();
+        let passages = coach.passages(&as_results).await?;
+        let writing = Writing {
+            about: Subject::Round {
+                round: round_id.clone(),
+                team: team_id,
+                title: results.title.clone(),
+                responses: results.counted.unwrap_or(results.responses),
+            },
+            prompt: prompts::team_report(&results, &passages),
+            offline_text: team::report(fw, &results, &passages),
+            passages,
+            offline: req.offline == Some(true),
+            exclude,
+        };
+        if let Some(r) = coach.write(writing, job, &sink).await? {
+            tracing::info!(
+                round = %round_id,
+                status = r.status.as_str(),
+                writer = ?r.writer,
+                "team coaching report stored"
+            );
+        }
+        self.report_state(&round_id).await
+    }
+
+    /// The team coaching report of a round kept on this computer (the newest complete one and a newer
+    /// attempt), whether one is being written, and whether a model is available. Works offline.
+    pub async fn report_state(&self, round_id: &str) -> Result<crate::api::ReportState> {
+        let round = id(round_id)?;
+        self.ctx
+            .coach()
+            .stored(crate::capabilities::coach::sql::Subject::Round {
+                round,
+                team: String::new(),
+                title: String::new(),
+                responses: 0,
+            })
+            .await
+    }
+
+    /// Stops the team report being written for a round. Whether one was running.
+    pub fn cancel_report(&self, round_id: &str) -> bool {
+        self.ctx.coach().cancel_report(round_id)
+    }
+
+    /// The round's current team report as a Markdown document (heading, who wrote it, the report, its
+    /// sources in full), from this computer.
+    pub async fn export_report(&self, round_id: &str) -> Result<String> {
+        let state = self.report_state(round_id).await?;
+        let rep = state
+            .report
+            .or(state.last_attempt)
+            .ok_or(Error::ReportNotFound)?;
+        let (who, round) = (self.ctx.principal.clone(), id(round_id)?);
+        let title = self
+            .ctx
+            .store
+            .read(move |c| crate::capabilities::coach::sql::round_title(c, &who, &round))
+            .await?
+            .unwrap_or_else(|| "a group round".into());
+        let mut out = format!("# Team coaching report: {title}\n\n");
+        if let Some(n) = rep.responses {
+            let _ = std::fmt::Write::write_fmt(
+                &mut out,
+                format_args!("On the team results of {n} members.  \n"),
+            );
+        }
+        crate::capabilities::coach::markdown_body(&mut out, &rep);
+        Ok(out)
+    }
+
+    /// Writes [`Teams::export_report`] to `path` (a file the user chose), never leaving half a file.
+    pub async fn save_report(&self, round_id: &str, path: &std::path::Path) -> Result<()> {
+        let md = self.export_report(round_id).await?;
+        crate::util::write_file(path, md.into_bytes()).await
+    }
+
     /// This person's own scores for rounds, from their latest completed assessment of each round and pillar
     /// on this computer: (round, pillar, force) → score (force `None`: the pillar's score).
     async fn my_scores(
