@@ -10,6 +10,7 @@ mod devices;
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -254,7 +255,46 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
             .pillar_score
             .unwrap(),
     );
-    let a = answer_round(&members[4].app, &round.id, 4).await;
+    // The last one answers while the project cannot be reached: Home keeps the list it read last, with when,
+    // and the answer syncs once the project is back.
+    let m4 = &members[4].app;
+    let now = m4.teams().open_rounds_or_kept().await.unwrap();
+    assert!(now.kept_from.is_none());
+    assert_eq!(now.rounds[0].id, round.id);
+    s.gateway.down.store(true, Ordering::Relaxed);
+    let e = m4.teams().open_rounds().await.unwrap_err();
+    assert_eq!(e.code(), "sync_unreachable");
+    let kept = m4.teams().open_rounds_or_kept().await.unwrap();
+    assert!(kept.kept_from.is_some());
+    assert_eq!(
+        (kept.rounds.len(), kept.rounds[0].id.as_str()),
+        (1, round.id.as_str())
+    );
+    assert!(kept.rounds[0].mine.is_none());
+    let a = assessment_for(m4, "grpprosp", &[], Some(&round.id)).await;
+    for q in &a.questions {
+        devices::answer(m4, &a.id, &q.id, 4).await;
+    }
+    let a = m4.assessments().complete(&a.id).await.unwrap();
+    let kept = m4.teams().open_rounds_or_kept().await.unwrap();
+    let mine = kept.rounds[0].mine.as_ref().unwrap();
+    assert!(mine.completed && mine.waiting_to_sync);
+    // Someone who never read the list on their computer gets the error itself.
+    s.gateway.down.store(false, Ordering::Relaxed);
+    let fresh = person(&s, "fresh@example.test").await;
+    s.gateway.down.store(true, Ordering::Relaxed);
+    assert_eq!(
+        fresh
+            .app
+            .teams()
+            .open_rounds_or_kept()
+            .await
+            .unwrap_err()
+            .code(),
+        "sync_unreachable"
+    );
+    s.gateway.down.store(false, Ordering::Relaxed);
+    m4.sync().sync_now().await.unwrap();
     scores.push(a.results.unwrap().pillar_score);
     let r = teams.round_results(rr.clone()).await.unwrap();
     assert_eq!(

@@ -74,7 +74,7 @@ commands! {
     close_round(req: compilar_core::api::RoundRequest) -> () = |app| app.teams().close_round(req).await;
     team_rounds(req: compilar_core::api::TeamRequest) -> Vec<compilar_core::api::Round>
         = |app| app.teams().rounds(req).await;
-    open_rounds() -> Vec<compilar_core::api::Round> = |app| app.teams().open_rounds().await;
+    open_rounds() -> compilar_core::api::OpenRounds = |app| app.teams().open_rounds_or_kept().await;
     round_results(req: compilar_core::api::RoundRequest) -> compilar_core::api::RoundResults
         = |app| app.teams().round_results(req).await;
     team_results(req: compilar_core::api::TeamResultsRequest) -> compilar_core::api::TeamResults

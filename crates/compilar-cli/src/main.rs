@@ -242,7 +242,7 @@ enum TeamCmd {
     },
     /// Stop an invitation from working (facilitators).
     Revoke { invite: String },
-    /// Join a team with an invitation code.
+    /// Join a team with an invitation code or its link (compilar://join/CODE).
     Join { code: String },
     /// Leave a team.
     Leave { team: String },

@@ -1310,8 +1310,9 @@ pub fn teams(list: &[compilar_core::api::Team]) -> String {
 
 pub fn invite(i: &compilar_core::api::Invite) -> String {
     format!(
-        "Invitation code: {}\n    Works until {}{}. Shown once: copy it now.\n    Members join with `compilar-cli team join {}` or in the app (Teams).\n",
+        "Invitation code: {}\n    Link: {}\n    Works until {}{}. Shown once: copy it now.\n    Members join with `compilar-cli team join {}` or in the app (Teams), with the code or the link.\n",
         i.code,
+        i.link,
         day(&i.expires_at),
         match i.uses_left {
             Some(1) => ", for one person".to_owned(),

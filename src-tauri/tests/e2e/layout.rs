@@ -217,7 +217,7 @@ const PAGES: &[&str] = &[
     "advanced-usage",
 ];
 
-async fn set_theme(w: &Window, theme: &str) {
+pub async fn set_theme(w: &Window, theme: &str) {
     w.nav("settings").await;
     w.click(&format!("[data-testid=theme-{theme}]")).await;
     until(&format!("the {theme} theme"), || async {

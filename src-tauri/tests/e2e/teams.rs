@@ -1,7 +1,8 @@
 //! Teams in the real window, with other data folders acting as the members: the facilitator (the window)
 //! signs in, creates a team and invites; five people in their own data folders (each its own account) join,
 //! share and answer the round the facilitator starts, and sync. The facilitator sees "3 of 5 needed", then
-//! the results, and the heatmap across rounds.
+//! the results, the team's coaching report, a second round and the trend across rounds, the team in figures,
+//! and the pages in the dark theme.
 
 use crate::devices::{person, Device};
 use crate::window::{screenshot, until, Window};
@@ -21,6 +22,12 @@ async fn reopen_round(w: &Window) {
     w.nav("teams").await;
     w.click("[data-testid=team-item]").await;
     w.click("[data-testid=round-item]").await;
+}
+
+async fn reopen_team(w: &Window) {
+    w.nav("teams").await;
+    w.click("[data-testid=team-item]").await;
+    w.css("[data-testid=team-consent]").await;
 }
 
 #[tokio::test]
@@ -55,6 +62,8 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     let code = w
         .until_text("[data-testid=invite-code]", |t| t.len() == 14)
         .await;
+    let link = w.text("[data-testid=invite-link]").await;
+    assert_eq!(link, format!("compilar://join/{code}"));
     screenshot("teams-invite").await;
 
     // A round of Group Prospects.
@@ -74,7 +83,10 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
         let t = d
             .app
             .teams()
-            .join(JoinRequest { code: code.clone() })
+            // The last one pastes the link rather than the code.
+            .join(JoinRequest {
+                code: if i == 5 { link.clone() } else { code.clone() },
+            })
             .await
             .unwrap();
         d.app
@@ -114,6 +126,20 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
         .await;
     assert!(label.starts_with("5 responses"), "{label}");
     screenshot("teams-round-results").await;
+
+    // The team's coaching report on the figures: no model is set up, so the offline coach writes it.
+    w.scroll_to("[data-testid=coach-report]").await;
+    let h = w.text("[data-testid=coach-report] h2").await;
+    assert_eq!(h, "Team coaching report");
+    w.click("[data-testid=report-write]").await;
+    let report = w
+        .until_text("[data-testid=report-text]", |t| {
+            t.contains("How the team sees itself")
+        })
+        .await;
+    assert!(report.contains("5 members"), "{report}");
+    assert!(!report.contains("(you)"), "{report}");
+    screenshot("teams-round-report").await;
     // At the smallest window the figures reflow and nothing scrolls sideways.
     w.c.set_window_rect(0, 0, 880, 600).await.unwrap();
     until("no sideways scrolling at 880 px", || async {
@@ -129,11 +155,61 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     .await;
     screenshot("teams-round-results-880").await;
     w.c.set_window_rect(0, 0, 1280, 900).await.unwrap();
-    w.nav("teams").await;
-    w.click("[data-testid=team-item]").await;
-    w.css("[data-testid=team-heatmap]").await;
+
+    // A second round of the same pillar, answered by all five: the trend across the two rounds.
+    reopen_team(&w).await;
+    assert_eq!(w.count("[data-testid=team-trend]").await, 0);
+    w.c.execute(
+        "const s = document.querySelector('[data-testid=round-pillar]'); s.value = 'grpprosp'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    w.click("[data-testid=start-round]").await;
+    w.until_count("[data-testid=round-item]", 2).await;
+    let open = members[0].app.teams().open_rounds().await.unwrap();
+    let second = open
+        .iter()
+        .find(|r| r.id != round)
+        .expect("the second round is open")
+        .id
+        .clone();
+    for d in &members {
+        answer(d, &second, 5).await;
+    }
+    reopen_team(&w).await;
+    w.until_attr("[data-testid=team-trend]", "data-points", "2")
+        .await;
+    // The team in figures, for its facilitator.
+    let counts = w.text("[data-testid=team-counts]").await;
+    let counts = counts.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "6 members, 1 facilitator",
+        "5 share results (at least 5 needed)",
+        "2 rounds, 2 open",
+        "10 shared responses (83% of those asked)",
+        "2 rounds with results",
+    ] {
+        assert!(counts.contains(want), "{want:?} in {counts:?}");
+    }
     w.scroll_to("[data-testid=team-heatmap]").await;
     screenshot("teams-heatmap").await;
+    w.scroll_to("[data-testid=team-trend]").await;
+    screenshot("teams-trend").await;
+
+    // Both pages in the dark theme.
+    crate::layout::set_theme(&w, "dark").await;
+    reopen_team(&w).await;
+    w.until_attr("[data-testid=team-trend]", "data-points", "2")
+        .await;
+    screenshot("teams-dark").await;
+    w.scroll_to("[data-testid=team-trend]").await;
+    screenshot("teams-trend-dark").await;
+    reopen_round(&w).await;
+    w.css("[data-testid=round-results-label]").await;
+    screenshot("teams-round-results-dark").await;
+    crate::layout::set_theme(&w, "light").await;
+    reopen_team(&w).await;
     until("the facilitator's member list", || async {
         (w.count("[data-testid=member-list] li").await == 6).then_some(())
     })

@@ -506,6 +506,48 @@ groups: Array<string>,
  */
 analytics: Analytics, };
 
+export type Analytics = { 
+/**
+ * Completed assessments per mode, in framework order (modes with none included, as 0).
+ */
+modes: Array<ModeShare>, 
+/**
+ * Per mode and pillar with a completed assessment, the average pillar score, in framework order.
+ */
+pillars: Array<PillarAverage>, 
+/**
+ * The last 30 days, oldest first, one entry per calendar day ending today.
+ */
+days: Array<DayActivity>, 
+/**
+ * Completed in the last 30 days and the 30 before them, with their average pillar scores.
+ */
+last_30: Period, previous_30: Period, 
+/**
+ * The last 30 days' average minus the 30 before (`null` unless both have an assessment).
+ */
+change: number | null, };
+
+export type ModeShare = { mode: string, name: string, completed: number, 
+/**
+ * 0–100, rounded; 0 when nothing is completed.
+ */
+percent: number, };
+
+export type PillarAverage = { mode: string, pillar: string, pillar_name: string, average: number, band: Band, completed: number, lowest: number, highest: number, };
+
+export type DayActivity = { 
+/**
+ * `YYYY-MM-DD` in the calendar asked for.
+ */
+date: string, completed: number, 
+/**
+ * The average pillar score of that day's completed assessments (`null` with none).
+ */
+average: number | null, };
+
+export type Period = { completed: number, average: number | null, };
+
 export type ProgressTotals = { 
 /**
  * Completed assessments in this view.
@@ -1619,13 +1661,19 @@ export type Invite = { id: string, team_id: string,
 /**
  * "ABCD-EFGH-JKLM" (letters and digits that are not easily confused; case and dashes do not matter).
  */
-code: string, expires_at: string, uses_left: number | null, };
+code: string, 
+/**
+ * The same code as a link, `compilar://join/ABCD-EFGH-JKLM`, for an email or a chat: the join field (and
+ * `compilar-cli team join`) take it pasted as it is.
+ */
+link: string, expires_at: string, uses_left: number | null, };
 
 export type RevokeInviteRequest = { invite_id: string, };
 
 export type JoinRequest = { 
 /**
- * The invitation code (at most 64 characters; case, spaces and dashes do not matter).
+ * The invitation code (at most 64 characters; case, spaces and dashes do not matter), or its link
+ * `compilar://join/CODE` (at most 80 characters).
  */
 code: string, };
 
@@ -1693,6 +1741,14 @@ responses: number, members: number,
  * The team's threshold.
  */
 needed: number, mine: MyRoundAnswer | null, };
+
+export type OpenRounds = { rounds: Array<Round>, 
+/**
+ * When the project could not be reached: when this list was read from it (RFC 3339). `null` when it is
+ * the project's list now. Response counts in a kept list are as they were then; this person's own
+ * answers are read from this computer either way.
+ */
+kept_from: string | null, };
 
 export type ResultFigure = { pillar: string, pillar_name: string, force: string | null, force_name: string | null, 
 /**

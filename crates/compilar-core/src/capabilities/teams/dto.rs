@@ -75,6 +75,9 @@ pub struct Invite {
     pub team_id: String,
     /// "ABCD-EFGH-JKLM" (letters and digits that are not easily confused; case and dashes do not matter).
     pub code: String,
+    /// The same code as a link, `compilar://join/ABCD-EFGH-JKLM`, for an email or a chat: the join field (and
+    /// `compilar-cli team join`) take it pasted as it is.
+    pub link: String,
     pub expires_at: String,
     pub uses_left: Option<u32>,
 }
@@ -86,7 +89,8 @@ pub struct RevokeInviteRequest {
 
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct JoinRequest {
-    /// The invitation code (at most 64 characters; case, spaces and dashes do not matter).
+    /// The invitation code (at most 64 characters; case, spaces and dashes do not matter), or its link
+    /// `compilar://join/CODE` (at most 80 characters).
     pub code: String,
 }
 
@@ -155,6 +159,16 @@ pub struct MyRoundAnswer {
     pub completed: bool,
     /// Whether it still waits to be sent to the team's project.
     pub waiting_to_sync: bool,
+}
+
+/// Home's open rounds: read from the project now, or kept from the last time it could be reached.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OpenRounds {
+    pub rounds: Vec<Round>,
+    /// When the project could not be reached: when this list was read from it (RFC 3339). `null` when it is
+    /// the project's list now. Response counts in a kept list are as they were then; this person's own
+    /// answers are read from this computer either way.
+    pub kept_from: Option<String>,
 }
 
 /// A group round.

@@ -13,7 +13,7 @@
 
 pub mod dto;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::ctx::Ctx;
@@ -31,8 +31,8 @@ pub struct Teams<'a> {
     ctx: &'a Ctx,
 }
 
-/// A round as the server lists it.
-#[derive(Deserialize)]
+/// A round as the server lists it (kept as it is for Home while the project cannot be reached).
+#[derive(Deserialize, Serialize)]
 struct RawRound {
     id: String,
     team_id: String,
@@ -168,6 +168,48 @@ fn threshold(n: Option<u32>) -> Result<Option<u32>> {
     }
 }
 
+/// The scheme and path of an invitation link: `compilar://join/ABCD-EFGH-JKLM`.
+pub const INVITE_LINK_PREFIX: &str = "compilar://join/";
+
+/// The invitation code in what was entered: a code as given (case, spaces and dashes do not matter) or its
+/// link. Bounded before anything else is read: a code is at most 64 characters, a link at most 80.
+pub fn invite_code_of(input: &str) -> Result<String> {
+    let input = input.trim();
+    let n = input.chars().count();
+    let prefix = INVITE_LINK_PREFIX.len();
+    let is_link = input
+        .get(..prefix)
+        .is_some_and(|p| p.eq_ignore_ascii_case(INVITE_LINK_PREFIX));
+    let (what, max) = if is_link {
+        ("invitation link", 80)
+    } else {
+        ("invitation code", 64)
+    };
+    if n > max {
+        return Err(Error::PayloadTooLarge {
+            what,
+            max,
+            unit: "characters",
+        });
+    }
+    let raw = if is_link {
+        input.get(prefix..).unwrap_or_default()
+    } else if input.contains("://") {
+        return Err(Error::InvalidArgument(
+            "That link is not a Compilar invitation: those start with compilar://join/. Paste the code or the invitation link you were given.".into(),
+        ));
+    } else {
+        input
+    };
+    let code: String = raw.chars().filter(char::is_ascii_alphanumeric).collect();
+    if code.is_empty() {
+        return Err(Error::EmptyInput(
+            "Enter the invitation code or link you were given.".into(),
+        ));
+    }
+    Ok(code)
+}
+
 /// "ABCDEFGHJKLM" → "ABCD-EFGH-JKLM".
 fn grouped(code: &str) -> String {
     let chars: Vec<char> = code.chars().collect();
@@ -285,10 +327,12 @@ impl<'a> Teams<'a> {
             uses_left: Option<u32>,
         }
         let r: Raw = parse("create_invite", v)?;
+        let code = grouped(&r.code);
         Ok(Invite {
             id: r.id,
             team_id,
-            code: grouped(&r.code),
+            link: format!("{INVITE_LINK_PREFIX}{code}"),
+            code,
             expires_at: time(Some(r.expires_at)).unwrap_or_default(),
             uses_left: r.uses_left,
         })
@@ -304,23 +348,7 @@ impl<'a> Teams<'a> {
 
     /// Joins a team with an invitation code; the new member shares nothing until they say so.
     pub async fn join(&self, req: JoinRequest) -> Result<Team> {
-        let code: String = req
-            .code
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        if req.code.chars().count() > 64 {
-            return Err(Error::PayloadTooLarge {
-                what: "invitation code",
-                max: 64,
-                unit: "characters",
-            });
-        }
-        if code.is_empty() {
-            return Err(Error::EmptyInput(
-                "Enter the invitation code you were given.".into(),
-            ));
-        }
+        let code = invite_code_of(&req.code)?;
         let v = self.rpc("join_team", json!({ "code": code })).await?;
         let Some(team_id) = v.as_str() else {
             return Err(Error::InviteInvalid);
@@ -460,11 +488,61 @@ impl<'a> Teams<'a> {
         self.with_mine(raw).await
     }
 
-    /// The open rounds of every team this person is in (Home's "Your team asked…").
+    /// The open rounds of every team this person is in (Home's "Your team asked…"), as the project lists
+    /// them now. The list is kept on this computer for [`Teams::open_rounds_or_kept`].
     pub async fn open_rounds(&self) -> Result<Vec<Round>> {
         let v = self.rpc("my_open_rounds", json!({})).await?;
         let raw: Vec<RawRound> = parse("my_open_rounds", v)?;
+        self.keep_open_rounds(&raw).await?;
         self.with_mine(raw).await
+    }
+
+    /// The open rounds as [`Teams::open_rounds`] lists them; while the project cannot be reached, the list
+    /// read last time it could (for this account), with when that was, so a member can still answer a round
+    /// offline: the answer syncs when the project is back. Without a kept list the error stands.
+    pub async fn open_rounds_or_kept(&self) -> Result<OpenRounds> {
+        match self.open_rounds().await {
+            Ok(rounds) => Ok(OpenRounds {
+                rounds,
+                kept_from: None,
+            }),
+            Err(e @ Error::SyncUnreachable { .. }) => {
+                let key = self.kept_key().await?;
+                let kept = self
+                    .ctx
+                    .store
+                    .read(move |c| crate::store::meta::setting(c, &key))
+                    .await?;
+                let Some(kept) = kept else { return Err(e) };
+                #[derive(Deserialize)]
+                struct Kept {
+                    at: String,
+                    rounds: Vec<RawRound>,
+                }
+                // A kept list that no longer reads (an older release's) is as good as none.
+                let Ok(kept) = serde_json::from_str::<Kept>(&kept) else {
+                    return Err(e);
+                };
+                Ok(OpenRounds {
+                    rounds: self.with_mine(kept.rounds).await?,
+                    kept_from: Some(kept.at),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn kept_key(&self) -> Result<String> {
+        Ok(format!("teams.open_rounds:{}", self.me().await?))
+    }
+
+    async fn keep_open_rounds(&self, raw: &[RawRound]) -> Result<()> {
+        let key = self.kept_key().await?;
+        let value = json!({ "at": crate::util::now(), "rounds": raw }).to_string();
+        self.ctx
+            .store
+            .write(move |c| crate::store::meta::set_setting(c, &key, &value))
+            .await
     }
 
     fn title(&self, pillar: Option<&str>) -> String {
@@ -904,6 +982,40 @@ fn results_csv(t: &TeamResults) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_or_its_link_gives_the_same_code() {
+        assert_eq!(invite_code_of("abcd-efgh-jklm").unwrap(), "abcdefghjklm");
+        assert_eq!(
+            invite_code_of(" compilar://join/ABCD-EFGH-JKLM ").unwrap(),
+            "ABCDEFGHJKLM"
+        );
+        assert_eq!(
+            invite_code_of("COMPILAR://JOIN/ABCD-EFGH-JKLM").unwrap(),
+            "ABCDEFGHJKLM"
+        );
+        assert_eq!(
+            invite_code_of("compilar://join/").unwrap_err().code(),
+            "empty_input"
+        );
+        assert_eq!(invite_code_of(" - ").unwrap_err().code(), "empty_input");
+        assert_eq!(
+            invite_code_of(&"A".repeat(65)).unwrap_err().code(),
+            "payload_too_large"
+        );
+        let long_link = format!("{INVITE_LINK_PREFIX}{}", "A".repeat(65));
+        assert_eq!(
+            invite_code_of(&long_link).unwrap_err().code(),
+            "payload_too_large"
+        );
+        // A link to another place is not a link of ours: its letters are not taken for a code.
+        assert_eq!(
+            invite_code_of("https://example.org/join/ABCD")
+                .unwrap_err()
+                .code(),
+            "invalid_argument"
+        );
+    }
 
     #[test]
     fn codes_are_shown_in_groups_of_four() {
