@@ -645,6 +645,59 @@ async fn wrong_codes_are_refused_then_guessing_stops_without_retries() {
         .unwrap_err();
     assert_eq!(e.code(), "invite_invalid");
 
+    // Open invitations: a multi-use code made earlier is listed (never with its code) and stopped from the
+    // list; the used-up one is not listed; a member cannot list them. A link to another site is not a code.
+    let ta = TeamRequest {
+        team_id: team.id.clone(),
+    };
+    let multi = fac
+        .app
+        .teams()
+        .invite(InviteRequest {
+            team_id: team.id.clone(),
+            max_uses: None,
+            valid_days: Some(30),
+        })
+        .await
+        .unwrap();
+    assert_eq!(multi.link, format!("compilar://join/{}", multi.code));
+    let open = fac.app.teams().invites(ta.clone()).await.unwrap();
+    assert_eq!(open.len(), 1, "the used-up code is not open");
+    assert_eq!(
+        (open[0].id.as_str(), open[0].uses_left, open[0].made_by_me),
+        (multi.id.as_str(), None, true)
+    );
+    let e = other.app.teams().invites(ta.clone()).await.unwrap_err();
+    assert_eq!(e.code(), "not_facilitator", "{e}");
+    let e = late
+        .app
+        .teams()
+        .join(JoinRequest {
+            code: format!("https://example.org/join/{}", multi.code),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_argument", "{e}");
+    fac.app
+        .teams()
+        .revoke_invite(compilar_core::api::RevokeInviteRequest {
+            invite_id: open[0].id.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(fac.app.teams().invites(ta).await.unwrap().is_empty());
+    let e = late
+        .app
+        .teams()
+        .join(JoinRequest { code: multi.link })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        "invite_invalid",
+        "a stopped code works for nobody"
+    );
+
     // Deleting the team: members are told, and their own data stays.
     fac.app
         .teams()

@@ -74,6 +74,8 @@ commands! {
     close_round(req: compilar_core::api::RoundRequest) -> () = |app| app.teams().close_round(req).await;
     team_rounds(req: compilar_core::api::TeamRequest) -> Vec<compilar_core::api::Round>
         = |app| app.teams().rounds(req).await;
+    team_invites(req: compilar_core::api::TeamRequest) -> Vec<compilar_core::api::InviteInfo>
+        = |app| app.teams().invites(req).await;
     open_rounds() -> compilar_core::api::OpenRounds = |app| app.teams().open_rounds_or_kept().await;
     round_results(req: compilar_core::api::RoundRequest) -> compilar_core::api::RoundResults
         = |app| app.teams().round_results(req).await;

@@ -3,7 +3,7 @@
 -- facilitator never reads a member's own rows. Run with pg_prove (see tests/sync.rs).
 begin;
 create extension if not exists pgtap;
-select plan(57);
+select plan(62);
 
 insert into auth.users (id, email)
 select ('00000000-0000-4000-8000-0000000000' || lpad(n::text, 2, '0'))::uuid, 'user' || n || '@example.test'
@@ -99,6 +99,20 @@ update public.team_invites set expires_at = now() + interval '1 day' where team_
 set local role authenticated;
 select pg_temp.act_as(6);
 select is(public.join_team(:'code'), :'team'::uuid, 'a member who left joins again with a valid code');
+
+-- Open invitations, for facilitators: the multi-use code only (the single-use one is used up, one revoked).
+select throws_ok(format($$ select public.open_invites(%L) $$, :'team'), '42501', null,
+  'a member cannot list the invitations');
+select pg_temp.act_as(7);
+select throws_ok(format($$ select public.open_invites(%L) $$, :'team'), '42501', null, 'nor can an outsider');
+select pg_temp.act_as(0);
+select is(jsonb_array_length(public.open_invites(:'team')), 1,
+  'a facilitator lists the open invitations: not the used-up or revoked ones');
+select is((select array_agg(k order by k) from jsonb_object_keys(public.open_invites(:'team') -> 0) k),
+  array['created_at', 'expires_at', 'id', 'made_by', 'made_by_me', 'team_id', 'uses_left'],
+  'with when, by whom and how many uses are left, never a code or its hash');
+select public.revoke_invite((public.open_invites(:'team') -> 0 ->> 'id')::uuid);
+select is(jsonb_array_length(public.open_invites(:'team')), 0, 'a listed invitation revoked leaves the list');
 
 -- The last facilitator.
 select pg_temp.act_as(0);

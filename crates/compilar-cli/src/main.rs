@@ -240,7 +240,9 @@ enum TeamCmd {
         #[arg(long)]
         days: Option<u32>,
     },
-    /// Stop an invitation from working (facilitators).
+    /// A team's open invitations (facilitators): when made, by whom, until when, uses left; never the code.
+    Invites { team: String },
+    /// Stop an invitation from working (facilitators); its id is in `team invites`.
     Revoke { invite: String },
     /// Join a team with an invitation code or its link (compilar://join/CODE).
     Join { code: String },
@@ -892,6 +894,9 @@ async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
             .await?,
             print::invite,
         ),
+        TeamCmd::Invites { team } => emit(json, &t.invites(team_req(team)).await?, |l| {
+            print::invites(l)
+        }),
         TeamCmd::Revoke { invite } => {
             t.revoke_invite(RevokeInviteRequest { invite_id: invite })
                 .await?;

@@ -1323,6 +1323,34 @@ pub fn invite(i: &compilar_core::api::Invite) -> String {
     )
 }
 
+pub fn invites(list: &[compilar_core::api::InviteInfo]) -> String {
+    if list.is_empty() {
+        return "No open invitations.\n".into();
+    }
+    let mut s = String::new();
+    for i in list {
+        let _ = writeln!(
+            s,
+            "{}  made {} by {}, works until {}, {}",
+            i.id,
+            day(&i.created_at),
+            if i.made_by_me {
+                "you"
+            } else {
+                i.made_by.as_deref().unwrap_or("another facilitator")
+            },
+            day(&i.expires_at),
+            match i.uses_left {
+                None => "any number of uses".to_owned(),
+                Some(1) => "1 use left".to_owned(),
+                Some(n) => format!("{n} uses left"),
+            }
+        );
+    }
+    s.push_str("Stop one with `compilar-cli team revoke ID`.\n");
+    s
+}
+
 pub fn members(list: &[compilar_core::api::Member]) -> String {
     let mut s = String::new();
     for m in list {

@@ -339,9 +339,12 @@ fn teams_from_the_command_line(s: &supabase::Supabase, d: &Path) {
     let tid = team["id"].as_str().unwrap().to_owned();
     let inv = json(d, &["team", "invite", &tid, "--uses", "1"], None);
     let code = inv["code"].as_str().unwrap().to_owned();
+    let link = inv["link"].as_str().unwrap().to_owned();
+    assert_eq!(link, format!("compilar://join/{code}"));
     let (c, e) = fails(m, &["team", "join", "NOT-A-CODE"], None);
     assert_eq!((c, e["code"].as_str()), (2, Some("invite_invalid")), "{e}");
-    let joined = json(m, &["team", "join", &code], None);
+    // The member pastes the link as it came.
+    let joined = json(m, &["team", "join", &link], None);
     assert_eq!(
         (joined["role"].as_str(), joined["consent"].as_bool()),
         (Some("member"), Some(false))
@@ -352,6 +355,30 @@ fn teams_from_the_command_line(s: &supabase::Supabase, d: &Path) {
             .map(Vec::len),
         Some(2)
     );
+    // The used-up code is no longer open; a new one is listed (never with its code) and can be stopped.
+    assert_eq!(
+        json(d, &["team", "invites", &tid], None),
+        serde_json::json!([])
+    );
+    let again = json(d, &["team", "invite", &tid], None);
+    let listed =
+        String::from_utf8_lossy(&run(d, &["team", "invites", &tid], None).stdout).into_owned();
+    let again_id = again["id"].as_str().unwrap();
+    assert!(
+        listed.starts_with(again_id) && listed.contains("by you"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(again["code"].as_str().unwrap()),
+        "{listed}"
+    );
+    json(d, &["team", "revoke", again_id], None);
+    assert_eq!(
+        json(d, &["team", "invites", &tid], None),
+        serde_json::json!([])
+    );
+    let (c, e) = fails(m, &["team", "invites", &tid], None);
+    assert_eq!((c, e["code"].as_str()), (2, Some("not_facilitator")), "{e}");
 
     let round = json(
         d,

@@ -284,6 +284,7 @@ pub fn typescript_bindings() -> String {
         api::TeamRequest::decl(&cfg),
         api::InviteRequest::decl(&cfg),
         api::Invite::decl(&cfg),
+        api::InviteInfo::decl(&cfg),
         api::RevokeInviteRequest::decl(&cfg),
         api::JoinRequest::decl(&cfg),
         api::MemberRequest::decl(&cfg),

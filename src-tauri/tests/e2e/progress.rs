@@ -1,6 +1,7 @@
 //! Progress over time in the window: two completed assessments of one pillar about one group (written by the
 //! core before the app starts) → the Progress page shows the change and the trend chart; the compare view
-//! gives the force deltas; a goal set from the later result's form, then a check-in on the Progress page.
+//! gives the force deltas; the figures across the assessments (modes, pillar averages, the last 30 days); a goal
+//! set from the later result's form, then a check-in on the Progress page.
 
 use compilar_core::api::{AboutRequest, CompareRequest};
 use compilar_core::{App, AppOptions};
@@ -89,6 +90,20 @@ async fn progress_trend_compare_and_a_goal_with_a_check_in() {
         .contains("Goal clarity up 50 points"));
     w.scroll_to("[data-testid=track]").await;
     screenshot("progress").await;
+
+    // Across the assessments: both egalitarian, Group Prospects' average between its two scores, both in the
+    // last 30 days and a bar chart of them.
+    w.scroll_to("[data-testid=progress-analytics]").await;
+    let modes = w.text("[data-testid=analytics-modes]").await;
+    let modes = modes.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(modes.contains("Egalitarian 2 · 100%"), "{modes}");
+    assert!(modes.contains("Hierarchical 0 · 0%"), "{modes}");
+    let recent = w.text("[data-testid=analytics-30]").await;
+    assert!(recent.starts_with("2 completed, average"), "{recent}");
+    let pillars = w.text("[data-testid=analytics-pillars] tbody").await;
+    assert!(pillars.contains("Group Prospects"), "{pillars}");
+    w.css("[data-testid=analytics-days] canvas").await;
+    screenshot("progress-analytics").await;
 
     // Compare: before and after, force by force.
     w.click("[data-testid=compare-latest]").await;

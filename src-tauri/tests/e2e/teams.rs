@@ -64,6 +64,14 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
         .await;
     let link = w.text("[data-testid=invite-link]").await;
     assert_eq!(link, format!("compilar://join/{code}"));
+    // Listed among the open invitations (never with its code), so it can be stopped later too.
+    let listed = w.text("[data-testid=invite-list]").await;
+    assert!(
+        listed.contains("by you") && listed.contains("The code above"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&code), "{listed}");
+    w.scroll_to("[data-testid=invite-list]").await;
     screenshot("teams-invite").await;
 
     // A round of Group Prospects.
@@ -127,11 +135,10 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     assert!(label.starts_with("5 responses"), "{label}");
     screenshot("teams-round-results").await;
 
-    // The team's coaching report on the figures: no model is set up, so the offline coach writes it.
+    // The team's coaching report on the figures: no model is set up, so the offline coach writes it at once.
     w.scroll_to("[data-testid=coach-report]").await;
     let h = w.text("[data-testid=coach-report] h2").await;
     assert_eq!(h, "Team coaching report");
-    w.click("[data-testid=report-write]").await;
     let report = w
         .until_text("[data-testid=report-text]", |t| {
             t.contains("How the team sees itself")

@@ -1668,6 +1668,16 @@ code: string,
  */
 link: string, expires_at: string, uses_left: number | null, };
 
+export type InviteInfo = { id: string, team_id: string, created_at: string, expires_at: string, 
+/**
+ * How many more people may join with it; `null`: any number until it expires.
+ */
+uses_left: number | null, 
+/**
+ * Made by the signed-in facilitator (otherwise by another facilitator, `made_by`).
+ */
+made_by_me: boolean, made_by: string | null, };
+
 export type RevokeInviteRequest = { invite_id: string, };
 
 export type JoinRequest = { 

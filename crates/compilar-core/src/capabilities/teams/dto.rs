@@ -82,6 +82,21 @@ pub struct Invite {
     pub uses_left: Option<u32>,
 }
 
+/// An open invitation as its team's facilitators see it: never its code (only the code's hash is kept), so it
+/// can be stopped but not shown again.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InviteInfo {
+    pub id: String,
+    pub team_id: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// How many more people may join with it; `null`: any number until it expires.
+    pub uses_left: Option<u32>,
+    /// Made by the signed-in facilitator (otherwise by another facilitator, `made_by`).
+    pub made_by_me: bool,
+    pub made_by: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct RevokeInviteRequest {
     pub invite_id: String,

@@ -338,6 +338,35 @@ impl<'a> Teams<'a> {
         })
     }
 
+    /// A team's open invitations, newest first (facilitators): not revoked, not expired, not used up.
+    pub async fn invites(&self, req: TeamRequest) -> Result<Vec<InviteInfo>> {
+        let team_id = id(&req.team_id)?;
+        let v = self.rpc("open_invites", json!({ "team": team_id })).await?;
+        #[derive(Deserialize)]
+        struct Raw {
+            id: String,
+            team_id: String,
+            created_at: String,
+            expires_at: String,
+            uses_left: Option<u32>,
+            made_by_me: bool,
+            made_by: Option<String>,
+        }
+        let raw: Vec<Raw> = parse("open_invites", v)?;
+        Ok(raw
+            .into_iter()
+            .map(|r| InviteInfo {
+                id: r.id,
+                team_id: r.team_id,
+                created_at: time(Some(r.created_at)).unwrap_or_default(),
+                expires_at: time(Some(r.expires_at)).unwrap_or_default(),
+                uses_left: r.uses_left,
+                made_by_me: r.made_by_me,
+                made_by: r.made_by,
+            })
+            .collect())
+    }
+
     /// Stops an invitation from working (facilitators).
     pub async fn revoke_invite(&self, req: RevokeInviteRequest) -> Result<()> {
         let invite = id(&req.invite_id)?;
