@@ -231,5 +231,6 @@ commands! {
         save_team_results(req: compilar_core::api::TeamResultsRequest, format: String) -> Option<String>
             = |shell| shell.save_team_results(req, &format).await;
         save_team_report(round_id: String) -> Option<String> = |shell| shell.save_team_report(&round_id).await;
+        take_opened_link() -> Option<String> = |shell| shell.core.take_opened_link();
     }
 }

@@ -13,6 +13,8 @@ use tauri::State;
 pub struct Core {
     app: std::sync::RwLock<Result<App, ErrorPayload>>,
     chosen: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// An invitation link the app was opened with, until the page takes it.
+    opened: std::sync::Mutex<Option<String>>,
 }
 
 /// What a shell command works on: the core and the window that called.
@@ -351,7 +353,22 @@ impl Core {
         Core {
             app: std::sync::RwLock::new(core),
             chosen: std::sync::Mutex::new(std::collections::HashSet::new()),
+            opened: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Keeps a link the app was opened with (a newer one replaces it) for the page to take.
+    pub fn opened_link(&self, link: String) {
+        if let Ok(mut opened) = self.opened.lock() {
+            *opened = Some(link);
+        }
+    }
+
+    /// The invitation code of the link the app was opened with, once; `None` without one.
+    fn take_opened_link(&self) -> Result<Option<String>, ErrorPayload> {
+        let link = self.opened.lock().ok().and_then(|mut o| o.take());
+        link.map(|l| compilar_core::api::invitation_in_link(&l).map_err(ErrorPayload::from))
+            .transpose()
     }
 
     /// Paths the user picked or dropped on the window.

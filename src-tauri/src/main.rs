@@ -44,6 +44,15 @@ fn choose_webkit_renderer() {
     }
 }
 
+/// The first `compilar:` link among the arguments: on Linux and Windows the system starts the app with the
+/// link it was asked to open (the installers register the scheme).
+fn link_in_args(args: impl Iterator<Item = String>) -> Option<String> {
+    args.skip(1).find(|a| {
+        a.get(..9)
+            .is_some_and(|p| p.eq_ignore_ascii_case("compilar:"))
+    })
+}
+
 fn main() {
     #[cfg(target_os = "linux")]
     choose_webkit_renderer();
@@ -59,10 +68,16 @@ fn main() {
         e.payload()
     });
 
-    let result = tauri::Builder::default()
+    let shell_core = commands::Core::new(core);
+    if let Some(link) = link_in_args(std::env::args()) {
+        tracing::info!("opened with a link");
+        shell_core.opened_link(link);
+    }
+
+    let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
-        .manage(commands::Core::new(core))
+        .manage(shell_core)
         // Files dropped on the window may be imported (the page asks for them by path).
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
@@ -70,10 +85,52 @@ fn main() {
             }
         })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!(error = %e, "the window could not be created");
-        eprintln!("Compilar could not start its window: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "the window could not be created");
+            eprintln!("Compilar could not start its window: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_handle, _event| {
+        // On macOS a link the app is asked to open arrives as an event, also while it runs: kept, and the
+        // page told to take it.
+        #[cfg(target_os = "macos")]
+        if let tauri::RunEvent::Opened { urls } = _event {
+            if let Some(url) = urls.into_iter().find(|u| u.scheme() == "compilar") {
+                use tauri::Emitter;
+                _handle
+                    .state::<commands::Core>()
+                    .opened_link(url.to_string());
+                let _ = _handle.emit("opened-link", ());
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_in_args;
+
+    #[test]
+    fn the_link_the_app_is_opened_with_is_found_among_its_arguments() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            link_in_args(args(&["compilar", "COMPILAR://join/ABCD"])).as_deref(),
+            Some("COMPILAR://join/ABCD")
+        );
+        assert_eq!(link_in_args(args(&["compilar", "--x"])), None);
+        assert_eq!(
+            link_in_args(args(&["compilar://join/X"])),
+            None,
+            "the program itself is not a link"
+        );
     }
 }

@@ -997,12 +997,7 @@ async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
                 || t.cancel_report(&round),
             )
             .await?;
-            if json {
-                emit(true, &state, |_| String::new())?;
-            } else if let Some(r) = &state.report {
-                print!("{}", print::report_footer(r));
-            }
-            stream_end(json, last)
+            report_end(json, &state, last)
         }
         TeamCmd::Round(RoundCmd::ShowReport { round, markdown }) => {
             if markdown {
@@ -1460,12 +1455,7 @@ async fn coach(app: &App, json: bool, cmd: CoachCmd) -> Outcome {
                 || c.cancel_report(&id),
             )
             .await?;
-            if json {
-                emit(true, &state, |_| String::new())?;
-            } else if let Some(r) = &state.report {
-                print!("{}", print::report_footer(r));
-            }
-            stream_end(json, last)
+            report_end(json, &state, last)
         }
         CoachCmd::Show { id } => {
             let state = c.state(&id).await?;
@@ -1550,6 +1540,21 @@ where
 }
 
 /// A stream that ended in an error is reported (after the reply was printed) and fails the command.
+/// After a coaching report (one's own or a team's) was streamed: its state as JSON, or its footer, then how
+/// the stream ended.
+fn report_end(
+    json: bool,
+    state: &compilar_core::api::ReportState,
+    last: Option<StreamEvent>,
+) -> Outcome {
+    if json {
+        emit(true, state, |_| String::new())?;
+    } else if let Some(r) = &state.report {
+        print!("{}", print::report_footer(r));
+    }
+    stream_end(json, last)
+}
+
 fn stream_end(json: bool, last: Option<StreamEvent>) -> Outcome {
     match last {
         Some(StreamEvent::Error { error, .. }) => {

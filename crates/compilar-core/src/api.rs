@@ -23,4 +23,5 @@ pub use crate::capabilities::reports::dto::*;
 pub use crate::capabilities::settings::dto::*;
 pub use crate::capabilities::sync::dto::*;
 pub use crate::capabilities::teams::dto::*;
+pub use crate::capabilities::teams::{invitation_in_link, INVITE_LINK_PREFIX};
 pub use crate::jobs::{JobInfo, JobKind};

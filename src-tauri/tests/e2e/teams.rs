@@ -232,3 +232,35 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     assert!(why.contains("last facilitator"), "{why}");
     w.close().await;
 }
+
+#[tokio::test]
+async fn an_invitation_link_opens_the_teams_page_with_its_code_waiting() {
+    // Not signed in yet: the code waits, and the page says what to do first.
+    let Some(w) = Window::open_with_args("invite-link", &["compilar://join/abcd-efgh-jklm"]).await
+    else {
+        return;
+    };
+    let card = w
+        .until_text("[data-testid=opened-invitation]", |t| {
+            t.contains("ABCD-EFGH-JKLM")
+        })
+        .await;
+    assert!(card.contains("sign in on the Account page"), "{card}");
+    w.css("[data-testid=teams-signed-out]").await;
+    screenshot("teams-opened-invitation").await;
+    // Put aside, it is gone.
+    w.click("[data-testid=opened-invitation] button").await;
+    w.until_count("[data-testid=opened-invitation]", 0).await;
+    w.close().await;
+
+    // A compilar: link that is not an invitation says so, and nothing is filled in.
+    let Some(w) = Window::open_with_args("other-link", &["compilar://settings"]).await else {
+        return;
+    };
+    let e = w
+        .until_text("[data-testid=error]", |t| t.contains("does not know"))
+        .await;
+    assert!(e.contains("compilar://join/"), "{e}");
+    assert_eq!(w.count("[data-testid=opened-invitation]").await, 0);
+    w.close().await;
+}

@@ -141,7 +141,21 @@ impl Window {
         Window::open_with(test, prepare, true).await
     }
 
+    /// The app started as the system starts it for a link it was asked to open (`compilar://…`).
+    pub async fn open_with_args(test: &str, args: &[&str]) -> Option<Window> {
+        Window::open_with_all(test, |_| {}, false, args).await
+    }
+
     async fn open_with(test: &str, prepare: impl FnOnce(&Path), keyring: bool) -> Option<Window> {
+        Window::open_with_all(test, prepare, keyring, &[]).await
+    }
+
+    async fn open_with_all(
+        test: &str,
+        prepare: impl FnOnce(&Path),
+        keyring: bool,
+        args: &[&str],
+    ) -> Option<Window> {
         if let Some(why) = missing_prerequisite() {
             if std::env::var_os("CI").is_some() {
                 panic!("the end-to-end test {test} must run in CI, but {why}");
@@ -153,7 +167,7 @@ impl Window {
         let data_home = tempfile::tempdir().unwrap();
         prepare(&data_home.path().join(compilar_core::DATA_FOLDER_NAME));
         let (driver, port) = Driver::start_with(data_home.path(), keyring);
-        let c = session(port).await;
+        let c = session(port, args).await;
         Some(Window {
             c,
             port,
@@ -176,7 +190,7 @@ impl Window {
         drop(_driver);
         let (driver, port) = Driver::start(_data_home.path());
         Window {
-            c: session(port).await,
+            c: session(port, &[]).await,
             port,
             _driver: driver,
             _data_home,
@@ -196,7 +210,7 @@ impl Window {
         } = self;
         c.close().await.unwrap();
         Window {
-            c: session(port).await,
+            c: session(port, &[]).await,
             port,
             _driver,
             _data_home,
@@ -309,10 +323,10 @@ impl Window {
 }
 
 /// A WebDriver session that starts the app binary.
-async fn session(port: u16) -> Client {
+async fn session(port: u16, args: &[&str]) -> Client {
     let caps = serde_json::json!({
         "browserName": "wry",
-        "tauri:options": { "application": app_path() }
+        "tauri:options": { "application": app_path(), "args": args }
     });
     let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
     // tauri-driver can drop the very first request while it is still starting (seen when it is started

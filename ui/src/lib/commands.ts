@@ -133,4 +133,5 @@ export const commands = {
   saveConversation: (id: string, format: ExportFormat): Promise<string | null> => call<string | null>("save_conversation", { id, format }),
   saveTeamResults: (req: TeamResultsRequest, format: string): Promise<string | null> => call<string | null>("save_team_results", { req, format }),
   saveTeamReport: (roundId: string): Promise<string | null> => call<string | null>("save_team_report", { roundId }),
+  takeOpenedLink: (): Promise<string | null> => call<string | null>("take_opened_link"),
 };

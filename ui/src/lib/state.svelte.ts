@@ -21,6 +21,25 @@ export type Route =
   | { name: "round"; id: string; team: string }
   | { name: "advanced"; tab?: AdvancedTab };
 
+/** The invitation code of a link Compilar was opened with (`compilar://join/…`), until it is used or put aside:
+ * the Teams page offers to join with it, after signing in if need be. */
+export const invitation = $state<{ code: string | null; error: ErrorPayload | null }>({ code: null, error: null });
+
+/** Takes the link the app was opened with, if any, and goes to the Teams page with its code. */
+export async function takeOpenedLink(): Promise<void> {
+  try {
+    const code = await commands.takeOpenedLink();
+    if (code) {
+      invitation.code = code;
+      invitation.error = null;
+      go({ name: "teams" });
+    }
+  } catch (e) {
+    invitation.error = e as ErrorPayload;
+    go({ name: "teams" });
+  }
+}
+
 /** The Advanced place: diagnostics and power-user settings, one click from the sidebar. */
 export type AdvancedTab = "diagnostics" | "playground" | "usage";
 

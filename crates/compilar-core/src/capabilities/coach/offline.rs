@@ -53,6 +53,19 @@ pub(crate) fn split_sentences(text: &str) -> Vec<String> {
     out
 }
 
+/// The first `n` questions of a passage (the reflection passages are lists of them), white space folded.
+pub(crate) fn questions(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_inclusive('?')
+        .map(str::trim)
+        .filter(|q| q.ends_with('?'))
+        .take(n)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The first `n` sentences of a passage.
 pub(crate) fn sentences(text: &str, n: usize) -> String {
     split_sentences(text)
@@ -303,16 +316,7 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     // Questions to reflect on.
     out.push_str("## Questions to reflect on\n\n");
     if let Some(p) = find(passages, None, "reflection") {
-        for q in p
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_inclusive('?')
-            .map(str::trim)
-            .filter(|q| q.ends_with('?'))
-            .take(3)
-        {
+        for q in questions(&p.text, 3) {
             let _ = writeln!(out, "- {q} [{}]", p.number);
         }
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::offline::{band_words, find, lower_first, sentences, sentences_about};
+use super::offline::{band_words, find, lower_first, questions, sentences, sentences_about};
 use crate::capabilities::teams::dto::{ResultFigure, RoundResults};
 use crate::domain::{Band, ConfidenceLevel, ForceScore, Framework, Results};
 use crate::llm::Passage;
@@ -286,16 +286,7 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
 
     out.push_str("## For the team conversation\n\n");
     if let Some(p) = find(passages, None, "reflection") {
-        for q in p
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_inclusive('?')
-            .map(str::trim)
-            .filter(|q| q.ends_with('?'))
-            .take(3)
-        {
+        for q in questions(&p.text, 3) {
             let _ = writeln!(out, "- {q} [{}]", p.number);
         }
     }

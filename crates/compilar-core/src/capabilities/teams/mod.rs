@@ -210,6 +210,23 @@ pub fn invite_code_of(input: &str) -> Result<String> {
     Ok(code)
 }
 
+/// The code of an invitation link the app was opened with (`compilar://join/ABCD-EFGH-JKLM`), as it is shown
+/// ("ABCD-EFGH-JKLM"), for the join field. Anything but such a link is refused.
+pub fn invitation_in_link(link: &str) -> Result<String> {
+    let prefix = INVITE_LINK_PREFIX.len();
+    let trimmed = link.trim();
+    if !trimmed
+        .get(..prefix)
+        .is_some_and(|p| p.eq_ignore_ascii_case(INVITE_LINK_PREFIX))
+    {
+        return Err(Error::InvalidArgument(
+            "Compilar was opened with a link it does not know: invitation links start with compilar://join/."
+                .into(),
+        ));
+    }
+    Ok(grouped(&invite_code_of(trimmed)?.to_ascii_uppercase()))
+}
+
 /// "ABCDEFGHJKLM" → "ABCD-EFGH-JKLM".
 fn grouped(code: &str) -> String {
     let chars: Vec<char> = code.chars().collect();
@@ -1043,6 +1060,28 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "invalid_argument"
+        );
+    }
+
+    #[test]
+    fn an_invitation_link_opens_with_its_code_shown_in_groups() {
+        assert_eq!(
+            invitation_in_link("compilar://join/abcd-efgh-jklm/").unwrap(),
+            "ABCD-EFGH-JKLM"
+        );
+        assert_eq!(
+            invitation_in_link("compilar://settings")
+                .unwrap_err()
+                .code(),
+            "invalid_argument"
+        );
+        assert_eq!(
+            invitation_in_link("ABCD-EFGH-JKLM").unwrap_err().code(),
+            "invalid_argument"
+        );
+        assert_eq!(
+            invitation_in_link("compilar://join/").unwrap_err().code(),
+            "empty_input"
         );
     }
 
