@@ -4,6 +4,8 @@
 //! the results, the team's coaching report, a second round and the trend across rounds, the team in figures,
 //! and the pages in the dark theme.
 
+use std::sync::atomic::Ordering;
+
 use crate::devices::{person, Device};
 use crate::window::{screenshot, until, Window};
 use compilar_core::api::{ConsentRequest, JoinRequest};
@@ -216,6 +218,7 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     w.css("[data-testid=round-results-label]").await;
     screenshot("teams-round-results-dark").await;
     crate::layout::set_theme(&w, "light").await;
+
     reopen_team(&w).await;
     until("the facilitator's member list", || async {
         (w.count("[data-testid=member-list] li").await == 6).then_some(())
@@ -230,6 +233,19 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
         })
         .await;
     assert!(why.contains("last facilitator"), "{why}");
+
+    // Last, offline: Home keeps the open rounds it last read, says so, and a round is answered from there.
+    w.nav("home").await;
+    w.until_count("[data-testid=home-round]", 2).await;
+    s.gateway.down.store(true, Ordering::Relaxed);
+    w.nav("history").await;
+    w.nav("home").await;
+    let kept = w.text("[data-testid=home-rounds-kept]").await;
+    assert!(kept.contains("cannot be reached"), "{kept}");
+    assert_eq!(w.count("[data-testid=home-round]").await, 2);
+    screenshot("teams-home-offline").await;
+    w.click("[data-testid=home-round]").await;
+    w.css("[data-testid=question]").await;
     w.close().await;
 }
 
