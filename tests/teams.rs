@@ -484,6 +484,20 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
         .await
         .unwrap();
     assert!(listed[0].closed_at.is_some());
+
+    // "Delete all my data" deletes the open rounds kept for Home too.
+    let m4 = &members[4].app;
+    assert!(m4.teams().open_rounds().await.unwrap().is_empty());
+    s.gateway.down.store(true, Ordering::Relaxed);
+    let kept = m4.teams().open_rounds_or_kept().await.unwrap();
+    assert!(kept.kept_from.is_some() && kept.rounds.is_empty());
+    m4.data()
+        .delete_everything(compilar_core::capabilities::data::dto::DELETE_CONFIRMATION)
+        .await
+        .unwrap();
+    let e = m4.teams().open_rounds_or_kept().await.unwrap_err();
+    assert_eq!(e.code(), "sync_unreachable");
+    s.gateway.down.store(false, Ordering::Relaxed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -218,8 +218,9 @@ impl<'a> Data<'a> {
         .await?
     }
 
-    /// Deletes every assessment, full profile, goal, report, conversation, document and fresh question, the AI call log
-    /// and every backup, after the exact confirmation is typed. Settings and keys stay. The shell reopens the
+    /// Deletes every assessment, full profile, goal, report, conversation, document and fresh question, the AI call log,
+    /// the team rounds kept for offline use and every backup, after the exact confirmation is typed. Settings and
+    /// keys stay. The shell reopens the
     /// core afterwards.
     pub async fn delete_everything(&self, confirmation: &str) -> Result<DeleteOutcome> {
         if confirmation.trim() != DELETE_CONFIRMATION {
@@ -254,6 +255,11 @@ impl<'a> Data<'a> {
                 ] {
                     c.execute(&format!("DELETE FROM {t}"), [])?;
                 }
+                // The teams' open rounds kept for Home while offline (round titles and messages).
+                c.execute(
+                    "DELETE FROM app_settings WHERE key LIKE 'teams.open_rounds:%'",
+                    [],
+                )?;
                 Ok(counts)
             })
             .await?;
