@@ -329,8 +329,9 @@ async fn session(port: u16, args: &[&str]) -> Client {
         "tauri:options": { "application": app_path(), "args": args }
     });
     let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
-    // tauri-driver can drop the very first request while it is still starting (seen when it is started
-    // through dbus-run-session): one more try after a moment.
+    // tauri-driver drops a request while the native WebKitWebDriver it starts is not listening yet (seen when
+    // it is started through dbus-run-session, where the keyring starts first; on a slow machine three tries
+    // 0.7 s apart were not enough): up to eight tries, a second apart.
     for attempt in 1.. {
         let r = ClientBuilder::rustls()
             .unwrap()
@@ -339,9 +340,9 @@ async fn session(port: u16, args: &[&str]) -> Client {
             .await;
         match r {
             Ok(c) => return c,
-            Err(e) if attempt < 3 => {
+            Err(e) if attempt < 8 => {
                 eprintln!("WebDriver session, attempt {attempt}: {e}; trying again");
-                tokio::time::sleep(Duration::from_millis(700)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
             Err(e) => panic!("WebDriver session: {e:?}"),
         }
