@@ -26,6 +26,18 @@ async fn reopen_round(w: &Window) {
     w.click("[data-testid=round-item]").await;
 }
 
+/// The facilitator starts a round of Group Prospects from the Teams page; the team then lists `rounds`.
+async fn start_prospects_round(w: &Window, rounds: usize) {
+    w.c.execute(
+        "const s = document.querySelector('[data-testid=round-pillar]'); s.value = 'grpprosp'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    w.click("[data-testid=start-round]").await;
+    w.until_count("[data-testid=round-item]", rounds).await;
+}
+
 async fn reopen_team(w: &Window) {
     w.nav("teams").await;
     w.click("[data-testid=team-item]").await;
@@ -77,14 +89,7 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     screenshot("teams-invite").await;
 
     // A round of Group Prospects.
-    w.c.execute(
-        "const s = document.querySelector('[data-testid=round-pillar]'); s.value = 'grpprosp'; s.dispatchEvent(new Event('change'));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    w.click("[data-testid=start-round]").await;
-    w.until_count("[data-testid=round-item]", 1).await;
+    start_prospects_round(&w, 1).await;
 
     // Five people in their own data folders join with the code and share their results.
     let mut members = Vec::new();
@@ -168,14 +173,7 @@ async fn members_in_other_data_folders_answer_a_round_and_the_facilitator_sees_t
     // A second round of the same pillar, answered by all five: the trend across the two rounds.
     reopen_team(&w).await;
     assert_eq!(w.count("[data-testid=team-trend]").await, 0);
-    w.c.execute(
-        "const s = document.querySelector('[data-testid=round-pillar]'); s.value = 'grpprosp'; s.dispatchEvent(new Event('change'));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    w.click("[data-testid=start-round]").await;
-    w.until_count("[data-testid=round-item]", 2).await;
+    start_prospects_round(&w, 2).await;
     let open = members[0].app.teams().open_rounds().await.unwrap();
     let second = open
         .iter()

@@ -105,17 +105,7 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
     );
     user.push_str(&results_block(fw, r));
     user.push('\n');
-    passages_block(&mut user, passages);
-    Prompt {
-        system: Some(system),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: user,
-        }],
-        max_tokens: REPORT_MAX_TOKENS,
-        temperature: Some(0.4),
-        schema: None,
-    }
+    report_prompt(system, user, passages)
 }
 
 /// A round's team results in plain words, for a prompt: per pillar and force the mean, spread, range and how
@@ -169,6 +159,11 @@ pub fn team_report(
     );
     user.push_str(&team_block(r));
     user.push('\n');
+    report_prompt(system, user, passages)
+}
+
+/// A report's prompt: its instructions, the results (one person's or a team's), then the passages to cite.
+fn report_prompt(system: String, mut user: String, passages: &[Passage]) -> Prompt {
     passages_block(&mut user, passages);
     Prompt {
         system: Some(system),
