@@ -32,7 +32,7 @@ language sql as $$
                                                             with ordinality c(v, n) where c.v = name);
 $$;
 
-select plan(19);
+select plan(18);
 
 select pg_temp.push_as_puller('setup', ('f1000000-0000-4000-8000-00000000000' || n)::uuid) from generate_series(1, 5) n;
 
@@ -97,28 +97,48 @@ select is(json_array_length(public.pull_changes('messages', pg_temp.col(:'long1'
                                                  pg_temp.col(:'long1', 3, 'id')::uuid, 100) -> 'rows'), 1,
   'the next page holds the fifth');
 
--- The late commit: "slow" starts writing first and commits after "fast".
+-- The late commit. A pull never waits for anyone else's transaction: one account's pushes run one at a time
+-- (a second is refused at once with 429 while one is open), so every row of theirs still to come belongs to a
+-- transaction newer than every committed one, and the cursor can never pass it.
 reset role;
+select dblink_exec('setup', $$
+  delete from auth.users where id = 'f0000000-0000-4000-8000-0000000000ee';
+  insert into auth.users (id, email) values ('f0000000-0000-4000-8000-0000000000ee', 'other@example.test');
+$$) as ok \gset
 select dblink_connect('slow', format('host=127.0.0.1 port=%s dbname=%s user=postgres',
                                      current_setting('port'), current_database())) as connected \gset
 select dblink_connect('fast', format('host=127.0.0.1 port=%s dbname=%s user=postgres',
                                      current_setting('port'), current_database())) as connected \gset
 select pg_temp.push_as_puller('slow', 'f2000000-0000-4000-8000-000000000001', false) as ok \gset
-select pg_temp.push_as_puller('fast', 'f2000000-0000-4000-8000-000000000002') as ok \gset
-set role authenticated;
-select is(json_array_length(public.pull_changes('assessments', :'xid3', :'id3', 100) -> 'rows'), 0,
-  'while an older transaction is open, the newer committed row is held back');
-select is((select count(*)::int from public.assessments where id = 'f2000000-0000-4000-8000-000000000002'), 1,
-  '(a cursor by time would have taken it and moved past the open one)');
-reset role;
+select throws_ok($$ select pg_temp.push_as_puller('fast', 'f2000000-0000-4000-8000-000000000002') $$, 'PT429', null,
+  'while one push of an account is open, a second is refused at once (429), not queued');
+select dblink_exec('fast', 'rollback') as ok \gset
 select dblink_exec('slow', 'commit') as ok \gset
 set role authenticated;
 select public.pull_changes('assessments', :'xid3', :'id3', 100) as late \gset
-select is(json_array_length(:'late'::json -> 'rows'), 2, 'after the commit both rows come');
-select is(pg_temp.col(:'late', 0, 'id'), 'f2000000-0000-4000-8000-000000000001',
-  'the late one first, in commit-independent xid order');
+select is(json_array_length(:'late'::json -> 'rows'), 1, 'the first push arrives once it commits');
+select pg_temp.col(:'late', 0, 'server_xid') as xid4, pg_temp.col(:'late', 0, 'id') as id4 \gset
+reset role;
+-- Someone else's push held open does not hold this account's pull back.
+select dblink_exec('slow', $f$
+  begin;
+  set local role authenticated;
+  select set_config('request.jwt.claims', '{"sub":"f0000000-0000-4000-8000-0000000000ee","role":"authenticated"}', true);
+  select public.push_changes(gen_random_uuid(), 'other', jsonb_build_object('assessments', jsonb_build_array(
+    jsonb_build_object('id', 'f2000000-0000-4000-8000-0000000000ee', 'pillar', 'divsexp', 'mode', 'egalitarian',
+      'stage', 'quiz', 'question_ids', '[]'::jsonb, 'answered', 0, 'total', 1, 'bank_version', 1,
+      'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'other'))));
+  set local application_name = 'held open';
+$f$) as ok \gset
+select pg_temp.push_as_puller('fast', 'f2000000-0000-4000-8000-000000000002') as ok \gset
+set role authenticated;
+select public.pull_changes('assessments', :'xid4', :'id4', 100) as after \gset
+select is(pg_temp.col(:'after', 0, 'id'), 'f2000000-0000-4000-8000-000000000002',
+  'a row committed after another account''s transaction opened is pulled at once');
+reset role;
+select dblink_exec('slow', 'rollback') as ok \gset
 
 reset role;
 select * from finish();
-select dblink_exec('setup', $$ delete from auth.users where id = 'f0000000-0000-4000-8000-00000000000f' $$) as ok \gset
+select dblink_exec('setup', $$ delete from auth.users where id in ('f0000000-0000-4000-8000-00000000000f', 'f0000000-0000-4000-8000-0000000000ee') $$) as ok \gset
 select dblink_disconnect('setup'), dblink_disconnect('slow'), dblink_disconnect('fast');

@@ -14,23 +14,37 @@ create function pg_temp.u(n int) returns uuid language sql as $$
 create function pg_temp.act_as(n int) returns void language sql as $$
   select set_config('request.jwt.claims', json_build_object('sub', pg_temp.u(n), 'role', 'authenticated')::text, true)
 $$;
--- A completed assessment of the round's pillar, pushed by the member through the sync RPC.
-create function pg_temp.complete(n int, round uuid, score float8, forces jsonb) returns jsonb language sql as $$
-  select public.push_changes(gen_random_uuid(), 'dev-' || n, jsonb_build_object('assessments', jsonb_build_array(
-    jsonb_build_object('id', gen_random_uuid(), 'pillar', 'divsexp', 'mode', 'egalitarian', 'stage', 'completed',
-      'question_ids', '["q1"]'::jsonb, 'answered', 1, 'total', 1, 'bank_version', 1, 'round_id', round,
-      'results', jsonb_build_object('pillar', 'divsexp', 'pillar_score', score, 'forces', forces),
-      'completed_at', now(), 'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'dev-' || n))))
+-- A completed assessment of the round's pillar (Diverse Expression, the bank's 12 questions), pushed by the
+-- member through the sync RPC with its answers: Voice Safety's items answered so that the force scores
+-- 25 × (a - 1), the three other forces' so that each scores 25 × (b - 1). The results the app sends claim 100
+-- everywhere: the server must score the answers and never read them.
+create table pg_temp.bank as select id, pillar, force, reverse from public.framework_questions;
+grant select on pg_temp.bank to authenticated;
+create function pg_temp.complete(n int, round uuid, a int, b int) returns jsonb language sql as $$
+  with q as (
+    select id, force, reverse, case when force = 'voice_safety' then a else b end as v
+      from pg_temp.bank where pillar = 'divsexp'
+  ), ass as (select gen_random_uuid() as id)
+  select public.push_changes(gen_random_uuid(), 'dev-' || n, jsonb_build_object(
+    'assessments', jsonb_build_array(jsonb_build_object('id', ass.id, 'pillar', 'divsexp', 'mode', 'egalitarian',
+      'stage', 'completed', 'question_ids', (select jsonb_agg(q.id order by q.id) from q), 'answered', 12,
+      'total', 12, 'bank_version', 1, 'round_id', round,
+      'results', jsonb_build_object('pillar', 'divsexp', 'pillar_score', 100, 'forces',
+        (select jsonb_agg(jsonb_build_object('force', f, 'score', 100))
+           from unnest(array['voice_safety', 'change_capacity', 'decision_speed', 'norm_pressure']) f)),
+      'completed_at', clock_timestamp(), 'created_at', now(), 'client_updated_at', now(),
+      'updated_by_device', 'dev-' || n)),
+    'answers', (select jsonb_agg(jsonb_build_object('id', gen_random_uuid(), 'assessment_id', ass.id,
+      'question_id', q.id, 'value', case when q.reverse then 6 - q.v else q.v end, 'created_at', now(),
+      'client_updated_at', now(), 'updated_by_device', 'dev-' || n)) from q)))
+  from ass
 $$;
 create function pg_temp.join_as(n int, code text) returns uuid language plpgsql as $$
 begin perform pg_temp.act_as(n); return public.join_team(code); end $$;
 create function pg_temp.consent_as(n int, team uuid, yes boolean) returns boolean language plpgsql as $$
 begin perform pg_temp.act_as(n); perform public.set_consent(team, yes); return yes; end $$;
-create function pg_temp.complete_as(n int, round uuid, score float8, forces jsonb) returns jsonb language plpgsql as $$
-begin perform pg_temp.act_as(n); return pg_temp.complete(n, round, score, forces); end $$;
-create function pg_temp.forces(a float8, b float8) returns jsonb language sql as $$
-  select jsonb_build_array(jsonb_build_object('force', 'trust', 'score', a), jsonb_build_object('force', 'voice', 'score', b))
-$$;
+create function pg_temp.complete_as(n int, round uuid, a int, b int) returns jsonb language plpgsql as $$
+begin perform pg_temp.act_as(n); return pg_temp.complete(n, round, a, b); end $$;
 
 set local role authenticated;
 
@@ -58,7 +72,7 @@ select is((public.push_changes(gen_random_uuid(), 'x', jsonb_build_object('membe
   jsonb_build_object('id', gen_random_uuid(), 'team_id', :'team', 'role', 'facilitator', 'created_at', now(),
     'client_updated_at', now(), 'updated_by_device', 'x')))) -> 'rejected' -> 0 ->> 'code'), '42501',
   'and through push_changes it is rejected');
-select is((select count(*)::int from public.teams), 0, 'an outsider reads no team');
+select throws_ok($$ select count(*) from public.teams $$, '42501', null, 'an outsider reads no team table');
 select throws_ok(format($$ select public.team_members(%L) $$, :'team'), 'P0002', null,
   'nor its member list');
 
@@ -82,11 +96,11 @@ select pg_temp.act_as(2);
 select is(jsonb_array_length(public.team_members(:'team')), 7, 'a member sees the seven members');
 select ok((select bool_and(m ->> 'consent' is null) from jsonb_array_elements(public.team_members(:'team')) m
             where m ->> 'user_id' <> pg_temp.u(2)::text), 'but not whether the others consent');
-select is((select count(*)::int from public.memberships where owner_id <> pg_temp.u(2)), 0,
+select throws_ok($$ select count(*) from public.memberships $$, '42501', null,
   'nor through the memberships table');
 select pg_temp.act_as(0);
-select is((select count(*)::int from public.memberships where team_id = :'team'), 7,
-  'which the facilitator reads');
+select is((select count(*)::int from jsonb_array_elements(public.team_members(:'team')) m where m ? 'consent' and m ->> 'consent' is not null), 7,
+  'which the facilitator reads, consent included');
 reset role;
 update public.team_invites set expires_at = now() - interval '1 second' where team_id = :'team';
 set local role authenticated;
@@ -132,7 +146,7 @@ select throws_ok(format($$ select public.start_round(%L, 'egalitarian', 'divsexp
 select pg_temp.act_as(0);
 select public.start_round(:'team', 'egalitarian', 'divsexp', null, 'How do we share ideas?') as round \gset
 select is((select count(*)::int from generate_series(1, 5) n
-            where pg_temp.complete_as(n, :'round', 40 + 10 * n, pg_temp.forces(20 * n, 100 - 10 * n)) ->> 'applied' = '1'), 5,
+            where pg_temp.complete_as(n, :'round', n, 3) ->> 'applied' = '13'), 5,
   'five members complete the round');
 select pg_temp.act_as(0);
 select is(public.round_results(:'round') ->> 'state', 'below_threshold', 'without consent nobody counts');
@@ -140,8 +154,9 @@ select is((public.round_results(:'round') ->> 'responses')::int, 0, '0 responses
 select is((select count(*)::int from generate_series(1, 4) n where pg_temp.consent_as(n, :'team', true)), 4,
   'four consent');
 select pg_temp.act_as(0);
-select is(public.round_results(:'round') - 'round' - 'pillar' - 'mode',
-  '{"state": "below_threshold", "results": null, "responses": 4, "members": 7, "needed": 5}'::jsonb,
+select is(public.round_results(:'round') - 'round' - 'pillar' - 'mode' - 'created_at' - 'message',
+  '{"state": "below_threshold", "results": null, "responses": 4, "members": 7, "needed": 5, "number": 1,
+    "counted": null, "release": null, "closed_at": null}'::jsonb,
   '4 of 5 needed: no figures');
 select pg_temp.act_as(5);
 select public.set_consent(:'team', true);
@@ -149,15 +164,16 @@ select pg_temp.act_as(0);
 select public.round_results(:'round') as at5 \gset
 select is(:'at5'::jsonb ->> 'state', 'shown', 'at the threshold the results are shown');
 select is((select g -> 'mean' from jsonb_array_elements(:'at5'::jsonb -> 'results') g where g ->> 'force' is null),
-  '70.0'::jsonb, 'the pillar mean of 50, 60, 70, 80, 90');
-select is((select g -> 'histogram' from jsonb_array_elements(:'at5'::jsonb -> 'results') g where g ->> 'force' = 'trust'),
-  '[0, 1, 1, 1, 2]'::jsonb, 'the histogram of trust (20, 40, 60, 80, 100)');
+  '50'::jsonb, 'the pillar mean, scored from the answers (37.5, 43.75, 50, 56.25, 62.5), not from the results sent');
+select is((select g - 'pillar' - 'force' from jsonb_array_elements(:'at5'::jsonb -> 'results') g where g ->> 'force' = 'voice_safety'),
+  '{"n": 5, "mean": 50, "sd": 35, "histogram": [1, 1, 1, 1, 1]}'::jsonb,
+  'voice safety (0, 25, 50, 75, 100): people, whole points, five bands, never a minimum or maximum');
 select ok(position(pg_temp.u(3)::text in :'at5') = 0, 'the results name nobody');
 
 -- Listing rounds: counts for every member, figures only through round_results.
 select pg_temp.act_as(2);
 select is((public.team_rounds(:'team') -> 0) - 'created_at' - 'id' - 'team_id',
-  '{"team_name": "Product team", "pillar": "divsexp", "mode": "egalitarian", "message": "How do we share ideas?",
+  '{"team_name": "Product team", "number": 1, "pillar": "divsexp", "mode": "egalitarian", "message": "How do we share ideas?",
     "due_at": null, "closed_at": null, "responses": 5, "members": 7, "needed": 5}'::jsonb,
   'a member lists the round with its response count');
 select is(public.my_open_rounds() -> 0 ->> 'id', :'round', 'and sees it among their open rounds');
@@ -174,14 +190,14 @@ select throws_ok(format($$ select public.team_results(%L, 51) $$, :'team'), '220
   'at most 50 rounds at once');
 
 -- The facilitator never reads a member's own rows.
-select is((select count(*)::int from public.assessments where owner_id <> pg_temp.u(0)), 0,
+select throws_ok($$ select count(*) from public.assessments $$, '42501', null,
   'a facilitator reads no member assessment');
-select is((select count(*)::int from public.answers), 0, 'nor any answer');
+select throws_ok($$ select count(*) from public.answers $$, '42501', null, 'nor any answer');
 select is(json_array_length(public.pull_changes('assessments') -> 'rows'), 0, 'nor pulls any');
 
 -- Subtraction: one more response does not change a figure; one fewer hides them.
 select pg_temp.act_as(6);
-select pg_temp.complete(6, :'round', 10, pg_temp.forces(10, 10));
+select pg_temp.complete(6, :'round', 1, 1);
 select public.set_consent(:'team', true);
 select pg_temp.act_as(0);
 select public.round_results(:'round') as at6 \gset
@@ -206,7 +222,7 @@ select pg_temp.act_as(0);
 select public.delete_team(:'team');
 select pg_temp.act_as(3);
 select is(public.my_teams() -> 0 ->> 'deleted', 'true', 'a member sees the team as deleted');
-select is((select count(*)::int from public.assessments where round_id = :'round'), 1,
+select is(json_array_length(public.pull_changes('assessments') -> 'rows'), 1,
   'and keeps their own assessment of its round');
 select throws_ok(format($$ select public.round_results(%L) $$, :'round'), 'P0002', null,
   'the deleted round has no results');

@@ -1428,16 +1428,15 @@ pub fn rounds(list: &[compilar_core::api::Round]) -> String {
 }
 
 pub fn round_results(r: &compilar_core::api::RoundResults) -> String {
-    let mut s = format!("{} ({}): {}\n", r.title, r.mode, r.label);
+    let mut s = format!("{} ({}): {}\n", r.round_label, r.mode, r.label);
     for f in &r.figures {
         let _ = writeln!(
             s,
-            "  {:<28} mean {:>5.1}  sd {:>4.1}  range {:>5.1}–{:<5.1}  n {}  bands {:?}{}",
+            "  {:<28} mean {:>3.0}  sd {:>2.0} ({})  {} people  bands {:?}{}",
             f.force_name.as_deref().unwrap_or(&f.pillar_name),
             f.mean,
             f.sd,
-            f.min,
-            f.max,
+            f.spread_label.to_lowercase(),
             f.n,
             f.histogram,
             f.mine.map(|m| format!("  you {m:.1}")).unwrap_or_default()

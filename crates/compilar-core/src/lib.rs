@@ -297,6 +297,7 @@ pub fn typescript_bindings() -> String {
         api::Round::decl(&cfg),
         api::OpenRounds::decl(&cfg),
         api::ResultFigure::decl(&cfg),
+        api::Spread::decl(&cfg),
         api::RoundResults::decl(&cfg),
         api::TeamResults::decl(&cfg),
         api::TeamResultsRequest::decl(&cfg),

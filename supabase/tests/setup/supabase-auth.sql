@@ -59,3 +59,9 @@ as $$
 $$;
 
 grant execute on function auth.uid(), auth.role(), auth.jwt() to anon, authenticated, service_role;
+
+-- A hosted project's default privileges: everything the migrations create in `public` is granted to the API
+-- roles unless a migration takes it back (which 20261208000000_team_integrity.sql does, and pgTAP checks).
+alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;

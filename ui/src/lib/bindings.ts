@@ -1736,13 +1736,21 @@ waiting_to_sync: boolean, };
 
 export type Round = { id: string, team_id: string, team_name: string, 
 /**
+ * The round's number within its team (1 for the first).
+ */
+number: number, 
+/**
  * None: a full profile of the mode.
  */
 pillar: string | null, 
 /**
- * "Prospects", or "Full profile".
+ * The pillar's name ("Group Prospects"), or "Full profile".
  */
-title: string, mode: string, message: string | null, due_at: string | null, created_at: string, closed_at: string | null, 
+title: string, 
+/**
+ * What tells it apart in a list: "Round 3 · Group Prospects · 7 Dec".
+ */
+label: string, mode: string, message: string | null, due_at: string | null, created_at: string, closed_at: string | null, 
 /**
  * Consenting members who completed it.
  */
@@ -1762,19 +1770,32 @@ kept_from: string | null, };
 
 export type ResultFigure = { pillar: string, pillar_name: string, force: string | null, force_name: string | null, 
 /**
- * How many members it is over (always all of the shown set).
+ * How many people it is over (one value each; always all of the shown set).
  */
-n: number, mean: number, 
+n: number, 
+/**
+ * The team's mean, in whole points (the server rounds it: no finer figure leaves it).
+ */
+mean: number, 
 /**
  * The mean's band (as a single result's score would be).
  */
 band: Band, 
 /**
- * Standard deviation.
+ * The standard deviation of the people's scores, in whole points.
  */
-sd: number, min: number, max: number, 
+sd: number, 
 /**
- * Members' scores in five bands: below 20, 20–40, 40–60, 60–80, 80 and above.
+ * How far apart the people's views are, from the standard deviation.
+ */
+spread: Spread, 
+/**
+ * The spread in words: "Views close together", "Views differ somewhat", "Views differ widely".
+ */
+spread_label: string, 
+/**
+ * People per band of scores: below 20, 20–40, 40–60, 60–80, 80 and above. (There is no minimum or
+ * maximum: those would be someone's own score.)
  */
 histogram: Array<number>, 
 /**
@@ -1782,7 +1803,17 @@ histogram: Array<number>,
  */
 mine: number | null, };
 
+export type Spread = "close" | "some" | "wide";
+
 export type RoundResults = { round_id: string, 
+/**
+ * The round's number within its team.
+ */
+number: number, 
+/**
+ * "Round 3 · Group Prospects · 7 Dec": the round told apart from the team's others.
+ */
+round_label: string, 
 /**
  * "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
  * "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's

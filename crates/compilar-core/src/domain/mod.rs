@@ -3,6 +3,7 @@
 pub mod framework;
 pub mod questions;
 pub mod scoring;
+pub mod server_data;
 
 pub use framework::{Connection, ConnectionKind, Force, Framework, Letter, Mode, Pillar};
 pub use questions::{is_fresh_id, Question, QuestionBank, Scale, FRESH_PREFIX};

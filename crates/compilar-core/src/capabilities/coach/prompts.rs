@@ -108,15 +108,17 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> Prompt {
     report_prompt(system, user, passages)
 }
 
-/// A round's team results in plain words, for a prompt: per pillar and force the mean, spread, range and how
-/// many members' scores fell in each band. Aggregates only (the reader's own score is left out).
+/// A round's team results in plain words, for a prompt: per pillar and force the mean, the spread and how
+/// many people's scores fell in each band, in whole points, named from the framework (figures with ids it does
+/// not know never get here). Aggregates only (the reader's own score is left out; there is no minimum or
+/// maximum, which would be someone's own score).
 pub fn team_block(r: &crate::capabilities::teams::dto::RoundResults) -> String {
     let mut out = String::new();
     let mode = &r.mode;
     let _ = writeln!(
         out,
-        "Round: {} ({mode} mode), {} members' results counted.",
-        r.title,
+        "Round: {} ({mode} mode), {} people's results counted.",
+        r.round_label,
         r.counted.unwrap_or(r.responses)
     );
     for f in &r.figures {
@@ -126,9 +128,13 @@ pub fn team_block(r: &crate::capabilities::teams::dto::RoundResults) -> String {
         };
         let _ = writeln!(
             out,
-            "{name}: mean {:.0}/100, standard deviation {:.0}, range {:.0}-{:.0}, n {}; members per band \
+            "{name}: mean {:.0}/100, standard deviation {:.0} ({}), {} people; people per band \
              (below 20, 20-40, 40-60, 60-80, 80+): {:?}",
-            f.mean, f.sd, f.min, f.max, f.n, f.histogram
+            f.mean,
+            f.sd,
+            f.spread_label.to_lowercase(),
+            f.n,
+            f.histogram
         );
     }
     out
@@ -142,7 +148,7 @@ pub fn team_report(
     let mut system = String::from(COACH_ROLE);
     system.push_str(
         "\n\nYou are writing for the facilitator of a team, about the team's results of a group round. You see \
-         only aggregates over the members who answered (means, spread, ranges, how many fell in each band), \
+         only aggregates over the members who answered (means, spread, how many fell in each band), \
          never any one member's answers: never guess at what an individual answered or who they are, and write \
          so that the report can be shared with the whole team.",
     );
@@ -152,7 +158,7 @@ pub fn team_report(
         "Write a coaching report on these team results, in Markdown, about 350-500 words, with these sections \
          as level-2 headings: \"How the team sees itself\" (each pillar's mean in words), \"Where to focus \
          together\" (the forces that need attention most, and why), \"Where views differ\" (forces with a wide \
-         range or spread, where the average hides members who see it differently; say so plainly if scores sit \
+         spread, where the average hides members who see it differently; say so plainly if scores sit \
          close together), \"What the team can build on\", \"Practices to try together\" (two to four) and \
          \"For the team conversation\" (three questions), then \"Next steps for the facilitator\" (three short \
          bullets). Call a force strong only if its mean is 70 or more.\n\n",

@@ -1,23 +1,17 @@
 //! The coach on a team's group round: the offline coach's team report, and the pillar view of the team's
 //! figures that passages are retrieved for. Only what the server released is used — the figures over the
-//! whole shown set of members (mean, spread, range, bands), never anyone's own answers; the reader's own score
+//! whole shown set of members (mean, spread, bands), never anyone's own answers; the reader's own score
 //! is left out too, so a report can be shared with the team as it is.
 
 use std::fmt::Write as _;
 
 use super::offline::{band_words, find, lower_first, questions, sentences, sentences_about};
-use crate::capabilities::teams::dto::{ResultFigure, RoundResults};
+use crate::capabilities::teams::dto::{ResultFigure, RoundResults, Spread};
 use crate::domain::{Band, ConfidenceLevel, ForceScore, Framework, Results};
 use crate::llm::Passage;
 
 /// Below this a team's mean on a force makes it one to focus on (as for one person's result).
 const FOCUS_BELOW: f64 = 60.0;
-/// A force whose members' scores span this many points or more is one the team sees differently.
-pub const SPLIT_RANGE: f64 = 40.0;
-/// … or whose standard deviation is this large.
-pub const SPLIT_SD: f64 = 18.0;
-/// Scores within this range of each other count as the team agreeing.
-const AGREE_WITHIN: f64 = 20.0;
 
 /// One pillar of a round's figures: the pillar's and its forces'.
 pub struct PillarFigures<'a> {
@@ -90,7 +84,15 @@ pub fn as_results(fw: &Framework, mode: &str, p: &PillarFigures<'_>) -> Results 
 
 /// Does the team see this force very differently?
 pub fn split(f: &ResultFigure) -> bool {
-    f.max - f.min >= SPLIT_RANGE || f.sd >= SPLIT_SD
+    Spread::of(f.sd) == Spread::Wide
+}
+
+/// Where people's scores fall, from the five bands: "3 people below 40 and 2 at 60 or above".
+fn ends(f: &ResultFigure) -> String {
+    let low: u32 = f.histogram.iter().take(2).sum();
+    let high: u32 = f.histogram.iter().skip(3).sum();
+    let people = |n: u32| if n == 1 { "1 person".to_owned() } else { format!("{n} people") };
+    format!("{} below 40 and {} at 60 or above", people(low), people(high))
 }
 
 fn members(n: u32) -> String {
@@ -109,7 +111,7 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     let counted = r.counted.unwrap_or(r.responses);
     let _ = writeln!(
         out,
-        "> Written from the team's results of {} who answered {}: averages, spread and ranges only. No one's \
+        "> Written from the team's results of {} who answered {}: averages and spread only. No one's \
          own answers are in it, so it can be shared with the team as it is.\n",
         members(counted),
         r.title
@@ -122,12 +124,12 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
         let f = p.pillar;
         let _ = writeln!(
             out,
-            "- **{}** averages {:.0} out of 100 ({}); members' scores ran from {:.0} to {:.0}.",
+            "- **{}** averages {:.0} out of 100 ({}); {} (standard deviation {:.0}).",
             f.pillar_name,
             f.mean,
             band_words(f.mean),
-            f.min,
-            f.max
+            f.spread_label.to_lowercase(),
+            f.sd
         );
     }
     out.push('\n');
@@ -201,35 +203,30 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     out.push_str("## Where views differ\n\n");
     let splits: Vec<&ResultFigure> = focus.forces.iter().copied().filter(|f| split(f)).collect();
     if splits.is_empty() {
-        let widest = focus
-            .forces
-            .iter()
-            .map(|f| f.max - f.min)
-            .fold(0.0_f64, f64::max);
-        if widest < AGREE_WITHIN {
+        let widest = focus.forces.iter().map(|f| f.sd).fold(0.0_f64, f64::max);
+        if Spread::of(widest) == Spread::Close {
             let _ = writeln!(
                 out,
-                "Members' scores sit close together on every force (none spans more than {widest:.0} points), so \
-                 the averages describe the team fairly.\n"
+                "Members' views sit close together on every force (no standard deviation above {widest:.0} \
+                 points), so the averages describe the team fairly.\n"
             );
         } else {
             let _ = writeln!(
                 out,
-                "No force splits the team sharply (the widest spans {widest:.0} points), so the averages are a fair \
-                 starting point; still ask whether anyone reads them differently.\n"
+                "No force splits the team sharply (the widest standard deviation is {widest:.0} points), so the \
+                 averages are a fair starting point; still ask whether anyone reads them differently.\n"
             );
         }
     }
     for f in &splits {
         let _ = writeln!(
             out,
-            "- **{}**: scores ran from {:.0} to {:.0} (standard deviation {:.0}). The average of {:.0} hides \
+            "- **{}**: views differ widely (standard deviation {:.0}; {}). The average of {:.0} hides \
              members who see this very differently; before deciding what the number means, ask what each of \
              them sees.",
             name(f),
-            f.min,
-            f.max,
             f.sd,
+            ends(f),
             f.mean
         );
     }
@@ -335,7 +332,7 @@ mod tests {
     use super::*;
     use crate::capabilities::teams::dto::ResultFigure;
 
-    fn fig(force: Option<(&str, &str)>, mean: f64, sd: f64, min: f64, max: f64) -> ResultFigure {
+    fn fig(force: Option<(&str, &str)>, mean: f64, sd: f64, histogram: [u32; 5]) -> ResultFigure {
         ResultFigure {
             pillar: "grpprosp".into(),
             pillar_name: "Group Prospects".into(),
@@ -345,9 +342,9 @@ mod tests {
             mean,
             band: Band::of(mean),
             sd,
-            min,
-            max,
-            histogram: vec![1, 1, 2, 1, 1],
+            spread: Spread::of(sd),
+            spread_label: Spread::of(sd).label().into(),
+            histogram: histogram.to_vec(),
             mine: Some(12.5),
         }
     }
@@ -355,6 +352,8 @@ mod tests {
     fn round(figures: Vec<ResultFigure>) -> RoundResults {
         RoundResults {
             round_id: "r".into(),
+            number: 2,
+            round_label: "Round 2 \u{b7} Group Prospects".into(),
             state: "shown".into(),
             label: "6 responses".into(),
             responses: 7,
@@ -379,34 +378,30 @@ mod tests {
         let fw = framework();
         let forces = fw.forces_of(fw.pillar("grpprosp").expect("pillar"));
         let r = round(vec![
-            fig(None, 55.0, 12.0, 30.0, 80.0),
+            fig(None, 55.0, 12.0, [0, 1, 2, 2, 1]),
             fig(
                 Some((&forces[0].id, &forces[0].name)),
                 42.0,
                 25.0,
-                8.0,
-                92.0,
+                [2, 1, 0, 1, 2],
             ),
             fig(
                 Some((&forces[1].id, &forces[1].name)),
                 70.0,
                 5.0,
-                62.0,
-                78.0,
+                [0, 0, 0, 6, 0],
             ),
             fig(
                 Some((&forces[2].id, &forces[2].name)),
                 58.0,
                 8.0,
-                45.0,
-                64.0,
+                [0, 0, 4, 2, 0],
             ),
             fig(
                 Some((&forces[3].id, &forces[3].name)),
                 61.0,
                 6.0,
-                52.0,
-                70.0,
+                [0, 0, 3, 3, 0],
             ),
         ]);
         let text = report(&fw, &r, &[]);
@@ -415,10 +410,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(&format!(
-            "**{}**: scores ran from 8 to 92 (standard deviation 25)",
+            "**{}**: views differ widely (standard deviation 25; 3 people below 40 and 3 at 60 or above)",
             forces[0].name
         )));
-        assert!(!text.contains(&format!("**{}**: scores ran", forces[1].name)));
+        assert!(!text.contains(&format!("**{}**: views differ", forces[1].name)));
         assert!(text.contains(&format!("**{}** (70) is a real strength", forces[1].name)));
         assert!(!text.contains("12.5") && !text.contains(" 12 "), "{text}");
         // Pure: the same figures give the same report.
@@ -430,12 +425,12 @@ mod tests {
         let fw = framework();
         let f = fw.forces_of(fw.pillar("grpprosp").expect("pillar"))[0];
         let r = round(vec![
-            fig(None, 66.0, 3.0, 60.0, 72.0),
-            fig(Some((&f.id, &f.name)), 66.0, 3.0, 60.0, 72.0),
+            fig(None, 66.0, 3.0, [0, 0, 0, 6, 0]),
+            fig(Some((&f.id, &f.name)), 66.0, 7.0, [0, 0, 1, 5, 0]),
         ]);
         let text = report(&fw, &r, &[]);
         assert!(
-            text.contains("sit close together on every force (none spans more than 12 points)"),
+            text.contains("sit close together on every force (no standard deviation above 7 points)"),
             "{text}"
         );
     }

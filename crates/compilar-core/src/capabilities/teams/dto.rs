@@ -192,10 +192,14 @@ pub struct Round {
     pub id: String,
     pub team_id: String,
     pub team_name: String,
+    /// The round's number within its team (1 for the first).
+    pub number: u32,
     /// None: a full profile of the mode.
     pub pillar: Option<String>,
-    /// "Prospects", or "Full profile".
+    /// The pillar's name ("Group Prospects"), or "Full profile".
     pub title: String,
+    /// What tells it apart in a list: "Round 3 · Group Prospects · 7 Dec".
+    pub label: String,
     pub mode: String,
     pub message: Option<String>,
     pub due_at: Option<String>,
@@ -216,25 +220,70 @@ pub struct ResultFigure {
     pub pillar_name: String,
     pub force: Option<String>,
     pub force_name: Option<String>,
-    /// How many members it is over (always all of the shown set).
+    /// How many people it is over (one value each; always all of the shown set).
     pub n: u32,
+    /// The team's mean, in whole points (the server rounds it: no finer figure leaves it).
     pub mean: f64,
     /// The mean's band (as a single result's score would be).
     pub band: crate::domain::Band,
-    /// Standard deviation.
+    /// The standard deviation of the people's scores, in whole points.
     pub sd: f64,
-    pub min: f64,
-    pub max: f64,
-    /// Members' scores in five bands: below 20, 20–40, 40–60, 60–80, 80 and above.
+    /// How far apart the people's views are, from the standard deviation.
+    pub spread: Spread,
+    /// The spread in words: "Views close together", "Views differ somewhat", "Views differ widely".
+    pub spread_label: String,
+    /// People per band of scores: below 20, 20–40, 40–60, 60–80, 80 and above. (There is no minimum or
+    /// maximum: those would be someone's own score.)
     pub histogram: Vec<u32>,
     /// This person's own score for it (from their assessment of the round on this computer).
     pub mine: Option<f64>,
+}
+
+/// How far apart a team's views are on one figure (from its standard deviation, see [`Spread::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// Standard deviation below 10 points.
+    Close,
+    /// 10 to 18 points.
+    Some,
+    /// 18 points or more: the mean hides people who see it very differently.
+    Wide,
+}
+
+impl Spread {
+    /// Below this standard deviation views are close together.
+    pub const CLOSE_BELOW: f64 = 10.0;
+    /// From this standard deviation views differ widely.
+    pub const WIDE_FROM: f64 = 18.0;
+
+    pub fn of(sd: f64) -> Spread {
+        if sd >= Self::WIDE_FROM {
+            Spread::Wide
+        } else if sd >= Self::CLOSE_BELOW {
+            Spread::Some
+        } else {
+            Spread::Close
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Spread::Close => "Views close together",
+            Spread::Some => "Views differ somewhat",
+            Spread::Wide => "Views differ widely",
+        }
+    }
 }
 
 /// A round's team results, as the server's anonymity rule allows them.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RoundResults {
     pub round_id: String,
+    /// The round's number within its team.
+    pub number: u32,
+    /// "Round 3 · Group Prospects · 7 Dec": the round told apart from the team's others.
+    pub round_label: String,
     /// "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
     /// "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's
     /// answers can be worked out by comparing). "held_back": no figures (a counted member withdrew).

@@ -37,6 +37,9 @@ struct RawRound {
     id: String,
     team_id: String,
     team_name: String,
+    /// Absent in a list kept from before rounds were numbered.
+    #[serde(default)]
+    number: u32,
     pillar: Option<String>,
     mode: String,
     message: Option<String>,
@@ -55,14 +58,14 @@ struct RawFigure {
     n: u32,
     mean: f64,
     sd: Option<f64>,
-    min: f64,
-    max: f64,
     histogram: Vec<u32>,
 }
 
 #[derive(Deserialize)]
 struct RawResults {
     round: String,
+    #[serde(default)]
+    number: u32,
     state: String,
     responses: u32,
     members: u32,
@@ -130,6 +133,20 @@ fn id(s: &str) -> Result<String> {
 
 fn time(s: Option<String>) -> Option<String> {
     s.map(|t| crate::capabilities::sync::wire::local_time(&t).unwrap_or(t))
+}
+
+/// "Round 3 · Group Prospects · 7 Dec 2026": a round told apart from the team's others in every list.
+fn round_label(number: u32, title: &str, created_at: Option<&str>) -> String {
+    let day = created_at
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc).format("%-d %b %Y").to_string());
+    let mut parts = Vec::new();
+    if number > 0 {
+        parts.push(format!("Round {number}"));
+    }
+    parts.push(title.to_owned());
+    parts.extend(day);
+    parts.join(" \u{b7} ")
 }
 
 fn name(s: &str) -> Result<String> {
@@ -645,6 +662,12 @@ impl<'a> Teams<'a> {
             .into_iter()
             .map(|r| Round {
                 title: self.title(r.pillar.as_deref()),
+                label: round_label(
+                    r.number,
+                    &self.title(r.pillar.as_deref()),
+                    Some(&r.created_at),
+                ),
+                number: r.number,
                 mine: mine.remove(&r.id),
                 id: r.id,
                 team_id: r.team_id,
@@ -896,10 +919,19 @@ impl<'a> Teams<'a> {
         mine: &std::collections::HashMap<(String, String, Option<String>), f64>,
     ) -> RoundResults {
         let fw = &self.ctx.domain.framework;
+        // Only the framework's pillars and forces: the server refuses any other id, and a figure this app
+        // cannot name is never shown or given to a model.
         let figures = r
             .results
             .unwrap_or_default()
             .into_iter()
+            .filter(|f| {
+                fw.pillar(&f.pillar).is_some()
+                    && f.force.as_deref().is_none_or(|id| fw.force(id).is_some())
+                    && f.histogram.len() == 5
+                    && f.mean.is_finite()
+                    && (0.0..=100.0).contains(&f.mean)
+            })
             .map(|f| ResultFigure {
                 pillar_name: self.title(Some(&f.pillar)),
                 force_name: f.force.as_ref().map(|id| {
@@ -917,8 +949,8 @@ impl<'a> Teams<'a> {
                 band: crate::domain::Band::of(f.mean),
                 mean: f.mean,
                 sd: f.sd.unwrap_or(0.0),
-                min: f.min,
-                max: f.max,
+                spread: Spread::of(f.sd.unwrap_or(0.0)),
+                spread_label: Spread::of(f.sd.unwrap_or(0.0)).label().to_owned(),
                 histogram: f.histogram,
             })
             .collect();
@@ -945,6 +977,12 @@ impl<'a> Teams<'a> {
         };
         RoundResults {
             title: self.title(r.pillar.as_deref()),
+            round_label: round_label(
+                r.number,
+                &self.title(r.pillar.as_deref()),
+                r.created_at.as_deref(),
+            ),
+            number: r.number,
             round_id: r.round,
             state: r.state,
             label,
@@ -968,6 +1006,7 @@ fn results_csv(t: &TeamResults) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "round_id",
+        "round_number",
         "round_started",
         "round",
         "mode",
@@ -980,8 +1019,6 @@ fn results_csv(t: &TeamResults) -> Result<String> {
         "n",
         "mean",
         "sd",
-        "min",
-        "max",
         "below_20",
         "20_to_40",
         "40_to_60",
@@ -992,6 +1029,7 @@ fn results_csv(t: &TeamResults) -> Result<String> {
     for r in &t.rounds {
         let base = [
             r.round_id.clone(),
+            r.number.to_string(),
             r.created_at.clone().unwrap_or_default(),
             r.title.clone(),
             r.mode.clone(),
@@ -1002,7 +1040,7 @@ fn results_csv(t: &TeamResults) -> Result<String> {
         ];
         if r.figures.is_empty() {
             let mut row: Vec<String> = base.to_vec();
-            row.extend(std::iter::repeat_n(String::new(), 12));
+            row.extend(std::iter::repeat_n(String::new(), 10));
             w.write_record(&row).map_err(err)?;
         }
         for f in &r.figures {
@@ -1010,8 +1048,8 @@ fn results_csv(t: &TeamResults) -> Result<String> {
             row.push(f.pillar_name.clone());
             row.push(f.force_name.clone().unwrap_or_default());
             row.push(f.n.to_string());
-            for x in [f.mean, f.sd, f.min, f.max] {
-                row.push(format!("{x:.1}"));
+            for x in [f.mean, f.sd] {
+                row.push(format!("{x:.0}"));
             }
             for i in 0..5 {
                 row.push(f.histogram.get(i).copied().unwrap_or(0).to_string());
