@@ -303,11 +303,23 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
     );
     let pillar = r.figures.iter().find(|f| f.force.is_none()).unwrap();
     let mean = scores.iter().sum::<f64>() / 5.0;
+    // Whole points, computed on the server from the synced answers.
+    assert_eq!(pillar.mean, mean.round(), "{} vs {mean}", pillar.mean);
+    assert_eq!(pillar.mean.fract(), 0.0);
+    assert_eq!(pillar.n, 5);
+    assert_eq!(pillar.spread_label, pillar.spread_label.trim());
+    assert!(pillar.spread_label.starts_with("Views "));
+    assert_eq!(r.number, 1);
     assert!(
-        (pillar.mean - mean).abs() < 0.06,
-        "{} vs {mean}",
-        pillar.mean
+        r.round_label.starts_with("Round 1 \u{b7} Group Prospects \u{b7} "),
+        "{}",
+        r.round_label
     );
+    // No figure carries anyone's own score: no minimum or maximum anywhere in what the window gets.
+    let wire = serde_json::to_value(&r).unwrap();
+    for f in wire["figures"].as_array().unwrap() {
+        assert!(f.get("min").is_none() && f.get("max").is_none(), "{f}");
+    }
     assert_eq!(pillar.histogram.iter().sum::<u32>(), 5);
     assert_eq!(pillar.mine, Some(own.results.unwrap().pillar_score));
     assert!(r.figures.iter().any(|f| f.force.is_some()));
@@ -406,7 +418,13 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
         "{system}"
     );
     assert!(user.contains("Pillar Group Prospects: mean"), "{user}");
-    assert!(user.contains("5 members' results counted"), "{user}");
+    assert!(user.contains("5 people's results counted"), "{user}");
+    for line in user.lines().filter(|l| l.contains(": mean ")) {
+        assert!(
+            line.contains("people per band") && !line.contains("range"),
+            "{line}"
+        );
+    }
     for m in &people {
         assert!(!user.contains(&m.user_id));
         assert!(!user.contains(m.email.as_deref().unwrap_or("@")));
@@ -433,7 +451,10 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
         )
         .await
         .unwrap();
-    assert!(csv.starts_with("round_id,round_started,round,"), "{csv}");
+    assert!(
+        csv.starts_with("round_id,round_number,round_started,round,mode,state,responses,counted,needed,pillar,force,n,mean,sd,below_20,"),
+        "{csv}"
+    );
     assert!(csv.contains("Group Prospects"), "{csv}");
     for m in teams
         .members(TeamRequest {

@@ -854,6 +854,12 @@ begin
   select * into inv from public.team_invites i
    where i.code_sha256 = sha256(convert_to(left(cleaned, 64), 'UTF8'))
    for update;
+  if inv.id is not null and inv.revoked_at is null and inv.expires_at > now()
+     and exists (select 1 from public.memberships m
+                  where m.team_id = inv.team_id and m.owner_id = auth.uid() and m.deleted_at is null) then
+    -- Already in: nothing changes and the invitation is not used up.
+    return inv.team_id;
+  end if;
   if inv.id is null or inv.revoked_at is not null or inv.expires_at <= now()
      or inv.uses_left = 0
      or not exists (select 1 from public.teams t where t.id = inv.team_id and t.deleted_at is null) then
@@ -861,11 +867,6 @@ begin
     delete from public.join_attempts a where a.owner_id = auth.uid() and a.at < now() - interval '1 day';
     -- Not raised: the failed try must stay recorded.
     return null;
-  end if;
-  if exists (select 1 from public.memberships m
-              where m.team_id = inv.team_id and m.owner_id = auth.uid() and m.deleted_at is null) then
-    -- Already in: nothing changes and the invitation is not used up.
-    return inv.team_id;
   end if;
   perform public.lock_team(inv.team_id);
   insert into public.memberships as m (id, owner_id, team_id, role, consent, created_at, client_updated_at,
@@ -889,9 +890,7 @@ begin
   if public.team_role(team) is null then
     raise exception 'not a member of this team' using errcode = 'P0002';
   end if;
-  if public.team_role(team) = 'facilitator' and public.facilitators_left(team, auth.uid()) = 0
-     and exists (select 1 from public.memberships m
-                  where m.team_id = team and m.deleted_at is null and m.owner_id <> auth.uid()) then
+  if public.team_role(team) = 'facilitator' and public.facilitators_left(team, auth.uid()) = 0 then
     raise exception 'the last facilitator cannot leave; make someone else a facilitator or delete the team'
       using errcode = '23514';
   end if;
