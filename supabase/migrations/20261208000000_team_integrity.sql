@@ -945,8 +945,9 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- 7. Accounts can always go. When an account is deleted its memberships go with it (cascade); then:
---   - the release records of its teams' rounds forget it: its id becomes a fresh random one that never meets
---     anyone again (the records keep their size, so the rule below still holds for everything already shown);
+--   - the release records of its teams' rounds forget it: its id becomes a fresh random one (the same in all of
+--     the team's records) that never meets anyone again, so the records keep their size and shape and the rule
+--     below still holds for everything already shown;
 --   - a team it was the last facilitator of is handed to the member who has been in it longest.
 
 create or replace function public.membership_gone() returns trigger
@@ -954,8 +955,11 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  -- One stand-in for the person across the team's records, so the sets keep their shape.
+  stand_in uuid := gen_random_uuid();
 begin
-  update public.round_releases p set members = array_replace(p.members, old.owner_id, gen_random_uuid())
+  update public.round_releases p set members = array_replace(p.members, old.owner_id, stand_in)
    where old.owner_id = any (p.members)
      and p.round_id in (select r.id from public.rounds r where r.team_id = old.team_id);
   if old.role = 'facilitator' and old.deleted_at is null

@@ -345,6 +345,25 @@ impl Supabase {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// psql on this database as the superuser, reading a script file (quiet, stopping at the first error,
+    /// unaligned output), for the caller to run or spawn.
+    pub fn psql_file(&self, file: &Path) -> Command {
+        let mut c = Command::new("psql");
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.cluster.port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "app",
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-f"])
+        .arg(file);
+        c
+    }
+
     /// Runs pg_prove over `supabase/tests/*.test.sql` against this database.
     pub fn pg_prove(&self) -> std::process::Output {
         let mut tests: Vec<String> = std::fs::read_dir(repo().join("supabase/tests"))
