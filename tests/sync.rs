@@ -785,3 +785,54 @@ async fn deleting_everything_here_leaves_the_synced_copy_and_does_not_download_i
     assert_eq!(here.items[0].id, a.id);
     assert!(laptop.app.assessments().get(&b.id).await.is_err());
 }
+
+/// A batch over the byte cap is cut before it is sent (the server refuses one over 16 MB with 413): twelve coach
+/// reports of 900,000 characters go up in several requests, all of them, nothing refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_over_the_byte_cap_goes_up_cut_in_parts() {
+    let Some(s) = supabase::start() else { return };
+    s.add_user("ada@example.test", "pw");
+    let a = device().await;
+    many(&a.app, 1).await;
+    a.app
+        .store()
+        .write(|c| {
+            let (owner, assessment): (String, String) =
+                c.query_row("SELECT owner_id, id FROM assessments LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let body = "A long report. ".repeat(60_000);
+            for _ in 0..12 {
+                c.execute(
+                    "INSERT INTO coach_reports (id, owner_id, assessment_id, status, writer, content, passages,
+                         citations, prompt_version, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'complete', 'offline', ?4, '[]', '[]', 1, ?5, ?5)",
+                    rusqlite::params![
+                        uuid::Uuid::now_v7().to_string(),
+                        owner,
+                        assessment,
+                        body,
+                        compilar_core::util::now()
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    a.app
+        .account()
+        .sign_in(sign_in_req(&s, "ada@example.test", "pw", true))
+        .await
+        .unwrap();
+    let before = s.gateway.count("rest:/rpc/push_changes");
+    let r = a.app.sync().sync_now().await.unwrap();
+    assert_eq!(r.rejected, 0, "{r:?}");
+    assert!(r.batches >= 2, "{r:?}");
+    assert_eq!(
+        s.gateway.count("rest:/rpc/push_changes") - before,
+        r.batches as u64,
+        "one request per batch: none refused for its size"
+    );
+    assert_eq!(s.sql("select count(*) from coach_reports"), "12");
+}

@@ -311,7 +311,8 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
     assert!(pillar.spread_label.starts_with("Views "));
     assert_eq!(r.number, 1);
     assert!(
-        r.round_label.starts_with("Round 1 \u{b7} Group Prospects \u{b7} "),
+        r.round_label
+            .starts_with("Round 1 \u{b7} Group Prospects \u{b7} "),
         "{}",
         r.round_label
     );
@@ -1017,7 +1018,11 @@ fn no_history_lets_anyone_solve_for_one_person() {
         for _step in 0..30 {
             let n = 2 + pick(PEOPLE - 2);
             let team = usize::from(pick(3) == 0);
-            let (tvar, cvar) = if team == 0 { ("ta", "ca") } else { ("tb", "cb") };
+            let (tvar, cvar) = if team == 0 {
+                ("ta", "ca")
+            } else {
+                ("tb", "cb")
+            };
             if gone.contains(&n) {
                 continue;
             }
@@ -1030,12 +1035,19 @@ fn no_history_lets_anyone_solve_for_one_person() {
                     }
                 }
                 0..=2 => {
-                    let _ = writeln!(sc, "{}select public.set_consent(:'{tvar}', true);", claims(n));
+                    let _ = writeln!(
+                        sc,
+                        "{}select public.set_consent(:'{tvar}', true);",
+                        claims(n)
+                    );
                 }
                 3..=8 => {
                     // Mostly a round of a team they are in.
-                    let theirs: Vec<&str> =
-                        rounds.iter().filter(|(_, t)| member[*t].contains(&n)).map(|(r, _)| *r).collect();
+                    let theirs: Vec<&str> = rounds
+                        .iter()
+                        .filter(|(_, t)| member[*t].contains(&n))
+                        .map(|(r, _)| *r)
+                        .collect();
                     let tag = if !theirs.is_empty() && pick(4) != 0 {
                         theirs[pick(theirs.len() as u64) as usize]
                     } else {
@@ -1043,7 +1055,8 @@ fn no_history_lets_anyone_solve_for_one_person() {
                     };
                     if answered.insert((n, tag)) {
                         let a = uuid::Uuid::now_v7();
-                        let values: Vec<i64> = questions.iter().map(|_| 1 + pick(5) as i64).collect();
+                        let values: Vec<i64> =
+                            questions.iter().map(|_| 1 + pick(5) as i64).collect();
                         let mut sums = [(0.0, 0u32); 4];
                         for ((_, f, reverse), v) in questions.iter().zip(&values) {
                             let v = if *reverse { 6 - v } else { *v };
@@ -1074,7 +1087,11 @@ fn no_history_lets_anyone_solve_for_one_person() {
                     }
                 }
                 9 if member[team].contains(&n) => {
-                    let _ = writeln!(sc, "{}select public.set_consent(:'{tvar}', false);", claims(n));
+                    let _ = writeln!(
+                        sc,
+                        "{}select public.set_consent(:'{tvar}', false);",
+                        claims(n)
+                    );
                 }
                 10 if member[team].contains(&n) && pick(2) == 0 => {
                     let _ = writeln!(sc, "{}select public.leave_team(:'{tvar}');", claims(n));
@@ -1117,7 +1134,12 @@ fn no_history_lets_anyone_solve_for_one_person() {
     for (i, sc) in scripts.iter().enumerate() {
         let p = dir.path().join(format!("history-{i}.sql"));
         std::fs::write(&p, sc).unwrap();
-        running.push(s.psql_file(&p).stdout(std::process::Stdio::null()).spawn().unwrap());
+        running.push(
+            s.psql_file(&p)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
     }
     // A third connection reads the newest rounds all the while, as a member of their team would.
     let reader = dir.path().join("reader.sql");
@@ -1140,7 +1162,11 @@ fn no_history_lets_anyone_solve_for_one_person() {
         r.push_str("select pg_temp.read_newest();\n");
     }
     std::fs::write(&reader, r).unwrap();
-    let mut reader = s.psql_file(&reader).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut reader = s
+        .psql_file(&reader)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     for mut p in running {
         assert!(p.wait().unwrap().success(), "a history script failed");
     }
@@ -1159,7 +1185,8 @@ fn no_history_lets_anyone_solve_for_one_person() {
     let mut figures: Vec<(String, Vec<String>, serde_json::Value)> = Vec::new();
     for line in rows.lines() {
         let parts: Vec<&str> = line.splitn(5, '|').collect();
-        let (seed, tag, round, result, members) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+        let (seed, tag, round, result, members) =
+            (parts[0], parts[1], parts[2], parts[3], parts[4]);
         reads += 1;
         if seed != "-1" {
             tag_of.insert(round.to_owned(), (seed.parse().unwrap(), tag.to_owned()));
@@ -1173,24 +1200,44 @@ fn no_history_lets_anyone_solve_for_one_person() {
         let set: Vec<String> = members.split(',').map(str::to_owned).collect();
         assert_eq!(v["counted"].as_u64(), Some(set.len() as u64), "{line}");
         assert!(set.len() >= T, "{line}");
-        shown.entry(round.to_owned()).or_default().insert(set.clone());
+        shown
+            .entry(round.to_owned())
+            .or_default()
+            .insert(set.clone());
         figures.push((round.to_owned(), set, v["results"].clone()));
     }
     assert!(reads > 10 * SEEDS as usize, "{reads} reads");
-    assert!(with_figures > SEEDS as usize, "{with_figures} reads with figures");
+    assert!(
+        with_figures > SEEDS as usize,
+        "{with_figures} reads with figures"
+    );
 
     // Nobody can be solved for, round by round.
     let mut chains = 0;
     for (round, sets) in &shown {
-        let people: Vec<&String> = sets.iter().flatten().collect::<BTreeSet<_>>().into_iter().collect();
+        let people: Vec<&String> = sets
+            .iter()
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let rows: Vec<Vec<f64>> = sets
             .iter()
-            .map(|s| people.iter().map(|p| f64::from(u8::from(s.contains(p)))).collect())
+            .map(|s| {
+                people
+                    .iter()
+                    .map(|p| f64::from(u8::from(s.contains(p))))
+                    .collect()
+            })
             .collect();
         for (i, p) in people.iter().enumerate() {
             let mut e = vec![0.0; people.len()];
             e[i] = 1.0;
-            assert!(!in_span(&rows, &e), "round {round} ({:?}): {p} can be solved for from {sets:?}", tag_of.get(round));
+            assert!(
+                !in_span(&rows, &e),
+                "round {round} ({:?}): {p} can be solved for from {sets:?}",
+                tag_of.get(round)
+            );
         }
         chains += usize::from(sets.len() > 1);
     }
@@ -1209,15 +1256,22 @@ fn no_history_lets_anyone_solve_for_one_person() {
                 if ra == rb {
                     continue;
                 }
-                let d = a.iter().filter(|x| !b.contains(x)).count() + b.iter().filter(|x| !a.contains(x)).count();
-                assert!(d == 0 || d >= T, "seed {seed}: {a:?} and {b:?} differ by {d}");
+                let d = a.iter().filter(|x| !b.contains(x)).count()
+                    + b.iter().filter(|x| !a.contains(x)).count();
+                assert!(
+                    d == 0 || d >= T,
+                    "seed {seed}: {a:?} and {b:?} differ by {d}"
+                );
             }
         }
     }
     // Each figure describes its set.
     for (round, set, results) in &figures {
         let (seed, tag) = &tag_of[round];
-        let scores: Vec<Scores> = set.iter().map(|u| expected[&(*seed, tag.clone(), u.clone())]).collect();
+        let scores: Vec<Scores> = set
+            .iter()
+            .map(|u| expected[&(*seed, tag.clone(), u.clone())])
+            .collect();
         for f in results.as_array().unwrap() {
             let values: Vec<f64> = match f["force"].as_str() {
                 None => scores.iter().map(|s| s.0).collect(),
@@ -1234,8 +1288,14 @@ fn no_history_lets_anyone_solve_for_one_person() {
                 bands[((x / 20.0).floor() as usize).min(4)] += 1;
             }
             assert_eq!(f["n"].as_u64(), Some(set.len() as u64));
-            assert!((f["mean"].as_f64().unwrap() - mean).abs() <= 0.5 + 1e-9, "{f} vs {mean}");
-            assert!((f["sd"].as_f64().unwrap() - sd).abs() <= 0.5 + 1e-9, "{f} vs {sd}");
+            assert!(
+                (f["mean"].as_f64().unwrap() - mean).abs() <= 0.5 + 1e-9,
+                "{f} vs {mean}"
+            );
+            assert!(
+                (f["sd"].as_f64().unwrap() - sd).abs() <= 0.5 + 1e-9,
+                "{f} vs {sd}"
+            );
             assert_eq!(f["histogram"], serde_json::json!(bands), "{f}");
             assert!(f.get("min").is_none() && f.get("max").is_none());
         }

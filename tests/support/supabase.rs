@@ -89,7 +89,17 @@ pub fn start() -> Option<Supabase> {
         eprintln!("skipped: the sync tests need {m}");
         return None;
     }
-    Some(Supabase::start())
+    Some(Supabase::start(None))
+}
+
+/// A target with only the migrations named before `first_left_out` (the schema as an older release shipped it),
+/// for benchmarks that measure the old server beside the new one.
+pub fn start_before(first_left_out: &str) -> Option<Supabase> {
+    if let Some(m) = missing() {
+        eprintln!("skipped: the sync target needs {m}");
+        return None;
+    }
+    Some(Supabase::start(Some(first_left_out)))
 }
 
 struct Cluster {
@@ -153,7 +163,7 @@ impl Drop for Supabase {
 }
 
 impl Supabase {
-    fn start() -> Supabase {
+    fn start(first_left_out: Option<&str>) -> Supabase {
         let root = is_root();
         let dir = tempfile::Builder::new()
             .prefix("compilar-pg")
@@ -225,6 +235,12 @@ impl Supabase {
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .filter(|p| {
+                first_left_out.is_none_or(|f| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().as_ref() < f)
+                })
+            })
             .collect();
         migrations.sort();
         files.extend(migrations);

@@ -6,7 +6,12 @@
 //! - a local token check (a valid token, checked before: no network, no database);
 //! - steady state: one changed answer, pushed by one device and pulled by the other;
 //! - team results (`round_results`) of a round answered by 1,000 consenting members with 12 answers each,
-//!   timed inside PostgreSQL (BENCH_TEAM members).
+//!   timed inside PostgreSQL (BENCH_TEAM members): a release (the server scores every member's answers and
+//!   computes the figures) and a figure shown again;
+//! - a push with one bad row in it, inside PostgreSQL: the largest batch the app sends (1,000 assessments with
+//!   their 12,000 answers) and the server's cap (49,998 rows);
+//! - the first push and the pushes with a bad row measured again on the schema as it was before
+//!   `20261208000000_team_integrity.sql` (BENCH_OLD=0 skips it), in the same run.
 //! - The heatmap of a team with 20 rounds (BENCH_HEATMAP_MEMBERS members each, default 12), end to end.
 //!
 //! Run: `scripts/fetch-postgrest.sh && cargo bench -p compilar-core --bench sync`
@@ -112,7 +117,127 @@ fn main() {
     rt.block_on(run(env("BENCH_SYNC", 10_000), env("BENCH_ROUNDS", 20)));
 }
 
+/// The first push of `n` assessments from a fresh device into `s`, timed to the first pull progress event.
+async fn first_push(s: &supabase::Supabase, n: usize) -> (Duration, u64, u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = App::open_with(AppOptions::for_tests(dir.path()))
+        .await
+        .expect("open");
+    fill(&app, n).await;
+    app.account()
+        .sign_in(sign_in(s, true))
+        .await
+        .expect("sign in");
+    let pushed_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let t = Instant::now();
+    let report = {
+        let pushed_at = Arc::clone(&pushed_at);
+        app.sync()
+            .sync_with(move |p| {
+                if p.stage == "pull" {
+                    pushed_at.lock().unwrap().get_or_insert_with(Instant::now);
+                }
+            })
+            .await
+            .expect("first sync")
+    };
+    let push = pushed_at.lock().unwrap().map_or(t.elapsed(), |p| p - t);
+    (push, report.pushed, u64::from(report.batches))
+}
+
+/// Pushes with one bad answer (a value of 9) among good rows, timed inside PostgreSQL as the signed-in user:
+/// `assessments` assessments with 12 answers each, in the app's wire form (rows as arrays). Median of 3.
+fn push_with_a_bad_row(s: &supabase::Supabase, assessments: usize) -> String {
+    let user = s.sql("select id from auth.users where email = 'bench@example.test'");
+    let domain = compilar_core::domain::Domain::builtin().expect("domain");
+    let qs = domain
+        .bank
+        .for_pillar("divsexp")
+        .map(|q| format!("'{}'", q.id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let setup = format!(
+        "select set_config('request.jwt.claims', json_build_object('sub', '{user}', 'role', 'authenticated')::text, false);
+         create or replace function pg_temp.bench_batch(n int) returns jsonb language sql as $$
+           with a as (select gen_random_uuid() as id, g from generate_series(1, n) g),
+                q as (select x as qid, i from unnest(array[{qs}]::text[]) with ordinality u(x, i))
+           select jsonb_build_object(
+             'assessments', jsonb_build_object(
+               'columns', jsonb_build_array('id', 'pillar', 'mode', 'stage', 'question_ids', 'answered', 'total',
+                            'results', 'bank_version', 'completed_at', 'created_at', 'client_updated_at',
+                            'updated_by_device'),
+               'rows', (select jsonb_agg(jsonb_build_array(a.id, 'divsexp', 'egalitarian', 'completed',
+                          (select jsonb_agg(q.qid order by q.i) from q), 12, 12,
+                          jsonb_build_object('pillar', 'divsexp', 'pillar_score', 50, 'forces',
+                            (select jsonb_agg(jsonb_build_object('force', f, 'score', 50))
+                               from unnest(array['voice_safety', 'change_capacity', 'decision_speed', 'norm_pressure']) f)),
+                          1, now(), now(), now(), 'bench')) from a)),
+             'answers', jsonb_build_object(
+               'columns', jsonb_build_array('id', 'assessment_id', 'question_id', 'value', 'created_at',
+                            'client_updated_at', 'updated_by_device'),
+               'rows', (select jsonb_agg(jsonb_build_array(gen_random_uuid(), a.id, q.qid,
+                          case when a.g = n / 2 and q.i = 1 then 9 else 1 + (a.g + q.i) % 5 end, now(), now(), 'bench'))
+                          from a, q)))
+         $$;
+         create or replace function pg_temp.bench_push(b jsonb) returns text language plpgsql as $$
+         declare t timestamptz := clock_timestamp(); r jsonb;
+         begin
+           r := public.push_changes(gen_random_uuid(), 'bench', b);
+           return format('%s|%s|%s', extract(epoch from clock_timestamp() - t) * 1000, r ->> 'applied',
+                         jsonb_array_length(r -> 'rejected'));
+         end $$;"
+    );
+    let mut times = Vec::new();
+    let mut last = String::new();
+    for _ in 0..3 {
+        let out = s.sql(&format!(
+            "{setup} set role authenticated; select pg_temp.bench_push(pg_temp.bench_batch({assessments}));"
+        ));
+        last = out.lines().last().unwrap_or_default().to_owned();
+        times.push(
+            last.split('|')
+                .next()
+                .and_then(|x| x.parse::<f64>().ok())
+                .unwrap_or(f64::NAN),
+        );
+    }
+    times.sort_by(|x, y| x.total_cmp(y));
+    let parts: Vec<&str> = last.split('|').collect();
+    format!(
+        "median {:.0} ms of 3 ({:.0}–{:.0}; {} rows applied, {} refused)",
+        times[1],
+        times[0],
+        times[2],
+        parts.get(1).unwrap_or(&"?"),
+        parts.get(2).unwrap_or(&"?")
+    )
+}
+
+/// The same measures on the schema before this release's team-integrity migration.
+async fn before_this_release(n: usize) {
+    let Some(old) = supabase::start_before("20261208000000") else {
+        return;
+    };
+    old.add_user("bench@example.test", "bench password");
+    let (push, rows, batches) = first_push(&old, n).await;
+    println!(
+        "before team integrity: first push of {n} assessments: {:.0} ms ({rows} rows in {batches} batches)",
+        ms(push)
+    );
+    println!(
+        "before team integrity: a push of the app's largest batch (13,000 rows) with one bad row: {}",
+        push_with_a_bad_row(&old, 1_000)
+    );
+    println!(
+        "before team integrity: a push of 49,998 rows with one bad row: {}",
+        push_with_a_bad_row(&old, 3_846)
+    );
+}
+
 async fn run(n: usize, rounds: usize) {
+    if env("BENCH_OLD", 1) == 1 {
+        before_this_release(n).await;
+    }
     let s = supabase::start()
         .expect("the sync target needs PostgreSQL 15 and scripts/fetch-postgrest.sh");
     s.add_user("bench@example.test", "bench password");
@@ -243,6 +368,14 @@ async fn run(n: usize, rounds: usize) {
          arrive on the other: {:.1} ms end to end",
         p + l
     );
+    println!(
+        "a push of the app's largest batch (13,000 rows) with one bad row, on the server: {}",
+        push_with_a_bad_row(&s, 1_000)
+    );
+    println!(
+        "a push of 49,998 rows (the server's cap is 50,000) with one bad row, on the server: {}",
+        push_with_a_bad_row(&s, 3_846)
+    );
     team_results(&s, env("BENCH_TEAM", 1_000));
     heatmap(&s, &a, env("BENCH_HEATMAP_MEMBERS", 12)).await;
 }
@@ -255,6 +388,7 @@ async fn heatmap(s: &supabase::Supabase, app: &App, n: usize) {
     let team = s
         .sql(&format!(
             "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
+             {ANSWER_ROUND}
              do $$
              declare t uuid; r uuid;
              begin
@@ -265,15 +399,7 @@ async fn heatmap(s: &supabase::Supabase, app: &App, n: usize) {
                    from (select id from auth.users where email like 'member%@bench.test' order by email limit {n}) u;
                for i in 1..20 loop
                  r := public.start_round(t, 'egalitarian', 'divsexp');
-                 insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total,
-                                                 results, bank_version, round_id, completed_at, created_at,
-                                                 client_updated_at, updated_by_device)
-                   select gen_random_uuid(), m.owner_id, 'divsexp', 'egalitarian', 'completed', '[]', 12, 12,
-                          jsonb_build_object('pillar', 'divsexp', 'pillar_score', random() * 100, 'forces',
-                            (select jsonb_agg(jsonb_build_object('force', f, 'score', random() * 100))
-                               from unnest(array['trust', 'voice', 'care', 'aims']) f)),
-                          1, r, now(), now(), now(), 'bench'
-                     from public.memberships m where m.team_id = t and m.role = 'member';
+                 perform pg_temp.answer_round(r, t);
                  perform public.close_round(r);
                end loop;
                perform set_config('bench.team', t::text, false);
@@ -312,12 +438,33 @@ async fn heatmap(s: &supabase::Supabase, app: &App, n: usize) {
     );
 }
 
-/// A team of `n` consenting members who completed one round (a pillar of 4 forces, 12 answers each), and the
-/// facilitator's `round_results` call timed inside PostgreSQL (median of 20, after one warm-up).
+/// Every member of team `t` completes round `r` (Diverse Expression: its 12 bank questions, answered at random).
+const ANSWER_ROUND: &str = "
+  create or replace function pg_temp.answer_round(r uuid, t uuid) returns void language sql as $f$
+    with m as (select gen_random_uuid() as a, owner_id from public.memberships where team_id = t and role = 'member'),
+         ins as (
+           insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total, results,
+                                           bank_version, round_id, completed_at, created_at, client_updated_at,
+                                           updated_by_device)
+           select m.a, m.owner_id, 'divsexp', 'egalitarian', 'completed',
+                  (select jsonb_agg(q.id order by q.id) from public.framework_questions q where q.pillar = 'divsexp'),
+                  12, 12, '{}'::jsonb, 1, r, now(), now(), now(), 'bench'
+             from m returning id, owner_id)
+    insert into public.answers (id, owner_id, assessment_id, question_id, value, created_at, client_updated_at,
+                                updated_by_device)
+    select gen_random_uuid(), i.owner_id, i.id, q.id, 1 + (random() * 4)::int, now(), now(), 'bench'
+      from ins i, public.framework_questions q where q.pillar = 'divsexp';
+  $f$;";
+
+/// A team of `n` consenting members who completed one round (Diverse Expression, its 12 bank questions), and
+/// the facilitator's `round_results` timed inside PostgreSQL: a release (every member's answers scored, the
+/// figures computed; median of 10, the release forgotten before each) and the figures shown again (median of
+/// 20).
 fn team_results(s: &supabase::Supabase, n: usize) {
     let facilitator = s.sql("select id from auth.users where email = 'bench@example.test'");
     let round = s.sql(&format!(
         "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
+         {ANSWER_ROUND}
          do $$
          declare t uuid; r uuid;
          begin
@@ -329,22 +476,10 @@ fn team_results(s: &supabase::Supabase, n: usize) {
                                            updated_by_device)
              select gen_random_uuid(), u.id, t, 'member', true, now(), now(), 'bench'
                from auth.users u where u.email like 'member%@bench.test';
-           insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total, results,
-                                           bank_version, round_id, completed_at, created_at, client_updated_at,
-                                           updated_by_device)
-             select gen_random_uuid(), u.id, 'divsexp', 'egalitarian', 'completed', '[]', 12, 12,
-                    jsonb_build_object('pillar', 'divsexp', 'pillar_score', random() * 100, 'forces',
-                      (select jsonb_agg(jsonb_build_object('force', f, 'score', random() * 100))
-                         from unnest(array['trust', 'voice', 'care', 'aims']) f)),
-                    1, r, now(), now(), now(), 'bench'
-               from auth.users u where u.email like 'member%@bench.test';
-           insert into public.answers (id, owner_id, assessment_id, question_id, value, created_at, client_updated_at,
-                                       updated_by_device)
-             select gen_random_uuid(), a.owner_id, a.id, 'q' || q, 1 + (random() * 4)::int, now(), now(), 'bench'
-               from public.assessments a, generate_series(1, 12) q where a.round_id = r;
+           perform pg_temp.answer_round(r, t);
            perform set_config('bench.round', r::text, false);
          end $$;
-         analyze public.assessments; analyze public.memberships;
+         analyze public.assessments; analyze public.memberships; analyze public.answers;
          select current_setting('bench.round');"
     ))
     .lines()
@@ -354,15 +489,22 @@ fn team_results(s: &supabase::Supabase, n: usize) {
     let out = s.sql(&format!(
         "select set_config('request.jwt.claims', json_build_object('sub', '{facilitator}', 'role', 'authenticated')::text, false);
          create function pg_temp.time_it(r uuid) returns text language plpgsql as $$
-         declare t timestamptz; d float8[] := '{{}}'; res jsonb;
+         declare t timestamptz; d float8[] := '{{}}'; e float8[] := '{{}}'; res jsonb;
          begin
-           res := public.round_results(r);
+           for i in 1..10 loop
+             delete from public.round_releases p where p.round_id = r;
+             t := clock_timestamp();
+             res := public.round_results(r);
+             e := e || (extract(epoch from clock_timestamp() - t) * 1000)::float8;
+           end loop;
            for i in 1..20 loop
              t := clock_timestamp();
              res := public.round_results(r);
              d := d || (extract(epoch from clock_timestamp() - t) * 1000)::float8;
            end loop;
-           return format('%s ms %s %s', round((select percentile_cont(0.5) within group (order by x) from unnest(d) x)::numeric, 2),
+           return format('a release (scoring every member''s answers) median %s ms of 10, shown again median %s ms of 20 (%s, %s people)',
+                         round((select percentile_cont(0.5) within group (order by x) from unnest(e) x)::numeric, 1),
+                         round((select percentile_cont(0.5) within group (order by x) from unnest(d) x)::numeric, 2),
                          res ->> 'state', res ->> 'counted');
          end $$;
          select pg_temp.time_it('{round}');"

@@ -91,8 +91,18 @@ pub fn split(f: &ResultFigure) -> bool {
 fn ends(f: &ResultFigure) -> String {
     let low: u32 = f.histogram.iter().take(2).sum();
     let high: u32 = f.histogram.iter().skip(3).sum();
-    let people = |n: u32| if n == 1 { "1 person".to_owned() } else { format!("{n} people") };
-    format!("{} below 40 and {} at 60 or above", people(low), people(high))
+    let people = |n: u32| {
+        if n == 1 {
+            "1 person".to_owned()
+        } else {
+            format!("{n} people")
+        }
+    };
+    format!(
+        "{} below 40 and {} at 60 or above",
+        people(low),
+        people(high)
+    )
 }
 
 fn members(n: u32) -> String {
@@ -430,7 +440,9 @@ mod tests {
         ]);
         let text = report(&fw, &r, &[]);
         assert!(
-            text.contains("sit close together on every force (no standard deviation above 7 points)"),
+            text.contains(
+                "sit close together on every force (no standard deviation above 7 points)"
+            ),
             "{text}"
         );
     }

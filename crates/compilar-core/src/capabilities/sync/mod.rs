@@ -31,6 +31,9 @@ use dto::*;
 
 /// Outbox entries per push batch (an assessment with its answers is one entry).
 pub const BATCH_ENTRIES: usize = 1000;
+/// A batch's changes are cut to at most this many bytes of JSON before they are sent (the server refuses a batch
+/// over 16 MB with 413; one entry is never more than about 6 MB, so a single entry always goes).
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Rows per pull page and table (the server also stops a page after about 4 MB of rows; `max_rows` does not
 /// apply: a page is one JSON value).
 pub const PAGE_ROWS: u32 = 5000;
@@ -344,15 +347,32 @@ impl<'a> Sync<'a> {
         let Some(batch) = claimed else {
             return Ok(None);
         };
+        let mut batch = batch;
         let (_, link) = self.ctx.account().access_token().await?;
-        let who = self.ctx.principal.clone();
-        let entries = batch.entries.clone();
-        let (device, user) = (link.device_id.clone(), link.user_id.clone());
-        let payload = self
-            .ctx
-            .store
-            .read(move |c| sql::payload(c, &who, &device, &user, &entries))
-            .await?;
+        let payload = loop {
+            let who = self.ctx.principal.clone();
+            let entries = batch.entries.clone();
+            let (device, user) = (link.device_id.clone(), link.user_id.clone());
+            let payload = self
+                .ctx
+                .store
+                .read(move |c| sql::payload(c, &who, &device, &user, &entries))
+                .await?;
+            let bytes = serde_json::to_vec(&payload.changes).map_or(0, |v| v.len());
+            // Too large: the later half of its entries goes back to the queue, in order, and the batch is read
+            // again (a batch sent before is sent again as it was: the server may have applied it).
+            if bytes <= BATCH_BYTES || batch.entries.len() < 2 || batch.resent {
+                break payload;
+            }
+            let keep = batch.entries.len() / 2;
+            let id = batch.batch_id.clone();
+            tracing::debug!(bytes, keep, "a batch over the byte cap is cut");
+            batch.entries = self
+                .ctx
+                .store
+                .write(move |c| sql::keep_first(c, &id, keep))
+                .await?;
+        };
         let body = serde_json::json!({
             "batch_id": batch.batch_id,
             "device": link.device_id,

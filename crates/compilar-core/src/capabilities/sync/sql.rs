@@ -93,6 +93,23 @@ pub(crate) fn claim(c: &Connection, limit: usize, sending: &[String]) -> Result<
     }))
 }
 
+/// Keeps the first `keep` entries of a claimed batch that was never sent and returns the rest to the queue
+/// (in their order); the entries kept.
+pub(crate) fn keep_first(
+    c: &Connection,
+    batch_id: &str,
+    keep: usize,
+) -> Result<Vec<(String, String)>> {
+    c.execute(
+        "UPDATE outbox SET batch_id = NULL WHERE batch_id = ?1 AND seq NOT IN
+           (SELECT seq FROM outbox WHERE batch_id = ?1 ORDER BY seq LIMIT ?2)",
+        rusqlite::params![batch_id, keep as i64],
+    )?;
+    let mut st = c.prepare("SELECT tbl, row_id FROM outbox WHERE batch_id = ?1 ORDER BY seq")?;
+    let rows = st.query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<(String, String)>>>()?)
+}
+
 /// The changes of a batch as `push_changes` takes them: the rows' current state by server table.
 pub(crate) struct Payload {
     pub changes: Value,

@@ -139,7 +139,11 @@ fn time(s: Option<String>) -> Option<String> {
 fn round_label(number: u32, title: &str, created_at: Option<&str>) -> String {
     let day = created_at
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&chrono::Utc).format("%-d %b %Y").to_string());
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%-d %b %Y")
+                .to_string()
+        });
     let mut parts = Vec::new();
     if number > 0 {
         parts.push(format!("Round {number}"));
