@@ -379,6 +379,8 @@ pub fn screenshot_dir() -> PathBuf {
 /// the app runs with WebKitGTK's DMA-BUF renderer off, as users get it, and in that mode WebKitWebDriver's
 /// screenshot command never returns.
 pub async fn screenshot(name: &str) {
+    // The pointer out of the page, so no tooltip left from the last click covers it.
+    xdotool(&["mousemove", "0", "0"]);
     // Let the page paint first (the DOM can be ahead of the last frame).
     tokio::time::sleep(Duration::from_millis(400)).await;
     let ids = xdotool(&["search", "--onlyvisible", "--name", "^Compilar$"]);
