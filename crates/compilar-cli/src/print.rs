@@ -1375,7 +1375,7 @@ pub fn round(r: &compilar_core::api::Round) -> String {
     let mut s = format!(
         "{}: {} ({}){}\n    id {}\n    {} of {} responded; results from {}\n",
         r.team_name,
-        r.title,
+        r.label,
         r.mode,
         if r.closed_at.is_some() {
             " [closed]"
