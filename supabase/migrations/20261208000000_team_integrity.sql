@@ -295,38 +295,43 @@ as $$
       join public.framework_pillars fp on fp.id = x.pillar and fp.mode = x.mode
      where x.id = any (ids) and jsonb_typeof(x.question_ids) = 'array'
   ),
-  placed as (
-    select a.id, a.owner_id, a.pillar, a.letter, q.qid, q.ord, ff.id as force, ff.position,
-           coalesce(fq.reverse, gq.reverse = 1) as reverse
+  -- Each question of each assessment, placed (force null: the server cannot place it) with its item score
+  -- (null: not answered).
+  items as (
+    select a.id, ff.id as force,
+           (case when coalesce(fq.reverse, gq.reverse = 1) then 6 - v.value else v.value end - 1)::double precision
+             / 4 * 100 as item
       from a
-     cross join lateral jsonb_array_elements_text(a.question_ids) with ordinality q(qid, ord)
+     cross join lateral jsonb_array_elements_text(a.question_ids) q(qid)
       left join public.framework_questions fq on fq.id = q.qid
-      left join public.generated_questions gq
+      -- Only the rows of these assessments and their owners are read (through their indexes), never a table.
+      left join (select g.id, g.owner_id, g.force, g.reverse from public.generated_questions g
+                  where g.owner_id in (select a2.owner_id from a a2)) gq
         on gq.id = (case when q.qid ~ '^fresh\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                          then substr(q.qid, 7)::uuid end)
        and gq.owner_id = a.owner_id
       left join public.framework_forces ff on ff.id = coalesce(fq.force, gq.force) and ff.letter = a.letter
+      left join (select x.assessment_id, x.question_id, x.value from public.answers x
+                  where x.assessment_id = any (ids) and x.deleted_at is null) v
+        on v.assessment_id = a.id and v.question_id = q.qid
+  ),
+  sums as (
+    -- Item scores are multiples of 25, so their sum is exact in any order.
+    select i.id, i.force, sum(i.item) / nullif(count(i.item), 0) as score
+      from items i group by i.id, i.force
   ),
   placeable as (
-    select p.id from placed p group by p.id having bool_and(p.force is not null)
-  ),
-  items as (
-    select p.id, p.owner_id, p.pillar, p.force, p.position,
-           (case when p.reverse then 6 - v.value else v.value end - 1)::double precision / 4 * 100 as item
-      from placed p
-      join placeable ok on ok.id = p.id
-      left join public.answers v on v.assessment_id = p.id and v.question_id = p.qid and v.deleted_at is null
-  ),
-  all_forces as (
-    select a.id, a.owner_id, a.pillar, ff.id as force, ff.position
-      from a join placeable ok on ok.id = a.id
-      join public.framework_forces ff on ff.letter = a.letter
+    -- (`not in` over the few unplaceable ones: a hashed lookup, where `not exists` became a scan per row.)
+    select a.id, a.owner_id, a.pillar, a.letter from a
+     where a.id not in (select x.id from sums x where x.force is null)
   ),
   forces as (
-    select f.id, f.owner_id, f.pillar, f.force, f.position,
-           (select sum(i.item) / nullif(count(i.item), 0) from items i where i.id = f.id and i.force = f.force)
-             as score
-      from all_forces f
+    -- Every force of the pillar, scored or not. (Joined on one key: the planner hashes it; on two it chose a
+    -- nested loop over every pair.)
+    select p.id, p.owner_id, p.pillar, ff.id as force, ff.position, x.score
+      from placeable p
+      join public.framework_forces ff on ff.letter = p.letter
+      left join sums x on x.id::text || '/' || x.force = p.id::text || '/' || ff.id
   ),
   pillars as (
     select f.id, f.owner_id, f.pillar, sum(f.score order by f.position) / count(f.score) as score
@@ -1102,34 +1107,30 @@ as $$
      order by a.owner_id, a.pillar, a.completed_at desc, a.id) l;
 $$;
 
--- The members whose answers the server can score for every pillar of the round (sorted).
-create or replace function public.round_scorable(rd public.rounds, members uuid[]) returns uuid[]
+-- A release candidate: of `members`, those whose answers the server can score for every pillar of the round
+-- (sorted), and the figures over exactly them, from one scoring of their answers. The figures: per pillar and
+-- per force, the number of people, the mean and the (population) standard deviation rounded to whole points,
+-- and how many people fall in each of five bands (below 20, 20–40, 40–60, 60–80, 80 and above). Never a
+-- minimum, a maximum or one person's value. A figure is over every member of the set or left out (a force
+-- someone left unanswered).
+create or replace function public.round_candidate(rd public.rounds, members uuid[], out scorable uuid[],
+                                                  out figures jsonb)
 language sql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(s.owner_id order by s.owner_id), '{}') from (
-    select x.owner_id from public.assessment_scores(public.round_assessments(rd, members)) x
-     where x.force is null
-     group by x.owner_id
-    having count(*) = case when rd.pillar is null
-                           then (select count(*) from public.framework_pillars fp where fp.mode = rd.mode) else 1 end) s;
-$$;
-
--- A set's figures, computed here from the members' answers: per pillar and per force, the number of people,
--- the mean and the (population) standard deviation rounded to whole points, and how many people fall in each of
--- five bands (below 20, 20–40, 40–60, 60–80, 80 and above). Never a minimum, a maximum or one person's value.
--- A figure is over every member of the set or left out (a force someone left unanswered).
-create or replace function public.round_figures(rd public.rounds, members uuid[]) returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  with scores as (
+  with scores as materialized (
     select * from public.assessment_scores(public.round_assessments(rd, members)) s
      where s.owner_id = any (members)
+  ),
+  ok as (
+    select s.owner_id from scores s where s.force is null group by s.owner_id
+    having count(*) = case when rd.pillar is null
+                           then (select count(*) from public.framework_pillars fp where fp.mode = rd.mode) else 1 end
+  ),
+  kept as (
+    select s.* from scores s join ok using (owner_id)
   ),
   groups as (
     select s.pillar, s.force, count(s.score) as n, avg(s.score) as mean, stddev_pop(s.score) as sd,
@@ -1138,17 +1139,28 @@ as $$
              count(*) filter (where s.score >= 40 and s.score < 60),
              count(*) filter (where s.score >= 60 and s.score < 80), count(*) filter (where s.score >= 80))
              as histogram
-      from scores s
+      from kept s
      group by s.pillar, s.force
-    having count(s.score) = cardinality(members) and count(distinct s.owner_id) = cardinality(members)
+    having count(s.score) = (select count(*) from ok)
   )
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'pillar', g.pillar, 'force', g.force, 'n', g.n, 'mean', round(g.mean::numeric)::int,
-           'sd', round(g.sd::numeric)::int, 'histogram', g.histogram)
-           order by fp.position, ff.position nulls first), '[]'::jsonb)
-    from groups g
-    join public.framework_pillars fp on fp.id = g.pillar
-    left join public.framework_forces ff on ff.id = g.force;
+  select (select coalesce(array_agg(o.owner_id order by o.owner_id), '{}') from ok o),
+         (select coalesce(jsonb_agg(jsonb_build_object(
+                   'pillar', g.pillar, 'force', g.force, 'n', g.n, 'mean', round(g.mean::numeric)::int,
+                   'sd', round(g.sd::numeric)::int, 'histogram', g.histogram)
+                   order by fp.position, ff.position nulls first), '[]'::jsonb)
+            from groups g
+            join public.framework_pillars fp on fp.id = g.pillar
+            left join public.framework_forces ff on ff.id = g.force);
+$$;
+
+-- The figures of a set already known to be scorable (a set recorded before figures were kept).
+create or replace function public.round_figures(rd public.rounds, members uuid[]) returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select (public.round_candidate(rd, members)).figures;
 $$;
 
 -- The release ledger: every member set a round has shown, with the figures it showed.
@@ -1223,6 +1235,7 @@ declare
   t integer;
   e uuid[];
   scorable uuid[];
+  figures jsonb;
   members_total integer;
   body jsonb;
   shown public.round_releases;
@@ -1248,10 +1261,10 @@ begin
     perform pg_advisory_xact_lock(hashtext('compilar.round_releases'), 0);
     -- Read again under the lock (each statement sees what committed before it).
     e := public.round_eligible(rd);
-    scorable := public.round_scorable(rd, e);
+    select c.scorable, c.figures into scorable, figures from public.round_candidate(rd, e) c;
     if public.release_allowed(rd, scorable, t) then
       insert into public.round_releases (round_id, members, mode, pillar, round_created_at, figures)
-      values (rd.id, scorable, rd.mode, rd.pillar, rd.created_at, public.round_figures(rd, scorable))
+      values (rd.id, scorable, rd.mode, rd.pillar, rd.created_at, figures)
       returning * into shown;
     end if;
   end if;
