@@ -417,7 +417,10 @@ fn teams_from_the_command_line(s: &supabase::Supabase, d: &Path) {
     let human =
         String::from_utf8_lossy(&run(m, &["team", "round", "list"], None).stdout).into_owned();
     assert!(human.contains(&format!("--round {rid}")), "{human}");
-    assert!(human.contains(": Round 1 \u{b7} Group Prospects \u{b7} "), "{human}");
+    assert!(
+        human.contains(": Round 1 \u{b7} Group Prospects \u{b7} "),
+        "{human}"
+    );
 
     // The member shares and answers; one of three needed.
     json(m, &["team", "consent", &tid, "on"], None);
@@ -455,7 +458,10 @@ fn teams_from_the_command_line(s: &supabase::Supabase, d: &Path) {
     let human = String::from_utf8_lossy(&run(d, &["team", "round", "results", &rid], None).stdout)
         .into_owned();
     assert!(human.contains("1 of 3 needed"), "{human}");
-    assert!(human.starts_with("Round 1 \u{b7} Group Prospects \u{b7} "), "{human}");
+    assert!(
+        human.starts_with("Round 1 \u{b7} Group Prospects \u{b7} "),
+        "{human}"
+    );
 
     let (c, e) = fails(d, &["team", "leave", &tid], None);
     assert_eq!(
