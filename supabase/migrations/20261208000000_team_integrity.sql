@@ -307,7 +307,8 @@ as $$
       -- Only the rows of these assessments and their owners are read (through their indexes), never a table.
       left join (select g.id, g.owner_id, g.force, g.reverse from public.generated_questions g
                   where g.owner_id in (select a2.owner_id from a a2)) gq
-        on gq.id = (case when q.qid ~ '^fresh\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+        on gq.id = (case when left(q.qid, 6) = 'fresh.'
+                              and q.qid ~ '^fresh\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                          then substr(q.qid, 7)::uuid end)
        and gq.owner_id = a.owner_id
       left join public.framework_forces ff on ff.id = coalesce(fq.force, gq.force) and ff.letter = a.letter
@@ -1337,12 +1338,17 @@ do $$
 declare
   r record;
 begin
+  -- (An extension's own objects are the extension's business and left as they are.)
   for r in select c.oid::regclass as rel from pg_class c
-            where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') loop
+            where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+              and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                                 and d.deptype = 'e') loop
     execute format('revoke all on %s from public, anon, authenticated', r.rel);
   end loop;
   for r in select p.oid::regprocedure as fn from pg_proc p
-            where p.pronamespace = 'public'::regnamespace and p.prokind in ('f', 'a', 'w') loop
+            where p.pronamespace = 'public'::regnamespace and p.prokind in ('f', 'a', 'w')
+              and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+                                 and d.deptype = 'e') loop
     execute format('revoke all on function %s from public, anon, authenticated', r.fn);
   end loop;
   for r in select unnest(array[

@@ -98,11 +98,7 @@ fn ends(f: &ResultFigure) -> String {
             format!("{n} people")
         }
     };
-    format!(
-        "{} below 40 and {} at 60 or above",
-        people(low),
-        people(high)
-    )
+    format!("{} below 40 and {high} at 60 or above", people(low))
 }
 
 fn members(n: u32) -> String {
@@ -422,7 +418,7 @@ mod tests {
         assert!(text.contains(&format!(
             "**{}**: views differ widely (standard deviation 25; 3 people below 40 and 3 at 60 or above)",
             forces[0].name
-        )));
+        )), "{text}");
         assert!(!text.contains(&format!("**{}**: views differ", forces[1].name)));
         assert!(text.contains(&format!("**{}** (70) is a real strength", forces[1].name)));
         assert!(!text.contains("12.5") && !text.contains(" 12 "), "{text}");
