@@ -82,24 +82,23 @@ pub fn missing() -> Option<String> {
 
 /// Starts a target, or returns `None` (skip) when it cannot run here and `CI` is not set.
 pub fn start() -> Option<Supabase> {
-    if let Some(m) = missing() {
-        if std::env::var_os("CI").is_some() {
-            panic!("the sync tests need {m}; CI must run them");
-        }
-        eprintln!("skipped: the sync tests need {m}");
-        return None;
-    }
-    Some(Supabase::start(None))
+    available().then(|| Supabase::start(None))
 }
 
 /// A target with only the migrations named before `first_left_out` (the schema as an older release shipped it),
-/// for benchmarks that measure the old server beside the new one.
+/// for benchmarks that measure the old server beside the new one. Absent and present as [`start`].
 pub fn start_before(first_left_out: &str) -> Option<Supabase> {
-    if let Some(m) = missing() {
-        eprintln!("skipped: the sync target needs {m}");
-        return None;
+    available().then(|| Supabase::start(Some(first_left_out)))
+}
+
+/// Whether a target can run here; without one, `false` (skip), except with `CI` set, where it panics.
+fn available() -> bool {
+    let Some(m) = missing() else { return true };
+    if std::env::var_os("CI").is_some() {
+        panic!("the sync tests need {m}; CI must run them");
     }
-    Some(Supabase::start(Some(first_left_out)))
+    eprintln!("skipped: the sync tests need {m}");
+    false
 }
 
 struct Cluster {

@@ -117,13 +117,27 @@ fn main() {
     rt.block_on(run(env("BENCH_SYNC", 10_000), env("BENCH_ROUNDS", 20)));
 }
 
-/// The first push of `n` assessments from a fresh device into `s`, timed to the first pull progress event.
-async fn first_push(s: &supabase::Supabase, n: usize) -> (Duration, u64, u64) {
+/// A fresh device holding `n` completed assessments, signed in to `s`, and its first sync: the push timed to
+/// the first pull progress event, then the whole sync.
+struct FirstSync {
+    app: App,
+    _dir: tempfile::TempDir,
+    push: Duration,
+    whole: Duration,
+    report: compilar_core::api::SyncReport,
+}
+
+async fn first_sync(s: &supabase::Supabase, n: usize) -> FirstSync {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = App::open_with(AppOptions::for_tests(dir.path()))
         .await
         .expect("open");
+    let t = Instant::now();
     fill(&app, n).await;
+    println!(
+        "seeded {n} completed assessments in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     app.account()
         .sign_in(sign_in(s, true))
         .await
@@ -135,14 +149,27 @@ async fn first_push(s: &supabase::Supabase, n: usize) -> (Duration, u64, u64) {
         app.sync()
             .sync_with(move |p| {
                 if p.stage == "pull" {
-                    pushed_at.lock().unwrap().get_or_insert_with(Instant::now);
+                    if let Ok(mut at) = pushed_at.lock() {
+                        at.get_or_insert_with(Instant::now);
+                    }
                 }
             })
             .await
             .expect("first sync")
     };
-    let push = pushed_at.lock().unwrap().map_or(t.elapsed(), |p| p - t);
-    (push, report.pushed, u64::from(report.batches))
+    let whole = t.elapsed();
+    let push = pushed_at
+        .lock()
+        .ok()
+        .and_then(|at| *at)
+        .map_or(whole, |p| p - t);
+    FirstSync {
+        app,
+        _dir: dir,
+        push,
+        whole,
+        report,
+    }
 }
 
 /// Pushes with one bad answer (a value of 9) among good rows, timed inside PostgreSQL as the signed-in user:
@@ -219,10 +246,12 @@ async fn before_this_release(n: usize) {
         return;
     };
     old.add_user("bench@example.test", "bench password");
-    let (push, rows, batches) = first_push(&old, n).await;
+    let first = first_sync(&old, n).await;
     println!(
-        "before team integrity: first push of {n} assessments: {:.0} ms ({rows} rows in {batches} batches)",
-        ms(push)
+        "before team integrity: first push of {n} assessments: {:.0} ms ({} rows in {} batches)",
+        ms(first.push),
+        first.report.pushed,
+        first.report.batches
     );
     println!(
         "before team integrity: a push of the app's largest batch (13,000 rows) with one bad row: {}",
@@ -242,37 +271,13 @@ async fn run(n: usize, rounds: usize) {
         .expect("the sync target needs PostgreSQL 15 and scripts/fetch-postgrest.sh");
     s.add_user("bench@example.test", "bench password");
 
-    let dir_a = tempfile::tempdir().expect("tempdir");
-    let a = App::open_with(AppOptions::for_tests(dir_a.path()))
-        .await
-        .expect("open");
-    let t = Instant::now();
-    fill(&a, n).await;
-    println!(
-        "seeded {n} completed assessments in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    a.account()
-        .sign_in(sign_in(&s, true))
-        .await
-        .expect("sign in");
-
-    // First push: everything, timed to the first pull progress event.
-    let pushed_at: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-    let t = Instant::now();
-    let report = {
-        let pushed_at = Arc::clone(&pushed_at);
-        a.sync()
-            .sync_with(move |p| {
-                if p.stage == "pull" {
-                    pushed_at.lock().unwrap().get_or_insert_with(Instant::now);
-                }
-            })
-            .await
-            .expect("first sync")
-    };
-    let whole = t.elapsed();
-    let push = pushed_at.lock().unwrap().map_or(whole, |p| p - t);
+    let FirstSync {
+        app: a,
+        _dir: _dir_a,
+        push,
+        whole,
+        report,
+    } = first_sync(&s, n).await;
     let rows = s.sql("select (select count(*) from assessments) || ' assessments, ' || (select count(*) from answers) || ' answers'");
     println!(
         "first push of {n} assessments with their answers: {:.0} ms ({} rows in {} batches; server holds {rows})",
