@@ -761,7 +761,8 @@ fn round1(x: f64) -> f64 {
 /// The server scores answers exactly as the app does: random answer sets (proptest) — any pillar, a subset of its
 /// bank questions and of its sibling pillar's (the app accepts those when the force is the pillar's), fresh
 /// questions of the same person, reverse items, unanswered questions, none answered — scored by
-/// `domain::scoring` and by `assessment_scores` on the real PostgreSQL agree on every force and on the pillar.
+/// `domain::scoring` and by `assessment_scores` on the real PostgreSQL agree on every force and on the pillar,
+/// and the scores kept for releases (`round_scores`) are the same.
 #[test]
 fn the_server_scores_answers_exactly_as_the_app_does() {
     use compilar_core::domain::{Domain, Question, FRESH_PREFIX};
@@ -830,8 +831,9 @@ fn the_server_scores_answers_exactly_as_the_app_does() {
         let a = uuid::Uuid::now_v7();
         let mut sql = format!(
             "insert into public.assessments (id, owner_id, pillar, mode, stage, question_ids, answered, total,
-               bank_version, created_at, client_updated_at, updated_by_device)
-             values ('{a}', '{owner}', '{}', '{}', 'quiz', '{}', {}, {}, 1, now(), now(), 'prop');",
+               bank_version, round_id, results, completed_at, created_at, client_updated_at, updated_by_device)
+             values ('{a}', '{owner}', '{}', '{}', 'completed', '{}', {}, {}, 1, gen_random_uuid(), '{{}}', now(),
+                     now(), now(), 'prop');",
             pillar.id,
             pillar.mode,
             serde_json::to_string(&ids).unwrap(),
@@ -857,13 +859,24 @@ fn the_server_scores_answers_exactly_as_the_app_does() {
                  values (gen_random_uuid(), '{owner}', '{a}', '{qid}', {v}, now(), now(), 'prop');"
             ));
         }
+        // The scores kept for a release (round_scores, written by triggers as the assessment, then its fresh
+        // questions, then its answers went in) must be what scoring now gives.
         sql.push_str(&format!(
-            "select coalesce(json_object_agg(coalesce(force, '-'), score), '{{}}')
-               from public.assessment_scores(array['{a}'::uuid]);"
+            "with now as (select s.owner_id, s.pillar, s.force, s.score
+                            from public.assessment_scores(array['{a}'::uuid]) s),
+                  kept as (select k.owner_id, k.pillar, k.force, k.score from public.round_scores k
+                            where k.assessment_id = '{a}')
+             select json_build_object(
+               'scores', (select coalesce(json_object_agg(coalesce(force, '-'), score), '{{}}') from now),
+               'drift', (select count(*) from (select * from now except all select * from kept) x)
+                      + (select count(*) from (select * from kept except all select * from now) y));"
         ));
         let printed = s.sql(&sql);
-        let last = printed.lines().last().unwrap_or_default();
-        let out: HashMap<String, Option<f64>> = serde_json::from_str(last).unwrap();
+        let last: serde_json::Value =
+            serde_json::from_str(printed.lines().last().unwrap_or_default()).unwrap();
+        prop_assert_eq!(&last["drift"], &serde_json::json!(0), "round_scores differs from scoring now");
+        let out: HashMap<String, Option<f64>> =
+            serde_json::from_value(last["scores"].clone()).unwrap();
         match app {
             Err(e) => {
                 prop_assert_eq!(e.code(), "no_answers");

@@ -6,8 +6,8 @@
 //! - a local token check (a valid token, checked before: no network, no database);
 //! - steady state: one changed answer, pushed by one device and pulled by the other;
 //! - team results (`round_results`) of a round answered by 1,000 consenting members with 12 answers each,
-//!   timed inside PostgreSQL (BENCH_TEAM members): a release (the server scores every member's answers and
-//!   computes the figures) and a figure shown again;
+//!   timed inside PostgreSQL (BENCH_TEAM members): a release (the members' scores, kept as their answers came
+//!   in, summed into figures) and a figure shown again; and what keeping the scores costs one member's push;
 //! - a push with one bad row in it, inside PostgreSQL: the largest batch the app sends (1,000 assessments with
 //!   their 12,000 answers) and the server's cap (49,998 rows);
 //! - the first push and the pushes with a bad row measured again on the schema as it was before
@@ -507,7 +507,7 @@ fn team_results(s: &supabase::Supabase, n: usize) {
              res := public.round_results(r);
              d := d || (extract(epoch from clock_timestamp() - t) * 1000)::float8;
            end loop;
-           return format('a release (scoring every member''s answers) median %s ms of 10, shown again median %s ms of 20 (%s, %s people)',
+           return format('a release (the members'' kept scores summed) median %s ms of 10, shown again median %s ms of 20 (%s, %s people)',
                          round((select percentile_cont(0.5) within group (order by x) from unnest(e) x)::numeric, 1),
                          round((select percentile_cont(0.5) within group (order by x) from unnest(d) x)::numeric, 2),
                          res ->> 'state', res ->> 'counted');
@@ -519,4 +519,45 @@ fn team_results(s: &supabase::Supabase, n: usize) {
     .unwrap_or_default()
     .to_owned();
     println!("team results of a round answered by {n} consenting members (12 answers each), on the server: {out}");
+
+    // What keeping the scores costs a member: one push of a completed assessment with its 12 answers, in the
+    // round (scored and kept as it goes in) and outside any round.
+    let member = s.sql("select id from auth.users where email = 'member1@bench.test'");
+    let out = s.sql(&format!(
+        "select set_config('request.jwt.claims', json_build_object('sub', '{member}', 'role', 'authenticated')::text, false);
+         create function pg_temp.one(r uuid) returns jsonb language sql as $$
+           with q as (select id from public.framework_questions where pillar = 'divsexp'), a as (select gen_random_uuid() as id)
+           select jsonb_build_object(
+             'assessments', jsonb_build_array(jsonb_build_object('id', a.id, 'pillar', 'divsexp', 'mode', 'egalitarian',
+               'stage', 'completed', 'question_ids', (select jsonb_agg(q.id order by q.id) from q), 'answered', 12,
+               'total', 12, 'bank_version', 1, 'round_id', r,
+               'results', jsonb_build_object('pillar', 'divsexp', 'pillar_score', 50, 'forces',
+                 (select jsonb_agg(jsonb_build_object('force', f, 'score', 50))
+                    from unnest(array['voice_safety', 'change_capacity', 'decision_speed', 'norm_pressure']) f)),
+               'completed_at', now(), 'created_at', now(), 'client_updated_at', now(), 'updated_by_device', 'bench')),
+             'answers', (select jsonb_agg(jsonb_build_object('id', gen_random_uuid(), 'assessment_id', a.id,
+               'question_id', q.id, 'value', 3, 'created_at', now(), 'client_updated_at', now(),
+               'updated_by_device', 'bench')) from q))
+             from a $$;
+         create function pg_temp.time_push(r uuid) returns float8 language plpgsql as $$
+         declare t timestamptz; d float8[] := '{{}}'; c jsonb;
+         begin
+           for i in 1..20 loop
+             c := pg_temp.one(r);
+             t := clock_timestamp();
+             if jsonb_array_length(public.push_changes(gen_random_uuid(), 'bench', c) -> 'rejected') > 0 then
+               raise exception 'refused';
+             end if;
+             d := d || (extract(epoch from clock_timestamp() - t) * 1000)::float8;
+           end loop;
+           return (select percentile_cont(0.5) within group (order by x) from unnest(d) x);
+         end $$;
+         select format('%s ms in the round (scored and kept), %s ms outside any round',
+                       round(pg_temp.time_push('{round}')::numeric, 2), round(pg_temp.time_push(null)::numeric, 2));"
+    ))
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .to_owned();
+    println!("a member's push of one completed assessment with its 12 answers, on the server, medians of 20: {out}");
 }

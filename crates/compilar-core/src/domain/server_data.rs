@@ -4,6 +4,8 @@
 //! app sent), so it needs to know each bank question's force and whether it is reverse-scored, each pillar's
 //! mode and letter, and each letter's forces. A migration ships that as data; this module writes the block,
 //! and a test keeps the migration's copy identical to it (`COMPILAR_WRITE_SERVER_DATA=1` rewrites it).
+//! The server keeps each round assessment's score (`round_scores`); a later migration that changes this data
+//! ends with `select public.rescore_rounds();` so the kept scores follow.
 
 use std::fmt::Write as _;
 
