@@ -90,11 +90,12 @@ async fn restore_brings_a_backup_back_and_undo_brings_the_current_data_back() {
     let t = common::open().await;
     let app = t.app.clone();
     common::completed(&app, "grpprosp", "egalitarian", &[]).await;
-    let file = t.dir.path().join("chosen.db");
+    let file = t.out.path().join("chosen.db");
     let b = app
         .data()
         .backup(BackupRequest {
             file: Some(file.display().to_string()),
+            overwrite: None,
         })
         .await
         .unwrap();

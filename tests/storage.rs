@@ -118,9 +118,9 @@ async fn damaged_databases_of_four_kinds_are_named_and_recoverable() {
         // Even-numbered kinds restore the backup; the others start fresh. Both keep the damaged file.
         let restore = matches!(kind, "garbage" | "truncated");
         let outcome = if restore {
-            recovery::restore_latest_backup(Some(dir.path())).unwrap()
+            recovery::restore_latest_backup(Some(dir.path()), false).unwrap()
         } else {
-            recovery::start_fresh(Some(dir.path())).unwrap()
+            recovery::start_fresh(Some(dir.path()), false).unwrap()
         };
         let kept = PathBuf::from(outcome.damaged_kept_at.unwrap());
         assert!(kept.exists(), "{kind}: the damaged file is kept");
@@ -144,7 +144,7 @@ async fn restoring_without_a_usable_backup_says_so_and_changes_nothing() {
     create(&app).await.unwrap();
     drop(app);
     damage("garbage", &dir.path().join("compilar.db"));
-    let e = recovery::restore_latest_backup(Some(dir.path())).unwrap_err();
+    let e = recovery::restore_latest_backup(Some(dir.path()), false).unwrap_err();
     assert_eq!(e.code(), "no_usable_backup");
     // The damaged file is where it was; nothing was set aside.
     assert!(dir.path().join("compilar.db").exists());

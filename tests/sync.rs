@@ -410,7 +410,8 @@ async fn rows_the_server_refuses_are_listed_and_do_not_block_the_rest() {
 
     // Bo's computer holds a copy of Ada's assessment (an export of hers, imported) and one of his own.
     let bo = device().await;
-    let archive = ada._dir.path().join("ada-export.zip");
+    let out = tempfile::tempdir().unwrap();
+    let archive = out.path().join("ada-export.zip");
     ada.app
         .data()
         .export(
@@ -418,6 +419,7 @@ async fn rows_the_server_refuses_are_listed_and_do_not_block_the_rest() {
                 path: archive.display().to_string(),
                 format: None,
                 request_id: "export".into(),
+                overwrite: None,
             },
             |_| {},
         )

@@ -1,6 +1,7 @@
 //! The window's commands, generated from the one list in `command_list.rs`: each parses its arguments, makes
 //! one core call and returns the core's reply or its error (`{code, message, retryable, …}`).
 
+use compilar_core::output::Overwrite;
 use compilar_core::ts_rs::{Config, TS};
 use compilar_core::{App, ErrorPayload};
 use std::path::{Path, PathBuf};
@@ -163,6 +164,8 @@ impl Shell<'_> {
             path: path.display().to_string(),
             format: Some(format),
             request_id,
+            // The save dialog asked before a zip archive is replaced.
+            overwrite: Some(true),
         };
         Ok(Some(app.data().export(req, progress).await?))
     }
@@ -261,7 +264,9 @@ impl Shell<'_> {
         else {
             return Ok(None);
         };
-        app.coach().save_markdown(assessment_id, &path).await?;
+        app.coach()
+            .save_markdown(assessment_id, &path, Overwrite::Allow)
+            .await?;
         Ok(Some(path.display().to_string()))
     }
 
@@ -280,7 +285,9 @@ impl Shell<'_> {
             return Ok(None);
         };
         Ok(Some(
-            app.reports().save(assessment_id, format, &path).await?,
+            app.reports()
+                .save(assessment_id, format, &path, Overwrite::Allow)
+                .await?,
         ))
     }
 
@@ -298,7 +305,9 @@ impl Shell<'_> {
         let Some(path) = self.save_path("Save the team results", name, filter).await else {
             return Ok(None);
         };
-        app.teams().save_results(req, format, &path).await?;
+        app.teams()
+            .save_results(req, format, &path, Overwrite::Allow)
+            .await?;
         Ok(Some(path.display().to_string()))
     }
 
@@ -315,7 +324,9 @@ impl Shell<'_> {
         else {
             return Ok(None);
         };
-        app.teams().save_report(round_id, &path).await?;
+        app.teams()
+            .save_report(round_id, &path, Overwrite::Allow)
+            .await?;
         Ok(Some(path.display().to_string()))
     }
 
@@ -333,7 +344,7 @@ impl Shell<'_> {
         let Some(path) = self.save_path("Save the conversation", name, filter).await else {
             return Ok(None);
         };
-        app.chat().save(id, format, &path).await?;
+        app.chat().save(id, format, &path, Overwrite::Allow).await?;
         Ok(Some(path.display().to_string()))
     }
 

@@ -25,7 +25,10 @@ pub fn assert_no_keys(bytes: &[u8], what: &str) {
 
 pub struct TestApp {
     pub app: App,
+    /// The data folder.
     pub dir: tempfile::TempDir,
+    /// A folder outside it, for the files the app is asked to write (never inside the data folder).
+    pub out: tempfile::TempDir,
 }
 
 pub async fn open() -> TestApp {
@@ -33,7 +36,11 @@ pub async fn open() -> TestApp {
     let app = App::open_with(AppOptions::for_tests(dir.path()))
         .await
         .unwrap();
-    TestApp { app, dir }
+    TestApp {
+        app,
+        dir,
+        out: tempfile::tempdir().unwrap(),
+    }
 }
 
 pub async fn create(app: &App, pillar: &str, mode: &str) -> Assessment {

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod print;
+mod term;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ use compilar_core::api::{
     TeamRequest, TeamResultsRequest, UpdateTeamRequest,
 };
 use compilar_core::llm::StreamEvent;
+use compilar_core::output::Overwrite;
 use compilar_core::{recovery, App, AppOptions, Error};
 use serde::Serialize;
 
@@ -102,7 +104,12 @@ enum Command {
     Goals(GoalsCmd),
     /// Take a backup of the database now (consistent while the app is in use): into the backup folder, or
     /// to FILE.
-    Backup { file: Option<String> },
+    Backup {
+        file: Option<String>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "file")]
+        force: bool,
+    },
     /// The backups, and the automatic-backup settings (change them with --automatic and --keep).
     Backups {
         #[arg(long, value_enum)]
@@ -130,12 +137,20 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value = "pdf")]
         format: ReportFormatArg,
-        /// Where to write it.
+        /// Where to write it (outside the data folder).
         #[arg(long)]
         out: String,
+        /// Replace the file at --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Export everything into a new folder, or a zip archive when PATH ends in .zip.
-    Export { path: String },
+    Export {
+        path: String,
+        /// Replace the zip archive at PATH if it exists (a folder export always goes into a new or empty folder).
+        #[arg(long)]
+        force: bool,
+    },
     /// Import an export (a folder or zip archive); --dry-run says what would change and writes nothing.
     Import {
         path: String,
@@ -328,6 +343,9 @@ struct RecoverArgs {
     /// Set the damaged database aside and start with an empty one.
     #[arg(long)]
     start_fresh: bool,
+    /// Also when the database passes SQLite's check: it is kept as a backup that `restore --undo` brings back.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -702,7 +720,10 @@ impl From<Error> for Failure {
 type Outcome = Result<(), Failure>;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let json = cli.json;
     // One thread is enough for one command, and starts fastest; blocking SQLite work has its own pool.
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -711,7 +732,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("compilar-cli: could not start: {e}");
+            term::err(&format!("compilar-cli: could not start: {e}\n"));
             return ExitCode::from(1);
         }
     };
@@ -719,13 +740,16 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Core(e)) => {
             if json {
-                eprintln!("{}", serde_json::json!({ "error": e.payload() }));
+                term::err_raw(&format!(
+                    "{}\n",
+                    serde_json::json!({ "error": e.payload() })
+                ));
             } else {
-                eprintln!("compilar-cli: {e} ({})", e.code());
+                term::err(&format!("compilar-cli: {e} ({})\n", e.code()));
                 if e.code() == "database_damaged" {
-                    eprintln!(
+                    term::err(
                         "Run `compilar-cli recover` to see the backups, then `compilar-cli recover --restore-backup` \
-                         or `compilar-cli recover --start-fresh`."
+                         or `compilar-cli recover --start-fresh`.\n",
                     );
                 }
             }
@@ -735,15 +759,58 @@ fn main() -> ExitCode {
     }
 }
 
+/// A command line clap cannot parse: under `--json`, the documented JSON error on stderr (exit 2); help and
+/// the version are printed as asked.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if !wants_json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let code = e.exit_code();
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(code).unwrap_or(2));
+    }
+    let message = e.render().to_string();
+    let message = message
+        .trim()
+        .trim_start_matches("error: ")
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let payload = Error::InvalidArgument(message).payload();
+    term::err_raw(&format!("{}\n", serde_json::json!({ "error": payload })));
+    ExitCode::from(2)
+}
+
 /// Prints `value` as JSON, or for people with `human`.
 fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Outcome {
     if json {
         match serde_json::to_string_pretty(value) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => term::out_raw(&format!("{s}\n")),
             Err(e) => return Err(Error::Internal(format!("could not print JSON: {e}")).into()),
         }
     } else {
-        print!("{}", human(value));
+        term::out(&human(value));
+    }
+    Ok(())
+}
+
+/// A file's content (Markdown, CSV or JSON text) on standard output; under `--json`, one JSON document with
+/// it: `{"format": …, "content": …}`.
+fn emit_content(json: bool, format: &str, content: &str) -> Outcome {
+    if json {
+        return emit(
+            true,
+            &serde_json::json!({ "format": format, "content": content }),
+            |_| String::new(),
+        );
+    }
+    term::out_content(content);
+    if !content.ends_with('\n') {
+        term::out_content("\n");
     }
     Ok(())
 }
@@ -1001,8 +1068,7 @@ async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
         }
         TeamCmd::Round(RoundCmd::ShowReport { round, markdown }) => {
             if markdown {
-                print!("{}", t.export_report(&round).await?);
-                Ok(())
+                emit_content(json, "markdown", &t.export_report(&round).await?)
             } else {
                 emit(json, &t.report_state(&round).await?, print::report_state)
             }
@@ -1014,8 +1080,8 @@ async fn team(app: &App, json: bool, cmd: TeamCmd) -> Outcome {
             };
             match format {
                 Some(f) => {
-                    print!("{}", t.export_results(req, &f).await?);
-                    Ok(())
+                    let text = t.export_results(req, &f).await?;
+                    emit_content(json, &f, &text)
                 }
                 None => emit(json, &t.team_results(req).await?, print::team_results),
             }
@@ -1045,11 +1111,15 @@ async fn run(cli: Cli) -> Outcome {
         return if r.restore_backup {
             emit(
                 json,
-                &recovery::restore_latest_backup(dir)?,
+                &recovery::restore_latest_backup(dir, r.force)?,
                 print::recovered,
             )
         } else if r.start_fresh {
-            emit(json, &recovery::start_fresh(dir)?, print::recovered)
+            emit(
+                json,
+                &recovery::start_fresh(dir, r.force)?,
+                print::recovered,
+            )
         } else {
             emit(json, &recovery::status(dir)?, print::recovery)
         };
@@ -1157,20 +1227,30 @@ async fn run(cli: Cli) -> Outcome {
                 }
             }
         }
-        Command::Report { id, format, out } => {
+        Command::Report {
+            id,
+            format,
+            out,
+            force,
+        } => {
             let format = match format {
                 ReportFormatArg::Html => ReportFormat::Html,
                 ReportFormatArg::Pdf => ReportFormat::Pdf,
             };
             let f = app
                 .reports()
-                .save(&id, format, std::path::Path::new(&out))
+                .save(
+                    &id,
+                    format,
+                    std::path::Path::new(&out),
+                    Overwrite::when(force),
+                )
                 .await?;
             emit(json, &f, |f| {
                 format!("Report written: {} ({} bytes)\n", f.path, f.bytes)
             })
         }
-        Command::Export { path } => {
+        Command::Export { path, force } => {
             let bar = print::progress_bar(json, &path);
             let id = format!("cli-{}", std::process::id());
             let data = app.data();
@@ -1179,6 +1259,7 @@ async fn run(cli: Cli) -> Outcome {
                     path,
                     format: None,
                     request_id: id.clone(),
+                    overwrite: Some(force),
                 },
                 {
                     let bar = bar.clone();
@@ -1203,8 +1284,14 @@ async fn run(cli: Cli) -> Outcome {
         Command::Account(cmd) => account(&app, json, cmd).await,
         Command::Sync(args) => sync(&app, json, args).await,
         Command::Team(cmd) => team(&app, json, cmd).await,
-        Command::Backup { file } => {
-            let b = app.data().backup(BackupRequest { file }).await?;
+        Command::Backup { file, force } => {
+            let b = app
+                .data()
+                .backup(BackupRequest {
+                    file,
+                    overwrite: Some(force),
+                })
+                .await?;
             emit(json, &b, print::backup_taken)
         }
         Command::Backups { automatic, keep } => {
@@ -1550,7 +1637,7 @@ fn report_end(
     if json {
         emit(true, state, |_| String::new())?;
     } else if let Some(r) = &state.report {
-        print!("{}", print::report_footer(r));
+        term::out(&print::report_footer(r));
     }
     stream_end(json, last)
 }
@@ -1559,9 +1646,12 @@ fn stream_end(json: bool, last: Option<StreamEvent>) -> Outcome {
     match last {
         Some(StreamEvent::Error { error, .. }) => {
             if json {
-                eprintln!("{}", serde_json::json!({ "error": error }));
+                term::err_raw(&format!("{}\n", serde_json::json!({ "error": error })));
             } else {
-                eprintln!("compilar-cli: {} ({})", error.message, error.code);
+                term::err(&format!(
+                    "compilar-cli: {} ({})\n",
+                    error.message, error.code
+                ));
             }
             Err(Failure::Reported { caller: false })
         }
@@ -1602,7 +1692,7 @@ async fn chat(app: &App, json: bool, cmd: ChatCmd) -> Outcome {
             if json {
                 emit(true, &reply, |_| String::new())?;
             } else if let Some(a) = &reply.answer {
-                print!("{}", print::answer_footer(a));
+                term::out(&print::answer_footer(a));
             }
             stream_end(json, last)
         }
@@ -1620,11 +1710,11 @@ async fn chat(app: &App, json: bool, cmd: ChatCmd) -> Outcome {
                 ExportArg::Json => ExportFormat::Json,
             };
             let out = c.export(&id, f).await?;
-            print!("{out}");
-            if !out.ends_with('\n') {
-                println!();
+            match f {
+                // Already one JSON document.
+                ExportFormat::Json => emit_content(false, "json", &out),
+                ExportFormat::Markdown => emit_content(json, "markdown", &out),
             }
-            Ok(())
         }
         ChatCmd::Search { query } => {
             let r = c
@@ -1769,7 +1859,7 @@ async fn documents(app: &App, json: bool, cmd: DocumentsCmd) -> Outcome {
                 match out {
                     Ok(doc) => {
                         if !json {
-                            print!("{}", print::imported(&path, &doc));
+                            term::out(&print::imported(&path, &doc));
                         }
                         results.push(FileResult {
                             path,
@@ -1781,7 +1871,7 @@ async fn documents(app: &App, json: bool, cmd: DocumentsCmd) -> Outcome {
                         failed = true;
                         caller &= e.is_caller_error();
                         if !json {
-                            eprintln!("compilar-cli: {path}: {e} ({})", e.code());
+                            term::err(&format!("compilar-cli: {path}: {e} ({})\n", e.code()));
                         }
                         results.push(FileResult {
                             path,

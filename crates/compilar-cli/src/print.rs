@@ -398,6 +398,13 @@ pub fn recovered(r: &compilar_core::recovery::RecoveryOutcome) -> String {
     if let Some(kept) = &r.damaged_kept_at {
         let _ = writeln!(s, "The damaged database is kept at {kept}.");
     }
+    if let Some(b) = &r.kept_as_backup {
+        let _ = writeln!(
+            s,
+            "The database before is kept as the backup {}; `compilar-cli restore --undo` brings it back.",
+            b.path
+        );
+    }
     s
 }
 
@@ -412,19 +419,17 @@ fn bytes(n: u64) -> String {
 /// A coaching report's stream as it arrives: who writes it on stderr, the text on stdout.
 pub fn report_event(e: &compilar_core::llm::StreamEvent) {
     use compilar_core::llm::StreamEvent as E;
-    use std::io::Write as _;
     match e {
         E::Started {
             provider_label,
             model,
             ..
-        } => eprintln!("Writing with {provider_label} \u{b7} {model}\u{2026}\n"),
-        E::Token { text } => {
-            print!("{text}");
-            let _ = std::io::stdout().flush();
-        }
+        } => crate::term::err(&format!(
+            "Writing with {provider_label} \u{b7} {model}\u{2026}\n\n"
+        )),
+        E::Token { text } => crate::term::out(text),
         E::Citation { .. } | E::Done { .. } => {}
-        E::Error { .. } => println!(),
+        E::Error { .. } => crate::term::out("\n"),
     }
 }
 

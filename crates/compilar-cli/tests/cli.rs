@@ -831,8 +831,9 @@ fn progress_compare_and_goals_from_the_command_line() {
         0
     );
 
-    // The result as a report.
-    let pdf = d.join("result.pdf");
+    // The result as a report (outside the data folder).
+    let reports = tempfile::tempdir().unwrap();
+    let pdf = reports.path().join("result.pdf");
     let f = ok(
         d,
         &[
@@ -849,7 +850,7 @@ fn progress_compare_and_goals_from_the_command_line() {
         std::fs::metadata(&pdf).unwrap().len()
     );
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
-    let html = d.join("result.html");
+    let html = reports.path().join("result.html");
     ok(
         d,
         &[
@@ -925,7 +926,8 @@ fn backup_restore_and_undo_from_the_command_line_and_a_kill_mid_way_leaves_a_wor
         c.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
     }
-    let file = d.join("by-hand.db");
+    let outside = tempfile::tempdir().unwrap();
+    let file = outside.path().join("by-hand.db");
     let b = ok(d, &["backup", file.to_str().unwrap()]);
     assert_eq!(b["kind"], "manual");
     assert_eq!(b["path"], file.to_str().unwrap());
@@ -1110,4 +1112,371 @@ fn a_full_profile_from_the_command_line() {
         text.contains("1 of 5 pillars done") && text.contains("Next: dirrecip"),
         "{text}"
     );
+}
+
+/// Every file under `root` (recursively) that contains `word`.
+fn files_containing(root: &Path, word: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).is_ok_and(|b| b.windows(word.len()).any(|w| w == word)) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// No command writes onto the database, its log files, the backups or anything else inside the data folder;
+/// an existing file is replaced only with --force; a missing folder is the caller's path problem.
+#[test]
+fn no_command_writes_inside_the_data_folder_or_over_a_file_unasked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let (id, _) = completed(&d, "Team", 4);
+    ok(&d, &["backup"]);
+    let a_backup = ok(&d, &["backups"])["backups"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inside = |name: &str| d.join(name).display().to_string();
+    for target in [
+        inside("compilar.db"),
+        inside("compilar.db-wal"),
+        inside("compilar.db-shm"),
+        a_backup.clone(),
+        inside("report.pdf"),
+        inside("logs/../compilar.db"),
+    ] {
+        for force in [false, true] {
+            let mut args = vec!["report", &id, "--format", "pdf", "--out", &target];
+            if force {
+                args.push("--force");
+            }
+            let e = fails(&d, &args, 2, "output_in_data_folder");
+            assert!(
+                e["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("data folder"),
+                "{e}"
+            );
+        }
+        fails(
+            &d,
+            &["backup", &target, "--force"],
+            2,
+            "output_in_data_folder",
+        );
+    }
+    fails(
+        &d,
+        &["export", &inside("everything.zip")],
+        2,
+        "output_in_data_folder",
+    );
+    // A link outside that points at the database is refused too.
+    #[cfg(unix)]
+    {
+        let link = out.join("innocent.pdf");
+        std::os::unix::fs::symlink(d.join("compilar.db"), &link).unwrap();
+        fails(
+            &d,
+            &["report", &id, "--out", link.to_str().unwrap(), "--force"],
+            2,
+            "output_in_data_folder",
+        );
+    }
+    // Nothing was touched: the database works and the backup is whole.
+    assert_eq!(ok(&d, &["assessment", "list"])["total"], 1);
+    assert_eq!(quick_check(Path::new(&a_backup)), "ok");
+
+    // An existing file: refused without --force (and left as it was), replaced with it.
+    let pdf = out.join("result.pdf");
+    std::fs::write(&pdf, b"my own file").unwrap();
+    let e = fails(
+        &d,
+        &["report", &id, "--out", pdf.to_str().unwrap()],
+        2,
+        "output_exists",
+    );
+    assert!(e["error"]["message"].as_str().unwrap().contains("--force"));
+    assert_eq!(std::fs::read(&pdf).unwrap(), b"my own file");
+    let r = ok(
+        &d,
+        &["report", &id, "--out", pdf.to_str().unwrap(), "--force"],
+    );
+    assert!(r["bytes"].as_u64().unwrap() > 1000);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let db = out.join("copy.db");
+    ok(&d, &["backup", db.to_str().unwrap()]);
+    fails(&d, &["backup", db.to_str().unwrap()], 2, "output_exists");
+    ok(&d, &["backup", db.to_str().unwrap(), "--force"]);
+    let zip = out.join("all.zip");
+    ok(&d, &["export", zip.to_str().unwrap()]);
+    fails(
+        &d,
+        &["export", zip.to_str().unwrap()],
+        2,
+        "export_target_exists",
+    );
+    ok(&d, &["export", zip.to_str().unwrap(), "--force"]);
+
+    // A folder that does not exist: the caller's path, named.
+    let missing = dir.path().join("no/such/folder/r.pdf");
+    let e = fails(
+        &d,
+        &["report", &id, "--out", missing.to_str().unwrap()],
+        2,
+        "output_folder_missing",
+    );
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no/such/folder"));
+    fails(
+        &d,
+        &["export", dir.path().join("nope/x.zip").to_str().unwrap()],
+        2,
+        "output_folder_missing",
+    );
+    // Nothing but what was asked for stands in the output folder.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want = vec!["all.zip", "copy.db", "result.pdf"];
+    if cfg!(unix) {
+        want.push("innocent.pdf");
+    }
+    want.sort();
+    assert_eq!(names, want);
+}
+
+/// A backup killed mid-way leaves its temporary copy (with the user's words in it) outside the data folder;
+/// the next start removes it, and "delete all my data" leaves no file anywhere in the data folder with the
+/// deleted words in it (backups, copies set aside by recovery, leftovers of interrupted writes).
+#[test]
+fn interrupted_writes_leave_nothing_behind_and_delete_all_leaves_no_word() {
+    const WORD: &str = "Quillwort-Meridian";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let (id, _) = completed(&d, WORD, 4);
+    ok(
+        &d,
+        &[
+            "assessment",
+            "about",
+            &id,
+            "--note",
+            &format!("{WORD} notes"),
+        ],
+    );
+    // The words early in the file, then some 120 MB of pages, so that a copy takes long enough to be cut short.
+    {
+        let c = rusqlite::Connection::open(d.join("compilar.db")).unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        for i in 0..2000 {
+            c.execute(
+                "INSERT INTO llm_calls (action_id, at, feature, provider, model, streamed, latency_ms, outcome,
+                                        error_message, breaker_state)
+                 VALUES (?1, '2026-01-01T00:00:00Z', 'coach', 'openai', 'm', 0, 1, 'error', ?2, 'closed')",
+                rusqlite::params![format!("a{i}"), format!("{WORD} {}", "x".repeat(900))],
+            )
+            .unwrap();
+        }
+        c.execute_batch("CREATE TABLE filler (b BLOB);").unwrap();
+        for _ in 0..120 {
+            c.execute("INSERT INTO filler VALUES (randomblob(1048576))", [])
+                .unwrap();
+        }
+        c.execute_batch("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    // A backup outside the data folder, killed once its copy holds the first pages.
+    let target = out.join("big.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .args([
+            "--data-dir",
+            d.to_str().unwrap(),
+            "backup",
+            target.to_str().unwrap(),
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .spawn()
+        .unwrap();
+    let partial = wait_for_file(&out, |n| n.ends_with(".partial"));
+    let start = std::time::Instant::now();
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 8 << 20
+        && start.elapsed().as_secs() < 60
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!target.exists(), "a copy cut short stands as the backup");
+    assert!(
+        !files_containing(&out, WORD.as_bytes()).is_empty(),
+        "the copy cut short should hold the words (else this test shows nothing)"
+    );
+    // The next start removes it.
+    ok(&d, &["assessment", "list"]);
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "the leftover is still there"
+    );
+
+    // Leftovers of every kind, planted as a kill would leave them: a backup cut short inside the backups
+    // folder (with SQLite's journal), a recovery's copy cut short, and a copy set aside by recovery.
+    let db_bytes = std::fs::read(d.join("compilar.db")).unwrap();
+    std::fs::create_dir_all(d.join("backups")).unwrap();
+    for name in [
+        "backups/compilar-manual-20260101T000000Z.db.0123456789abcdef.partial",
+        "backups/compilar-manual-20260101T000000Z.db.0123456789abcdef.partial-journal",
+        ".compilar.restoring.db",
+        "compilar.damaged-20260101T000000Z.db",
+    ] {
+        std::fs::write(d.join(name), &db_bytes).unwrap();
+    }
+    ok(&d, &["backup"]);
+    // And an export cut short outside, recorded as in progress by a process that is gone.
+    let zip = out.join("x.zip");
+    let leftover = out.join("x.zip.fedcba9876543210.partial");
+    std::fs::write(&leftover, &db_bytes).unwrap();
+    std::fs::create_dir_all(d.join("pending-writes")).unwrap();
+    std::fs::write(
+        d.join("pending-writes/0190c3a0-0000-7000-8000-000000000000.txt"),
+        leftover.display().to_string(),
+    )
+    .unwrap();
+    assert!(!zip.exists());
+
+    ok(&d, &["delete-all-data", "--confirm", "delete my data"]);
+    let left = files_containing(&d, WORD.as_bytes());
+    assert!(left.is_empty(), "the deleted words are still in {left:?}");
+    assert!(files_containing(&out, WORD.as_bytes()).is_empty());
+    assert!(!leftover.exists());
+    assert_eq!(ok(&d, &["assessment", "list"])["total"], 0);
+}
+
+/// `recover` on a healthy database refuses to set it aside unless told (--force), and then keeps it as a
+/// backup that `restore --undo` brings back.
+#[test]
+fn recovery_never_sets_a_healthy_database_aside_unasked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (id, _) = completed(d, "Team", 3);
+    for how in ["--start-fresh", "--restore-backup"] {
+        let e = fails(d, &["recover", how], 2, "database_healthy");
+        assert!(e["error"]["message"].as_str().unwrap().contains("--force"));
+    }
+    ok(d, &["assessment", "show", &id]);
+    let done = ok(d, &["recover", "--start-fresh", "--force"]);
+    assert!(done["damaged_kept_at"].is_null(), "{done}");
+    let kept = done["kept_as_backup"]["path"].as_str().unwrap().to_owned();
+    assert!(!kept.contains("damaged"), "{kept}");
+    assert_eq!(ok(d, &["assessment", "list"])["total"], 0);
+    let listed = ok(d, &["backups"]);
+    assert_eq!(listed["can_undo"], true);
+    assert!(listed["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["path"] == kept.as_str()));
+    ok(d, &["restore", "--undo"]);
+    ok(d, &["assessment", "show", &id]);
+}
+
+/// What others wrote reaches the terminal as text, never as commands: a note with escape sequences in it (as
+/// an older version could have stored) is shown with visible stand-ins. Under --json every command prints
+/// exactly one JSON document, argument errors included. A closed pipe ends the command quietly.
+#[test]
+fn the_terminal_gets_text_json_gets_one_document_and_a_closed_pipe_is_no_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (id, _) = completed(d, "Team", 3);
+    {
+        let c = rusqlite::Connection::open(d.join("compilar.db")).unwrap();
+        c.execute(
+            "UPDATE assessments SET note = ?1, group_label = ?2 WHERE id = ?3",
+            rusqlite::params![
+                "\u{1b}]0;pwned\u{7}\u{1b}[2Jnote \u{1b}]52;c;ZXZpbA==\u{7}",
+                "Team\u{9b}31m",
+                id
+            ],
+        )
+        .unwrap();
+    }
+    for args in [vec!["assessment", "show", &id], vec!["assessment", "list"]] {
+        let out = run(d, &args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            !out.stdout.iter().any(|&b| b == 0x1b || b == 0x07),
+            "{args:?} printed an escape sequence: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains('\u{9b}'),
+            "{args:?}"
+        );
+    }
+    let shown = String::from_utf8_lossy(&run(d, &["assessment", "show", &id]).stdout).into_owned();
+    assert!(shown.contains("\u{241b}]0;pwned"), "{shown}");
+    // JSON escapes them by construction, and keeps the text exact.
+    let v = ok(d, &["assessment", "show", &id]);
+    assert!(v["note"].as_str().unwrap().starts_with("\u{1b}]0;pwned"));
+
+    // Argument errors under --json: the documented JSON error, exit 2, nothing on stdout.
+    for args in [
+        vec!["assessment", "no-such-command"],
+        vec!["assessment", "answer", &id],
+        vec!["report"],
+        vec!["assessment", "list", "--limit", "lots"],
+    ] {
+        let e = fails(d, &args, 2, "invalid_argument");
+        let m = e["error"]["message"].as_str().unwrap();
+        assert!(!m.contains('\u{1b}') && !m.is_empty(), "{m}");
+    }
+    // Without --json, clap's own words.
+    let out = run(d, &["assessment", "no-such-command"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-command"));
+    assert!(run(d, &["--json", "--help"]).status.success());
+    // A conversation exported as Markdown under --json: one document.
+    let conv = ok(d, &["chat", "new", "--title", "Notes"]);
+    let cid = conv["id"].as_str().unwrap();
+    let md = ok(d, &["chat", "export", cid]);
+    assert_eq!(md["format"], "markdown");
+    assert!(md["content"].as_str().unwrap().contains("Notes"));
+    let js = ok(d, &["chat", "export", cid, "--format", "json"]);
+    assert_eq!(js["conversation"]["title"], "Notes", "{js}");
+
+    // A reader that goes away at once (`| head -c1`): no panic, exit 0.
+    for args in [vec!["framework"], vec!["assessment", "show", &id]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+            .arg("--data-dir")
+            .arg(d)
+            .args(&args)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
 }

@@ -164,6 +164,7 @@ async fn export_import(n: usize) {
                 path: zip.display().to_string(),
                 format: None,
                 request_id: "bench".into(),
+                overwrite: None,
             },
             |_| {},
         )

@@ -55,6 +55,9 @@ impl App {
         .await?
         .map_err(&at)?;
         let store = Arc::new(store);
+        // What interrupted writes left behind (a backup, an export or a report cut short by a kill or a crash).
+        let leftovers = paths.clone();
+        tokio::task::spawn_blocking(move || crate::output::clean_leftovers(&leftovers)).await?;
         if opts.check_integrity {
             let file = paths.database.clone();
             if let Some(detail) =

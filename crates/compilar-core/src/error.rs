@@ -188,8 +188,20 @@ pub enum Error {
     ArchiveTooLarge(String),
     #[error("This export was written by a newer release of Compilar (format version {0}); update Compilar to import it. Nothing was changed.")]
     ArchiveNewer(u32),
-    #[error("{0} already exists; choose a new name or an empty folder for the export.")]
+    #[error("{0} already exists; choose a new name or an empty folder for the export (a zip archive is replaced only when you confirm: --force).")]
     ExportTargetExists(String),
+    /// A file Compilar was asked to write inside the data folder it manages (the database, its backups, logs).
+    #[error("Compilar does not write {path}: it is inside its data folder {folder}, which holds your database and backups. Choose a place outside it.")]
+    OutputInDataFolder { path: String, folder: String },
+    /// A file Compilar was asked to write already exists, and replacing it was not confirmed.
+    #[error("{0} already exists. Choose another name, or confirm replacing it (--force).")]
+    OutputExists(String),
+    /// The folder of a file Compilar was asked to write does not exist.
+    #[error("The folder {0} does not exist. Create it, or choose another place.")]
+    OutputFolderMissing(String),
+    /// Recovery asked to replace a database that passes SQLite's check, without confirming it.
+    #[error("The database {0} passes SQLite's check: there is nothing to recover. To replace it anyway, confirm it (--force); it is then kept as a backup that `restore --undo` brings back.")]
+    DatabaseHealthy(String),
     /// Two assessments that cannot be compared: not completed, another pillar or mode, or the same one twice.
     #[error("{0}")]
     NotComparable(String),
@@ -343,6 +355,10 @@ impl Error {
             Error::ArchiveTooLarge(_) => "archive_too_large",
             Error::ArchiveNewer(_) => "archive_newer_version",
             Error::ExportTargetExists(_) => "export_target_exists",
+            Error::OutputInDataFolder { .. } => "output_in_data_folder",
+            Error::OutputExists(_) => "output_exists",
+            Error::OutputFolderMissing(_) => "output_folder_missing",
+            Error::DatabaseHealthy(_) => "database_healthy",
             Error::NotComparable(_) => "not_comparable",
             Error::GoalNotFound(_) => "goal_not_found",
             Error::GoalClosed(_) => "goal_closed",
@@ -434,6 +450,10 @@ impl Error {
                 | Error::ArchiveTooLarge(_)
                 | Error::ArchiveNewer(_)
                 | Error::ExportTargetExists(_)
+                | Error::OutputInDataFolder { .. }
+                | Error::OutputExists(_)
+                | Error::OutputFolderMissing(_)
+                | Error::DatabaseHealthy(_)
                 | Error::NotComparable(_)
                 | Error::GoalNotFound(_)
                 | Error::GoalClosed(_)
@@ -526,6 +546,10 @@ pub const ERROR_CODES: &[&str] = &[
     "archive_too_large",
     "archive_newer_version",
     "export_target_exists",
+    "output_in_data_folder",
+    "output_exists",
+    "output_folder_missing",
+    "database_healthy",
     "not_comparable",
     "goal_not_found",
     "goal_closed",
@@ -737,6 +761,13 @@ mod tests {
             Error::ArchiveTooLarge(s()),
             Error::ArchiveNewer(2),
             Error::ExportTargetExists(s()),
+            Error::OutputInDataFolder {
+                path: s(),
+                folder: s(),
+            },
+            Error::OutputExists(s()),
+            Error::OutputFolderMissing(s()),
+            Error::DatabaseHealthy(s()),
             Error::NotComparable(s()),
             Error::GoalNotFound(s()),
             Error::GoalClosed(s()),
@@ -891,6 +922,10 @@ mod tests {
                 | Error::ArchiveTooLarge(_)
                 | Error::ArchiveNewer(_)
                 | Error::ExportTargetExists(_)
+                | Error::OutputInDataFolder { .. }
+                | Error::OutputExists(_)
+                | Error::OutputFolderMissing(_)
+                | Error::DatabaseHealthy(_)
                 | Error::NotComparable(_)
                 | Error::GoalNotFound(_)
                 | Error::GoalClosed(_)

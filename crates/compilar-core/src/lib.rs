@@ -18,9 +18,11 @@ pub mod ctx;
 pub mod domain;
 pub mod embed;
 pub mod error;
+pub mod fields;
 pub mod jobs;
 pub mod llm;
 pub mod logging;
+pub mod output;
 pub mod paths;
 pub mod principal;
 pub mod store;
@@ -43,14 +45,17 @@ pub mod recovery {
         backup::status(&Paths::resolve(data_dir)?)
     }
 
-    /// Sets the damaged database aside and restores the newest backup that passes SQLite's check.
-    pub fn restore_latest_backup(data_dir: Option<&Path>) -> Result<RecoveryOutcome> {
-        backup::restore_latest(&Paths::resolve(data_dir)?)
+    /// Sets the damaged database aside and restores the newest backup that passes SQLite's check. A healthy
+    /// database is refused (`database_healthy`) unless `force`, and then kept as a backup that undoing a
+    /// restore brings back.
+    pub fn restore_latest_backup(data_dir: Option<&Path>, force: bool) -> Result<RecoveryOutcome> {
+        backup::restore_latest(&Paths::resolve(data_dir)?, force)
     }
 
-    /// Sets the damaged database aside; the next start begins with an empty one.
-    pub fn start_fresh(data_dir: Option<&Path>) -> Result<RecoveryOutcome> {
-        backup::start_fresh(&Paths::resolve(data_dir)?)
+    /// Sets the damaged database aside; the next start begins with an empty one. A healthy database is
+    /// refused (`database_healthy`) unless `force`, and then kept as a backup that undoing a restore brings back.
+    pub fn start_fresh(data_dir: Option<&Path>, force: bool) -> Result<RecoveryOutcome> {
+        backup::start_fresh(&Paths::resolve(data_dir)?, force)
     }
 
     /// What the user chose to do about a damaged database.
@@ -64,8 +69,9 @@ pub mod recovery {
     /// Either recovery.
     pub fn recover(data_dir: Option<&Path>, action: RecoveryAction) -> Result<RecoveryOutcome> {
         match action {
-            RecoveryAction::RestoreLatestBackup => restore_latest_backup(data_dir),
-            RecoveryAction::StartFresh => start_fresh(data_dir),
+            // (The window offers recovery only for a damaged database.)
+            RecoveryAction::RestoreLatestBackup => restore_latest_backup(data_dir, false),
+            RecoveryAction::StartFresh => start_fresh(data_dir, false),
         }
     }
 }

@@ -74,18 +74,107 @@ pub fn time_in(d: std::time::Duration) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Writes `bytes` to `path` (a file the user chose) by way of `path.partial` and a rename, so a failure never
-/// leaves half a file where the user asked for one.
-pub async fn write_file(path: &std::path::Path, bytes: Vec<u8>) -> Result<()> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut partial = path.clone().into_os_string();
-        partial.push(".partial");
-        std::fs::write(&partial, &bytes)?;
-        std::fs::rename(&partial, &path)?;
-        Ok::<(), Error>(())
-    })
-    .await?
+/// Whether a link to `dest` may be shown with its address: a web or mail address.
+fn shown_link(dest: &str) -> bool {
+    let d = dest.trim().to_ascii_lowercase();
+    d.starts_with("https://") || d.starts_with("http://") || d.starts_with("mailto:")
+}
+
+/// `s` with the characters Markdown gives a meaning escaped, so that it reads back as the same text.
+fn md_text(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '[' | ']' | '(' | ')' | '<' | '>' | '!' | '\\' | '`' | '*' | '_'
+        ) {
+            o.push('\\');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// Markdown that stays inert wherever it is rendered (a saved report, an export opened in an editor's
+/// preview): every link becomes its text, followed by its address in brackets when it is a web or mail address
+/// (a `javascript:` or `data:` link keeps only its text); every image becomes its description (nothing is
+/// fetched from anywhere); raw HTML is shown as text. What a model wrote, or an imported export brought, goes
+/// through it before it is saved in a file.
+pub fn inert_markdown(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    // The link or image being read: its range, its address, whether an image, and its text so far.
+    let mut open: Option<(std::ops::Range<usize>, String, bool, String)> = None;
+    let mut depth = 0usize;
+    for (event, range) in Parser::new_ext(md, Options::empty()).into_offset_iter() {
+        match (&mut open, event) {
+            (None, Event::Start(Tag::Link { dest_url, .. })) => {
+                open = Some((range, dest_url.into_string(), false, String::new()));
+                depth = 1;
+            }
+            (None, Event::Start(Tag::Image { dest_url, .. })) => {
+                open = Some((range, dest_url.into_string(), true, String::new()));
+                depth = 1;
+            }
+            (None, Event::Html(h) | Event::InlineHtml(h)) => {
+                edits.push((range, h.replace('<', "&lt;").replace('>', "&gt;")));
+            }
+            (Some(_), Event::Start(Tag::Link { .. } | Tag::Image { .. })) => depth += 1,
+            (Some(o), Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t)) => {
+                o.3.push_str(&t);
+            }
+            (Some(o), Event::SoftBreak | Event::HardBreak) => o.3.push(' '),
+            (Some(_), Event::End(TagEnd::Link | TagEnd::Image)) => {
+                depth -= 1;
+                if depth == 0 {
+                    if let Some((r, dest, image, text)) = open.take() {
+                        let text = text.trim();
+                        let shown = if image {
+                            if text.is_empty() {
+                                String::new()
+                            } else {
+                                format!("(image: {})", md_text(text))
+                            }
+                        } else if shown_link(&dest) && text != dest.trim() {
+                            format!("{} ({})", md_text(text), md_text(dest.trim()))
+                        } else if shown_link(&dest) || text.is_empty() {
+                            md_text(dest.trim())
+                        } else {
+                            md_text(text)
+                        };
+                        edits.push((r, shown));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if edits.is_empty() {
+        return md.to_owned();
+    }
+    let mut out = String::with_capacity(md.len());
+    let mut at = 0;
+    for (r, with) in edits {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(&md[at..r.start]);
+        out.push_str(&with);
+        at = r.end;
+    }
+    out.push_str(&md[at..]);
+    out
+}
+
+/// A text cell of a CSV file as a spreadsheet can open it without running anything (OWASP's advice on CSV
+/// injection): text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return — a formula to Excel,
+/// LibreOffice and Google Sheets — is written with a leading apostrophe, which spreadsheets show as text. Every
+/// text cell of every CSV the app writes goes through it (numbers the app formats itself do not).
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +189,82 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(120)), "2 min");
         assert_eq!(human_duration(Duration::from_secs(200)), "3 min 20 s");
         assert_eq!(human_duration(Duration::from_secs(3900)), "1 h 5 min");
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for (raw, want) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Product team", "Product team"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(csv_text(raw), want);
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the cell a spreadsheet reads back does not start a formula, and it is the text
+        /// itself or the text after one apostrophe.
+        #[test]
+        fn any_text_is_written_inert_and_whole(s in "\\PC{0,40}|[=+@\\-\t\r][\\PC\t\r]{0,40}") {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([csv_text(&s).as_ref()]).unwrap();
+            let bytes = w.into_inner().unwrap();
+            let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice());
+            let rec = r.records().next().map(|x| x.unwrap());
+            let back = rec.as_ref().and_then(|r| r.get(0)).unwrap_or("");
+            proptest::prop_assert!(!back.starts_with(['=', '+', '-', '@', '\t', '\r']), "{:?}", back);
+            proptest::prop_assert!(back == s || back.strip_prefix('\'') == Some(s.as_str()), "{:?}", back);
+        }
+    }
+
+    #[test]
+    fn saved_markdown_has_no_live_link_no_image_and_no_html() {
+        let md = "See [the guide](https://example.org/guide) and [click](javascript:alert(1)) or \
+                  [data](data:text/html;base64,PHNjcmlwdD4=).\n\n![tracker](http://evil.example/p.png)\n\n\
+                  <img src=\"http://evil.example/q.png\"> <https://example.org> [**bold**](mailto:a@b.c)\n\n\
+                  [\\[x\\](javascript:y)](https://ok.example) [ref][r]\n\n[r]: javascript:alert(2)\n";
+        let out = inert_markdown(md);
+        assert!(
+            out.contains("the guide (https://example.org/guide)"),
+            "{out}"
+        );
+        assert!(out.contains("click or"), "{out}");
+        assert!(out.contains("(image: tracker)"), "{out}");
+        assert!(out.contains("&lt;img"), "{out}");
+        assert!(out.contains("bold (mailto:a@b.c)"), "{out}");
+        // Rendered again, nothing is a link or an image, and no address but the web and mail ones is shown.
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&out));
+        assert!(!html.contains("<a "), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("javascript:alert(1)"), "{html}");
+        assert!(!html.contains("data:text"), "{html}");
+        // Plain prose is left exactly as it was.
+        let plain = "## Where to focus\n\n- **Goal clarity** (58): try this.\n";
+        assert_eq!(inert_markdown(plain), plain);
+    }
+
+    proptest::proptest! {
+        /// Whatever Markdown goes in, what comes out renders with no link, no image and no raw HTML tag.
+        #[test]
+        fn no_markdown_renders_a_link_or_an_image_once_made_inert(
+            s in "([a-z ]{0,6}|\\[|\\]|\\(|\\)|!|<|>|javascript:|http://x|data:|\\\\|`|\\*|\\n){0,40}"
+        ) {
+            let out = inert_markdown(&s);
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&out));
+            proptest::prop_assert!(!html.contains("<a "), "{:?} -> {:?} -> {}", s, out, html);
+            proptest::prop_assert!(!html.contains("<img"), "{:?} -> {:?} -> {}", s, out, html);
+        }
     }
 }

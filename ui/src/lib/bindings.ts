@@ -16,6 +16,10 @@ export type ErrorCode =
   | "archive_too_large"
   | "archive_newer_version"
   | "export_target_exists"
+  | "output_in_data_folder"
+  | "output_exists"
+  | "output_folder_missing"
+  | "database_healthy"
   | "not_comparable"
   | "goal_not_found"
   | "goal_closed"
@@ -389,7 +393,12 @@ format?: ArchiveFormat,
 /**
  * Names the job, so that the caller can stop it.
  */
-request_id: string, };
+request_id: string, 
+/**
+ * Replace an existing zip archive at `path` (the user confirmed; `--force`). A folder export always goes
+ * into a new or empty folder.
+ */
+overwrite?: boolean, };
 
 export type ExportProgress = { 
 /**
@@ -459,7 +468,15 @@ backups: Array<BackupInfo>,
  */
 can_undo: boolean, };
 
-export type BackupRequest = { file?: string, };
+export type BackupRequest = { 
+/**
+ * A file outside the data folder (default: a new backup in the backups folder).
+ */
+file?: string, 
+/**
+ * Replace `file` if it exists (the user confirmed; `--force`).
+ */
+overwrite?: boolean, };
 
 export type RestoreOutcome = { restored_from: string, 
 /**
@@ -1419,7 +1436,12 @@ damaged_kept_at: string | null,
 /**
  * The backup restored, when one was.
  */
-restored_from: string | null, };
+restored_from: string | null, 
+/**
+ * A healthy database set aside on request (`--force`): kept as a backup in the backups folder, which
+ * undoing a restore brings back.
+ */
+kept_as_backup: BackupInfo | null, };
 
 export type RecoveryAction = "restore_latest_backup" | "start_fresh";
 

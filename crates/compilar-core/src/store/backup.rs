@@ -77,47 +77,43 @@ fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
     }
 }
 
-/// A consistent copy of `database` at `dest` (written as `dest.partial` first and checked).
-pub fn copy_to(database: &Path, dest: &Path) -> Result<()> {
+/// A consistent copy of the database at `dest` (written beside it under a temporary name first, checked, then
+/// renamed; a copy cut short is removed, at the latest at the next start).
+pub fn copy_to(paths: &Paths, dest: &Path) -> Result<()> {
     let src = Connection::open_with_flags(
-        database,
+        &paths.database,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    let partial = PathBuf::from(format!("{}.partial", dest.display()));
-    let _ = std::fs::remove_file(&partial);
+    let partial = crate::output::Partial::beside(paths, dest)?;
     {
-        let mut dst = Connection::open(&partial)?;
+        let mut dst = Connection::open(partial.path())?;
         copy_all(&src, &mut dst)?;
         // A backup stands on its own: no write-ahead log beside it.
         dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
     }
-    if let Some(why) = damage_of(&partial) {
-        let _ = std::fs::remove_file(&partial);
+    if let Some(why) = damage_of(partial.path()) {
         return Err(Error::Internal(format!(
             "the backup copy failed its check: {why}"
         )));
     }
-    std::fs::File::open(&partial)?.sync_all()?;
-    std::fs::rename(&partial, dest)?;
-    Ok(())
+    std::fs::File::open(partial.path())?.sync_all()?;
+    partial.finish(dest)
 }
 
-/// Takes a backup of `kind` into `backup_dir` (or to `dest`, a file the user named) and returns it.
-pub fn take(
-    database: &Path,
-    backup_dir: &Path,
-    kind: BackupKind,
-    dest: Option<&Path>,
-) -> Result<BackupInfo> {
+/// Takes a backup of `kind` into the backups folder (or to `dest`, a file the user named and
+/// [`crate::output::check`]ed) and returns it.
+pub fn take(paths: &Paths, kind: BackupKind, dest: Option<&Path>) -> Result<BackupInfo> {
     let path = match dest {
         Some(d) => d.to_owned(),
         None => {
-            std::fs::create_dir_all(backup_dir)?;
+            std::fs::create_dir_all(&paths.backup_dir)?;
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-            backup_dir.join(format!("{}{stamp}.db", kind.prefix()))
+            paths
+                .backup_dir
+                .join(format!("{}{stamp}.db", kind.prefix()))
         }
     };
-    copy_to(database, &path)?;
+    copy_to(paths, &path)?;
     tracing::info!(backup = %path.display(), "backup taken");
     let mut info = info_of(&path)?;
     info.kind = kind_of(kind.prefix()).into();
@@ -254,12 +250,15 @@ pub struct RecoveryOutcome {
     pub damaged_kept_at: Option<String>,
     /// The backup restored, when one was.
     pub restored_from: Option<String>,
+    /// A healthy database set aside on request (`--force`): kept as a backup in the backups folder, which
+    /// undoing a restore brings back.
+    pub kept_as_backup: Option<BackupInfo>,
 }
 
 /// Takes an automatic backup when one is due and the database holds the user's data, keeping the newest
 /// `keep` automatic ones. Returns its path.
-pub fn auto_backup(database: &Path, backup_dir: &Path, keep: usize) -> Result<Option<PathBuf>> {
-    let newest = list(backup_dir)?
+pub fn auto_backup(paths: &Paths, keep: usize) -> Result<Option<PathBuf>> {
+    let newest = list(&paths.backup_dir)?
         .into_iter()
         .filter(|b| b.kind == "auto")
         .filter_map(|b| std::fs::metadata(&b.path).and_then(|m| m.modified()).ok())
@@ -268,7 +267,7 @@ pub fn auto_backup(database: &Path, backup_dir: &Path, keep: usize) -> Result<Op
         return Ok(None);
     }
     let has_data: bool = {
-        let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let conn = Connection::open_with_flags(&paths.database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM assessments)
                  OR EXISTS(SELECT 1 FROM kb_sources WHERE kind <> 'builtin')",
@@ -279,8 +278,8 @@ pub fn auto_backup(database: &Path, backup_dir: &Path, keep: usize) -> Result<Op
     if !has_data {
         return Ok(None);
     }
-    let done = take(database, backup_dir, BackupKind::Auto, None)?;
-    prune(backup_dir, keep)?;
+    let done = take(paths, BackupKind::Auto, None)?;
+    prune(&paths.backup_dir, keep)?;
     Ok(Some(PathBuf::from(done.path)))
 }
 
@@ -372,6 +371,18 @@ pub fn status(paths: &Paths) -> Result<RecoveryStatus> {
     })
 }
 
+/// Removes the damaged databases recovery set aside (`compilar.damaged-…`, with their log files): "delete all
+/// my data" leaves none of the user's words behind.
+pub fn remove_set_aside(paths: &Paths) -> Result<()> {
+    for entry in std::fs::read_dir(&paths.data_dir)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("compilar.damaged-") && entry.path().is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Renames the database (and its log files) to `compilar.damaged-<time>.db` in the same folder.
 fn set_aside(paths: &Paths) -> Result<Option<PathBuf>> {
     if !paths.database.exists() {
@@ -391,17 +402,42 @@ fn set_aside(paths: &Paths) -> Result<Option<PathBuf>> {
     Ok(Some(kept))
 }
 
-/// Sets the damaged database aside; the next start creates an empty one. Nothing is deleted.
-pub fn start_fresh(paths: &Paths) -> Result<RecoveryOutcome> {
-    let kept = set_aside(paths)?;
+/// Sets the database aside before recovery replaces it: a damaged one is renamed `compilar.damaged-<time>.db`
+/// beside it (never deleted); one that passes SQLite's check is refused (`database_healthy`) unless `force`,
+/// and then copied into the backups folder as a restore's "before" copy (listed with the backups; undoing the
+/// restore brings it back) and removed. Returns (where a damaged one is, the backup a healthy one became).
+fn move_aside(paths: &Paths, force: bool) -> Result<(Option<PathBuf>, Option<BackupInfo>)> {
+    if !(paths.database.exists() && damage_of(&paths.database).is_none()) {
+        return Ok((set_aside(paths)?, None));
+    }
+    if !force {
+        return Err(Error::DatabaseHealthy(paths.database.display().to_string()));
+    }
+    let kept = take(paths, BackupKind::BeforeRestore, None)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let f = PathBuf::from(format!("{}{suffix}", paths.database.display()));
+        match std::fs::remove_file(&f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    tracing::warn!(kept = %kept.path, "a healthy database set aside on request");
+    Ok((None, Some(kept)))
+}
+
+/// Sets the database aside (see [`move_aside`]); the next start creates an empty one. Nothing is deleted.
+pub fn start_fresh(paths: &Paths, force: bool) -> Result<RecoveryOutcome> {
+    let (damaged, kept) = move_aside(paths, force)?;
     Ok(RecoveryOutcome {
-        damaged_kept_at: kept.map(|p| p.display().to_string()),
+        damaged_kept_at: damaged.map(|p| p.display().to_string()),
         restored_from: None,
+        kept_as_backup: kept,
     })
 }
 
-/// Restores the newest backup that passes SQLite's check, after setting the damaged database aside.
-pub fn restore_latest(paths: &Paths) -> Result<RecoveryOutcome> {
+/// Restores the newest backup that passes SQLite's check, after setting the database aside (see
+/// [`move_aside`]).
+pub fn restore_latest(paths: &Paths, force: bool) -> Result<RecoveryOutcome> {
     let backups = list(&paths.backup_dir)?;
     let Some(good) = backups
         .iter()
@@ -412,7 +448,7 @@ pub fn restore_latest(paths: &Paths) -> Result<RecoveryOutcome> {
             found: backups.len(),
         });
     };
-    let kept = set_aside(paths)?;
+    let (kept, kept_as_backup) = move_aside(paths, force)?;
     // Copied under a temporary name first: a copy cut short never stands as the database.
     let partial = paths.data_dir.join(".compilar.restoring.db");
     std::fs::copy(&good.path, &partial)?;
@@ -421,5 +457,6 @@ pub fn restore_latest(paths: &Paths) -> Result<RecoveryOutcome> {
     Ok(RecoveryOutcome {
         damaged_kept_at: kept.map(|p| p.display().to_string()),
         restored_from: Some(good.path.clone()),
+        kept_as_backup,
     })
 }

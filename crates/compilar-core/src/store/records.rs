@@ -18,8 +18,12 @@ pub enum Kind {
     Id,
     /// A UTC timestamp (RFC 3339).
     Time,
-    /// Text of at most this many characters.
+    /// Text of at most this many characters (what the app or a model wrote).
     Text(usize),
+    /// A person's one-line text (a name, a title) in stored form: [`crate::fields::line`]'s rules.
+    Line(usize),
+    /// A person's prose (a note) in stored form: [`crate::fields::prose`]'s rules.
+    Prose(usize),
     /// One of these words.
     Enum(&'static [&'static str]),
     /// An integer from 0 up to this.
@@ -79,8 +83,8 @@ pub const ASSESSMENTS: Table = Table {
         col("total", Kind::Int(10_000)),
         opt("results", Kind::Json(BIG)),
         col("bank_version", Kind::Int(1_000_000)),
-        opt("group_label", Kind::Text(80)),
-        opt("note", Kind::Text(2_000)),
+        opt("group_label", Kind::Line(80)),
+        opt("note", Kind::Prose(2_000)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("completed_at", Kind::Time),
@@ -95,8 +99,8 @@ pub const FULL_PROFILES: Table = Table {
     cols: &[
         col("id", Kind::Id),
         col("mode", Kind::Enum(MODES)),
-        opt("group_label", Kind::Text(80)),
-        opt("note", Kind::Text(2_000)),
+        opt("group_label", Kind::Line(80)),
+        opt("note", Kind::Prose(2_000)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
@@ -152,9 +156,10 @@ pub const GOALS: Table = Table {
         col("pillar", Kind::Text(KEY)),
         col("mode", Kind::Enum(MODES)),
         col("force", Kind::Text(KEY)),
-        opt("group_label", Kind::Text(80)),
-        col("title", Kind::Text(200)),
-        col("practice", Kind::Text(2_000)),
+        opt("group_label", Kind::Line(80)),
+        // (Prose: titles from before lines were enforced may hold line breaks.)
+        col("title", Kind::Prose(200)),
+        col("practice", Kind::Prose(2_000)),
         col(
             "practice_source",
             Kind::Enum(&["recommendation", "passage", "report", "own"]),
@@ -163,7 +168,7 @@ pub const GOALS: Table = Table {
         opt("baseline", Kind::Score),
         col("review_on", Kind::Text(10)),
         col("status", Kind::Enum(&["active", "done", "dropped"])),
-        opt("closed_reason", Kind::Text(500)),
+        opt("closed_reason", Kind::Prose(500)),
         opt("closed_at", Kind::Time),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
@@ -177,7 +182,7 @@ pub const GOAL_CHECKINS: Table = Table {
         col("id", Kind::Id),
         col("goal_id", Kind::Id),
         col("rating", Kind::Int(5)),
-        opt("note", Kind::Text(1_000)),
+        opt("note", Kind::Prose(1_000)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
@@ -188,7 +193,7 @@ pub const CONVERSATIONS: Table = Table {
     name: "conversations",
     cols: &[
         col("id", Kind::Id),
-        col("title", Kind::Text(200)),
+        col("title", Kind::Line(200)),
         col("context", Kind::Json(4_000)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
@@ -313,6 +318,14 @@ pub fn check(t: &Table, rec: &Record, at: &str) -> std::result::Result<(), Strin
                 if s.chars().count() > max {
                     return Err(bad(&format!("is longer than {max} characters")));
                 }
+            }
+            Kind::Line(max) => {
+                let s = v.as_str().ok_or_else(|| bad("is not text"))?;
+                crate::fields::is_line(s, max).map_err(|why| bad(&why))?;
+            }
+            Kind::Prose(max) => {
+                let s = v.as_str().ok_or_else(|| bad("is not text"))?;
+                crate::fields::is_prose(s, max).map_err(|why| bad(&why))?;
             }
             Kind::Enum(words) => {
                 let s = v.as_str().ok_or_else(|| bad("is not text"))?;

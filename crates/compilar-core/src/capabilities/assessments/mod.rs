@@ -44,41 +44,15 @@ fn shuffle(ids: &mut [String], seed: u64) {
 pub const MAX_GROUP_LABEL: usize = 80;
 pub const MAX_NOTE: usize = 2_000;
 
-/// A group label as stored: one space between words, 1–80 characters, no control characters; empty → none.
+/// A group label as stored (see [`crate::fields::line`]): one space between words, 1–80 characters; empty →
+/// none.
 pub(crate) fn group_label(label: Option<&str>) -> Result<Option<String>> {
-    let Some(l) = label else { return Ok(None) };
-    if l.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-        return Err(Error::InvalidArgument(
-            "A group name cannot contain control characters.".into(),
-        ));
-    }
-    let l = l.split_whitespace().collect::<Vec<_>>().join(" ");
-    if l.is_empty() {
-        return Ok(None);
-    }
-    if l.chars().count() > MAX_GROUP_LABEL {
-        return Err(Error::PayloadTooLarge {
-            what: "group name",
-            max: MAX_GROUP_LABEL,
-            unit: "characters",
-        });
-    }
-    Ok(Some(l))
+    crate::fields::line(label, "group name", MAX_GROUP_LABEL)
 }
 
-/// A note as stored: trimmed, at most 2,000 characters; empty → none.
+/// A note as stored (see [`crate::fields::prose`]): trimmed, at most 2,000 characters; empty → none.
 pub(crate) fn note(note: Option<&str>) -> Result<Option<String>> {
-    let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Ok(None);
-    };
-    if n.chars().count() > MAX_NOTE {
-        return Err(Error::PayloadTooLarge {
-            what: "note",
-            max: MAX_NOTE,
-            unit: "characters",
-        });
-    }
-    Ok(Some(n.to_owned()))
+    crate::fields::prose(note, "note", MAX_NOTE)
 }
 
 fn seed_of(id: &uuid::Uuid) -> u64 {

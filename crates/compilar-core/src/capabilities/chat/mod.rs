@@ -46,7 +46,10 @@ const DEFAULT_TITLE: &str = "New conversation";
 
 /// A title from a first question: its first line, at most 60 characters, cut at a word.
 fn title_from(question: &str) -> String {
-    let line = question.lines().next().unwrap_or(question).trim();
+    let clean = crate::fields::without_hidden(question);
+    let line = clean.lines().next().unwrap_or(&clean);
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = line.as_str();
     if line.chars().count() <= 60 {
         return line.to_owned();
     }
@@ -62,18 +65,8 @@ pub struct Chat<'a> {
 }
 
 fn check_title(title: &str) -> Result<String> {
-    let t = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.is_empty() {
-        return Err(Error::EmptyInput("Give the conversation a name.".into()));
-    }
-    if t.chars().count() > MAX_TITLE_CHARS {
-        return Err(Error::PayloadTooLarge {
-            what: "conversation name",
-            max: MAX_TITLE_CHARS,
-            unit: "characters",
-        });
-    }
-    Ok(t)
+    crate::fields::line(Some(title), "conversation name", MAX_TITLE_CHARS)?
+        .ok_or_else(|| Error::EmptyInput("Give the conversation a name.".into()))
 }
 
 /// A new answer, before the fields of whoever wrote it are filled in.
@@ -720,9 +713,16 @@ impl<'a> Chat<'a> {
     }
 
     /// Writes [`Chat::export`] to `path` (a file the user chose).
-    pub async fn save(&self, id: &str, format: ExportFormat, path: &std::path::Path) -> Result<()> {
+    pub async fn save(
+        &self,
+        id: &str,
+        format: ExportFormat,
+        path: &std::path::Path,
+        overwrite: crate::output::Overwrite,
+    ) -> Result<()> {
+        let path = crate::output::check(&self.ctx.paths, path, overwrite)?;
         let text = self.export(id, format).await?;
-        crate::util::write_file(path, text.into_bytes()).await
+        crate::output::write_file(&self.ctx.paths, &path, text.into_bytes()).await
     }
 
     /// A conversation as Markdown (for people) or JSON (the stored messages, schema version 1).
@@ -787,7 +787,8 @@ fn markdown(v: &ConversationView) -> String {
                 .get(..16)
                 .unwrap_or(&m.created_at)
         );
-        out.push_str(m.content.trim_end());
+        // Saved in a file: no link, image or HTML in it can act when it is opened.
+        out.push_str(crate::util::inert_markdown(&m.content).trim_end());
         out.push('\n');
         let cited: Vec<&Passage> = m
             .citations

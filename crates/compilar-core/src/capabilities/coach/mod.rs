@@ -544,9 +544,15 @@ impl<'a> Coach<'a> {
 
     /// Writes [`Coach::export_markdown`] to `path` (a file the user chose): written beside it first and then
     /// renamed, so a failure never leaves half a file.
-    pub async fn save_markdown(&self, assessment_id: &str, path: &std::path::Path) -> Result<()> {
+    pub async fn save_markdown(
+        &self,
+        assessment_id: &str,
+        path: &std::path::Path,
+        overwrite: crate::output::Overwrite,
+    ) -> Result<()> {
+        let path = crate::output::check(&self.ctx.paths, path, overwrite)?;
         let md = self.export_markdown(assessment_id).await?;
-        crate::util::write_file(path, md.into_bytes()).await
+        crate::output::write_file(&self.ctx.paths, &path, md.into_bytes()).await
     }
 
     /// The current report of an assessment as a Markdown document: a heading with the result, who wrote it,
@@ -605,7 +611,8 @@ pub(crate) fn markdown_body(out: &mut String, rep: &CoachReport) {
         let _ = writeln!(out, "\n_{n}_");
     }
     out.push('\n');
-    out.push_str(rep.content.trim_end());
+    // Saved in a file: no link, image or HTML in it can act when it is opened.
+    out.push_str(crate::util::inert_markdown(&rep.content).trim_end());
     out.push_str("\n\n");
     let cited: Vec<&Passage> = rep
         .citations

@@ -37,9 +37,14 @@ pub struct Backups {
 /// Take a backup now: into the backup folder, or to a file the user named.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 pub struct BackupRequest {
+    /// A file outside the data folder (default: a new backup in the backups folder).
     #[serde(default)]
     #[ts(optional)]
     pub file: Option<String>,
+    /// Replace `file` if it exists (the user confirmed; `--force`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub overwrite: Option<bool>,
 }
 
 /// What a restore (or its undo) did.
@@ -87,6 +92,11 @@ pub struct ExportRequest {
     pub format: Option<ArchiveFormat>,
     /// Names the job, so that the caller can stop it.
     pub request_id: String,
+    /// Replace an existing zip archive at `path` (the user confirmed; `--force`). A folder export always goes
+    /// into a new or empty folder.
+    #[serde(default)]
+    #[ts(optional)]
+    pub overwrite: Option<bool>,
 }
 
 /// How far an export is.

@@ -4,7 +4,7 @@
 //! renamed when complete. A job: progress is reported, and it can be stopped.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -13,6 +13,7 @@ use super::dto::*;
 use super::Data;
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
+use crate::output::{Overwrite, Partial};
 use crate::store::records::{self, Record, TABLES};
 
 /// The tables and documents as read in one snapshot.
@@ -29,7 +30,7 @@ fn csv_of(rows: &[Record], cols: &[&str]) -> Result<Vec<u8>> {
             .iter()
             .map(|c| match r.get(*c) {
                 None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => crate::util::csv_text(s).into_owned(),
                 Some(v) => v.to_string(),
             })
             .collect();
@@ -143,8 +144,21 @@ impl Data<'_> {
                 ArchiveFormat::Folder
             }
         });
+        // Never inside the data folder; its folder must exist; a zip archive is replaced only when the user
+        // confirmed, a folder export goes into a new or empty folder only.
+        let overwrite = match format {
+            ArchiveFormat::Zip => Overwrite::when(req.overwrite.unwrap_or(false)),
+            ArchiveFormat::Folder => Overwrite::Allow,
+        };
+        let dest = match crate::output::check(&self.ctx.paths, &dest, overwrite) {
+            Err(Error::InvalidArgument(_)) if format == ArchiveFormat::Folder => dest,
+            Err(Error::OutputExists(_)) => {
+                return Err(Error::ExportTargetExists(dest.display().to_string()))
+            }
+            other => other?,
+        };
         let taken = match format {
-            ArchiveFormat::Zip => dest.exists(),
+            ArchiveFormat::Zip => false,
             ArchiveFormat::Folder => {
                 dest.exists() && (!dest.is_dir() || std::fs::read_dir(&dest)?.next().is_some())
             }
@@ -348,7 +362,9 @@ impl Data<'_> {
         let dest2 = dest.clone();
         let total = files.len();
         let cancel2 = cancel.clone();
-        tokio::task::spawn_blocking(move || write_out(&dest2, format, files, &cancel2)).await??;
+        let paths = self.ctx.paths.clone();
+        tokio::task::spawn_blocking(move || write_out(&paths, &dest2, format, files, &cancel2))
+            .await??;
         step("writing", total, total);
         tracing::info!(path = %dest.display(), bytes, "export written");
         Ok(ExportSummary {
@@ -388,24 +404,21 @@ impl Data<'_> {
 }
 
 fn write_out(
+    paths: &crate::paths::Paths,
     dest: &Path,
     format: ArchiveFormat,
     files: Vec<(String, Vec<u8>)>,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<()> {
-    let partial = PathBuf::from(format!("{}.partial", dest.display()));
-    let _ = std::fs::remove_dir_all(&partial);
-    let _ = std::fs::remove_file(&partial);
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
+    // Removed if anything below fails, and at the next start if the process is killed.
+    let partial = Partial::beside(paths, dest)?;
     let mut sink = match format {
         ArchiveFormat::Folder => {
-            std::fs::create_dir_all(&partial)?;
-            Sink::Folder(partial.clone())
+            std::fs::create_dir(partial.path())?;
+            Sink::Folder(partial.path().to_owned())
         }
         ArchiveFormat::Zip => Sink::Zip(Box::new(zip::ZipWriter::new(std::fs::File::create(
-            &partial,
+            partial.path(),
         )?))),
     };
     let mut write = || -> Result<()> {
@@ -417,18 +430,12 @@ fn write_out(
         }
         Ok(())
     };
-    let outcome = write().and_then(|()| sink.finish());
-    if let Err(e) = outcome {
-        let _ = std::fs::remove_dir_all(&partial);
-        let _ = std::fs::remove_file(&partial);
-        return Err(e);
-    }
+    write().and_then(|()| sink.finish())?;
     if format == ArchiveFormat::Folder && dest.is_dir() {
         // An empty folder the user chose: replaced by the complete export.
         std::fs::remove_dir(dest)?;
     }
-    std::fs::rename(&partial, dest)?;
-    Ok(())
+    partial.finish(dest)
 }
 
 const README: &str = "# A Compilar export

@@ -112,27 +112,23 @@ impl<'a> Data<'a> {
 
     /// Takes a backup now (consistent while the app is in use), into the backup folder or to `file`.
     pub async fn backup(&self, req: BackupRequest) -> Result<BackupInfo> {
+        let overwrite = crate::output::Overwrite::when(req.overwrite.unwrap_or(false));
         let dest = req
             .file
             .as_deref()
             .map(|f| checked_path(f, "backup file"))
+            .transpose()?
+            .map(|d| crate::output::check(&self.ctx.paths, &d, overwrite))
             .transpose()?;
-        if let Some(d) = &dest {
-            if d.exists() && d.is_dir() {
-                return Err(Error::InvalidArgument(
-                    "Name a file for the backup, not a folder.".into(),
-                ));
-            }
-        }
         let _job = self
             .ctx
             .jobs
             .start(JobKind::Backup, "backup", "Backup", None, |_| {
                 "A backup is already being taken.".into()
             })?;
-        let (db, dir) = (self.ctx.paths.database.clone(), self.dir().to_owned());
+        let paths = self.ctx.paths.clone();
         tokio::task::spawn_blocking(move || {
-            backup::take(&db, &dir, BackupKind::Manual, dest.as_deref())
+            backup::take(&paths, BackupKind::Manual, dest.as_deref())
         })
         .await?
     }
@@ -147,8 +143,8 @@ impl<'a> Data<'a> {
                 return;
             }
         };
-        let (db, dir) = (self.ctx.paths.database.clone(), self.dir().to_owned());
-        match tokio::task::spawn_blocking(move || backup::auto_backup(&db, &dir, keep)).await {
+        let paths = self.ctx.paths.clone();
+        match tokio::task::spawn_blocking(move || backup::auto_backup(&paths, keep)).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "the automatic backup failed"),
             Err(e) => tracing::warn!(error = %e, "the automatic backup failed"),
@@ -164,7 +160,8 @@ impl<'a> Data<'a> {
             self.ctx
                 .jobs
                 .start(JobKind::Restore, "restore", "Restore", None, busy_restore)?;
-        let (db, dir) = (self.ctx.paths.database.clone(), self.dir().to_owned());
+        let paths = self.ctx.paths.clone();
+        let db = paths.database.clone();
         let out = tokio::task::spawn_blocking(move || {
             let len = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             if len > MAX_RESTORE_BYTES {
@@ -177,7 +174,7 @@ impl<'a> Data<'a> {
             if std::fs::canonicalize(&file).ok() == std::fs::canonicalize(&db).ok() {
                 return Err(Error::BackupUnusable("it is the database in use".into()));
             }
-            let aside = backup::take(&db, &dir, BackupKind::BeforeRestore, None)?;
+            let aside = backup::take(&paths, BackupKind::BeforeRestore, None)?;
             backup::restore_into(&db, &file)?;
             Ok(RestoreOutcome {
                 restored_from: file.display().to_string(),
@@ -263,19 +260,21 @@ impl<'a> Data<'a> {
                 Ok(counts)
             })
             .await?;
-        // Nothing deleted may linger in free pages or the write-ahead log.
-        let db = self.ctx.paths.database.clone();
-        let dir = self.dir().to_owned();
+        // Nothing deleted may linger in free pages, the write-ahead log, a backup, a copy set aside by
+        // recovery, or what an interrupted write left behind.
+        let paths = self.ctx.paths.clone();
         let removed = tokio::task::spawn_blocking(move || -> Result<u32> {
-            let c = rusqlite::Connection::open(&db)?;
+            let c = rusqlite::Connection::open(&paths.database)?;
             c.busy_timeout(std::time::Duration::from_secs(30))?;
             c.execute_batch("VACUUM")?;
             c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             let mut n = 0;
-            for b in backup::list(&dir)? {
+            for b in backup::list(&paths.backup_dir)? {
                 std::fs::remove_file(&b.path)?;
                 n += 1;
             }
+            crate::output::clean_leftovers(&paths);
+            backup::remove_set_aside(&paths)?;
             Ok(n)
         })
         .await??;

@@ -27,32 +27,20 @@ pub const MAX_REVIEW_DAYS: i64 = 366;
 /// The review date when none is given: four weeks ahead.
 pub const DEFAULT_REVIEW_DAYS: i64 = 28;
 
-/// Trimmed text of `min`..=`max` characters without control characters (line breaks allowed).
-fn text(s: &str, what: &'static str, min: usize, max: usize) -> Result<String> {
-    let t = s.trim();
-    if t.chars().count() < min {
-        return Err(Error::EmptyInput(format!("The {what} cannot be empty.")));
-    }
-    if t.chars().count() > max {
-        return Err(Error::PayloadTooLarge {
-            what,
-            max,
-            unit: "characters",
-        });
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Error::InvalidArgument(format!(
-            "The {what} cannot contain control characters."
-        )));
-    }
-    Ok(t.to_owned())
+/// A goal's title: one line (see [`crate::fields::line`]), 1 to `max` characters.
+fn title(s: &str, max: usize) -> Result<String> {
+    crate::fields::line(Some(s), "goal", max)?
+        .ok_or_else(|| Error::EmptyInput("The goal cannot be empty.".into()))
+}
+
+/// Prose (see [`crate::fields::prose`]) of 1 to `max` characters.
+fn text(s: &str, what: &'static str, max: usize) -> Result<String> {
+    crate::fields::prose(Some(s), what, max)?
+        .ok_or_else(|| Error::EmptyInput(format!("The {what} cannot be empty.")))
 }
 
 fn optional_text(s: Option<&str>, what: &'static str, max: usize) -> Result<Option<String>> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => text(s, what, 1, max).map(Some),
-        None => Ok(None),
-    }
+    crate::fields::prose(s, what, max)
 }
 
 fn today() -> NaiveDate {
@@ -121,10 +109,15 @@ impl<'a> Goals<'a> {
         };
         // Without a practice: the result's recommendation for the force, else the framework's action.
         let (practice, source) = match req.practice.as_deref() {
-            Some(p) => (
-                text(p, "practice", 1, MAX_PRACTICE)?,
-                req.practice_source.unwrap_or(PracticeSource::Own),
-            ),
+            Some(p) => {
+                let source = req.practice_source.unwrap_or(PracticeSource::Own);
+                // Taken from a passage or a report: what a person's field cannot hold is left out.
+                let p = match source {
+                    PracticeSource::Own => p.to_owned(),
+                    _ => crate::fields::without_hidden(p),
+                };
+                (text(&p, "practice", MAX_PRACTICE)?, source)
+            }
             None => {
                 let rec = results
                     .recommendations
@@ -170,7 +163,7 @@ impl<'a> Goals<'a> {
             mode: a.mode.clone(),
             force: force.force.clone(),
             group_label: a.group_label.clone(),
-            title: text(&req.title, "goal", 1, MAX_TITLE)?,
+            title: title(&req.title, MAX_TITLE)?,
             practice,
             practice_source: source.as_str().to_owned(),
             practice_ref,
@@ -341,12 +334,12 @@ impl<'a> Goals<'a> {
         let title = req
             .title
             .as_deref()
-            .map(|t| text(t, "goal", 1, MAX_TITLE))
+            .map(|t| title(t, MAX_TITLE))
             .transpose()?;
         let practice = req
             .practice
             .as_deref()
-            .map(|t| text(t, "practice", 1, MAX_PRACTICE))
+            .map(|t| text(t, "practice", MAX_PRACTICE))
             .transpose()?;
         let review = req.review_on.as_deref().map(review_date).transpose()?;
         self.change(&id, move |g| {

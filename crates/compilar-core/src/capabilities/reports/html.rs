@@ -28,17 +28,25 @@ fn colour(b: Option<Band>) -> &'static str {
     }
 }
 
-/// Markdown to HTML, with any raw HTML in it shown as text.
+/// Markdown to inert HTML: links as their text and address ([`crate::util::inert_markdown`]), images as their
+/// description, raw HTML shown as text; no link or image element is ever written.
 fn markdown(md: &str) -> String {
-    use pulldown_cmark::{Event, Parser};
-    let events = Parser::new(md).map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        e => e,
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let md = crate::util::inert_markdown(md);
+    let events = Parser::new(&md).filter_map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::Start(Tag::Link { .. } | Tag::Image { .. })
+        | Event::End(TagEnd::Link | TagEnd::Image) => None,
+        e => Some(e),
     });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
     out
 }
+
+/// The page's policy: nothing is loaded or run, whatever is in it (styles and the chart are inline).
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; \
+                   form-action 'none'; frame-ancestors 'none'";
 
 /// Horizontal bars, one per force, 0–100.
 fn chart(forces: &[(String, Option<f64>, Option<Band>)]) -> String {
@@ -84,6 +92,9 @@ fn chart(forces: &[(String, Option<f64>, Option<Band>)]) -> String {
 pub(crate) fn render(d: &Doc) -> String {
     let mut b = String::new();
     b.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">");
+    b.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\"><meta name=\"referrer\" content=\"no-referrer\">"
+    ));
     b.push_str(&format!(
         "<title>{} \u{2014} Compilar report</title>",
         esc(&d.title)
@@ -161,6 +172,20 @@ pub(crate) fn render(d: &Doc) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_report_loads_nothing_and_runs_nothing() {
+        let h = markdown(
+            "[click](javascript:alert(1)) [d](data:text/html,x) ![t](http://evil.example/p.png) \
+             <img src=http://evil.example/q.png> [guide](https://example.org/g)",
+        );
+        assert!(!h.contains("<a"), "{h}");
+        assert!(!h.contains("<img"), "{h}");
+        assert!(!h.contains("javascript:"), "{h}");
+        assert!(!h.contains("data:text"), "{h}");
+        assert!(h.contains("guide (https://example.org/g)"), "{h}");
+        assert!(h.contains("(image: t)"), "{h}");
+    }
 
     #[test]
     fn markup_in_words_and_markdown_is_shown_as_text() {

@@ -166,16 +166,19 @@ impl<'a> Reports<'a> {
         }
     }
 
-    /// Writes the report to `path` (a file the user chose; written whole or not at all).
+    /// Writes the report to `path` (a file the user chose, outside the data folder; an existing file only when
+    /// `overwrite` allows; written whole or not at all).
     pub async fn save(
         &self,
         assessment_id: &str,
         format: ReportFormat,
         path: &Path,
+        overwrite: crate::output::Overwrite,
     ) -> Result<ReportFile> {
+        let path = crate::output::check(&self.ctx.paths, path, overwrite)?;
         let bytes = self.render(assessment_id, format).await?;
         let n = bytes.len() as u64;
-        crate::util::write_file(path, bytes).await?;
+        crate::output::write_file(&self.ctx.paths, &path, bytes).await?;
         Ok(ReportFile {
             path: path.display().to_string(),
             bytes: n,

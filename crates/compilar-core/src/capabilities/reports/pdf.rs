@@ -204,9 +204,20 @@ impl Writer {
     }
 }
 
-/// Markdown as paragraphs of plain text: headings bold, list items indented, emphasis marks dropped.
+/// Markdown as paragraphs of plain text: headings bold, list items indented, emphasis marks dropped; links as
+/// their text and address, images as their description ([`crate::util::inert_markdown`]).
 fn markdown_lines(md: &str) -> Vec<(String, bool, f32)> {
     let mut out = Vec::new();
+    let inert = crate::util::inert_markdown(md);
+    // (Its escapes are for Markdown; the page shows plain text.)
+    let mut md = String::with_capacity(inert.len());
+    let mut chars = inert.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|n| n.is_ascii_punctuation()) {
+            continue;
+        }
+        md.push(c);
+    }
     for raw in md.lines() {
         let l = raw.trim();
         if l.is_empty() {

