@@ -15,6 +15,7 @@ use compilar_core::llm::{
     StreamEvent,
 };
 use compilar_core::{App, AppOptions};
+use serde_json::{json, Value};
 
 struct Env {
     app: App,
@@ -149,6 +150,58 @@ async fn openai_answers_whole_and_streamed_in_its_wire_format() {
             .all(|c| c.prompt.is_none() && c.output.is_none()),
         "prompts are not logged by default"
     );
+}
+
+/// Token counts are metadata: a count over 2^32 (or not a count at all) never turns a complete answer into an
+/// error, whole or streamed; it is clamped (or left out).
+#[tokio::test]
+async fn an_absurd_usage_figure_never_fails_a_complete_answer() {
+    let server = FakeServer::start().await;
+    let env = setup(&[("openai", server.url())]).await;
+    for usage in [
+        json!({"prompt_tokens": 5_000_000_000u64, "completion_tokens": 7, "total_tokens": 5_000_000_007u64}),
+        json!({"prompt_tokens": -3, "completion_tokens": "many", "total_tokens": 1.5}),
+    ] {
+        server.on(
+            "/v1/chat/completions",
+            json_reply(
+                200,
+                json!({
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "A good answer.", "refusal": null},
+                                 "logprobs": null, "finish_reason": "stop"}],
+                    "usage": usage.clone()
+                }),
+            ),
+        );
+        let a = env.app.ai().ask(ask("What helps a team?")).await.unwrap();
+        assert_eq!(a.text, "A good answer.", "{usage}");
+        if usage["completion_tokens"] == 7 {
+            assert_eq!(a.usage.input_tokens, u32::MAX);
+        }
+        let chunk = |v: Value| format!("data: {v}\n\n");
+        server.on(
+            "/v1/chat/completions",
+            Reply::Chunks {
+                content_type: "text/event-stream",
+                chunks: vec![
+                    (Duration::ZERO, chunk(json!({"id": "c", "object": "chat.completion.chunk", "created": 1764000000,
+                        "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Streamed."},
+                        "logprobs": null, "finish_reason": "stop"}]}))),
+                    (Duration::ZERO, chunk(json!({"id": "c", "object": "chat.completion.chunk", "created": 1764000000,
+                        "model": "gpt-4o-mini", "choices": [], "usage": usage.clone()}))),
+                    (Duration::ZERO, "data: [DONE]\n\n".to_owned()),
+                ],
+                end: End::Complete,
+            },
+        );
+        let (events, last) = stream(&env.app, ask("And trust?")).await;
+        assert_eq!(text_of(&events), "Streamed.", "{usage}");
+        assert!(
+            matches!(last, StreamEvent::Done { .. }),
+            "{usage}: {last:?}"
+        );
+    }
 }
 
 #[tokio::test]

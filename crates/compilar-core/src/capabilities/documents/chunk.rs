@@ -8,6 +8,11 @@ pub const TARGET_CHARS: usize = 1_200;
 const MAX_PARAGRAPH: usize = TARGET_CHARS;
 /// Most characters carried over from the end of one chunk to the next.
 pub const OVERLAP_CHARS: usize = 240;
+/// The hard maximum of a chunk's body in bytes, whatever the text looks like (minified JSON, base64, CJK
+/// without spaces): the carried-over tail, a blank line and one paragraph of at most [`MAX_PARAGRAPH`].
+pub const MAX_CHUNK_BYTES: usize = OVERLAP_CHARS + 2 + MAX_PARAGRAPH;
+/// The longest heading path kept with a chunk, in characters (longer ones end in an ellipsis).
+pub const MAX_HEADING_CHARS: usize = 300;
 
 /// One chunk: the heading path it sits under and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +37,17 @@ pub fn chunk(text: &str) -> Vec<Chunk> {
         para.clear();
     };
     let heading_of = |path: &[(usize, String)]| {
-        path.iter()
+        let full = path
+            .iter()
             .map(|(_, h)| h.as_str())
             .collect::<Vec<_>>()
-            .join(" \u{203a} ")
+            .join(" \u{203a} ");
+        if full.chars().count() <= MAX_HEADING_CHARS {
+            full
+        } else {
+            let cut: String = full.chars().take(MAX_HEADING_CHARS - 1).collect();
+            format!("{}\u{2026}", cut.trim_end())
+        }
     };
     for line in text.lines() {
         let t = line.trim_start();
@@ -47,10 +59,9 @@ pub fn chunk(text: &str) -> Vec<Chunk> {
             flush_para(&mut para, &mut current);
             sections.push((heading_of(&path), std::mem::take(&mut current)));
             path.retain(|(l, _)| *l < level);
-            path.push((
-                level,
-                t[level..].trim().trim_end_matches('#').trim().to_owned(),
-            ));
+            // (A heading is kept to a line's worth: a 40 MB "heading" is cut.)
+            let h = t[level..].trim().trim_end_matches('#').trim();
+            path.push((level, h.chars().take(MAX_HEADING_CHARS).collect()));
             continue;
         }
         if line.trim().is_empty() && !in_code {
@@ -89,6 +100,7 @@ pub fn chunk(text: &str) -> Vec<Chunk> {
             out.push(Chunk { heading, body });
         }
     }
+    debug_assert!(out.iter().all(|c| c.body.len() <= MAX_CHUNK_BYTES));
     out
 }
 
@@ -121,7 +133,21 @@ fn split_long(p: &str) -> Vec<String> {
                 if cur.len() + word.len() > MAX_PARAGRAPH && !cur.is_empty() {
                     out.push(std::mem::take(&mut cur).trim().to_owned());
                 }
-                cur.push_str(word);
+                if word.len() > MAX_PARAGRAPH {
+                    // No space in it either (minified JSON, base64, CJK): cut at character boundaries.
+                    let mut rest = word;
+                    while rest.len() > MAX_PARAGRAPH {
+                        let mut at = MAX_PARAGRAPH;
+                        while !rest.is_char_boundary(at) {
+                            at -= 1;
+                        }
+                        out.push(rest[..at].to_owned());
+                        rest = &rest[at..];
+                    }
+                    cur.push_str(rest);
+                } else {
+                    cur.push_str(word);
+                }
             }
         } else {
             cur.push_str(piece);
@@ -136,6 +162,32 @@ fn split_long(p: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_chunk_is_longer_than_the_hard_maximum_whatever_the_text() {
+        let json = format!("{{\"k\":[{}]}}", "1,".repeat(2_000_000));
+        let base64 = "QUJD".repeat(1_000_000);
+        let cjk = "\u{56e2}\u{961f}\u{6c9f}\u{901a}".repeat(500_000);
+        let heading = format!("# {}\n\ntext", "h".repeat(1_000_000));
+        for text in [json, base64, cjk, heading] {
+            let chunks = chunk(&text);
+            assert!(!chunks.is_empty());
+            for c in &chunks {
+                assert!(c.body.len() <= MAX_CHUNK_BYTES, "{}", c.body.len());
+                assert!(c.heading.chars().count() <= MAX_HEADING_CHARS);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunks_stay_within_bounds(text in "([a-z]{0,3000}|[ .\n#]|\u{56e2}{0,900}){0,12}") {
+            for c in chunk(&text) {
+                proptest::prop_assert!(c.body.len() <= MAX_CHUNK_BYTES);
+                proptest::prop_assert!(c.heading.chars().count() <= MAX_HEADING_CHARS);
+            }
+        }
+    }
 
     #[test]
     fn headings_make_sections_with_their_path() {

@@ -11,8 +11,8 @@ use async_openai::middleware::HttpRequestFactory;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionStreamResponse,
-    ResponseFormat, ResponseFormatJsonSchema,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest, CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse, ResponseFormat, ResponseFormatJsonSchema,
 };
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
 use async_openai::Client;
@@ -170,18 +170,48 @@ fn from_failure(f: &HttpFailure, kind: ProviderKind, model: Option<&str>) -> Llm
 }
 
 /// One server-sent event of a streamed answer: a chunk, or an error object sent mid-way.
-fn parse_chunk(data: &str) -> Result<CreateChatCompletionStreamResponse, LlmError> {
-    serde_json::from_str(data).map_err(|_| {
-        let (code, detail) = parse_error_body(data);
-        if code.is_some() || data.contains("\"error\"") {
-            LlmError::new(
-                LlmErrorKind::Server,
-                format!("The provider reported an error mid-answer: {detail}"),
-            )
-        } else {
-            LlmError::malformed("an event was not the expected JSON")
+/// Token counts are metadata: a count that does not fit (over 2^32, negative, not a number) never turns a
+/// complete answer into an error. Counts past `u32::MAX` are clamped to it; a `usage` that is not counts at all
+/// is dropped.
+fn sane_usage(v: &mut serde_json::Value) {
+    fn clamp(u: &mut serde_json::Value) -> bool {
+        match u {
+            serde_json::Value::Null => true,
+            serde_json::Value::Object(m) => m.values_mut().all(clamp),
+            serde_json::Value::Number(n) => match n.as_u64() {
+                Some(x) => {
+                    *u = serde_json::Value::from(x.min(u64::from(u32::MAX)));
+                    true
+                }
+                None => false,
+            },
+            _ => false,
         }
-    })
+    }
+    if let Some(u) = v.get_mut("usage") {
+        if !clamp(u) {
+            *u = serde_json::Value::Null;
+        }
+    }
+}
+
+fn parse_chunk(data: &str) -> Result<CreateChatCompletionStreamResponse, LlmError> {
+    serde_json::from_str::<serde_json::Value>(data)
+        .and_then(|mut v| {
+            sane_usage(&mut v);
+            serde_json::from_value(v)
+        })
+        .map_err(|_| {
+            let (code, detail) = parse_error_body(data);
+            if code.is_some() || data.contains("\"error\"") {
+                LlmError::new(
+                    LlmErrorKind::Server,
+                    format!("The provider reported an error mid-answer: {detail}"),
+                )
+            } else {
+                LlmError::malformed("an event was not the expected JSON")
+            }
+        })
 }
 
 /// OpenAI's error body: `{"error": {"message", "type", "code"}}`; compatible servers sometimes send
@@ -215,12 +245,16 @@ impl Provider for OpenAiProvider {
 
     async fn chat(&self, prompt: &Prompt, model: &str) -> Result<Completion, LlmError> {
         let req = self.request(prompt, model, false);
-        let resp = self
+        let mut raw: serde_json::Value = self
             .client
             .chat()
-            .create(req)
+            .create_byot(req)
             .await
             .map_err(|e| self.map_error(e, Some(model)))?;
+        sane_usage(&mut raw);
+        let resp: CreateChatCompletionResponse = serde_json::from_value(raw).map_err(|e| {
+            LlmError::malformed(format!("the reply was not a chat completion: {e}"))
+        })?;
         let choice = resp
             .choices
             .into_iter()
