@@ -1328,7 +1328,18 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::Doctor => {
             let report = app.diagnostics().doctor().await?;
-            emit(json, &report, print::doctor)
+            emit(json, &report, print::doctor)?;
+            if report.damaged {
+                // The report is printed; the exit code says something is wrong.
+                if !json {
+                    term::err(
+                        "compilar-cli: the database is damaged. Run `compilar-cli recover` to see the backups, then \
+                         `compilar-cli recover --restore-backup` or `compilar-cli recover --start-fresh`.\n",
+                    );
+                }
+                return Err(Failure::Reported { caller: false });
+            }
+            Ok(())
         }
         Command::Recover(_) => Ok(()),
     }

@@ -1480,3 +1480,64 @@ fn the_terminal_gets_text_json_gets_one_document_and_a_closed_pipe_is_no_crash()
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// Damage in the middle of the database (a few pages of the search index's vector table): the command that
+/// meets it says `database_damaged` with the way to recover, and `doctor` says "damaged" in words and exits 1.
+#[test]
+fn damage_in_the_middle_is_named_by_the_command_that_meets_it_and_by_doctor() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let notes = dir.path().join("notes.md");
+    let words = [
+        "team", "people", "speak", "decide", "trust", "change", "goal", "voice",
+    ];
+    let text: String = (0..120)
+        .map(|i| {
+            let body: Vec<&str> = (0..80)
+                .map(|j| words[(i * 7 + j * 3) % words.len()])
+                .collect();
+            format!("## Part {i}\n\n{}.\n\n", body.join(" "))
+        })
+        .collect();
+    std::fs::write(&notes, text).unwrap();
+    ok(&d, &["documents", "import", notes.to_str().unwrap()]);
+    ok(&d, &["search", "people speak up"]);
+    {
+        let c = rusqlite::Connection::open(d.join("compilar.db")).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let root: i64 = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name LIKE 'kb\\_vec\\_%\\_vector\\_chunks00' ESCAPE '\\'
+                 ORDER BY rootpage LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        drop(c);
+        use std::io::{Seek, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(d.join("compilar.db"))
+            .unwrap();
+        f.seek(std::io::SeekFrom::Start(((root - 1) * size) as u64))
+            .unwrap();
+        f.write_all(&vec![0xA5; size as usize]).unwrap();
+    }
+    let e = fails(&d, &["search", "people speak up"], 1, "database_damaged");
+    assert!(e["error"]["message"].as_str().unwrap().contains("damaged"));
+    let out = run(&d, &["search", "people speak up"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("compilar-cli recover"));
+    // Commands that do not touch the damaged pages still work.
+    ok(&d, &["framework"]);
+
+    let out = run(&d, &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Integrity     damaged"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("compilar-cli recover"));
+    let out = run(&d, &["--json", "doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["damaged"], true);
+}

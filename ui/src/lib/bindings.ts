@@ -1312,9 +1312,13 @@ here: boolean, };
 
 export type DoctorReport = { diagnostics: Diagnostics, 
 /**
- * `ok`, or the first problems SQLite's quick check found.
+ * `ok`, or "damaged (SQLite's check found: …)" with the first problems SQLite's quick check found.
  */
-integrity: string, migrations: Array<MigrationInfo>, keychain: KeychainStatus, providers: Array<ProviderStatus>, 
+integrity: string, 
+/**
+ * Whether the database is damaged (then recovery is the way: restore a backup or start fresh).
+ */
+damaged: boolean, migrations: Array<MigrationInfo>, keychain: KeychainStatus, providers: Array<ProviderStatus>, 
 /**
  * Long work running on this data folder now.
  */

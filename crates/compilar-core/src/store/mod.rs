@@ -321,10 +321,24 @@ impl Store {
             .map_err(|e| self.place(e))
     }
 
-    /// A storage failure said with where it happened ([`Error::at_storage`]).
+    /// A storage failure said with where it happened ([`Error::at_storage`]). A database error SQLite did not
+    /// name (a virtual table such as sqlite-vec reports damage as a plain error) is checked against the file:
+    /// when SQLite's quick check finds damage, it is `database_damaged`, with the way to recover.
     fn place(&self, e: Error) -> Error {
         let dir = self.path.parent().unwrap_or(&self.path);
-        e.at_storage(dir, &self.path)
+        match e.at_storage(dir, &self.path) {
+            Error::Database(inner) => match backup::damage_of(&self.path) {
+                Some(detail) => {
+                    tracing::error!(error = %inner, %detail, "a database error on a damaged database");
+                    Error::DatabaseDamaged {
+                        file: self.path.display().to_string(),
+                        detail,
+                    }
+                }
+                None => Error::Database(inner),
+            },
+            other => other,
+        }
     }
 
     /// Runs `f` on a read-only connection from the pool, off the async threads.

@@ -53,8 +53,10 @@ pub struct MigrationInfo {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DoctorReport {
     pub diagnostics: Diagnostics,
-    /// `ok`, or the first problems SQLite's quick check found.
+    /// `ok`, or "damaged (SQLite's check found: …)" with the first problems SQLite's quick check found.
     pub integrity: String,
+    /// Whether the database is damaged (then recovery is the way: restore a backup or start fresh).
+    pub damaged: bool,
     pub migrations: Vec<MigrationInfo>,
     pub keychain: crate::llm::KeychainStatus,
     pub providers: Vec<crate::llm::ProviderStatus>,

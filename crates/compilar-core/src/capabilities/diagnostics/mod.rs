@@ -83,9 +83,15 @@ impl<'a> Diagnostics<'a> {
             .store
             .read(|c| Ok((meta::integrity(c)?, migrations::applied(c)?)))
             .await?;
+        let damaged = integrity != "ok";
         Ok(DoctorReport {
             diagnostics,
-            integrity,
+            damaged,
+            integrity: if damaged {
+                format!("damaged (SQLite's check found: {integrity})")
+            } else {
+                integrity
+            },
             migrations: applied
                 .into_iter()
                 .map(|m| MigrationInfo {
