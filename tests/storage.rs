@@ -223,6 +223,58 @@ async fn a_full_disk_is_named_retryable_and_loses_nothing() {
     println!("disk full: disk_full (retryable), then saved once space was freed");
 }
 
+/// A document imported while the disk is full: `disk_full` like any other write (not a database error),
+/// nothing half imported, and the same import works once space is freed.
+#[tokio::test]
+async fn a_document_import_on_a_full_disk_says_disk_full() {
+    let Some(fs) = Tmpfs::mount("64m") else {
+        return;
+    };
+    let data = fs.path().join("data");
+    let app = open(&data).await.unwrap();
+    app.knowledge().prepare().await.unwrap();
+    let doc = tempfile::tempdir().unwrap();
+    let notes = doc.path().join("notes.md");
+    let words = [
+        "team", "people", "speak", "decide", "trust", "change", "goal", "voice",
+    ];
+    let text: String = (0..300)
+        .map(|i| {
+            let body: Vec<&str> = (0..120)
+                .map(|j| words[(i * 7 + j * 3) % words.len()])
+                .collect();
+            format!("## Part {i}\n\n{}.\n\n", body.join(" "))
+        })
+        .collect();
+    std::fs::write(&notes, text).unwrap();
+    let filler = fs.path().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 16 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let docs = app.documents();
+    let import = || {
+        docs.import(
+            compilar_core::api::ImportDocumentRequest {
+                path: notes.display().to_string(),
+                import_id: "full".into(),
+            },
+            |_| {},
+        )
+    };
+    let e = import().await.unwrap_err();
+    assert_eq!(e.code(), "disk_full", "{e}");
+    assert!(e.retryable());
+    assert!(app.documents().list().await.unwrap().is_empty());
+    std::fs::remove_file(&filler).unwrap();
+    let d = import().await.unwrap();
+    assert!(d.chunks > 0, "{d:?}");
+    assert_eq!(app.documents().list().await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn a_read_only_data_folder_names_the_folder() {
     let Some(fs) = Tmpfs::mount("16m") else {

@@ -327,6 +327,10 @@ impl Store {
     fn place(&self, e: Error) -> Error {
         let dir = self.path.parent().unwrap_or(&self.path);
         match e.at_storage(dir, &self.path) {
+            // (sqlite-vec reports a full disk as a plain error too: a small write beside the database tells.)
+            Error::Database(_) if no_space_in(dir) => Error::DiskFull {
+                folder: dir.display().to_string(),
+            },
             Error::Database(inner) => match backup::damage_of(&self.path) {
                 Some(detail) => {
                     tracing::error!(error = %inner, %detail, "a database error on a damaged database");
@@ -364,6 +368,17 @@ impl Store {
         .await?
         .map_err(|e| self.place(e))
     }
+}
+
+/// Whether `dir` has no room for 64 KB (a probe file written and removed).
+fn no_space_in(dir: &Path) -> bool {
+    use std::io::Write;
+    let probe = dir.join(".compilar-space-probe");
+    let full = std::fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(&[0u8; 64 * 1024]).and_then(|()| f.sync_all()))
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+    let _ = std::fs::remove_file(&probe);
+    full
 }
 
 /// Runs `f` again while the database is busy, for at most the busy timeout (each migration is re-checked
