@@ -727,16 +727,21 @@ pub fn analysis(r: &compilar_core::api::AnalysisReply) -> String {
     s
 }
 
+/// A change as the window shows it: whole points with a sign, a minus sign for a fall ("+4", "−3", "0").
 fn signed(x: f64) -> String {
-    if x > 0.0 {
-        format!("+{x:.1}")
+    let r = x.round();
+    if r > 0.0 {
+        format!("+{r:.0}")
+    } else if r < 0.0 {
+        format!("\u{2212}{:.0}", -r)
     } else {
-        format!("{x:.1}")
+        "0".to_owned()
     }
 }
 
+/// A score as the window shows it: whole points.
 fn score(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}"))
 }
 
 fn day(at: &str) -> &str {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { humanSeconds, relativeDate } from "./format";
+import { formatChange, formatScore, humanSeconds, relativeDate } from "./format";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const ago = (secs: number) => new Date(now.getTime() - secs * 1000).toISOString();
@@ -35,5 +35,19 @@ describe("humanSeconds", () => {
     expect(humanSeconds(3900)).toBe("1 h 5 min");
     expect(humanSeconds(3 * 86400)).toBe("3 days");
     expect(humanSeconds(-5)).toBe("0 s");
+  });
+});
+
+describe("changes", () => {
+  it("are whole points with a sign, and a minus sign for a fall", () => {
+    expect(formatChange(16)).toBe("+16");
+    expect(formatChange(-3)).toBe("\u22123");
+    expect(formatChange(0)).toBe("0");
+    expect(formatChange(-0.2)).toBe("0");
+  });
+
+  it("agree with the scores shown beside them", () => {
+    // 40.4 and 56.4 are shown as 40 and 56; the core sends 16, and 16 is what is shown.
+    expect(`${formatScore(40.4)} \u2192 ${formatScore(56.4)}, ${formatChange(16)}`).toBe("40 \u2192 56, +16");
   });
 });

@@ -4,6 +4,13 @@ export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined ? "–" : Math.round(score).toString();
 }
 
+/** A change as shown: whole points with its sign and a minus sign (not a hyphen) for a fall — "+4", "−3", "0".
+ * The core sends changes as the difference of the whole-point scores it shows beside them. */
+export function formatChange(change: number): string {
+  const r = Math.round(change);
+  return r > 0 ? `+${r}` : r < 0 ? `\u2212${-r}` : "0";
+}
+
 /** "25 Nov 2026, 14:03" in the user's locale and time zone. */
 export function formatDate(iso: string | null | undefined, locale?: string): string {
   if (!iso) return "";

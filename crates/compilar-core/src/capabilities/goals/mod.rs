@@ -69,10 +69,6 @@ fn review_date(s: &str) -> Result<String> {
     Ok(d.format("%Y-%m-%d").to_string())
 }
 
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
 fn force_in(row: &HistoryRow, force: &str) -> Option<f64> {
     row.scores
         .forces
@@ -281,7 +277,9 @@ impl<'a> Goals<'a> {
                         completed_at: at.clone(),
                         before,
                         after,
-                        change: before.zip(after).map(|(b, a)| round1(a - b)),
+                        change: before.zip(after).map(|(b, a)| {
+                            crate::capabilities::progress::compute::shown_change(a, b)
+                        }),
                     })
                 }));
             }
@@ -525,7 +523,10 @@ fn outcome_after(history: &[HistoryRow]) -> impl Fn(&sql::GoalRow) -> Option<Goa
             completed_at: row.completed_at.clone(),
             before: g.baseline,
             after,
-            change: g.baseline.zip(after).map(|(b, a)| round1(a - b)),
+            change: g
+                .baseline
+                .zip(after)
+                .map(|(b, a)| crate::capabilities::progress::compute::shown_change(a, b)),
         })
     }
 }

@@ -19,6 +19,13 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The change from `before` to `after` as people read it: scores are shown in whole points (the window, the
+/// reports, the command line), so a change is the difference of the two shown values — "40 → 56" is +16, never
+/// the +17 the unrounded scores would give.
+pub(crate) fn shown_change(after: f64, before: f64) -> f64 {
+    after.round() - before.round()
+}
+
 pub(crate) fn direction(change: Option<f64>) -> Direction {
     match change {
         None => Direction::NotComparable,
@@ -73,7 +80,7 @@ pub(crate) fn tracks(domain: &Domain, rows: &[&HistoryRow]) -> Vec<PillarTrack> 
                 ForceTrack {
                     force: f.id.clone(),
                     name: f.name.clone(),
-                    change: latest.zip(previous).map(|(a, b)| round1(a - b)),
+                    change: latest.zip(previous).map(|(a, b)| shown_change(a, b)),
                     latest,
                     previous,
                 }
@@ -92,7 +99,7 @@ pub(crate) fn tracks(domain: &Domain, rows: &[&HistoryRow]) -> Vec<PillarTrack> 
                 .collect(),
             latest: last.scores.pillar_score,
             latest_band: Band::of(last.scores.pillar_score),
-            change: prev.map(|r| round1(last.scores.pillar_score - r.scores.pillar_score)),
+            change: prev.map(|r| shown_change(last.scores.pillar_score, r.scores.pillar_score)),
             pillar_name: p.name.clone(),
             group_label,
             mode,
@@ -210,14 +217,14 @@ pub(crate) fn milestones(
                 else {
                     continue;
                 };
-                if a - b >= FORCE_UP_BY {
+                if shown_change(a, b) >= FORCE_UP_BY {
                     out.push(Milestone {
                         kind: MilestoneKind::ForceUp,
                         at: pair[1].completed_at.clone(),
                         title: format!(
                             "{} up {} points in {}{}",
                             f.name,
-                            (a - b).round(),
+                            shown_change(a, b),
                             p.name,
                             about(&group)
                         ),
@@ -278,7 +285,7 @@ pub(crate) fn compare(pillar_name: &str, before: &Side<'_>, after: &Side<'_>) ->
                 .iter()
                 .find(|x| x.force == af.force)
                 .and_then(|x| x.score);
-            let change = af.score.zip(bs).map(|(x, y)| round1(x - y));
+            let change = af.score.zip(bs).map(|(x, y)| shown_change(x, y));
             ForceChange {
                 force: af.force.clone(),
                 name: af.name.clone(),
@@ -297,7 +304,7 @@ pub(crate) fn compare(pillar_name: &str, before: &Side<'_>, after: &Side<'_>) ->
         });
         v.into_iter().map(|f| f.name.clone()).collect::<Vec<_>>()
     };
-    let change = round1(a.pillar_score - b.pillar_score);
+    let change = shown_change(a.pillar_score, b.pillar_score);
     let (improved, slipped) = (named(Direction::Improved), named(Direction::Slipped));
     let (before, after) = (side(before), side(after));
     Comparison {
@@ -417,7 +424,7 @@ pub(crate) fn analytics(
         change: last_30
             .average
             .zip(previous_30.average)
-            .map(|(a, b)| round1(a - b)),
+            .map(|(a, b)| shown_change(a, b)),
         last_30,
         previous_30,
     }
@@ -514,14 +521,15 @@ mod tests {
         let team = &t[0];
         assert_eq!(team.group_label.as_deref(), Some("Team"));
         assert_eq!(team.points.len(), 2);
-        // Pillar: (25+50+50+75)/4 = 50 → (50+50+58.3)/3 = 52.8; change 2.8.
+        // Pillar: (25+50+50+75)/4 = 50 → (50+50+58.3)/3 = 52.8, shown as 50 → 53: a change of 3.
         assert_eq!(team.points[0].pillar_score, 50.0);
         assert_eq!(team.latest, 52.8);
-        assert_eq!(team.change, Some(2.8));
+        assert_eq!(team.change, Some(3.0));
         let f = |id: &str| team.forces.iter().find(|f| f.force == id).unwrap();
         assert_eq!(f("goal_clarity").change, Some(25.0));
         assert_eq!(f("future_confidence").change, Some(0.0));
-        assert_eq!(f("shared_vision").change, Some(8.3));
+        // 50 → 58.3, shown as 50 → 58.
+        assert_eq!(f("shared_vision").change, Some(8.0));
         // Not answered the second time: no latest, no change (not a drop to zero).
         assert_eq!(f("incentive_alignment").latest, None);
         assert_eq!(f("incentive_alignment").change, None);
@@ -567,12 +575,12 @@ mod tests {
                 "2026-01-01T00:00:00.000Z",
                 [Some(40.0), Some(50.0), Some(50.0), Some(50.0)],
             ),
-            // Up 14.9: not a milestone; up 15: one.
+            // Up 14 as shown (40 → 54, 14.4 unrounded): not a milestone; up 15: one.
             prospects(
                 "p2",
                 Some("T"),
                 "2026-01-02T00:00:00.000Z",
-                [Some(54.9), Some(65.0), Some(50.0), Some(50.0)],
+                [Some(54.4), Some(65.0), Some(50.0), Some(50.0)],
             ),
         ];
         for (i, p) in ["indrecip", "popularity", "divsexp", "outresp"]
@@ -623,6 +631,16 @@ mod tests {
             "Future confidence up 15 points in Group Prospects for T"
         );
         assert_eq!(m[0].title, "Goal completed: Clearer goals");
+    }
+
+    proptest::proptest! {
+        /// A change is always the difference of the two values as shown.
+        #[test]
+        fn a_change_is_the_difference_of_the_shown_values(a in 0.0f64..=100.0, b in 0.0f64..=100.0) {
+            let (a, b) = (round1(a), round1(b));
+            proptest::prop_assert_eq!(shown_change(a, b), a.round() - b.round());
+            proptest::prop_assert_eq!(shown_change(a, b).fract(), 0.0);
+        }
     }
 
     #[test]
@@ -676,7 +694,8 @@ mod tests {
         // Pillar: 50 → (75+50+50)/3 = 58.3.
         assert_eq!(c.before.pillar_score, 50.0);
         assert_eq!(c.after.pillar_score, 58.3);
-        assert_eq!(c.change, 8.3);
+        // Shown as 50 → 58: a change of 8.
+        assert_eq!(c.change, 8.0);
         assert_eq!(c.improved, vec!["Goal clarity".to_string()]);
         assert_eq!(c.slipped, vec!["Shared vision".to_string()]);
         // 9 of 12 answered: medium confidence, not low.
