@@ -16,6 +16,55 @@ const FOCUS_BELOW: f64 = 60.0;
 /// Forces this close together are "even".
 const EVEN_WITHIN: f64 = 10.0;
 
+/// The forces at one end of `scored` (lowest first) as the scoring module groups them for the Results page
+/// ([`crate::domain::scoring::highlights`]): every force within `LEVEL_WITHIN` points of the end, named together
+/// as a tie, and whether that group stands out (`STANDOUT_GAP` clear of every other force).
+pub(crate) fn end_group<T: Copy>(scored: &[(T, f64)], top: bool) -> (Vec<(T, f64)>, bool) {
+    use crate::domain::scoring::{LEVEL_WITHIN, STANDOUT_GAP};
+    let Some(edge) = (if top { scored.last() } else { scored.first() }).map(|x| x.1) else {
+        return (Vec::new(), false);
+    };
+    let (group, rest): (Vec<_>, Vec<_>) = scored
+        .iter()
+        .copied()
+        .partition(|&(_, s)| (s - edge).abs() <= LEVEL_WITHIN);
+    let clear = if top {
+        let inner = group.iter().map(|x| x.1).fold(f64::MAX, f64::min);
+        rest.iter().map(|x| inner - x.1).fold(f64::MAX, f64::min)
+    } else {
+        let inner = group.iter().map(|x| x.1).fold(f64::MIN, f64::max);
+        rest.iter().map(|x| x.1 - inner).fold(f64::MAX, f64::min)
+    };
+    let stands = !rest.is_empty() && clear >= STANDOUT_GAP;
+    let mut group = group;
+    if top {
+        // Highest first (ties in framework order).
+        group.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    (group, stands)
+}
+
+/// "A, B and C".
+pub(crate) fn names_of(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "58" or "55–58": the scores of a group as shown.
+pub(crate) fn scores_of<T>(group: &[(T, f64)]) -> String {
+    let lo = group.iter().map(|x| x.1).fold(f64::MAX, f64::min);
+    let hi = group.iter().map(|x| x.1).fold(f64::MIN, f64::max);
+    let (a, b) = (format!("{lo:.0}"), format!("{hi:.0}"));
+    if a == b {
+        a
+    } else {
+        format!("{a}\u{2013}{b}")
+    }
+}
+
 /// A passage's sentences. A sentence ends at `.`, `?` or `!` followed by the end or a space (a closing quote or
 /// bracket stays with it), so `Ask "what are we missing?" before…` stays one sentence.
 pub(crate) fn split_sentences(text: &str) -> Vec<String> {
@@ -168,21 +217,46 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
         }
     }
     out.push_str("\n\n");
-    let focus: Vec<(&Force, f64)> = scored
-        .iter()
-        .copied()
-        .filter(|(_, s)| *s < FOCUS_BELOW)
-        .take(2)
-        .collect();
-    if focus.is_empty() {
-        if let Some(&(f, s)) = scored.first() {
+    // The lowest forces, ties named together (as the Results page groups them); all of them level: none.
+    let (lowest, _) = end_group(&scored, false);
+    let level = scored.len() > 1 && lowest.len() == scored.len();
+    let focus: Vec<(&Force, f64)> = if level {
+        Vec::new()
+    } else {
+        lowest
+            .iter()
+            .copied()
+            .filter(|(_, s)| *s < FOCUS_BELOW)
+            .collect()
+    };
+    if focus.is_empty() && !lowest.is_empty() {
+        let names: Vec<String> = lowest
+            .iter()
+            .map(|(f, _)| format!("**{}**", f.name))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let at = scores_of(&lowest);
+        if level {
+            let _ = writeln!(
+                out,
+                "No single force stands out: {} are level ({at}). Work on the pillar as a whole, starting with \
+                 the practice below that feels most doable.\n",
+                names_of(&names)
+            );
+        } else if let [(f, s)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
                 "No force is below {FOCUS_BELOW:.0}. The lowest, **{}** ({s:.0}, {}), is still the one to keep an \
                  eye on: {}\n",
                 f.name,
-                band_words(s),
+                band_words(*s),
                 lower_first(&f.description)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "No force is below {FOCUS_BELOW:.0}. The lowest, {} ({at}), are level: keep an eye on them together.\n",
+                names_of(&names)
             );
         }
     }
@@ -213,36 +287,59 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
         );
     }
 
-    // What is holding up.
+    // What is holding up: the top forces only when they stand out, as on the Results page, ties together.
     out.push_str("## What is holding up\n\n");
-    let top = scored.last().copied();
-    match top {
-        Some((f, s)) if scored.len() > 1 && s >= 45.0 => {
-            let strength = if s >= 70.0 {
-                "a real strength"
-            } else {
-                "the firmest ground here, though not yet strong"
-            };
-            let _ = write!(
-                out,
-                "**{}** ({s:.0}) is {strength}. When it works: {}",
-                f.name,
-                lower_first(&f.strong)
-            );
+    let (top, stands) = end_group(&scored, true);
+    let names: Vec<String> = top.iter().map(|(f, _)| format!("**{}**", f.name)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let at = scores_of(&top);
+    let inner = top.iter().map(|x| x.1).fold(f64::MAX, f64::min);
+    if scored.len() < 2 {
+        out.push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n");
+    } else if level {
+        let _ = writeln!(
+            out,
+            "The forces are level ({at}), so no one of them is firmer ground than the others: the pillar holds \
+             up, or gives way, as a whole.\n"
+        );
+    } else if !stands {
+        let _ = writeln!(
+            out,
+            "No single force stands out above the others: the highest, {} ({at}), {} less than 10 points clear \
+             of the rest, so the firm ground is shared rather than in one place.\n",
+            names_of(&names),
+            if top.len() > 1 { "are" } else { "is" }
+        );
+    } else if inner >= 45.0 {
+        let strength = match (inner >= 70.0, top.len() > 1) {
+            (true, false) => "a real strength",
+            (true, true) => "real strengths, level at the top",
+            (false, false) => "the firmest ground here, though not yet strong",
+            (false, true) => "the firmest ground here, level at the top, though not yet strong",
+        };
+        let _ = write!(
+            out,
+            "{} ({at}) {} {strength}.",
+            names_of(&names),
+            if top.len() > 1 { "are" } else { "is" }
+        );
+        for (f, _) in &top {
+            let _ = write!(out, " When {} works: {}", f.name, lower_first(&f.strong));
             if let Some(p) = find(passages, Some(&f.id), "signs") {
                 let _ = write!(out, " [{}]", p.number);
             }
-            out.push_str(" Use it to carry the changes below.\n\n");
         }
-        Some(_) if scored.len() > 1 => {
-            out.push_str(
-                "No force reaches the middle band yet, so there is no firm ground to lean on inside this pillar: \
-                 start small, with the practice below that feels most doable, and look to the group's other \
-                 pillars for support.\n\n",
-            );
-        }
-        _ => out
-            .push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n"),
+        out.push_str(if top.len() > 1 {
+            " Use them to carry the changes below.\n\n"
+        } else {
+            " Use it to carry the changes below.\n\n"
+        });
+    } else {
+        out.push_str(
+            "No force reaches the middle band yet, so there is no firm ground to lean on inside this pillar: \
+             start small, with the practice below that feels most doable, and look to the group's other \
+             pillars for support.\n\n",
+        );
     }
 
     // The ripple effect.
@@ -428,6 +525,56 @@ pub(crate) fn lower_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A result of Group Prospects with these force scores (framework order), highlights as the Results page.
+    fn with_scores(scores: [f64; 4]) -> (crate::domain::Domain, Results) {
+        let d = crate::domain::Domain::builtin().unwrap();
+        let ids = d.bank.shuffled_ids("grpprosp", 1);
+        let answers = ids.iter().map(|q| (q.clone(), 3)).collect();
+        let mut r = crate::domain::score_with(&d, "grpprosp", &ids, &answers, &[]).unwrap();
+        for (f, s) in r.forces.iter_mut().zip(scores) {
+            f.score = Some(s);
+        }
+        r.pillar_score = scores.iter().sum::<f64>() / 4.0;
+        r.highlights = crate::domain::scoring::highlights(&r.forces);
+        (d, r)
+    }
+
+    /// The offline coach says what the Results page says about ties: three forces at 58 and one at 50 — no
+    /// single force stands out, so none of the 58s is "the firmest ground" or singled out to focus on.
+    #[test]
+    fn ties_are_named_together_or_not_at_all_as_on_the_results_page() {
+        let (d, r) = with_scores([58.3, 58.3, 50.0, 58.3]);
+        assert_eq!(r.highlights[0].label, "No single force stands out");
+        let text = report(&d.framework, &r, &[]);
+        let names: Vec<&str> = r.forces.iter().map(|f| f.name.as_str()).collect();
+        assert!(!text.contains("firmest ground"), "{text}");
+        assert!(text.contains("No single force stands out"), "{text}");
+        let focus = text.split("## What is holding up").next().unwrap();
+        assert!(focus.contains(&format!("**{}** (50", names[2])), "{focus}");
+        for n in [names[0], names[1], names[3]] {
+            assert!(
+                !focus.contains(&format!("**{n}** (58")),
+                "{n} singled out: {focus}"
+            );
+        }
+        // Two level at the top and clear of the rest: both named, together.
+        let (d, r) = with_scores([75.0, 25.0, 72.0, 30.0]);
+        let text = report(&d.framework, &r, &[]);
+        let held = text.split("## What is holding up").nth(1).unwrap();
+        assert!(
+            held.contains(&format!(
+                "**{}** and **{}** (72\u{2013}75) are real strengths",
+                names[0], names[2]
+            )),
+            "{held}"
+        );
+        // All level: no force is the one to start with.
+        let (d, r) = with_scores([55.0, 58.3, 55.0, 58.3]);
+        let text = report(&d.framework, &r, &[]);
+        assert!(text.contains("are level (55\u{2013}58)"), "{text}");
+        assert!(!text.contains("firmest ground"), "{text}");
+    }
 
     #[test]
     fn sentences_are_cut_at_their_end() {

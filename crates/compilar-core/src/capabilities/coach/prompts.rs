@@ -9,7 +9,7 @@ use crate::domain::{Force, Framework, Mode, Pillar, Results, Scale};
 use crate::llm::{ChatMessage, OutputSchema, Passage, Prompt, Role};
 
 /// The version of the prompts below.
-pub const PROMPT_VERSION: u32 = 1;
+pub const PROMPT_VERSION: u32 = 2;
 
 /// Most tokens a coaching report may take.
 pub const REPORT_MAX_TOKENS: u32 = 1_400;
@@ -86,6 +86,14 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
             "Spread between the highest and lowest force: {:.0} points.",
             hi - lo
         );
+        // The Results page's own reading, so that the report never contradicts it on ties.
+        out.push_str(
+            "What stands out, as the Results page says it (forces within 5 points of each other are level: \
+             name them together, and never call one of them the lowest, the highest or the firmest):\n",
+        );
+        for h in &r.highlights {
+            let _ = writeln!(out, "- {}: {}", h.label, h.text);
+        }
     }
     out
 }

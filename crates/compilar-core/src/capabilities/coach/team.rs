@@ -157,14 +157,36 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     let def = |f: &ResultFigure| f.force.as_deref().and_then(|id| fw.force(id));
 
     out.push_str("## Where to focus together\n\n");
-    let low: Vec<&ResultFigure> = forces
-        .iter()
-        .copied()
-        .filter(|f| f.mean < FOCUS_BELOW)
-        .take(2)
-        .collect();
-    if low.is_empty() {
-        if let Some(f) = forces.first() {
+    // Ties named together, as one person's Results page groups them; all level: no one force to start with.
+    let means: Vec<(&ResultFigure, f64)> = forces.iter().map(|f| (*f, f.mean)).collect();
+    let (lowest, _) = super::offline::end_group(&means, false);
+    let level = means.len() > 1 && lowest.len() == means.len();
+    let bold = |group: &[(&ResultFigure, f64)]| {
+        let names: Vec<String> = group
+            .iter()
+            .map(|(f, _)| format!("**{}**", name(f)))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        super::offline::names_of(&names)
+    };
+    let low: Vec<&ResultFigure> = if level {
+        Vec::new()
+    } else {
+        lowest
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| f.mean < FOCUS_BELOW)
+            .collect()
+    };
+    if low.is_empty() && !lowest.is_empty() {
+        let at = super::offline::scores_of(&lowest);
+        if level {
+            let _ = writeln!(
+                out,
+                "No single force stands out: {} are level ({at}). Work on the pillar together as a whole.\n",
+                bold(&lowest)
+            );
+        } else if let [(f, _)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
                 "No force averages below {FOCUS_BELOW:.0}. The lowest, **{}** ({:.0}, {}), is the one to keep an \
@@ -172,6 +194,13 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
                 name(f),
                 f.mean,
                 band_words(f.mean)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "No force averages below {FOCUS_BELOW:.0}. The lowest, {} ({at}), are level: keep an eye on \
+                 them together.\n",
+                bold(&lowest)
             );
         }
     }
@@ -241,27 +270,57 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     }
 
     out.push_str("## What the team can build on\n\n");
-    match forces.last() {
-        Some(f) if forces.len() > 1 && f.mean >= 45.0 => {
-            let strength = if f.mean >= 70.0 {
-                "a real strength of the team"
-            } else {
-                "the team's firmest ground here, though not yet strong"
-            };
-            let _ = write!(out, "**{}** ({:.0}) is {strength}.", name(f), f.mean);
-            if let Some(d) = def(f) {
-                let _ = write!(out, " When it works: {}", lower_first(&d.strong));
+    let (top, stands) = super::offline::end_group(&means, true);
+    let inner = top.iter().map(|x| x.1).fold(f64::MAX, f64::min);
+    let at = super::offline::scores_of(&top);
+    let are = if top.len() > 1 { "are" } else { "is" };
+    if means.len() < 2 {
+        out.push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n");
+    } else if level {
+        let _ = writeln!(
+            out,
+            "The forces are level ({at}), so no one of them is firmer ground than the others: the team holds \
+             this pillar up, or lets it slip, as a whole.\n"
+        );
+    } else if !stands {
+        let _ = writeln!(
+            out,
+            "No single force stands out above the others: the highest, {} ({at}), {are} less than 10 points \
+             clear of the rest, so the team's firm ground is shared rather than in one place.\n",
+            bold(&top)
+        );
+    } else if inner >= 45.0 {
+        let strength = match (inner >= 70.0, top.len() > 1) {
+            (true, false) => "a real strength of the team",
+            (true, true) => "real strengths of the team, level at the top",
+            (false, false) => "the team's firmest ground here, though not yet strong",
+            (false, true) => {
+                "the team's firmest ground here, level at the top, though not yet strong"
             }
-            if let Some(p) = f.force.as_deref().and_then(|id| find(passages, Some(id), "signs")) {
+        };
+        let _ = write!(out, "{} ({at}) {are} {strength}.", bold(&top));
+        for (f, _) in &top {
+            if let Some(d) = def(f) {
+                let _ = write!(out, " When {} works: {}", name(f), lower_first(&d.strong));
+            }
+            if let Some(p) = f
+                .force
+                .as_deref()
+                .and_then(|id| find(passages, Some(id), "signs"))
+            {
                 let _ = write!(out, " [{}]", p.number);
             }
-            out.push_str(" Name it with the team: it is what will carry the changes.\n\n");
         }
-        Some(_) if forces.len() > 1 => out.push_str(
+        out.push_str(if top.len() > 1 {
+            " Name them with the team: they are what will carry the changes.\n\n"
+        } else {
+            " Name it with the team: it is what will carry the changes.\n\n"
+        });
+    } else {
+        out.push_str(
             "No force reaches the middle band yet, so start small: one practice the whole team agrees to try \
              for a few weeks.\n\n",
-        ),
-        _ => out.push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n"),
+        );
     }
 
     out.push_str("## Practices to try together\n\n");
@@ -405,7 +464,7 @@ mod tests {
             ),
             fig(
                 Some((&forces[3].id, &forces[3].name)),
-                61.0,
+                59.0,
                 6.0,
                 [0, 0, 3, 3, 0],
             ),
@@ -424,6 +483,28 @@ mod tests {
         assert!(!text.contains("12.5") && !text.contains(" 12 "), "{text}");
         // Pure: the same figures give the same report.
         assert_eq!(text, report(&fw, &r, &[]));
+    }
+
+    /// Four forces at 53: none stands out, as one person's Results page would say, so none is "the firmest
+    /// ground" or the one place to focus.
+    #[test]
+    fn level_forces_are_not_singled_out() {
+        let fw = framework();
+        let forces = fw.forces_of(fw.pillar("grpprosp").expect("pillar"));
+        let mut figs = vec![fig(None, 53.0, 4.0, [0, 0, 6, 0, 0])];
+        for f in &forces {
+            figs.push(fig(Some((&f.id, &f.name)), 53.0, 4.0, [0, 0, 6, 0, 0]));
+        }
+        let text = report(&fw, &round(figs), &[]);
+        assert!(!text.contains("firmest ground"), "{text}");
+        assert!(text.contains("No single force stands out"), "{text}");
+        assert!(text.contains("are level (53)"), "{text}");
+        for f in &forces {
+            assert!(
+                !text.contains(&format!("**{}** averages", f.name)),
+                "{text}"
+            );
+        }
     }
 
     #[test]
