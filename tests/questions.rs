@@ -224,7 +224,7 @@ async fn bad_items_are_sent_back_once_with_the_reasons_then_the_bank_fills_the_g
     assert!(reasons.iter().any(|x| x.contains("a question")));
     assert!(reasons
         .iter()
-        .any(|x| x.starts_with("too close to \u{201c}Everyone in our group")));
+        .any(|x| x.starts_with("the same question as \u{201c}Everyone in our group")));
     assert!(
         reasons
             .iter()
@@ -250,6 +250,46 @@ async fn bad_items_are_sent_back_once_with_the_reasons_then_the_bank_fills_the_g
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// A bank item with punctuation slipped inside its words is still the bank item, and questions already stored
+/// are not stored again by a second run.
+#[tokio::test]
+async fn copies_in_disguise_and_questions_already_stored_are_refused() {
+    let server = FakeServer::start().await;
+    let env = common::open().await;
+    configure(&env.app, &[("openai", server.url())]).await;
+    let disguised = json!({"force": "goal_clarity",
+        "text": "Every.one in our gr-oup could des'cribe what we are trying to ACHIEVE together, this quarter!",
+        "reverse": false, "scale_min": 1, "scale_max": 5});
+    let mut items = good();
+    items.push(disguised);
+    server.on(
+        "/v1/chat/completions",
+        openai_chat(&json!({"questions": items}).to_string(), "gpt-4o-mini"),
+    );
+    let r = env.app.questions().generate(req(10)).await.unwrap();
+    assert_eq!(r.accepted.len(), 10, "{:?}", r.rejected);
+    assert!(
+        r.rejected.iter().any(|x| x
+            .reason
+            .starts_with("the same question as \u{201c}Everyone in our group")),
+        "{:?}",
+        r.rejected
+    );
+    // The same answer again: every question is one already stored.
+    let again = env.app.questions().generate(req(3)).await.unwrap();
+    assert!(again.accepted.is_empty(), "{:?}", again.accepted);
+    assert_eq!(again.from_bank, 3);
+    assert_eq!(
+        env.app
+            .questions()
+            .list(Default::default())
+            .await
+            .unwrap()
+            .len(),
+        10
     );
 }
 

@@ -21,7 +21,7 @@ use compilar_core::api::{
     GoalListRequest, GoalStatus, GuidanceRequest, GuidanceStage, ImportDocumentRequest,
     ImportRequest, ListRequest, MessageSearchRequest, NewConversationRequest, NewGoalRequest,
     ProgressRequest, RejectedRequest, RenameRequest, ReportFormat, ReportRequest, SearchRequest,
-    SendRequest, SignInRequest, StartProfileRequest, SyncConversationRequest,
+    SendRequest, SetKeyRequest, SignInRequest, StartProfileRequest, SyncConversationRequest,
 };
 use compilar_core::api::{
     ConsentRequest, CreateTeamRequest, InviteRequest, JoinRequest, MemberRequest,
@@ -157,6 +157,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The AI providers: list them, change one, turn one on or off, test it, store or remove its API key.
+    #[command(subcommand)]
+    Providers(ProvidersCmd),
     /// The sync account: sign in to your team's Supabase project, sign out, see who is signed in.
     #[command(subcommand)]
     Account(AccountCmd),
@@ -332,6 +335,41 @@ enum RoundCmd {
         round: String,
         #[arg(long)]
         markdown: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProvidersCmd {
+    /// The providers in fallback order: on or off, model, address, whether a key is set (never the key).
+    List,
+    /// Change a provider, with the same checks as the window (its id: openai, anthropic, local).
+    Set {
+        id: String,
+        /// The chat model.
+        #[arg(long)]
+        model: Option<String>,
+        /// The server's address (a local server such as Ollama: http://localhost:11434).
+        #[arg(long)]
+        url: Option<String>,
+        /// The embedding model ("" for none).
+        #[arg(long)]
+        embedding_model: Option<String>,
+        /// The place in the fallback order (0 first).
+        #[arg(long)]
+        position: Option<u32>,
+    },
+    /// Use the provider.
+    Enable { id: String },
+    /// Stop using the provider (its settings and key stay).
+    Disable { id: String },
+    /// Check that the provider answers: its models, and whether the chosen one is among them (exit 1 if not).
+    Test { id: String },
+    /// Store the provider's API key in the keychain: read from the terminal without echo, or as one line of
+    /// standard input (never as an argument). With --remove, delete it.
+    Key {
+        id: String,
+        #[arg(long)]
+        remove: bool,
     },
 }
 
@@ -725,6 +763,12 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let json = cli.json;
+    // The same log as the window's, in the data folder's `logs/` (`compilar-cli.<date>.log`; the level from
+    // COMPILAR_LOG), never on stderr. A folder that cannot hold it does not stop the command.
+    let _log = compilar_core::Paths::resolve(cli.data_dir.as_deref())
+        .ok()
+        .and_then(|p| compilar_core::logging::init_with(&p.log_dir, "compilar-cli", false).ok());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "compilar-cli started");
     // One thread is enough for one command, and starts fastest; blocking SQLite work has its own pool.
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -739,6 +783,8 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Core(e)) => {
+            // The code only: messages can carry what the user wrote.
+            tracing::warn!(code = e.code(), "the command failed");
             if json {
                 term::err_raw(&format!(
                     "{}\n",
@@ -817,18 +863,87 @@ fn emit_content(json: bool, format: &str, content: &str) -> Outcome {
 
 /// The password: from the terminal without echo, else one line of standard input.
 fn read_password() -> Result<String, Error> {
+    read_secret("Password: ", "the password")
+}
+
+/// A secret (`what`): from the terminal without echo after `prompt`, else one line of standard input. Never an
+/// argument, so it stays out of the shell's history and the process list.
+fn read_secret(prompt: &str, what: &str) -> Result<String, Error> {
     use std::io::{BufRead, IsTerminal, Read};
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("Password: ")
-            .map_err(|e| Error::InvalidArgument(format!("could not read the password: {e}")));
+        return rpassword::prompt_password(prompt)
+            .map_err(|e| Error::InvalidArgument(format!("could not read {what}: {e}")));
     }
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .take(4096)
         .read_line(&mut line)
-        .map_err(|e| Error::InvalidArgument(format!("could not read the password: {e}")))?;
+        .map_err(|e| Error::InvalidArgument(format!("could not read {what}: {e}")))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn providers(app: &App, json: bool, cmd: ProvidersCmd) -> Outcome {
+    use compilar_core::api::ProviderChange;
+    let s = app.settings();
+    let change = |id: String, c: ProviderChange| async move { s.change_provider(&id, c).await };
+    let settings = match cmd {
+        ProvidersCmd::List => s.get().await?,
+        ProvidersCmd::Set {
+            id,
+            model,
+            url,
+            embedding_model,
+            position,
+        } => {
+            change(
+                id,
+                ProviderChange {
+                    chat_model: model,
+                    base_url: url,
+                    embedding_model,
+                    position,
+                    ..ProviderChange::default()
+                },
+            )
+            .await?
+        }
+        ProvidersCmd::Enable { id } => {
+            change(
+                id,
+                ProviderChange {
+                    enabled: Some(true),
+                    ..ProviderChange::default()
+                },
+            )
+            .await?
+        }
+        ProvidersCmd::Disable { id } => {
+            change(
+                id,
+                ProviderChange {
+                    enabled: Some(false),
+                    ..ProviderChange::default()
+                },
+            )
+            .await?
+        }
+        ProvidersCmd::Key { id, remove: true } => s.remove_key(&id).await?,
+        ProvidersCmd::Key { id, remove: false } => {
+            let key = read_secret(&format!("API key for {id}: "), "the key")?;
+            s.set_key(SetKeyRequest { provider: id, key }).await?
+        }
+        ProvidersCmd::Test { id } => {
+            let t = s.test_provider(&id).await?;
+            emit(json, &t, print::connection_test)?;
+            return if t.ok {
+                Ok(())
+            } else {
+                Err(Failure::Reported { caller: false })
+            };
+        }
+    };
+    emit(json, &settings, print::providers)
 }
 
 /// Asks a yes/no question on the terminal (`false` when standard input is not one).
@@ -1282,6 +1397,7 @@ async fn run(cli: Cli) -> Outcome {
             emit(json, &s, print::imported_data)
         }
         Command::Account(cmd) => account(&app, json, cmd).await,
+        Command::Providers(cmd) => providers(&app, json, cmd).await,
         Command::Sync(args) => sync(&app, json, args).await,
         Command::Team(cmd) => team(&app, json, cmd).await,
         Command::Backup { file, force } => {

@@ -82,13 +82,13 @@ pub fn assessment(a: &Assessment) -> String {
         }
         let _ = writeln!(
             s,
-            "Results: {:.1} / 100, {} (confidence {:?}, {} of {} answered)",
+            "Results: {:.0} / 100, {} (confidence {:?}, {} of {} answered)",
             r.pillar_score, r.band_label, r.confidence_level, r.answered, r.total
         );
         for f in &r.forces {
             let score = f
                 .score
-                .map_or_else(|| "no answers".to_owned(), |v| format!("{v:.1}"));
+                .map_or_else(|| "no answers".to_owned(), |v| format!("{v:.0}"));
             let _ = writeln!(s, "  {:<24} {score}", f.name);
         }
         for h in &r.highlights {
@@ -113,7 +113,7 @@ pub fn page(p: &AssessmentPage) -> String {
     for a in &p.items {
         let score = a
             .pillar_score
-            .map_or_else(String::new, |v| format!(" score {v:.1}"));
+            .map_or_else(String::new, |v| format!(" score {v:.0}"));
         let _ = writeln!(
             s,
             "{}  {}  {:<24} {:<12} {}/{}{score}",
@@ -765,7 +765,7 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
     for tr in &v.tracks {
         let _ = writeln!(
             s,
-            "\n{} ({} mode){}: {:.1} now{}, {} assessment{}",
+            "\n{} ({} mode){}: {:.0} now{}, {} assessment{}",
             tr.pillar_name,
             tr.mode,
             tr.group_label
@@ -810,7 +810,7 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
                 p.pillar_name, p.average, p.completed, p.lowest, p.highest
             );
         }
-        let avg = |x: Option<f64>| x.map_or("no average".to_owned(), |x| format!("average {x:.1}"));
+        let avg = |x: Option<f64>| x.map_or("no average".to_owned(), |x| format!("average {x:.0}"));
         let _ = writeln!(
             s,
             "Last 30 days: {} completed, {}; the 30 before: {} completed, {}{}",
@@ -845,7 +845,7 @@ pub fn comparison(c: &compilar_core::api::Comparison) -> String {
     let mut s = String::new();
     let side = |x: &compilar_core::api::CompareSide| {
         format!(
-            "{} {:.1}{}",
+            "{} {:.0}{}",
             day(&x.completed_at),
             x.pillar_score,
             if x.low_confidence {
@@ -1106,7 +1106,7 @@ pub fn full_profile(p: &compilar_core::api::FullProfile) -> String {
     );
     for x in &p.pillars {
         let state = match (x.stage, x.score) {
-            (_, Some(v)) => format!("{v:.1}"),
+            (_, Some(v)) => format!("{v:.0}"),
             (Some(Stage::Quiz), None) => "in progress".into(),
             _ => "not started".into(),
         };
@@ -1129,7 +1129,7 @@ pub fn mode_comparison(c: &compilar_core::api::ModeComparison) -> String {
     let side = |x: &Option<compilar_core::api::ModeSide>| {
         x.as_ref().map_or_else(
             || "not assessed".to_owned(),
-            |m| format!("{} {:.1}", m.pillar_name, m.score),
+            |m| format!("{} {:.0}", m.pillar_name, m.score),
         )
     };
     for l in &c.letters {
@@ -1449,7 +1449,7 @@ pub fn round_results(r: &compilar_core::api::RoundResults) -> String {
             f.spread_label.to_lowercase(),
             f.n,
             f.histogram,
-            f.mine.map(|m| format!("  you {m:.1}")).unwrap_or_default()
+            f.mine.map(|m| format!("  you {m:.0}")).unwrap_or_default()
         );
     }
     s
@@ -1469,4 +1469,57 @@ pub fn team_results(t: &compilar_core::api::TeamResults) -> String {
             )
         })
         .collect()
+}
+
+/// The AI providers in fallback order.
+pub fn providers(s: &compilar_core::api::LlmSettings) -> String {
+    let mut out = String::new();
+    let mut list: Vec<&compilar_core::llm::ProviderView> = s.providers.iter().collect();
+    list.sort_by_key(|p| p.settings.position);
+    for p in list {
+        let st = &p.settings;
+        let key = if !p.needs_key {
+            "no key needed".to_owned()
+        } else if p.configured {
+            format!("key set ({:?})", p.key_source).to_lowercase()
+        } else {
+            "no key yet".to_owned()
+        };
+        let _ = writeln!(
+            out,
+            "{}. {} ({}) \u{b7} {} \u{b7} {} \u{b7} {} \u{b7} {}",
+            st.position + 1,
+            st.label,
+            st.id,
+            if st.enabled { "on" } else { "off" },
+            st.chat_model,
+            st.base_url,
+            key
+        );
+    }
+    if !s.keychain.available {
+        let _ = writeln!(
+            out,
+            "The keychain cannot be reached here ({}): keys can come from OPENAI_API_KEY / ANTHROPIC_API_KEY.",
+            s.keychain.backend
+        );
+    }
+    out
+}
+
+/// A provider's connection test.
+pub fn connection_test(t: &compilar_core::llm::ConnectionTest) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} ({} ms)",
+        t.provider,
+        if t.ok { "answers" } else { "does not answer" },
+        t.latency_ms
+    );
+    let _ = writeln!(out, "{}", t.message);
+    if !t.models.is_empty() {
+        let _ = writeln!(out, "Models: {}", t.models.join(", "));
+    }
+    out
 }

@@ -780,10 +780,9 @@ fn progress_compare_and_goals_from_the_command_line() {
     );
 
     let (second, r2) = completed(d, "Product team", 4);
-    let change = ((r2["pillar_score"].as_f64().unwrap() - r1["pillar_score"].as_f64().unwrap())
-        * 10.0)
-        .round()
-        / 10.0;
+    // The difference of the whole points shown.
+    let change =
+        r2["pillar_score"].as_f64().unwrap().round() - r1["pillar_score"].as_f64().unwrap().round();
     assert!(change > 0.0);
     let p = ok(d, &["progress", "--group", "Product team"]);
     assert_eq!(p["totals"]["completed"], 2);
@@ -871,7 +870,7 @@ fn progress_compare_and_goals_from_the_command_line() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("Group Prospects")
-            && text.contains(&format!("+{change:.1}"))
+            && text.contains(&format!("+{change:.0} since the previous"))
             && text.contains("Goal completed: Say where we are going"),
         "{text}"
     );
@@ -1540,4 +1539,145 @@ fn damage_in_the_middle_is_named_by_the_command_that_meets_it_and_by_doctor() {
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["damaged"], true);
+}
+
+/// The command-line tool logs like the window, into the data folder's `logs/`, at the level COMPILAR_LOG
+/// says, and keeps its stderr for people.
+#[test]
+fn the_command_line_logs_to_the_data_folder_not_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["assessment", "show", "0190c3a0-0000-7000-8000-000000000000"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("COMPILAR_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("INFO") && !stderr.contains("DEBUG"),
+        "{stderr}"
+    );
+    let logs: Vec<_> = std::fs::read_dir(d.join("logs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("compilar-cli"))
+        .collect();
+    assert_eq!(logs.len(), 1);
+    let text = std::fs::read_to_string(logs[0].path()).unwrap();
+    assert!(text.contains("compilar-cli started"), "{text}");
+    assert!(text.contains("assessment_not_found"), "{text}");
+    assert!(
+        text.contains("DEBUG"),
+        "COMPILAR_LOG=debug is obeyed: {text}"
+    );
+}
+
+/// The AI providers from the command line, with the window's checks: list, change one, turn it on and off,
+/// test it, and a key read from standard input (never an argument, never printed).
+#[test]
+fn providers_are_configured_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let list = ok(d, &["providers", "list"]);
+    let ids: Vec<&str> = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["settings"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"openai") && ids.contains(&"local"), "{ids:?}");
+    let local = |v: &Value| {
+        v["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["settings"]["id"] == "local")
+            .unwrap()["settings"]
+            .clone()
+    };
+    let v = ok(
+        d,
+        &[
+            "providers",
+            "set",
+            "local",
+            "--url",
+            "http://127.0.0.1:9",
+            "--model",
+            "llama3.2",
+            "--position",
+            "0",
+        ],
+    );
+    assert_eq!(local(&v)["base_url"], "http://127.0.0.1:9");
+    assert_eq!(local(&v)["chat_model"], "llama3.2");
+    assert_eq!(local(&v)["position"], 0);
+    let v = ok(d, &["providers", "enable", "local"]);
+    assert_eq!(local(&v)["enabled"], true);
+    // Kept: a later command reads the same.
+    assert_eq!(
+        local(&ok(d, &["providers", "list"]))["chat_model"],
+        "llama3.2"
+    );
+    let v = ok(d, &["providers", "disable", "local"]);
+    assert_eq!(local(&v)["enabled"], false);
+    // The window's checks.
+    fails(
+        d,
+        &["providers", "set", "nosuch", "--model", "x"],
+        2,
+        "unknown_provider",
+    );
+    fails(
+        d,
+        &["providers", "set", "local", "--url", "not an address"],
+        2,
+        "invalid_settings",
+    );
+    // Nothing answers at 127.0.0.1:9: said, exit 1.
+    let out = run(d, &["--json", "providers", "test", "local"]);
+    assert_eq!(out.status.code(), Some(1));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["ok"], false);
+    // A key from standard input: stored if the keychain works, refused plainly if it does not; never printed.
+    let key = "sk-test-cli-0123456789abcdef";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .args([
+            "--data-dir",
+            d.to_str().unwrap(),
+            "providers",
+            "key",
+            "openai",
+        ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{key}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    assert!(
+        !all.windows(key.len()).any(|w| w == key.as_bytes()),
+        "the key was printed"
+    );
+    if !out.status.success() {
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("keychain"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // No way to pass a key as an argument.
+    let out = run(d, &["providers", "key", "openai", key]);
+    assert_eq!(out.status.code(), Some(2));
 }

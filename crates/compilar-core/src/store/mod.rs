@@ -436,8 +436,8 @@ impl Drop for Store {
 }
 
 /// What a full checkpoint did: whether readers kept part of the log, its size and what was copied (pages).
-struct Truncated {
-    busy: bool,
+pub(crate) struct Truncated {
+    pub(crate) busy: bool,
     log: i64,
     copied: i64,
 }
@@ -449,7 +449,7 @@ type TruncateReply = oneshot::Sender<rusqlite::Result<Truncated>>;
 const TRUNCATE_TRIES: u32 = 5;
 const TRUNCATE_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
-fn truncate(conn: &Connection) -> rusqlite::Result<Truncated> {
+pub(crate) fn truncate(conn: &Connection) -> rusqlite::Result<Truncated> {
     let mut last = None;
     for _ in 0..TRUNCATE_TRIES {
         let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {

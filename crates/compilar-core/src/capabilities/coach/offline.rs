@@ -220,30 +220,30 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     // The lowest forces, ties named together (as the Results page groups them); all of them level: none.
     let (lowest, _) = end_group(&scored, false);
     let level = scored.len() > 1 && lowest.len() == scored.len();
-    let focus: Vec<(&Force, f64)> = if level {
-        Vec::new()
-    } else {
-        lowest
-            .iter()
-            .copied()
-            .filter(|(_, s)| *s < FOCUS_BELOW)
-            .collect()
-    };
-    if focus.is_empty() && !lowest.is_empty() {
-        let names: Vec<String> = lowest
-            .iter()
-            .map(|(f, _)| format!("**{}**", f.name))
-            .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let at = scores_of(&lowest);
-        if level {
-            let _ = writeln!(
-                out,
-                "No single force stands out: {} are level ({at}). Work on the pillar as a whole, starting with \
-                 the practice below that feels most doable.\n",
-                names_of(&names)
-            );
-        } else if let [(f, s)] = lowest.as_slice() {
+    let focus: Vec<(&Force, f64)> = lowest
+        .iter()
+        .copied()
+        .filter(|(_, s)| *s < FOCUS_BELOW)
+        .collect();
+    let names: Vec<String> = lowest
+        .iter()
+        .map(|(f, _)| format!("**{}**", f.name))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let at = scores_of(&lowest);
+    if level {
+        let _ = writeln!(
+            out,
+            "No single force stands out: {} are level ({at}). Work on the pillar as a whole{}\n",
+            names_of(&names),
+            if focus.is_empty() {
+                ", starting with the practice below that feels most doable."
+            } else {
+                "; here is what each looks like when it is weak."
+            }
+        );
+    } else if focus.is_empty() {
+        if let [(f, s)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
                 "No force is below {FOCUS_BELOW:.0}. The lowest, **{}** ({s:.0}, {}), is still the one to keep an \
@@ -252,7 +252,7 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
                 band_words(*s),
                 lower_first(&f.description)
             );
-        } else {
+        } else if !lowest.is_empty() {
             let _ = writeln!(
                 out,
                 "No force is below {FOCUS_BELOW:.0}. The lowest, {} ({at}), are level: keep an eye on them together.\n",

@@ -169,24 +169,25 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         super::offline::names_of(&names)
     };
-    let low: Vec<&ResultFigure> = if level {
-        Vec::new()
-    } else {
-        lowest
-            .iter()
-            .map(|(f, _)| *f)
-            .filter(|f| f.mean < FOCUS_BELOW)
-            .collect()
-    };
-    if low.is_empty() && !lowest.is_empty() {
-        let at = super::offline::scores_of(&lowest);
-        if level {
-            let _ = writeln!(
-                out,
-                "No single force stands out: {} are level ({at}). Work on the pillar together as a whole.\n",
-                bold(&lowest)
-            );
-        } else if let [(f, _)] = lowest.as_slice() {
+    let low: Vec<&ResultFigure> = lowest
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| f.mean < FOCUS_BELOW)
+        .collect();
+    let at = super::offline::scores_of(&lowest);
+    if level {
+        let _ = writeln!(
+            out,
+            "No single force stands out: {} are level ({at}). Work on the pillar together as a whole{}\n",
+            bold(&lowest),
+            if low.is_empty() {
+                "."
+            } else {
+                "; here is what each looks like when it is weak."
+            }
+        );
+    } else if low.is_empty() {
+        if let [(f, _)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
                 "No force averages below {FOCUS_BELOW:.0}. The lowest, **{}** ({:.0}, {}), is the one to keep an \
@@ -195,7 +196,7 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
                 f.mean,
                 band_words(f.mean)
             );
-        } else {
+        } else if !lowest.is_empty() {
             let _ = writeln!(
                 out,
                 "No force averages below {FOCUS_BELOW:.0}. The lowest, {} ({at}), are level: keep an eye on \
@@ -499,9 +500,10 @@ mod tests {
         assert!(!text.contains("firmest ground"), "{text}");
         assert!(text.contains("No single force stands out"), "{text}");
         assert!(text.contains("are level (53)"), "{text}");
+        // Each is described (all four, not one picked from the tie).
         for f in &forces {
             assert!(
-                !text.contains(&format!("**{}** averages", f.name)),
+                text.contains(&format!("**{}** averages 53", f.name)),
                 "{text}"
             );
         }

@@ -267,7 +267,18 @@ impl<'a> Data<'a> {
             let c = rusqlite::Connection::open(&paths.database)?;
             c.busy_timeout(std::time::Duration::from_secs(30))?;
             c.execute_batch("VACUUM")?;
-            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            // The log must be emptied, not only copied: a reader on an older snapshot keeps the deleted pages
+            // in it, so this waits for them (and says so if it cannot).
+            let mut emptied = false;
+            for _ in 0..10 {
+                if !crate::store::truncate(&c)?.busy {
+                    emptied = true;
+                    break;
+                }
+            }
+            if !emptied {
+                return Err(Error::DatabaseBusy);
+            }
             let mut n = 0;
             for b in backup::list(&paths.backup_dir)? {
                 std::fs::remove_file(&b.path)?;

@@ -220,14 +220,23 @@ impl<'a> Questions<'a> {
             difficulty,
             schema(&force_ids, scale),
         );
-        // The bank's statements, embedded once, for the duplicate check.
+        // The bank's statements and the fresh questions already stored for the pillar, embedded once (in their
+        // normal form) for the duplicate check.
+        let who = self.ctx.principal.clone();
+        let pid = pillar.id.clone();
+        let stored = self
+            .ctx
+            .store
+            .read(move |c| sql::list(c, &who, Some(&pid)))
+            .await?;
         let mut known: Vec<String> = d
             .bank
             .for_pillar(&pillar.id)
             .map(|q| q.text.clone())
+            .chain(stored.into_iter().map(|q| q.text))
             .collect();
         let mut known_vecs = {
-            let texts = known.clone();
+            let texts: Vec<String> = known.iter().map(|t| normal_form(t)).collect();
             tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
                 .await??
         };
@@ -297,8 +306,27 @@ impl<'a> Questions<'a> {
                     Vec::new()
                 }
             };
+            // The same words as a known statement, whatever the case, punctuation or spacing: a duplicate.
+            let candidates: Vec<(String, String, bool)> = candidates
+                .into_iter()
+                .filter(|(_, text, _)| {
+                    let n = normal_form(text);
+                    match known.iter().find(|k| normal_form(k) == n) {
+                        Some(k) => {
+                            let why = format!("the same question as \u{201c}{k}\u{201d}");
+                            problems.push(format!("\u{201c}{text}\u{201d}: {why}"));
+                            reply.rejected.push(RejectedItem {
+                                text: text.clone(),
+                                reason: why,
+                            });
+                            false
+                        }
+                        None => true,
+                    }
+                })
+                .collect();
             if !candidates.is_empty() {
-                let texts: Vec<String> = candidates.iter().map(|c| c.1.clone()).collect();
+                let texts: Vec<String> = candidates.iter().map(|c| normal_form(&c.1)).collect();
                 let vecs =
                     tokio::task::spawn_blocking(move || LocalEmbedder::shared()?.embed_now(&texts))
                         .await??;
@@ -450,6 +478,21 @@ impl<'a> Questions<'a> {
             .write(move |c| sql::remove(c, &who, &id, &now()))
             .await
     }
+}
+
+/// A statement's words only, for comparing: lower case, letters and digits (punctuation inside or between
+/// words dropped — "peo.ple" is "people"), single spaces.
+pub(crate) fn normal_form(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -17,6 +17,18 @@ pub struct SaveProvidersRequest {
     pub providers: Vec<crate::llm::ProviderSettings>,
 }
 
+/// A change to one provider (the command line's `providers set|enable|disable`); what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderChange {
+    pub enabled: Option<bool>,
+    pub chat_model: Option<String>,
+    pub base_url: Option<String>,
+    /// An empty value clears it.
+    pub embedding_model: Option<String>,
+    /// The place in the fallback chain (0 first); the others keep their order around it.
+    pub position: Option<u32>,
+}
+
 /// Stores or replaces a provider's API key in the keychain.
 #[derive(Deserialize, TS)]
 pub struct SetKeyRequest {

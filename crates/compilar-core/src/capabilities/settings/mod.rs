@@ -37,6 +37,49 @@ impl<'a> Settings<'a> {
         self.get().await
     }
 
+    /// Changes one provider and keeps the others as they are, with the same checks as saving them all
+    /// (an unknown id is `unknown_provider`; a bad address or model `invalid_settings`).
+    pub async fn change_provider(&self, id: &str, change: ProviderChange) -> Result<LlmSettings> {
+        check_len(id, "provider")?;
+        let mut all: Vec<crate::llm::ProviderSettings> = self
+            .get()
+            .await?
+            .providers
+            .into_iter()
+            .map(|p| p.settings)
+            .collect();
+        all.sort_by_key(|p| p.position);
+        let Some(at) = all.iter().position(|p| p.id == id.trim()) else {
+            return Err(Error::UnknownProvider(crate::domain::truncate_for_message(
+                id,
+            )));
+        };
+        let p = &mut all[at];
+        if let Some(e) = change.enabled {
+            p.enabled = e;
+        }
+        if let Some(m) = change.chat_model {
+            p.chat_model = m.trim().to_owned();
+        }
+        if let Some(u) = change.base_url {
+            p.base_url = u.trim().to_owned();
+        }
+        if let Some(m) = change.embedding_model {
+            let m = m.trim();
+            p.embedding_model = (!m.is_empty()).then(|| m.to_owned());
+        }
+        if let Some(to) = change.position {
+            let moved = all.remove(at);
+            let to = (to as usize).min(all.len());
+            all.insert(to, moved);
+        }
+        for (i, p) in all.iter_mut().enumerate() {
+            p.position = i as u32;
+        }
+        self.save_providers(SaveProvidersRequest { providers: all })
+            .await
+    }
+
     pub async fn save_ai(&self, ai: AiSettings) -> Result<LlmSettings> {
         self.ctx.llm.save_ai_settings(ai).await?;
         self.get().await
