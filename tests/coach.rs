@@ -227,6 +227,15 @@ async fn a_model_report_streams_in_order_and_only_real_citations_are_kept() {
         "## Where to focus\n\nVoice safety is low [1]. Ask for dissent [2]. Nothing backs this."
     );
     assert_eq!(rep.citations, [1, 2]);
+    // What streamed is what is stored: [42] (and 99) never showed.
+    let shown: String = events
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Token { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown, rep.content);
     // What was sent: the scores and the numbered passages.
     let body = server.requests("/v1/chat/completions")[0].json();
     let user = body["messages"][1]["content"].as_str().unwrap();

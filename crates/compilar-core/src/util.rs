@@ -101,6 +101,41 @@ fn md_text(s: &str) -> String {
 /// fetched from anywhere); raw HTML is shown as text. What a model wrote, or an imported export brought, goes
 /// through it before it is saved in a file.
 pub fn inert_markdown(md: &str) -> String {
+    // What a rewrite leaves can meet the text around it and form a link again (`<` + `javascript:` + `>`):
+    // rewrite until nothing acts, and if that does not settle, escape every character that could.
+    let mut out = inert_once(md);
+    for _ in 0..3 {
+        if !acts(&out) {
+            return out;
+        }
+        out = inert_once(&out);
+    }
+    if acts(&out) {
+        out = out
+            .chars()
+            .flat_map(|c| {
+                let esc = matches!(c, '[' | ']' | '<' | '>' | '!' | '(' | ')');
+                esc.then_some('\\').into_iter().chain(std::iter::once(c))
+            })
+            .collect();
+    }
+    out
+}
+
+/// Whether Markdown renders a link, an image or raw HTML.
+fn acts(md: &str) -> bool {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new(md).any(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Link { .. } | Tag::Image { .. })
+                | Event::Html(_)
+                | Event::InlineHtml(_)
+        )
+    })
+}
+
+fn inert_once(md: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     // The link or image being read: its range, its address, whether an image, and its text so far.

@@ -127,9 +127,77 @@ pub fn clean(text: &str, passages: u32) -> (String, Vec<u32>) {
     (out, cited)
 }
 
+/// An answer streamed as it will be stored: [`Settler::feed`] returns what of the text so far is settled,
+/// rewritten as [`clean`] rewrites it, and holds back only what may still change — an open `[` that may become
+/// a citation group, a group closed by the last character (a Markdown link's `(` may follow), and the spaces
+/// before them (a group with no valid number is removed with them). What it returns, joined with
+/// [`Settler::finish`], is exactly `clean(whole, passages).0`, so a reader never sees a number that the stored
+/// answer will not have.
+#[derive(Debug, Default)]
+pub struct Settler {
+    held: String,
+}
+
+impl Settler {
+    /// Adds a token; returns the text now settled (possibly empty).
+    pub fn feed(&mut self, token: &str, passages: u32) -> String {
+        self.held.push_str(token);
+        let mut cut = self.held.len();
+        let mut from = 0;
+        while let Some(off) = self.held[from..].find('[') {
+            let start = from + off;
+            let tail = &self.held[start + 1..];
+            let open = match tail.find(']') {
+                None => tail.len() <= MAX_GROUP,
+                Some(c) => c <= MAX_GROUP && tail.len() == c + 1,
+            };
+            if open {
+                cut = start;
+                break;
+            }
+            from = start + 1;
+        }
+        // Spaces just before the cut (or at the end) wait with it.
+        let cut = self.held[..cut].trim_end_matches([' ', '\t']).len();
+        // A group that starts in the settled part may end beyond the cut only if it is not a citation (too
+        // long): `clean` reads it the same either way.
+        let settled: String = self.held.drain(..cut).collect();
+        clean(&settled, passages).0
+    }
+
+    /// The answer ended: the rest, settled.
+    pub fn finish(&mut self, passages: u32) -> String {
+        let rest = std::mem::take(&mut self.held);
+        clean(&rest, passages).0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Whatever the answer and however it is cut into tokens, what the settler streams is what is stored.
+        #[test]
+        fn the_stream_shows_exactly_what_is_stored(
+            text in "([a-z ]{0,5}|\\[|\\]|[0-9]|, |\\(|\\t){0,60}",
+            cuts in proptest::collection::vec(0usize..80, 0..12),
+            passages in 0u32..4,
+        ) {
+            let mut points: Vec<usize> = cuts.into_iter().filter(|&c| c <= text.len()).collect();
+            points.push(0);
+            points.push(text.len());
+            points.sort_unstable();
+            points.dedup();
+            let mut s = Settler::default();
+            let mut shown = String::new();
+            for w in points.windows(2) {
+                shown.push_str(&s.feed(&text[w[0]..w[1]], passages));
+            }
+            shown.push_str(&s.finish(passages));
+            proptest::prop_assert_eq!(shown, clean(&text, passages).0);
+        }
+    }
 
     #[test]
     fn citations_split_over_tokens_are_found_once_and_invented_ones_never() {

@@ -68,13 +68,18 @@ pub(crate) async fn stream_cited(
         }
     };
     let scanner = Mutex::new(citations::Scanner::default());
+    // What is shown as it streams is what will be stored: a number that names no passage never appears.
+    let settler = Mutex::new(citations::Settler::default());
     let text = Mutex::new(String::new());
     let answering: Mutex<Option<(String, String, String)>> = Mutex::new(None);
     let forward = |e: StreamEvent| match e {
         StreamEvent::Token { text: t } => {
             lock(&text).push_str(&t);
             let fresh = lock(&scanner).feed(&t, n);
-            sink(StreamEvent::Token { text: t });
+            let settled = lock(&settler).feed(&t, n);
+            if !settled.is_empty() {
+                sink(StreamEvent::Token { text: settled });
+            }
             announce(fresh);
         }
         // Held back: sent once the answer is stored.
@@ -91,6 +96,10 @@ pub(crate) async fn stream_cited(
         other => sink(other),
     };
     let last = llm.stream(feature, prompt, exclude, cancel, &forward).await;
+    let rest = lock(&settler).finish(n);
+    if !rest.is_empty() {
+        sink(StreamEvent::Token { text: rest });
+    }
     announce(lock(&scanner).finish(n));
     let raw = std::mem::take(&mut *lock(&text));
     let (content, cited) = citations::clean(&raw, n);
