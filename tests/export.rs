@@ -269,7 +269,7 @@ async fn two_installations_that_answered_one_assessment_merge_question_by_questi
     assert_eq!(merged.answers[&q[2]], 3);
     assert_eq!(merged.answers[&q[3]], 2);
     // And the other way: A ends with the same answers.
-    let from_b = bdir.path().join("from-b.zip");
+    let from_b = a.out.path().join("from-b.zip");
     export(&b, &from_b).await;
     import(&a.app, &from_b, false).await.unwrap();
     assert_eq!(

@@ -70,7 +70,8 @@ async fn two_assessments_of_a_pillar_for_a_group_show_the_change_and_compare_for
     // (25 + 50 + 75 + 50) / 4 = 50 → (75 + 50 + 50 + 50) / 4 = 56.3 (scores are kept to one decimal).
     assert_eq!(track.points[0].pillar_score, 50.0);
     assert_eq!(track.latest, 56.3);
-    assert_eq!(track.change, Some(6.3));
+    // Shown as 50 → 56: a change of 6 (the difference of the values shown, not 6.3).
+    assert_eq!(track.change, Some(6.0));
     let gc = track
         .forces
         .iter()
@@ -146,7 +147,7 @@ async fn two_assessments_of_a_pillar_for_a_group_show_the_change_and_compare_for
         .await
         .unwrap();
     assert_eq!(c.before.assessment_id, first.id);
-    assert_eq!(c.change, 6.3);
+    assert_eq!(c.change, 6.0);
     assert_eq!(c.improved, vec!["Goal clarity".to_string()]);
     assert_eq!(c.slipped, vec!["Shared vision".to_string()]);
     let fc = c

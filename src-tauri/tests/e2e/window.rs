@@ -362,7 +362,7 @@ where
             return v;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < Duration::from_secs(20),
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(40)).await;
