@@ -719,6 +719,15 @@ async fn no_csv_of_an_export_runs_a_formula() {
     assert_eq!(c.title, "=1+1");
     let folder = a.out.path().join("export");
     export(app, &folder).await;
+    // A zip's entries carry the time they were written, not 1 January 1980.
+    let zip_path = a.out.path().join("export.zip");
+    export(app, &zip_path).await;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let year = z.by_index(0).unwrap().last_modified().map(|t| t.year());
+    assert_eq!(
+        year,
+        Some(chrono::Datelike::year(&chrono::Local::now()) as u16)
+    );
     let mut cells = 0;
     for e in std::fs::read_dir(folder.join("csv")).unwrap().flatten() {
         let mut rd = csv::Reader::from_path(e.path()).unwrap();

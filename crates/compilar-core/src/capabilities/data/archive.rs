@@ -32,6 +32,7 @@ impl Sink {
                 let opts = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Deflated)
                     .compression_level(Some(1))
+                    .last_modified_time(zip_now())
                     .large_file(bytes.len() as u64 > u32::MAX as u64 / 2);
                 z.start_file(name, opts)
                     .map_err(|e| Error::Internal(format!("zip: {e}")))?;
@@ -50,6 +51,21 @@ impl Sink {
         }
         Ok(())
     }
+}
+
+/// Now, as a zip entry's time (local, as zip tools read it); without it every entry says 1 January 1980.
+fn zip_now() -> zip::DateTime {
+    use chrono::{Datelike, Timelike};
+    let n = chrono::Local::now();
+    zip::DateTime::from_date_and_time(
+        u16::try_from(n.year()).unwrap_or(1980),
+        n.month() as u8,
+        n.day() as u8,
+        n.hour() as u8,
+        n.minute() as u8,
+        n.second().min(59) as u8,
+    )
+    .unwrap_or_default()
 }
 
 fn invalid(why: impl Into<String>) -> Error {
