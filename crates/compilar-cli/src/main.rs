@@ -1431,12 +1431,7 @@ async fn run(cli: Cli) -> Outcome {
         }
         Command::DeleteAllData { confirm } => {
             let out = app.data().delete_everything(&confirm).await?;
-            emit(json, &out, |o| {
-                format!(
-                    "Deleted {} assessments, {} goals, {} conversations, {} documents and {} backups.\n",
-                    o.assessments, o.goals, o.conversations, o.documents, o.backups_removed
-                )
-            })
+            emit(json, &out, print::deleted)
         }
         Command::Jobs => {
             let jobs = app.diagnostics().jobs().await?;

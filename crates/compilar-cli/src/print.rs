@@ -1523,3 +1523,16 @@ pub fn connection_test(t: &compilar_core::llm::ConnectionTest) -> String {
     }
     out
 }
+
+/// What "delete all my data" removed, each count with its noun in the right number.
+pub fn deleted(o: &compilar_core::api::DeleteOutcome) -> String {
+    use compilar_core::util::count;
+    format!(
+        "Deleted {}, {}, {}, {} and {}.\n",
+        count(o.assessments as usize, "assessment", "assessments"),
+        count(o.goals as usize, "goal", "goals"),
+        count(o.conversations as usize, "conversation", "conversations"),
+        count(o.documents as usize, "document", "documents"),
+        count(o.backups_removed as usize, "backup", "backups")
+    )
+}

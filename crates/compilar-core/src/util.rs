@@ -50,6 +50,11 @@ pub fn parse_id(s: &str) -> Result<Uuid> {
     Uuid::try_parse(s.trim()).map_err(|_| Error::InvalidId(truncate_for_message(s)))
 }
 
+/// "1 model", "3 models": a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A duration for people: "45 s", "3 min 20 s", "1 h 5 min".
 pub fn human_duration(d: std::time::Duration) -> String {
     let s = d.as_secs() + u64::from(d.subsec_millis() > 0);
@@ -216,6 +221,13 @@ pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(1, "model", "models"), "1 model");
+        assert_eq!(count(0, "model", "models"), "0 models");
+        assert_eq!(count(3, "passage", "passages"), "3 passages");
+    }
 
     #[test]
     fn durations_read_well() {

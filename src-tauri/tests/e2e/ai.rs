@@ -42,7 +42,7 @@ async fn local_model_stream_stop_and_diagnostics() {
     assert!(w
         .text("[data-testid=test-result-local]")
         .await
-        .contains("1 models available"));
+        .contains("1 model available"));
     assert_eq!(
         w.text("[data-testid=provider-status-local]").await,
         "Connected"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatChange, formatScore, humanSeconds, relativeDate } from "./format";
+import { countOf, formatChange, formatScore, humanSeconds, relativeDate } from "./format";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const ago = (secs: number) => new Date(now.getTime() - secs * 1000).toISOString();
@@ -49,5 +49,13 @@ describe("changes", () => {
   it("agree with the scores shown beside them", () => {
     // 40.4 and 56.4 are shown as 40 and 56; the core sends 16, and 16 is what is shown.
     expect(`${formatScore(40.4)} \u2192 ${formatScore(56.4)}, ${formatChange(16)}`).toBe("40 \u2192 56, +16");
+  });
+});
+
+describe("counts", () => {
+  it("agree with their nouns", () => {
+    expect(countOf(1, "model", "models")).toBe("1 model");
+    expect(countOf(2, "model", "models")).toBe("2 models");
+    expect(countOf(0, "backup", "backups")).toBe("0 backups");
   });
 });

@@ -4,6 +4,11 @@ export function formatScore(score: number | null | undefined): string {
   return score === null || score === undefined ? "–" : Math.round(score).toString();
 }
 
+/** "1 model", "3 models": a count with its noun in the right number. */
+export function countOf(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** A change as shown: whole points with its sign and a minus sign (not a hyphen) for a fall — "+4", "−3", "0".
  * The core sends changes as the difference of the whole-point scores it shows beside them. */
 export function formatChange(change: number): string {

@@ -65,11 +65,15 @@ impl Llm {
                         m = h.settings.chat_model
                     ),
                     Some(false) => format!(
-                        "Connected, but \u{201c}{}\u{201d} is not among the {} models offered.",
+                        "Connected, but \u{201c}{}\u{201d} is not among the {} offered.",
                         h.settings.chat_model,
-                        models.len()
+                        crate::util::count(models.len(), "model", "models")
                     ),
-                    _ => format!("Connected in {} ms; {} models available.", latency.as_millis(), models.len()),
+                    _ => format!(
+                        "Connected in {} ms; {} available.",
+                        latency.as_millis(),
+                        crate::util::count(models.len(), "model", "models")
+                    ),
                 };
                 ConnectionTest {
                     provider: id.to_owned(),
