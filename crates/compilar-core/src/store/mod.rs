@@ -326,11 +326,16 @@ impl Store {
     /// when SQLite's quick check finds damage, it is `database_damaged`, with the way to recover.
     fn place(&self, e: Error) -> Error {
         let dir = self.path.parent().unwrap_or(&self.path);
+        // Only SQLite's generic error is looked into: a constraint, a type or a misuse is what it says.
+        let generic = |inner: &rusqlite::Error| {
+            inner.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::Unknown)
+        };
         match e.at_storage(dir, &self.path) {
             // (sqlite-vec reports a full disk as a plain error too: a small write beside the database tells.)
-            Error::Database(_) if no_space_in(dir) => Error::DiskFull {
+            Error::Database(inner) if generic(&inner) && no_space_in(dir) => Error::DiskFull {
                 folder: dir.display().to_string(),
             },
+            Error::Database(inner) if !generic(&inner) => Error::Database(inner),
             Error::Database(inner) => match backup::damage_of(&self.path) {
                 Some(detail) => {
                     tracing::error!(error = %inner, %detail, "a database error on a damaged database");
