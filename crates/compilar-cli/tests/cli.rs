@@ -1681,3 +1681,160 @@ fn providers_are_configured_from_the_command_line() {
     let out = run(d, &["providers", "key", "openai", key]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs an import and returns its exit code, its stderr and the process's own peak memory in MB.
+#[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its peak memory
+fn import_measured(dir: &Path, zip: &Path) -> (Option<i32>, String, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compilar-cli"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--json", "import"])
+        .arg(zip)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 on our own child with valid out-pointers; `child` is not waited on again.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, err, usage.ru_maxrss as u64 / 1024)
+}
+
+/// A zip whose `data.json` is `head`, then `pad` MiB of `fill`, then `tail`, with `extra` MiB of zeros in
+/// another entry: hundreds of MB that compress to well under one.
+#[cfg(target_os = "linux")]
+fn padded_zip(path: &Path, head: &[u8], fill: u8, pad: usize, tail: &[u8], extra: usize) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let o = zip::write::SimpleFileOptions::default().large_file(true);
+    z.start_file("data.json", o).unwrap();
+    z.write_all(head).unwrap();
+    let chunk = vec![fill; 1024 * 1024];
+    for _ in 0..pad {
+        z.write_all(&chunk).unwrap();
+    }
+    z.write_all(tail).unwrap();
+    if extra > 0 {
+        z.start_file("padding.bin", o).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..extra {
+            z.write_all(&zeros).unwrap();
+        }
+    }
+    z.finish().unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_padded_archive_costs_no_more_memory_than_a_small_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    completed(&a, "Team", 3);
+    let good = dir.path().join("good");
+    ok(&a, &["export", good.to_str().unwrap()]);
+    let data = std::fs::read(good.join("data.json")).unwrap();
+    let good_zip = dir.path().join("good.zip");
+    padded_zip(&good_zip, &data, b' ', 0, b"", 0);
+    let (code, err, base) = import_measured(&dir.path().join("b0"), &good_zip);
+    assert_eq!(code, Some(0), "{err}");
+
+    struct Case {
+        name: &'static str,
+        head: Vec<u8>,
+        fill: u8,
+        pad: usize,
+        tail: Vec<u8>,
+        extra: usize,
+        want: Option<&'static str>,
+    }
+    let body = &data[1..]; // everything after the opening brace
+    let at = data
+        .windows(14)
+        .position(|w| w == b"\"group_label\":")
+        .unwrap();
+    let cases = [
+        // 500 MiB of spaces between the opening brace and the first key.
+        Case {
+            name: "spaces",
+            head: b"{".to_vec(),
+            fill: b' ',
+            pad: 500,
+            tail: body.to_vec(),
+            extra: 0,
+            want: Some("archive_too_large"),
+        },
+        // An unknown value of 500 MiB: skipped values are bounded too.
+        Case {
+            name: "unknown",
+            head: b"{\"x\": \"".to_vec(),
+            fill: b'a',
+            pad: 500,
+            tail: [b"\",".as_slice(), body].concat(),
+            extra: 0,
+            want: Some("archive_too_large"),
+        },
+        // A field of 100 MiB inside a record.
+        Case {
+            name: "field",
+            head: [&data[..at], b"\"note2\": \""].concat(),
+            fill: b'n',
+            pad: 100,
+            tail: [b"\",".as_slice(), &data[at..]].concat(),
+            extra: 0,
+            want: Some("archive_too_large"),
+        },
+        // A good data.json beside 500 MiB of zeros in another entry: imported, the padding never read.
+        Case {
+            name: "beside",
+            head: data.clone(),
+            fill: b' ',
+            pad: 0,
+            tail: Vec::new(),
+            extra: 500,
+            want: None,
+        },
+    ];
+    for (i, c) in cases.into_iter().enumerate() {
+        let Case { name, want, .. } = c;
+        let z = dir.path().join(format!("{name}.zip"));
+        padded_zip(&z, &c.head, c.fill, c.pad, &c.tail, c.extra);
+        assert!(
+            std::fs::metadata(&z).unwrap().len() < 2 * 1024 * 1024,
+            "{name}"
+        );
+        let b = dir.path().join(format!("b{}", i + 1));
+        let (code, err, peak) = import_measured(&b, &z);
+        match want {
+            Some(want) => {
+                assert_eq!(code, Some(2), "{name}: {err}");
+                let v: Value = serde_json::from_str(&err).unwrap();
+                assert_eq!(v["error"]["code"], want, "{name}: {v}");
+                assert_eq!(ok(&b, &["assessment", "list"])["total"], 0, "{name}");
+            }
+            None => {
+                assert_eq!(code, Some(0), "{name}: {err}");
+                assert_eq!(ok(&b, &["assessment", "list"])["total"], 1, "{name}");
+            }
+        }
+        // Within a small multiple of the 16 MB a part may hold, above what a small import costs.
+        assert!(
+            peak <= base + 64,
+            "{name}: {peak} MB at peak, a small import {base} MB"
+        );
+        eprintln!("{name}: {peak} MB at peak (a small import: {base} MB)");
+    }
+}

@@ -82,23 +82,101 @@ fn safe_name(name: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-fn bounded(mut r: impl Read, what: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    r.by_ref()
-        .take(MAX_ENTRY_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| invalid(format!("{what} could not be read ({e})")))?;
-    if out.len() as u64 > MAX_ENTRY_BYTES {
-        return Err(Error::ArchiveTooLarge(format!(
-            "{what} holds more than {} MB",
-            MAX_ENTRY_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(out)
+/// The most bytes data.json may spend in one place: one record, one top-level value, or the space between
+/// two of them. The largest record an export writes (a report of a million characters with its passages,
+/// escaped) fits well inside it; anything larger is padding or an attack, refused before it is held.
+pub const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why reading stopped early, for the error that follows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Over {
+    No,
+    Part,
+    Whole,
 }
 
-/// Reads `data.json` from an export folder or zip archive at `path`.
-pub fn read_data(path: &Path) -> Result<Vec<u8>> {
+/// How much a reader may still hand out: per part (re-armed by the parser at every record) and in all.
+pub struct Budget {
+    part_left: std::cell::Cell<u64>,
+    whole_left: std::cell::Cell<u64>,
+    over: std::cell::Cell<Over>,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Self {
+            part_left: std::cell::Cell::new(MAX_PART_BYTES),
+            whole_left: std::cell::Cell::new(MAX_ENTRY_BYTES),
+            over: std::cell::Cell::new(Over::No),
+        }
+    }
+
+    /// A new part begins: a record, a top-level value.
+    pub fn rearm(&self) {
+        self.part_left.set(MAX_PART_BYTES);
+    }
+
+    /// The error a read that ran out of budget becomes; `None` when the budget was not the reason.
+    pub fn error(&self) -> Option<Error> {
+        match self.over.get() {
+            Over::No => None,
+            Over::Part => Some(Error::ArchiveTooLarge(format!(
+                "data.json has more than {} MB in one record or between two records",
+                MAX_PART_BYTES / (1024 * 1024)
+            ))),
+            Over::Whole => Some(Error::ArchiveTooLarge(format!(
+                "data.json holds more than {} MB",
+                MAX_ENTRY_BYTES / (1024 * 1024)
+            ))),
+        }
+    }
+}
+
+/// A reader that hands out no more than its [`Budget`] allows, so a parser reading from it never holds
+/// more than one part's worth of whatever the file says.
+pub struct Metered<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+}
+
+impl<R: Read> Read for Metered<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let b = self.budget;
+        let allowed = b.part_left.get().min(b.whole_left.get());
+        if allowed == 0 && !buf.is_empty() {
+            // One byte more tells the end of the file from a part that is too long.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            b.over.set(if b.whole_left.get() == 0 {
+                Over::Whole
+            } else {
+                Over::Part
+            });
+            return Err(std::io::Error::other("over the import's byte budget"));
+        }
+        let cap = usize::try_from(allowed)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = self.inner.read(&mut buf[..cap])?;
+        b.part_left.set(b.part_left.get() - n as u64);
+        b.whole_left.set(b.whole_left.get() - n as u64);
+        Ok(n)
+    }
+}
+
+/// data.json as [`with_data`] hands it out: buffered (a parser reads it a byte at a time cheaply) over the
+/// metered entry.
+pub type DataReader<'a> = std::io::BufReader<Metered<'a, Box<dyn Read + 'a>>>;
+
+/// Opens `data.json` from an export folder or zip archive at `path` and hands `f` a reader of it that
+/// streams (nothing is read whole) within its [`Budget`].
+pub fn with_data<T>(
+    path: &Path,
+    f: impl for<'a> FnOnce(DataReader<'a>, &'a Budget) -> Result<T>,
+) -> Result<T> {
+    let budget = Budget::new();
     let meta = std::fs::metadata(path)
         .map_err(|e| invalid(format!("{} cannot be opened ({e})", path.display())))?;
     if meta.is_dir() {
@@ -114,7 +192,12 @@ pub fn read_data(path: &Path) -> Result<Vec<u8>> {
                 MAX_ENTRY_BYTES / (1024 * 1024)
             )));
         }
-        return bounded(std::fs::File::open(&file)?, "data.json");
+        let file = std::fs::File::open(&file)?;
+        let r = Metered {
+            inner: Box::new(file) as Box<dyn Read>,
+            budget: &budget,
+        };
+        return f(std::io::BufReader::new(r), &budget);
     }
     if meta.len() > MAX_ARCHIVE_BYTES {
         return Err(Error::ArchiveTooLarge(format!(
@@ -122,8 +205,8 @@ pub fn read_data(path: &Path) -> Result<Vec<u8>> {
             MAX_ARCHIVE_BYTES / (1024 * 1024 * 1024)
         )));
     }
-    let f = std::fs::File::open(path)?;
-    let mut z = zip::ZipArchive::new(f)
+    let f0 = std::fs::File::open(path)?;
+    let mut z = zip::ZipArchive::new(std::io::BufReader::new(f0))
         .map_err(|e| invalid(format!("it is not a complete zip archive ({e})")))?;
     if z.len() > MAX_ENTRIES {
         return Err(Error::ArchiveTooLarge(format!(
@@ -158,7 +241,11 @@ pub fn read_data(path: &Path) -> Result<Vec<u8>> {
     let e = z
         .by_index(i)
         .map_err(|e| invalid(format!("data.json is damaged ({e})")))?;
-    bounded(e, "data.json")
+    let r = Metered {
+        inner: Box::new(e) as Box<dyn Read>,
+        budget: &budget,
+    };
+    f(std::io::BufReader::new(r), &budget)
 }
 
 #[cfg(test)]

@@ -37,18 +37,250 @@ pub(crate) struct Parsed {
     pub documents: u32,
 }
 
-/// Parses and checks `data.json` (everything that needs no database).
-pub(crate) fn parse(bytes: &[u8], domain: &Domain) -> Result<Parsed> {
-    let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| invalid(format!("data.json is not valid JSON ({e})")))?;
-    let o = v
-        .as_object()
-        .ok_or_else(|| invalid("data.json is not a JSON object"))?;
-    if o.get("format").and_then(Value::as_str) != Some("compilar-export") {
+/// data.json as it streams in: the top-level values an import reads, each table's records, and what the
+/// streaming refused (kept typed, as serde's errors can only carry text).
+#[derive(Default)]
+struct Raw {
+    format: Option<Value>,
+    version: Option<Value>,
+    exported_at: Option<Value>,
+    tables: Option<Vec<(&'static Table, Vec<Record>)>>,
+    unknown: Vec<String>,
+    documents: u32,
+}
+
+struct Stream<'a> {
+    budget: &'a archive::Budget,
+    fail: std::cell::RefCell<Option<Error>>,
+}
+
+impl Stream<'_> {
+    fn refuse<E: serde::de::Error>(&self, e: Error) -> E {
+        let msg = e.to_string();
+        *self.fail.borrow_mut() = Some(e);
+        E::custom(msg)
+    }
+}
+
+struct Top<'s, 'a>(&'s Stream<'a>);
+struct Tables<'s, 'a>(&'s Stream<'a>);
+struct Rows<'s, 'a> {
+    s: &'s Stream<'a>,
+    name: String,
+    keep: bool,
+}
+struct Count<'s, 'a>(&'s Stream<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = Raw;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Raw, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
+    type Value = Raw;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        self,
+        mut m: M,
+    ) -> std::result::Result<Raw, M::Error> {
+        let mut raw = Raw::default();
+        self.0.budget.rearm();
+        while let Some(k) = m.next_key::<String>()? {
+            match k.as_str() {
+                "format" => raw.format = Some(m.next_value()?),
+                "schema_version" => raw.version = Some(m.next_value()?),
+                "exported_at" => raw.exported_at = Some(m.next_value()?),
+                "tables" => {
+                    let (known, unknown) = m.next_value_seed(Tables(self.0))?;
+                    raw.tables = Some(known);
+                    raw.unknown = unknown;
+                }
+                "documents" => raw.documents = m.next_value_seed(Count(self.0))?,
+                _ => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            self.0.budget.rearm();
+        }
+        Ok(raw)
+    }
+}
+
+type Known = Vec<(&'static Table, Vec<Record>)>;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Tables<'_, '_> {
+    type Value = (Known, Vec<String>);
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Tables<'_, '_> {
+    type Value = (Known, Vec<String>);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the tables as an object")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        self,
+        mut m: M,
+    ) -> std::result::Result<Self::Value, M::Error> {
+        let mut known: Known = Vec::new();
+        let mut unknown = Vec::new();
+        self.0.budget.rearm();
+        while let Some(name) = m.next_key::<String>()? {
+            let table = TABLES.iter().find(|t| t.name == name);
+            if table.is_some_and(|t| known.iter().any(|(k, _)| k.name == t.name)) {
+                return Err(self
+                    .0
+                    .refuse(invalid(format!("data.json lists the table {name} twice"))));
+            }
+            let rows = m.next_value_seed(Rows {
+                s: self.0,
+                name: name.clone(),
+                keep: table.is_some(),
+            })?;
+            match table {
+                Some(t) => known.push((*t, rows)),
+                None => unknown.push(name),
+            }
+            self.0.budget.rearm();
+        }
+        Ok((known, unknown))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Rows<'_, '_> {
+    type Value = Vec<Record>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Rows<'_, '_> {
+    type Value = Vec<Record>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "tables.{} as a list",
+            crate::domain::truncate_for_message(&self.name)
+        )
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<Self::Value, S::Error> {
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        loop {
+            self.s.budget.rearm();
+            let Some(v) = seq.next_element::<Value>()? else {
+                break;
+            };
+            if n == MAX_RECORDS {
+                return Err(self.s.refuse(Error::ArchiveTooLarge(format!(
+                    "{} has more than {MAX_RECORDS} records",
+                    crate::domain::truncate_for_message(&self.name)
+                ))));
+            }
+            match v {
+                Value::Object(rec) if self.keep => out.push(rec),
+                Value::Object(_) => {}
+                _ => {
+                    return Err(self.s.refuse(invalid(format!(
+                        "{}[{n}] is not an object",
+                        crate::domain::truncate_for_message(&self.name)
+                    ))))
+                }
+            }
+            n += 1;
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Count<'_, '_> {
+    type Value = u32;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<u32, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Count<'_, '_> {
+    type Value = u32;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the documents as a list")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<u32, S::Error> {
+        let mut n = 0u32;
+        loop {
+            self.0.budget.rearm();
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                return Ok(n);
+            }
+            n = n.saturating_add(1);
+        }
+    }
+}
+
+/// Reads data.json as it streams from `r`, holding only the records it keeps: whatever else the file
+/// holds (padding, unknown values, a record over the part budget) is skipped or refused without being
+/// held. Errors say what the budget, the streaming or the JSON refused.
+fn stream(r: archive::DataReader<'_>, budget: &archive::Budget) -> Result<Raw> {
+    use serde::de::DeserializeSeed;
+    let s = Stream {
+        budget,
+        fail: std::cell::RefCell::new(None),
+    };
+    let mut de = serde_json::Deserializer::from_reader(r);
+    let got = Top(&s).deserialize(&mut de).and_then(|raw| {
+        de.end()?;
+        Ok(raw)
+    });
+    got.map_err(|e| {
+        if let Some(over) = budget.error() {
+            return over;
+        }
+        if let Some(refused) = s.fail.borrow_mut().take() {
+            return refused;
+        }
+        match e.classify() {
+            serde_json::error::Category::Data => {
+                invalid(format!("data.json is not laid out as an export ({e})"))
+            }
+            serde_json::error::Category::Io => {
+                invalid(format!("data.json could not be read ({e})"))
+            }
+            _ => invalid(format!("data.json is not valid JSON ({e})")),
+        }
+    })
+}
+
+/// Parses and checks `data.json` as it streams from `r` (everything that needs no database).
+pub(crate) fn parse(
+    r: archive::DataReader<'_>,
+    budget: &archive::Budget,
+    domain: &Domain,
+) -> Result<Parsed> {
+    let raw = stream(r, budget)?;
+    if raw.format.as_ref().and_then(Value::as_str) != Some("compilar-export") {
         return Err(invalid("data.json is not a Compilar export"));
     }
-    let version = o
-        .get("schema_version")
+    let version = raw
+        .version
+        .as_ref()
         .and_then(Value::as_u64)
         .ok_or_else(|| invalid("data.json has no schema_version"))?;
     if version > u64::from(EXPORT_FORMAT_VERSION) {
@@ -59,57 +291,39 @@ pub(crate) fn parse(bytes: &[u8], domain: &Domain) -> Result<Parsed> {
     if version == 0 {
         return Err(invalid("data.json has schema_version 0"));
     }
-    let exported_at = o
-        .get("exported_at")
+    let exported_at = raw
+        .exported_at
+        .as_ref()
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    let given = o
-        .get("tables")
-        .and_then(Value::as_object)
+    let mut given = raw
+        .tables
         .ok_or_else(|| invalid("data.json has no tables"))?;
-    for name in given.keys() {
-        if !TABLES.iter().any(|t| t.name == name) {
-            return Err(invalid(format!(
-                "data.json has an unknown table \u{201c}{}\u{201d}",
-                crate::domain::truncate_for_message(name)
-            )));
-        }
+    if let Some(name) = raw.unknown.first() {
+        return Err(invalid(format!(
+            "data.json has an unknown table \u{201c}{}\u{201d}",
+            crate::domain::truncate_for_message(name)
+        )));
     }
     let mut tables = Vec::new();
     for t in TABLES {
-        let rows = match given.get(t.name) {
-            None => Vec::new(),
-            Some(Value::Array(rows)) => {
-                if rows.len() > MAX_RECORDS {
-                    return Err(Error::ArchiveTooLarge(format!(
-                        "{} has more than {MAX_RECORDS} records",
-                        t.name
-                    )));
-                }
-                let mut ids = HashSet::new();
-                let mut out = Vec::with_capacity(rows.len());
-                for (i, r) in rows.iter().enumerate() {
-                    let at = format!("{}[{i}]", t.name);
-                    let rec = r
-                        .as_object()
-                        .ok_or_else(|| invalid(format!("{at} is not an object")))?;
-                    records::check(t, rec, &at).map_err(invalid)?;
-                    if !ids.insert(text(rec, "id").to_owned()) {
-                        return Err(invalid(format!("{at} repeats the id {}", text(rec, "id"))));
-                    }
-                    out.push(rec.clone());
-                }
-                out
+        let rows = given
+            .iter()
+            .position(|(g, _)| g.name == t.name)
+            .map(|i| given.swap_remove(i).1)
+            .unwrap_or_default();
+        let mut ids = HashSet::new();
+        for (i, rec) in rows.iter().enumerate() {
+            let at = format!("{}[{i}]", t.name);
+            records::check(t, rec, &at).map_err(invalid)?;
+            if !ids.insert(text(rec, "id")) {
+                return Err(invalid(format!("{at} repeats the id {}", text(rec, "id"))));
             }
-            Some(_) => return Err(invalid(format!("tables.{} is not a list", t.name))),
-        };
+        }
         tables.push((*t, rows));
     }
-    let documents = o
-        .get("documents")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len) as u32;
+    let documents = raw.documents;
     let fresh: HashSet<String> = tables
         .iter()
         .find(|(t, _)| t.name == "generated_questions")
@@ -370,8 +584,7 @@ impl Data<'_> {
         )?;
         let domain = std::sync::Arc::clone(&self.ctx.domain);
         let parsed = tokio::task::spawn_blocking(move || {
-            let bytes = archive::read_data(&path)?;
-            parse(&bytes, &domain)
+            archive::with_data(&path, |r, budget| parse(r, budget, &domain))
         })
         .await??;
         let parsed = std::sync::Arc::new(parsed);
