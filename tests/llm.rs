@@ -570,6 +570,106 @@ async fn rate_limited_provider_opens_for_its_retry_after() {
     assert_eq!(env.app.ai().ask(ask("x")).await.unwrap().text, "ok");
 }
 
+/// One more process on `env`'s data folder (a command-line run beside the window), with its own clock.
+async fn another_process(env: &Env, chain: &[(&str, String)]) -> App {
+    let clock = Arc::new(ManualClock::new());
+    let app = App::open_with(options(env.dir.path(), &clock))
+        .await
+        .unwrap();
+    configure(&app, chain).await; // the test keychain lives in memory only
+    app
+}
+
+#[tokio::test]
+async fn breakers_and_retry_after_are_shared_by_every_process_on_the_data_folder() {
+    let a = FakeServer::start().await;
+    a.on(
+        "/v1/messages",
+        anthropic_error(500, "api_error", "Internal error", None),
+    );
+    let chain = [("anthropic", a.url())];
+    let window = setup(&chain).await;
+
+    // Six command-line runs, one after another, against a failing provider: five requests, then none.
+    for i in 0..5 {
+        let run = another_process(&window, &chain).await;
+        let e = run.ai().ask(ask("x")).await.unwrap_err();
+        assert_eq!(e.code(), "provider_server_error", "run {i}: {e}");
+    }
+    let run = another_process(&window, &chain).await;
+    let e = run.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "circuit_open", "{e}");
+    assert!(e.to_string().contains("1 min"), "{e}");
+    assert_eq!(a.count("/v1/messages"), 5);
+    drop(run);
+
+    // The window, open all along, knows too: its status and its next call.
+    let status = window.app.diagnostics().llm_status().await.unwrap();
+    let snap = &status
+        .providers
+        .iter()
+        .find(|p| p.id == "anthropic")
+        .unwrap()
+        .breaker;
+    assert_eq!(snap.state, BreakerState::Open);
+    assert_eq!(snap.consecutive_opens, 1);
+    assert!(snap
+        .next_trial_in_ms
+        .is_some_and(|ms| ms > 55_000 && ms <= 60_000));
+    let e = window.app.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "circuit_open", "{e}");
+    assert_eq!(a.count("/v1/messages"), 5);
+
+    // A reset in the window lets the next command-line run through.
+    a.on("/v1/messages", anthropic_message("back", "claude"));
+    window
+        .app
+        .diagnostics()
+        .control_breaker(BreakerControlRequest {
+            provider: "anthropic".into(),
+            action: BreakerAction::Reset,
+        })
+        .await
+        .unwrap();
+    let run = another_process(&window, &chain).await;
+    assert_eq!(run.ai().ask(ask("x")).await.unwrap().text, "back");
+    assert_eq!(a.count("/v1/messages"), 6);
+    drop(run);
+
+    // A 429 with Retry-After heard by one run is kept by the next, and by the window.
+    a.once(
+        "/v1/messages",
+        anthropic_error(429, "rate_limit_error", "Slow down", Some("120")),
+    );
+    let run = another_process(&window, &chain).await;
+    let e = run.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "provider_rate_limited", "{e}");
+    drop(run);
+    let run = another_process(&window, &chain).await;
+    let e = run.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "circuit_open", "{e}");
+    assert!(e.to_string().contains("2 min"), "{e}");
+    let (_, last) = stream(&run, ask("x")).await;
+    assert_eq!(error_code(&last).0, "circuit_open");
+    let e = window.app.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "circuit_open", "{e}");
+    assert_eq!(a.count("/v1/messages"), 7);
+
+    // Forced open by hand in one process holds in the others until it is reset.
+    run.diagnostics()
+        .control_breaker(BreakerControlRequest {
+            provider: "anthropic".into(),
+            action: BreakerAction::ForceOpen,
+        })
+        .await
+        .unwrap();
+    window.clock.advance(Duration::from_secs(121));
+    let e = window.app.ai().ask(ask("x")).await.unwrap_err();
+    assert_eq!(e.code(), "circuit_open", "{e}");
+    assert!(!e.retryable());
+    assert_eq!(a.count("/v1/messages"), 7);
+}
+
 #[tokio::test]
 async fn auth_errors_do_not_trip_the_breaker_and_never_echo_the_key() {
     let o = FakeServer::start().await;

@@ -1838,3 +1838,111 @@ fn a_padded_archive_costs_no_more_memory_than_a_small_one() {
         eprintln!("{name}: {peak} MB at peak (a small import: {base} MB)");
     }
 }
+
+/// A provider that answers every request with a 500 (or what `reply` says), counting the requests.
+fn failing_provider(
+    reply: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = n.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The headers, then the body its Content-Length says.
+            while let Ok(k) = s.read(&mut buf) {
+                if k == 0 {
+                    break;
+                }
+                req.extend_from_slice(&buf[..k]);
+                let text = String::from_utf8_lossy(&req).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    (url, n)
+}
+
+#[test]
+fn command_line_runs_share_the_providers_breakers_and_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    const FAIL: &str = "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: 35\r\nconnection: close\r\n\r\n{\"error\":{\"message\":\"down\",\"x\":1}}";
+    let (url, calls) = failing_provider(FAIL);
+    let set = |d: &Path, url: &str| {
+        ok(
+            d,
+            &[
+                "providers",
+                "set",
+                "local",
+                "--url",
+                url,
+                "--model",
+                "m",
+                "--position",
+                "0",
+            ],
+        );
+        ok(d, &["providers", "enable", "local"]);
+    };
+    set(d, &url);
+    let analyze = |d: &Path| {
+        run(d, &["--json", "analyze", "--text", "We plan our work together every week and everyone speaks up. When we disagree we talk it through openly and decide as a group."])
+    };
+    let mut last = String::new();
+    for _ in 0..6 {
+        let out = analyze(d);
+        last = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+    }
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        5,
+        "six runs, five requests: the fifth failure opened the breaker for the sixth ({last})"
+    );
+    assert!(last.contains("paused after repeated failures"), "{last}");
+
+    // A 429 with Retry-After: the next run does not ask again.
+    const SLOW_DOWN: &str = "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 300\r\ncontent-length: 35\r\nconnection: close\r\n\r\n{\"error\":{\"message\":\"slow\",\"x\":1}}";
+    let (url, calls) = failing_provider(SLOW_DOWN);
+    let d2 = tempfile::tempdir().unwrap();
+    let d = d2.path();
+    set(d, &url);
+    for _ in 0..3 {
+        analyze(d);
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The pill another run shows says so, with the provider's wait.
+    let status = ok(d, &["providers", "list"]);
+    let local = status["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["settings"]["id"] == "local")
+        .unwrap()["health"]
+        .clone();
+    assert_eq!(local["state"], "paused", "{local}");
+    assert!(
+        local["detail"].as_str().unwrap().contains("4 min"),
+        "{local}"
+    );
+}

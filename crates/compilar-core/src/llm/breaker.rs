@@ -1,4 +1,6 @@
-//! A circuit breaker per provider, in process.
+//! A circuit breaker per provider: atomics in process, with its lasting part ([`Durable`]: the state, the
+//! wait, the failure counts) kept in the database by the LLM service, so the window and every command-line
+//! run share one breaker per provider and a provider's `Retry-After` outlives the process that heard it.
 //!
 //! States: **closed** (calls flow), **open** (calls are rejected at once with `retry_after`), **half-open**
 //! (a few trial calls are let through; enough successes close the circuit, one failure opens it again),
@@ -177,6 +179,18 @@ pub struct Rejected {
     pub retry_after: Option<Duration>,
 }
 
+/// What of a breaker outlives the process: kept in the database and shared by the window and every
+/// command-line run on the same data folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durable {
+    /// Closed, open or forced open (a half-open breaker is kept as open with its wait over).
+    pub state: BreakerState,
+    /// How much longer an open circuit turns calls away.
+    pub open_for: Duration,
+    pub consecutive_failures: u32,
+    pub consecutive_opens: u32,
+}
+
 /// One recent failure, for diagnostics.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct FailureRecord {
@@ -237,6 +251,8 @@ pub struct CircuitBreaker {
     successes: AtomicU64,
     failures: AtomicU64,
     rejections: AtomicU64,
+    /// Bumped whenever the [`Durable`] part changes here, so the service writes it only then.
+    changes: AtomicU64,
     buckets: [Bucket; WINDOW_BUCKETS],
     recent: Mutex<VecDeque<FailureRecord>>,
 }
@@ -290,6 +306,7 @@ impl CircuitBreaker {
             successes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             rejections: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
             buckets: std::array::from_fn(|_| Bucket {
                 epoch: AtomicU64::new(u64::MAX),
                 ok: AtomicU32::new(0),
@@ -448,6 +465,7 @@ impl CircuitBreaker {
         if !trial {
             if self.consecutive.load(Ordering::Relaxed) != 0 {
                 self.consecutive.store(0, Ordering::Relaxed);
+                self.changed();
             }
             return;
         }
@@ -468,7 +486,12 @@ impl CircuitBreaker {
         }
     }
 
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
     fn reset_counters_after_close(&self) {
+        self.changed();
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.consecutive.store(0, Ordering::Release);
         self.consecutive_opens.store(0, Ordering::Release);
@@ -506,6 +529,7 @@ impl CircuitBreaker {
         self.failures.fetch_add(1, Ordering::Relaxed);
         self.window_record(true);
         self.remember(code, message);
+        self.changed();
         let cfg = self.config();
         if trial {
             if self.state.load(Ordering::Acquire) == HALF_OPEN
@@ -546,6 +570,7 @@ impl CircuitBreaker {
         self.open_until_ms
             .store(self.now_ms().saturating_add(open_ms), Ordering::Release);
         self.trial_permits.store(0, Ordering::Release);
+        self.changed();
         if self
             .state
             .compare_exchange(from, OPEN, Ordering::AcqRel, Ordering::Acquire)
@@ -567,6 +592,7 @@ impl CircuitBreaker {
     /// Opens the circuit until [`CircuitBreaker::reset`] or [`CircuitBreaker::force_close`].
     pub fn force_open(&self) {
         let from = self.state.swap(FORCED_OPEN, Ordering::AcqRel);
+        self.changed();
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.trial_permits.store(0, Ordering::Release);
         tracing::warn!(provider = %self.name, from = BreakerState::from_u8(from).as_str(), to = "forced_open", "circuit breaker transition");
@@ -588,6 +614,74 @@ impl CircuitBreaker {
         match self.recent.lock() {
             Ok(mut g) => g.clear(),
             Err(p) => p.into_inner().clear(),
+        }
+    }
+
+    /// How many times the lasting part changed in this process (the service compares it with what it wrote).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// The part that outlives the process.
+    pub fn durable(&self) -> Durable {
+        let (state, open_for) = match self.state.load(Ordering::Acquire) {
+            CLOSED => (BreakerState::Closed, Duration::ZERO),
+            FORCED_OPEN => (BreakerState::ForcedOpen, Duration::ZERO),
+            // Half-open is open with its wait over: another process may send its own trial calls.
+            HALF_OPEN => (BreakerState::Open, Duration::ZERO),
+            _ => {
+                let until = self.open_until_ms.load(Ordering::Acquire);
+                (
+                    BreakerState::Open,
+                    Duration::from_millis(until.saturating_sub(self.now_ms())),
+                )
+            }
+        };
+        Durable {
+            state,
+            open_for,
+            consecutive_failures: self.consecutive.load(Ordering::Acquire),
+            consecutive_opens: self.consecutive_opens.load(Ordering::Acquire),
+        }
+    }
+
+    /// Takes on a state another process wrote. Totals and recent failures stay this process's own.
+    pub fn adopt(&self, d: &Durable) {
+        let from = self.state();
+        match d.state {
+            BreakerState::Closed => {
+                if from != BreakerState::Closed {
+                    self.state.store(CLOSED, Ordering::Release);
+                    self.reset_counters_after_close();
+                }
+            }
+            BreakerState::ForcedOpen => {
+                self.state.store(FORCED_OPEN, Ordering::Release);
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                self.trial_permits.store(0, Ordering::Release);
+            }
+            BreakerState::Open | BreakerState::HalfOpen => {
+                let wait = d.open_for.min(super::error::MAX_RETRY_AFTER);
+                self.open_until_ms
+                    .store(self.now_ms().saturating_add(ms(wait)), Ordering::Release);
+                self.trial_permits.store(0, Ordering::Release);
+                if from != BreakerState::Open {
+                    self.generation.fetch_add(1, Ordering::AcqRel);
+                }
+                self.state.store(OPEN, Ordering::Release);
+            }
+        }
+        self.consecutive
+            .store(d.consecutive_failures, Ordering::Release);
+        self.consecutive_opens
+            .store(d.consecutive_opens.min(64), Ordering::Release);
+        if from != d.state {
+            tracing::info!(
+                provider = %self.name,
+                from = from.as_str(),
+                to = d.state.as_str(),
+                "circuit breaker state taken from another Compilar process"
+            );
         }
     }
 

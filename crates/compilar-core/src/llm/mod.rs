@@ -12,7 +12,9 @@ pub mod service;
 pub mod settings;
 pub mod types;
 
-pub use breaker::{BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Outcome, Permit};
+pub use breaker::{
+    BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Durable, Outcome, Permit,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{LlmError, LlmErrorKind};
 pub use limiter::{RateLimitConfig, RateLimitState};

@@ -101,6 +101,99 @@ pub fn save_ai_settings(c: &Connection, s: &AiSettings, now: &str) -> Result<()>
     Ok(())
 }
 
+/// A provider's breaker as kept for every process on this data folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBreaker {
+    pub provider: String,
+    pub durable: crate::llm::Durable,
+    /// Grows with every write.
+    pub seq: i64,
+}
+
+fn unix_ms_now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Every provider's stored breaker; a row that no longer reads (an unknown state) is left out.
+pub fn load_breakers(c: &Connection) -> Result<Vec<StoredBreaker>> {
+    use crate::llm::{BreakerState, Durable};
+    let now = unix_ms_now();
+    let mut st = c.prepare_cached(
+        "SELECT provider, state, open_until_ms, consecutive_failures, consecutive_opens, seq
+         FROM provider_breakers",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (provider, state, until, failures, opens, seq) = row?;
+        let state = match state.as_str() {
+            "closed" => BreakerState::Closed,
+            "open" => BreakerState::Open,
+            "forced_open" => BreakerState::ForcedOpen,
+            _ => continue,
+        };
+        let open_for = if state == BreakerState::Open {
+            std::time::Duration::from_millis(u64::try_from(until - now).unwrap_or(0))
+        } else {
+            std::time::Duration::ZERO
+        };
+        out.push(StoredBreaker {
+            provider,
+            durable: Durable {
+                state,
+                open_for,
+                consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                consecutive_opens: u32::try_from(opens).unwrap_or(u32::MAX),
+            },
+            seq,
+        });
+    }
+    Ok(out)
+}
+
+/// Writes a provider's breaker; returns the row's new `seq`.
+pub fn save_breaker(c: &Connection, provider: &str, d: &crate::llm::Durable) -> Result<i64> {
+    use crate::llm::BreakerState;
+    let (state, until) = match d.state {
+        BreakerState::Closed => ("closed", 0),
+        BreakerState::ForcedOpen => ("forced_open", 0),
+        BreakerState::Open | BreakerState::HalfOpen => (
+            "open",
+            unix_ms_now().saturating_add(i64::try_from(d.open_for.as_millis()).unwrap_or(i64::MAX)),
+        ),
+    };
+    let seq = c.query_row(
+        "INSERT INTO provider_breakers
+             (provider, state, open_until_ms, consecutive_failures, consecutive_opens, seq, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+         ON CONFLICT (provider) DO UPDATE SET
+             state = excluded.state, open_until_ms = excluded.open_until_ms,
+             consecutive_failures = excluded.consecutive_failures,
+             consecutive_opens = excluded.consecutive_opens,
+             seq = provider_breakers.seq + 1, updated_at = excluded.updated_at
+         RETURNING seq",
+        params![
+            provider,
+            state,
+            until.max(0),
+            d.consecutive_failures,
+            d.consecutive_opens,
+            crate::util::now()
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(seq)
+}
+
 /// One call-log row, as written and as shown.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CallLogEntry {

@@ -60,7 +60,10 @@ impl<'a> Diagnostics<'a> {
     /// Reset, force open or force close a provider's breaker.
     pub async fn control_breaker(&self, req: BreakerControlRequest) -> Result<LlmStatus> {
         check_len(&req.provider, "provider")?;
-        self.ctx.llm.control_breaker(&req.provider, req.action)?;
+        self.ctx
+            .llm
+            .control_breaker(&req.provider, req.action)
+            .await?;
         self.llm_status().await
     }
 

@@ -114,6 +114,7 @@ impl Llm {
         &self,
         handles: &[Arc<Handle>],
     ) -> Result<HashMap<String, super::health::ProviderHealth>> {
+        self.pull_breakers().await;
         let calls = self.store.read(sql::last_real_calls).await?;
         Ok(handles
             .iter()
@@ -253,8 +254,12 @@ impl Llm {
         Ok(())
     }
 
-    /// Reset / force-open / force-close a provider's breaker.
-    pub fn control_breaker(&self, id: &str, action: BreakerAction) -> Result<BreakerSnapshot> {
+    /// Reset / force-open / force-close a provider's breaker, for every process on this data folder.
+    pub async fn control_breaker(
+        &self,
+        id: &str,
+        action: BreakerAction,
+    ) -> Result<BreakerSnapshot> {
         let b = self.breaker(id)?;
         match action {
             BreakerAction::Reset => b.reset(),
@@ -262,6 +267,7 @@ impl Llm {
             BreakerAction::ForceClose => b.force_close(),
         }
         tracing::info!(provider = id, action = ?action, "circuit breaker changed by hand");
+        self.push_breaker(id).await;
         Ok(b.snapshot())
     }
 

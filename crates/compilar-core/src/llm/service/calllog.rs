@@ -99,6 +99,7 @@ impl Llm {
             message: e.message.clone(),
             retry_after: e.retry_after,
         });
+        self.push_breaker(&h.settings.id).await;
         entry.breaker_state = h.breaker.state().as_str().into();
         mark_error(&mut entry, e);
         let streamed = entry.streamed;

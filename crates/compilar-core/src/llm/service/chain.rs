@@ -55,6 +55,7 @@ impl Llm {
         let Some(provider) = h.provider.clone() else {
             return Err(AttemptFailure::Unavailable);
         };
+        self.pull_breakers().await;
         let permit = match h.breaker.acquire() {
             Ok(p) => p,
             Err(r) => {
@@ -104,6 +105,7 @@ impl Llm {
                         Outcome::Success
                     },
                 );
+                self.push_breaker(&h.settings.id).await;
                 entry.breaker_state = h.breaker.state().as_str().into();
                 fill(&v, &mut entry);
                 self.log(entry).await;

@@ -8,12 +8,14 @@
 //!
 //! The service is split by concern: [`chain`] (whole answers and embeddings down the fallback chain, one
 //! attempt helper), [`stream`] (streamed answers), [`calllog`] (the call-log rows), [`admin`] (settings, keys,
-//! breaker control and status) and [`views`] (the types shells receive).
+//! breaker control and status), [`shared`] (the breakers' state shared through the database with other
+//! processes) and [`views`] (the types shells receive).
 
 mod admin;
 mod calllog;
 mod chain;
 pub mod health;
+mod shared;
 mod stream;
 mod views;
 
@@ -85,6 +87,8 @@ pub struct Llm {
     ai: RwLock<AiSettings>,
     limiter: ActionLimiter,
     inserted: AtomicU64,
+    /// What this process last saw of each provider's shared breaker row.
+    breaker_seen: std::sync::Mutex<HashMap<&'static str, shared::Seen>>,
 }
 
 fn read<T: Clone>(l: &RwLock<T>) -> T {
@@ -109,8 +113,14 @@ impl Llm {
     /// Loads the settings, seeds the rate limiter from the call log and prunes it. Keys are read later, on
     /// first use, so that start-up never waits for a keychain.
     pub async fn open(store: Arc<Store>, opts: LlmOptions) -> Result<Llm> {
-        let (settings, ai) = store
-            .read(|c| Ok((sql::load_provider_settings(c)?, sql::load_ai_settings(c)?)))
+        let (settings, ai, shared_breakers) = store
+            .read(|c| {
+                Ok((
+                    sql::load_provider_settings(c)?,
+                    sql::load_ai_settings(c)?,
+                    sql::load_breakers(c)?,
+                ))
+            })
             .await?;
         let breakers = PROVIDER_IDS
             .iter()
@@ -145,7 +155,7 @@ impl Llm {
                 .filter_map(|t| (now_utc - t.with_timezone(&chrono::Utc)).to_std().ok())
                 .collect(),
         );
-        Ok(Llm {
+        let llm = Llm {
             store,
             clock: opts.clock,
             secrets: Arc::new(Secrets::new(opts.keychain, opts.env_keys)),
@@ -155,7 +165,10 @@ impl Llm {
             ai: RwLock::new(ai),
             limiter,
             inserted: AtomicU64::new(0),
-        })
+            breaker_seen: std::sync::Mutex::new(HashMap::new()),
+        };
+        llm.adopt_breakers(&shared_breakers);
+        Ok(llm)
     }
 
     /// The keychain.

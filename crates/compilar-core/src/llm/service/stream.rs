@@ -84,6 +84,7 @@ impl Llm {
             let Some(provider) = h.provider.clone() else {
                 continue;
             };
+            self.pull_breakers().await;
             let permit = match h.breaker.acquire() {
                 Ok(p) => p,
                 Err(r) => {
@@ -108,6 +109,7 @@ impl Llm {
                     } else {
                         Outcome::Success
                     });
+                    self.push_breaker(&h.settings.id).await;
                     entry.breaker_state = h.breaker.state().as_str().into();
                     entry.tokens_in = usage.input_tokens;
                     entry.tokens_out = usage.output_tokens;
