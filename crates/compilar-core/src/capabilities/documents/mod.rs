@@ -354,13 +354,9 @@ impl<'a> Documents<'a> {
             .map(|(i, (c, content_hash))| NewChunk {
                 passage_id: format!("{id}#{i}"),
                 ordinal: i as i64,
-                // The document's title and the section's heading, each at most MAX_TITLE_CHARS.
-                title: if c.heading.is_empty() {
-                    title.clone()
-                } else {
-                    let heading: String = c.heading.chars().take(MAX_TITLE_CHARS).collect();
-                    format!("{title} \u{203a} {heading}")
-                },
+                // The document's title and the section's heading, each at most MAX_TITLE_CHARS; the title
+                // once, when the headings begin with it ("Retro › What we noticed", not "Retro › Retro › …").
+                title: passage_title(&title, &c.heading),
                 content_hash,
                 body: c.body,
                 mode: String::new(),
@@ -552,6 +548,23 @@ impl<'a> Documents<'a> {
     }
 }
 
+/// A section's title: the document's title, then the section's headings without a first heading that
+/// repeats the title.
+fn passage_title(title: &str, heading: &str) -> String {
+    let heading: String = heading.chars().take(MAX_TITLE_CHARS).collect();
+    let same = |h: &str| h.trim().to_lowercase() == title.trim().to_lowercase();
+    let rest = match heading.split_once(" \u{203a} ") {
+        Some((first, rest)) if same(first) => rest,
+        _ if same(&heading) => "",
+        _ => heading.as_str(),
+    };
+    if rest.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{title} \u{203a} {rest}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,5 +577,23 @@ mod tests {
         assert_eq!(ok, b"hello");
         let e = read_bounded(&b"hello!"[..], 0, 5).unwrap_err();
         assert_eq!(e.code(), "payload_too_large");
+    }
+
+    #[test]
+    fn the_title_is_said_once() {
+        assert_eq!(passage_title("Retro", ""), "Retro");
+        assert_eq!(passage_title("Retro", "Retro"), "Retro");
+        assert_eq!(
+            passage_title("Retro", "retro \u{203a} What we noticed"),
+            "Retro \u{203a} What we noticed"
+        );
+        assert_eq!(
+            passage_title("Retro", "Team \u{203a} Meetings"),
+            "Retro \u{203a} Team \u{203a} Meetings"
+        );
+        assert_eq!(
+            passage_title("Retro", "Retrospective"),
+            "Retro \u{203a} Retrospective"
+        );
     }
 }

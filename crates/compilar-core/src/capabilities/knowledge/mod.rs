@@ -302,7 +302,7 @@ impl<'a> Knowledge<'a> {
             .next()
             .ok_or_else(|| Error::Internal("no query vector".into()))?;
         let fts = search::fts_expression(&query);
-        let terms = search::terms(&query);
+        let terms = search::key_terms(&search::terms(&query));
         let pool = (count * 4).max(40);
         let model_id = model.model_id.clone();
         let calibrated = model.model_id == LOCAL_MODEL_ID;
@@ -333,8 +333,6 @@ impl<'a> Knowledge<'a> {
                     .collect();
                 dist.extend(sql::distances(c, &model, &qv, &missing)?);
                 let similarity = |id: i64| dist.get(&id).map_or(0.0, |d| 1.0 - d * d / 2.0);
-                let strength =
-                    |id: i64| search::strength(similarity(id), tids.contains(&id), calibrated);
                 let kept: Vec<(i64, f32)> = fused
                     .into_iter()
                     .filter(|(id, _)| req.min_score.is_none_or(|m| similarity(*id) >= m))
@@ -344,27 +342,34 @@ impl<'a> Knowledge<'a> {
                 let hits: Vec<SearchHit> = kept
                     .iter()
                     .zip(rows)
-                    .map(|((id, score), r)| SearchHit {
-                        chunk_id: *id,
-                        snippet: search::snippet(&r.body, &terms, 240),
-                        passage_id: r.passage_id,
-                        title: r.title,
-                        text: r.body,
-                        source: SourceRef {
-                            id: r.source_id,
-                            kind: r.source_kind,
-                            title: r.source_title,
-                        },
-                        mode: opt(r.mode),
-                        pillar: opt(r.pillar),
-                        force: opt(r.force),
-                        category: r.category,
-                        score: *score,
-                        strength: strength(*id),
-                        strength_label: strength(*id).label().to_owned(),
-                        similarity: similarity(*id),
-                        vector_rank: vids.iter().position(|x| x == id).map(|p| p as u32 + 1),
-                        text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),
+                    .map(|((id, score), r)| {
+                        let strength = search::strength(
+                            similarity(*id),
+                            search::coverage(&r.body, &terms),
+                            calibrated,
+                        );
+                        SearchHit {
+                            chunk_id: *id,
+                            snippet: search::snippet(&search::bulleted(&r.body), &terms, 240),
+                            passage_id: r.passage_id,
+                            title: r.title,
+                            text: r.body,
+                            source: SourceRef {
+                                id: r.source_id,
+                                kind: r.source_kind,
+                                title: r.source_title,
+                            },
+                            mode: opt(r.mode),
+                            pillar: opt(r.pillar),
+                            force: opt(r.force),
+                            category: r.category,
+                            score: *score,
+                            strength,
+                            strength_label: strength.label().to_owned(),
+                            similarity: similarity(*id),
+                            vector_rank: vids.iter().position(|x| x == id).map(|p| p as u32 + 1),
+                            text_rank: tids.iter().position(|x| x == id).map(|p| p as u32 + 1),
+                        }
                     })
                     .collect();
                 Ok(hits)
