@@ -74,7 +74,8 @@ async fn without_a_model_the_knowledge_base_answers_and_the_conversation_survive
         "{}",
         a.content
     );
-    assert!(a.content.contains("not written by a model"));
+    // Who wrote it is said beside the answer (its writer) and why once (its notice), not again in the text.
+    assert!(!a.content.contains("model"), "{}", a.content);
     assert!(!a.citations.is_empty());
     assert!(a
         .passages
@@ -101,6 +102,69 @@ async fn without_a_model_the_knowledge_base_answers_and_the_conversation_survive
     assert_eq!(
         list.items[0].title, "How can we make it safe to disagree with each other?",
         "named after its first question"
+    );
+}
+
+/// Without a model, an answer about a shared result quotes only passages of that result's mode, its own
+/// pillar's first, and never a weak match.
+#[tokio::test]
+async fn the_knowledge_answer_keeps_to_the_shared_result_and_quotes_no_weak_match() {
+    let env = common::open().await;
+    let a = completed(&env.app, "divsexp", "egalitarian", &[("voice_safety", 2)]).await;
+    let c = env
+        .app
+        .chat()
+        .create(NewConversationRequest {
+            context: Some(vec![a.id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // Asked plainly, this question's best passages are the hierarchical ones (tests/knowledge.rs).
+    let (_, reply) = send(
+        &env.app,
+        &c.id,
+        "people are afraid to disagree with the boss",
+    )
+    .await;
+    let answer = reply.answer.unwrap();
+    assert!(!answer.passages.is_empty());
+    for p in &answer.passages {
+        let d = env.app.knowledge().passage(p.chunk_id).await.unwrap();
+        assert!(
+            d.mode.as_deref().is_none_or(|m| m == "egalitarian"),
+            "{} is about the {:?} mode",
+            p.passage_id,
+            d.mode
+        );
+    }
+    assert!(
+        answer.passages[0].passage_id.contains("divsexp")
+            || answer.passages[0]
+                .passage_id
+                .contains("voice_safety.egalitarian"),
+        "{:?}",
+        answer
+            .passages
+            .iter()
+            .map(|p| &p.passage_id)
+            .collect::<Vec<_>>()
+    );
+    // The notice once; the text does not repeat it.
+    assert_eq!(
+        answer.notice.as_deref(),
+        Some("No AI provider is set up, so this answer quotes the knowledge base.")
+    );
+    assert!(!answer.content.contains("No AI provider"));
+
+    // Nothing close: nothing quoted, said plainly.
+    let (_, reply) = send(&env.app, &c.id, "xkq zzvv plorb").await;
+    let answer = reply.answer.unwrap();
+    assert!(answer.passages.is_empty() && answer.citations.is_empty());
+    assert!(
+        answer.content.contains("nothing close enough"),
+        "{}",
+        answer.content
     );
 }
 

@@ -493,33 +493,36 @@ impl<'a> Chat<'a> {
         sink: &(dyn Fn(StreamEvent) + Send + Sync),
     ) -> Result<Option<Message>> {
         let started = Instant::now();
-        let hits = self
-            .ctx
-            .knowledge()
-            .search(SearchRequest {
-                query: question.chars().take(fts::MAX_QUERY_CHARS).collect(),
-                count: Some(PASSAGES_PER_QUESTION),
-                ..SearchRequest::default()
-            })
-            .await?
-            .hits;
-        let base = answer_base(&row.id);
-        if offline {
-            return self
-                .knowledge_answer(base, &hits, None, started, sink)
-                .await
-                .map(Some);
-        }
-        let passages: Vec<Passage> = hits
-            .iter()
-            .enumerate()
-            .map(|(i, h)| passage(i as u32 + 1, h))
-            .collect();
         let results: Vec<Results> = self
             .context_items(&row.context, false)
             .await?
             .into_iter()
             .filter_map(|(_, r)| r)
+            .collect();
+        // A wider net, then only what fits the results the conversation is about.
+        let found = self
+            .ctx
+            .knowledge()
+            .search(SearchRequest {
+                query: question.chars().take(fts::MAX_QUERY_CHARS).collect(),
+                count: Some(PASSAGES_PER_QUESTION * 3),
+                ..SearchRequest::default()
+            })
+            .await?
+            .hits;
+        let hits = about_these_results(found, &results);
+        let base = answer_base(&row.id);
+        if offline {
+            return self
+                .knowledge_answer(base, &hits, &results, None, started, sink)
+                .await
+                .map(Some);
+        }
+        let passages: Vec<Passage> = hits
+            .iter()
+            .take(PASSAGES_PER_QUESTION as usize)
+            .enumerate()
+            .map(|(i, h)| passage(i as u32 + 1, h))
             .collect();
         let history: Vec<ChatMessage> = before
             .iter()
@@ -570,7 +573,7 @@ impl<'a> Chat<'a> {
                     "so this answer quotes the knowledge base",
                 );
                 return self
-                    .knowledge_answer(base, &hits, Some(notice), started, sink)
+                    .knowledge_answer(base, &hits, &results, Some(notice), started, sink)
                     .await
                     .map(Some);
             }
@@ -592,18 +595,26 @@ impl<'a> Chat<'a> {
             .await
     }
 
-    /// An answer without a model: the closest passages, quoted, as one stream.
+    /// An answer without a model: the closest passages that are good matches, those on the shared results'
+    /// pillars first, quoted, as one stream.
     async fn knowledge_answer(
         &self,
         base: Message,
         hits: &[SearchHit],
+        results: &[Results],
         notice: Option<String>,
         started: Instant,
         sink: &(dyn Fn(StreamEvent) + Send + Sync),
     ) -> Result<Message> {
-        let quoted: Vec<Passage> = hits
-            .iter()
-            .filter(|h| h.similarity >= offline::KNOWLEDGE_ANSWER_MIN_SIMILARITY)
+        let mut good: Vec<&SearchHit> = hits.iter().filter(|h| good_enough_to_quote(h)).collect();
+        // Stable: within each group the search's order stays.
+        good.sort_by_key(|h| {
+            !results
+                .iter()
+                .any(|r| h.pillar.as_deref() == Some(r.pillar.as_str()))
+        });
+        let quoted: Vec<Passage> = good
+            .into_iter()
             .take(KNOWLEDGE_QUOTES)
             .enumerate()
             .map(|(i, h)| passage(i as u32 + 1, h))
@@ -807,4 +818,30 @@ fn markdown(v: &ConversationView) -> String {
         }
     }
     out
+}
+
+/// The hits that fit the results a conversation is about: none written for the other mode (a hierarchical
+/// passage says little about an egalitarian result). Without shared results, all of them.
+fn about_these_results(hits: Vec<SearchHit>, results: &[Results]) -> Vec<SearchHit> {
+    if results.is_empty() {
+        return hits;
+    }
+    hits.into_iter()
+        .filter(|h| match h.mode.as_deref() {
+            Some(m) => results.iter().any(|r| r.mode == m),
+            None => true,
+        })
+        .collect()
+}
+
+/// Whether a hit is close enough to quote as an answer: a strong or related match (the built-in model's
+/// calibrated levels); with another model, whose levels are not calibrated, a similarity of at least
+/// [`offline::KNOWLEDGE_ANSWER_MIN_SIMILARITY`].
+fn good_enough_to_quote(h: &SearchHit) -> bool {
+    use crate::capabilities::knowledge::search::MatchStrength;
+    match h.strength {
+        MatchStrength::Strong | MatchStrength::Related => true,
+        MatchStrength::Weak => false,
+        MatchStrength::ByMeaning => h.similarity >= offline::KNOWLEDGE_ANSWER_MIN_SIMILARITY,
+    }
 }

@@ -443,8 +443,8 @@ pub fn knowledge_answer(passages: &[Passage]) -> String {
     let mut out = String::new();
     if passages.is_empty() {
         out.push_str(
-            "The knowledge base has nothing close to this question. Try other words, or ask about a force or a \
-             pillar by name.\n",
+            "The knowledge base has nothing close enough to this question to quote. Try other words, or ask \
+             about a force or a pillar by name.\n",
         );
     } else {
         out.push_str("From the knowledge base, the passages closest to your question:\n\n");
@@ -453,11 +453,8 @@ pub fn knowledge_answer(passages: &[Passage]) -> String {
             let _ = writeln!(out, "> {} [{}]\n", sentences(&p.text, 3), p.number);
         }
     }
-    out.push_str(
-        "---\n\n*Quoted from the knowledge base, not written by a model. A model would answer your question \
-         in its own words, with your results in mind; set one up in Settings (a cloud provider's key, or a local \
-         model such as Ollama or LM Studio).*\n",
-    );
+    // Who wrote it ("From the knowledge base (no model)") and why is said once, beside the answer, by every
+    // view: not again in the text.
     out
 }
 
