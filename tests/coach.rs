@@ -203,8 +203,8 @@ async fn a_model_report_streams_in_order_and_only_real_citations_are_kept() {
         openai_stream(
             &[
                 "## Where to focus\n\nVoice safety is low [",
-                "1]. Ask for dissent [2, 99].",
-                " Nothing backs this [42].",
+                "3]. Ask for dissent [1, 99].",
+                " Nothing backs this [42]. Again [3].",
             ],
             "gpt-4o-mini",
             TICK,
@@ -222,9 +222,10 @@ async fn a_model_report_streams_in_order_and_only_real_citations_are_kept() {
     assert_eq!(rep.provider.as_deref(), Some("openai"));
     assert_eq!(rep.provider_label.as_deref(), Some("OpenAI"));
     assert_eq!(rep.model.as_deref(), Some("gpt-4o-mini"));
+    // Numbered in reading order: the prompt's [3] is cited first, so it is [1] here.
     assert_eq!(
         rep.content,
-        "## Where to focus\n\nVoice safety is low [1]. Ask for dissent [2]. Nothing backs this."
+        "## Where to focus\n\nVoice safety is low [1]. Ask for dissent [2]. Nothing backs this. Again [1]."
     );
     assert_eq!(rep.citations, [1, 2]);
     // What streamed is what is stored: [42] (and 99) never showed.
@@ -240,9 +241,27 @@ async fn a_model_report_streams_in_order_and_only_real_citations_are_kept() {
     let body = server.requests("/v1/chat/completions")[0].json();
     let user = body["messages"][1]["content"].as_str().unwrap();
     assert!(user.contains("Voice safety: 0/100"), "{user}");
-    for p in &rep.passages {
-        assert!(user.contains(&format!("[{}] {}", p.number, p.title)));
-    }
+    assert!(user.contains(&format!("[3] {}", rep.passages[0].title)));
+    assert!(user.contains(&format!("[1] {}", rep.passages[1].title)));
+    assert!(rep
+        .passages
+        .iter()
+        .enumerate()
+        .all(|(i, p)| p.number == i as u32 + 1 && user.contains(&p.title)));
+    let announced: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Citation { passage, .. } => Some(passage.passage_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        announced,
+        [
+            rep.passages[0].passage_id.clone(),
+            rep.passages[1].passage_id.clone()
+        ]
+    );
     assert!(body["messages"][0]["content"]
         .as_str()
         .unwrap()
@@ -500,8 +519,10 @@ async fn tips_come_from_the_framework_or_a_model_for_each_stage() {
         .guidance(ask(GuidanceStage::Result, None, Some(&a.id), false))
         .await
         .unwrap();
+    // Voice safety's first step is the result's own recommendation, shown beside these tips: not repeated.
+    assert!(g.tips[0].starts_with("Notice this week:"), "{:?}", g.tips);
     assert!(
-        g.tips[0].starts_with("First step on **Voice safety** (0)"),
+        !g.tips.iter().any(|t| t.contains("First step")),
         "{:?}",
         g.tips
     );

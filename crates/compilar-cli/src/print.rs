@@ -1,5 +1,6 @@
 //! How replies read for people. Formatting only: every figure and word comes from the core's reply.
 
+use compilar_core::domain::Pts;
 use std::fmt::Write;
 
 use compilar_core::api::{
@@ -82,13 +83,17 @@ pub fn assessment(a: &Assessment) -> String {
         }
         let _ = writeln!(
             s,
-            "Results: {:.0} / 100, {} (confidence {:?}, {} of {} answered)",
-            r.pillar_score, r.band_label, r.confidence_level, r.answered, r.total
+            "Results: {} / 100, {} (confidence {:?}, {} of {} answered)",
+            Pts(r.pillar_score),
+            r.band_label,
+            r.confidence_level,
+            r.answered,
+            r.total
         );
         for f in &r.forces {
             let score = f
                 .score
-                .map_or_else(|| "no answers".to_owned(), |v| format!("{v:.0}"));
+                .map_or_else(|| "no answers".to_owned(), |v| Pts(v).to_string());
             let _ = writeln!(s, "  {:<24} {score}", f.name);
         }
         for h in &r.highlights {
@@ -113,7 +118,7 @@ pub fn page(p: &AssessmentPage) -> String {
     for a in &p.items {
         let score = a
             .pillar_score
-            .map_or_else(String::new, |v| format!(" score {v:.0}"));
+            .map_or_else(String::new, |v| format!(" score {}", Pts(v)));
         let _ = writeln!(
             s,
             "{}  {}  {:<24} {:<12} {}/{}{score}",
@@ -506,7 +511,7 @@ pub fn conversation(c: &compilar_core::api::Conversation) -> String {
             i.pillar_name,
             i.mode,
             i.pillar_score
-                .map_or(String::new(), |p| format!(", {p:.0}/100")),
+                .map_or(String::new(), |p| format!(", {}/100", Pts(p))),
             if i.available {
                 ""
             } else {
@@ -741,7 +746,7 @@ fn signed(x: f64) -> String {
 
 /// A score as the window shows it: whole points.
 fn score(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}"))
+    x.map_or_else(|| "–".to_owned(), |v| Pts(v).to_string())
 }
 
 fn day(at: &str) -> &str {
@@ -765,14 +770,14 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
     for tr in &v.tracks {
         let _ = writeln!(
             s,
-            "\n{} ({} mode){}: {:.0} now{}, {} assessment{}",
+            "\n{} ({} mode){}: {} now{}, {} assessment{}",
             tr.pillar_name,
             tr.mode,
             tr.group_label
                 .as_deref()
                 .map(|g| format!(" about {g}"))
                 .unwrap_or_default(),
-            tr.latest,
+            Pts(tr.latest),
             tr.change
                 .map(|c| format!(" ({} since the previous)", signed(c)))
                 .unwrap_or_default(),
@@ -798,7 +803,7 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
             "\nBy mode: {}",
             a.modes
                 .iter()
-                .map(|m| format!("{} {} ({:.0}%)", m.name, m.completed, m.percent))
+                .map(|m| format!("{} {} ({}%)", m.name, m.completed, Pts(m.percent)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -806,11 +811,16 @@ pub fn progress(v: &compilar_core::api::ProgressView) -> String {
         for p in &a.pillars {
             let _ = writeln!(
                 s,
-                "  {:<22} {:>5.1}  over {} ({:.0} to {:.0})",
-                p.pillar_name, p.average, p.completed, p.lowest, p.highest
+                "  {:<22} {:>5.1}  over {} ({} to {})",
+                p.pillar_name,
+                p.average,
+                p.completed,
+                Pts(p.lowest),
+                Pts(p.highest)
             );
         }
-        let avg = |x: Option<f64>| x.map_or("no average".to_owned(), |x| format!("average {x:.0}"));
+        let avg =
+            |x: Option<f64>| x.map_or("no average".to_owned(), |x| format!("average {}", Pts(x)));
         let _ = writeln!(
             s,
             "Last 30 days: {} completed, {}; the 30 before: {} completed, {}{}",
@@ -845,9 +855,9 @@ pub fn comparison(c: &compilar_core::api::Comparison) -> String {
     let mut s = String::new();
     let side = |x: &compilar_core::api::CompareSide| {
         format!(
-            "{} {:.0}{}",
+            "{} {}{}",
             day(&x.completed_at),
-            x.pillar_score,
+            Pts(x.pillar_score),
             if x.low_confidence {
                 format!(" (low confidence: {} of {} answered)", x.answered, x.total)
             } else {
@@ -1106,7 +1116,7 @@ pub fn full_profile(p: &compilar_core::api::FullProfile) -> String {
     );
     for x in &p.pillars {
         let state = match (x.stage, x.score) {
-            (_, Some(v)) => format!("{v:.0}"),
+            (_, Some(v)) => Pts(v).to_string(),
             (Some(Stage::Quiz), None) => "in progress".into(),
             _ => "not started".into(),
         };
@@ -1129,7 +1139,7 @@ pub fn mode_comparison(c: &compilar_core::api::ModeComparison) -> String {
     let side = |x: &Option<compilar_core::api::ModeSide>| {
         x.as_ref().map_or_else(
             || "not assessed".to_owned(),
-            |m| format!("{} {:.0}", m.pillar_name, m.score),
+            |m| format!("{} {}", m.pillar_name, Pts(m.score)),
         )
     };
     for l in &c.letters {
@@ -1442,14 +1452,16 @@ pub fn round_results(r: &compilar_core::api::RoundResults) -> String {
     for f in &r.figures {
         let _ = writeln!(
             s,
-            "  {:<28} mean {:>3.0}  sd {:>2.0} ({})  {} people  bands {:?}{}",
+            "  {:<28} mean {:>3}  sd {:>2} ({})  {} people  bands {:?}{}",
             f.force_name.as_deref().unwrap_or(&f.pillar_name),
-            f.mean,
-            f.sd,
+            Pts(f.mean),
+            Pts(f.sd),
             f.spread_label.to_lowercase(),
             f.n,
             f.histogram,
-            f.mine.map(|m| format!("  you {m:.0}")).unwrap_or_default()
+            f.mine
+                .map(|m| format!("  you {}", Pts(m)))
+                .unwrap_or_default()
         );
     }
     s

@@ -171,8 +171,8 @@ proptest! {
 }
 
 proptest! {
-    /// Citations: cleaning keeps exactly the valid numbers, and the streamed scanner announces exactly the
-    /// numbers cleaning keeps, however the answer is cut into tokens.
+    /// Citations: cleaning keeps exactly the valid numbers, and the streaming settler announces exactly the
+    /// passages cleaning keeps, in reading order, however the answer is cut into tokens.
     #[test]
     fn citations_found_while_streaming_match_the_cleaned_answer(
         parts in proptest::collection::vec(
@@ -188,31 +188,29 @@ proptest! {
         cuts in proptest::collection::vec(1usize..8, 0..40),
         passages in 0u32..8,
     ) {
-        use crate::capabilities::coach::citations::{clean, Scanner};
+        use crate::capabilities::coach::citations::{clean, Settler};
         let text: String = parts.concat();
         let (cleaned, cited) = clean(&text, passages);
         prop_assert!(cited.iter().all(|n| (1..=passages).contains(n)));
         let (again, _) = clean(&cleaned, passages);
         prop_assert_eq!(&again, &cleaned, "cleaning is stable");
-        let mut s = Scanner::default();
-        let mut seen = Vec::new();
+        let mut s = Settler::default();
+        let mut seen: Vec<(u32, u32)> = Vec::new();
         let chars: Vec<char> = text.chars().collect();
         let mut i = 0;
         for c in cuts.iter().cycle().take(chars.len() + 1) {
             if i >= chars.len() { break; }
             let j = (i + c).min(chars.len());
             let piece: String = chars[i..j].iter().collect();
-            seen.extend(s.feed(&piece, passages));
+            seen.extend(s.feed(&piece, passages).1);
             i = j;
         }
         if i < chars.len() {
             let rest: String = chars[i..].iter().collect();
-            seen.extend(s.feed(&rest, passages));
+            seen.extend(s.feed(&rest, passages).1);
         }
-        seen.extend(s.finish(passages));
-        let mut want = cited.clone();
-        want.sort_unstable();
-        seen.sort_unstable();
+        seen.extend(s.finish(passages).1);
+        let want: Vec<(u32, u32)> = cited.iter().enumerate().map(|(i, n)| (i as u32 + 1, *n)).collect();
         prop_assert_eq!(seen, want);
     }
 }

@@ -83,6 +83,12 @@ async fn take_an_assessment() {
         .contains("Group Prospects"));
     assert_eq!(w.count("[data-testid=force-score]").await, 4);
     w.css("[data-testid=force-chart] canvas").await;
+    // One block of next steps under the score; the page's length is printed.
+    w.css("[data-testid=next-steps]").await;
+    assert_eq!(
+        w.count("[data-testid=next-steps] [data-testid=tips]").await,
+        1
+    );
     screenshot("results").await;
 
     // No provider is set up: the offline coach writes the report at once, labelled, with its citations.
@@ -97,10 +103,44 @@ async fn take_an_assessment() {
         .text("[data-testid=report-notice]")
         .await
         .starts_with("No AI provider is set up"));
+    // Folded to its summary; "Read the full report" unfolds the rest.
     let report = w.text("[data-testid=report-text]").await;
-    assert!(report.contains("Where to focus") && report.contains("Questions to reflect on"));
+    let height =
+        w.c.execute(
+            "return Math.max(document.scrollingElement.scrollHeight, \
+             document.querySelector('main')?.scrollHeight ?? 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    println!("e2e: the results page, report folded, is {height} px high");
+    assert!(report.contains("Where to focus") && !report.contains("Questions to reflect on"));
+    assert_eq!(
+        w.count("[data-testid=source]").await,
+        w.count("[data-testid=report-sources] li").await
+    );
+    w.click("[data-testid=report-unfold]").await;
+    let report = w
+        .until_text("[data-testid=report-text]", |t| {
+            t.contains("Questions to reflect on")
+        })
+        .await;
+    assert!(report.contains("Where to focus"));
     let cites = w.count("[data-testid=report-text] button.cite").await;
     assert!(cites >= 4, "{cites} citations");
+    // Numbered in reading order: each new number is the next one.
+    let mut first_seen: Vec<u32> = Vec::new();
+    for b in w.all("[data-testid=report-text] button.cite").await {
+        let n: u32 = b.attr("data-cite").await.unwrap().unwrap().parse().unwrap();
+        if !first_seen.contains(&n) {
+            first_seen.push(n);
+        }
+    }
+    assert_eq!(
+        first_seen,
+        (1..=first_seen.len() as u32).collect::<Vec<_>>(),
+        "citations in reading order"
+    );
     assert_eq!(
         w.count("[data-testid=source]").await,
         w.count("[data-testid=report-sources] li").await

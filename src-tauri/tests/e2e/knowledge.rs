@@ -31,7 +31,10 @@ async fn search_and_explorer() {
     assert!(w.count("[data-testid=kb-hit] mark").await > 0);
     // The labels tell the hits apart: a strong match near the top, not all ten strong.
     let mut labels = Vec::new();
-    for l in w.all("[data-testid=kb-hit] [data-testid=kb-strength]").await {
+    for l in w
+        .all("[data-testid=kb-hit] [data-testid=kb-strength]")
+        .await
+    {
         labels.push(l.text().await.unwrap());
     }
     assert!(

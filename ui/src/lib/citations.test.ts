@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
-import { citationOf, linkCitations } from "./citations";
+import { citationOf, citedIn, foldReport, linkCitations } from "./citations";
 import { renderMarkdown } from "./markdown";
 
 describe("citations", () => {
@@ -28,5 +28,22 @@ describe("citations", () => {
     div.innerHTML = linkCitations(html, new Set([1]));
     expect(div.querySelectorAll("button").length).toBe(1);
     expect(div.querySelector("button")?.textContent).toBe("1");
+  });
+});
+
+describe("folding a report", () => {
+  it("keeps the lead and the first section, and says when there is more", () => {
+    const md = "> First impression.\n\n## Where to focus\n\nVoice [1].\n\n## What is holding up\n\nTrust [2].\n\n## Practices to try\n\nTalk [1].";
+    const f = foldReport(md);
+    expect(f.summary).toBe("> First impression.\n\n## Where to focus\n\nVoice [1].");
+    expect(f.rest.startsWith("## What is holding up")).toBe(true);
+    expect(f.summary + "\n\n" + f.rest).toBe(md);
+    expect(citedIn(f.summary)).toEqual([1]);
+    expect(citedIn(md)).toEqual([1, 2]);
+  });
+
+  it("does not fold a report of one section, nor count headings in code", () => {
+    expect(foldReport("## Only\n\ntext").rest).toBe("");
+    expect(foldReport("## A\n\n```\n## not a heading\n```\n").rest).toBe("");
   });
 });

@@ -46,3 +46,34 @@ export function citationOf(target: EventTarget | null): number | null {
   const n = el instanceof HTMLElement ? Number(el.dataset.cite) : NaN;
   return Number.isInteger(n) ? n : null;
 }
+
+/** A report folded to its summary: the Markdown up to its second level-2 section (the lead and the first
+ * section, "Where to focus"), and the rest; `rest` is empty when there is nothing more to unfold. Headings
+ * inside fenced code do not count. */
+export function foldReport(markdown: string): { summary: string; rest: string } {
+  const lines = markdown.split("\n");
+  let fenced = false;
+  let sections = 0;
+  let offset = 0;
+  for (const line of lines) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (!fenced && /^## /.test(line)) {
+      sections++;
+      if (sections === 2) {
+        return { summary: markdown.slice(0, offset).trimEnd(), rest: markdown.slice(offset) };
+      }
+    }
+    offset += line.length + 1;
+  }
+  return { summary: markdown, rest: "" };
+}
+
+/** The citation numbers a piece of Markdown uses, in reading order, each once. */
+export function citedIn(markdown: string): number[] {
+  const out: number[] = [];
+  for (const m of markdown.matchAll(CITATION)) {
+    const n = Number(m[1]);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}

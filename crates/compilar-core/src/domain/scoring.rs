@@ -169,6 +169,34 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// A score as people read it: whole points, halves up (62.5 is 63), exactly as the window, the reports and
+/// the command line show it. Every sentence that names a score or a gap between scores writes it through
+/// this (`{:.0}` would round 62.5 to 62, to the even number, and contradict the page).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pts(pub f64);
+
+impl Pts {
+    /// The gap between two scores as shown: the difference of the shown values ("83 and 50 are 33 apart").
+    pub fn gap(hi: f64, lo: f64) -> Pts {
+        Pts(hi.round() - lo.round())
+    }
+
+    pub fn whole(self) -> i64 {
+        self.0.round() as i64
+    }
+}
+
+impl std::fmt::Display for Pts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Through i64's and str's own formatting, so widths and alignment (`{:>3}`) apply.
+        if self.0.is_finite() {
+            std::fmt::Display::fmt(&self.whole(), f)
+        } else {
+            f.pad("\u{2013}")
+        }
+    }
+}
+
 /// "A", "A and B", "A, B and C".
 fn join_names(names: &[&str]) -> String {
     match names {
@@ -227,8 +255,8 @@ pub fn highlights(forces: &[ForceScore]) -> Vec<Highlight> {
         };
         let band = Band::of(inner);
         let (lo_s, hi_s) = (
-            format!("{:.0}", edge.min(inner)),
-            format!("{:.0}", edge.max(inner)),
+            Pts(edge.min(inner)).to_string(),
+            Pts(edge.max(inner)).to_string(),
         );
         let at = if lo_s == hi_s {
             lo_s
@@ -288,7 +316,8 @@ pub fn highlights(forces: &[ForceScore]) -> Vec<Highlight> {
         let mut text = text;
         if !top && !level && spread >= UNEVEN_FROM {
             text.push_str(&format!(
-                " The forces are {spread:.0} points apart: this is likely where effort pays off most."
+                " The forces are {} points apart: this is likely where effort pays off most.",
+                Pts::gap(hi, lo)
             ));
         }
         out.push(Highlight {
@@ -314,7 +343,10 @@ pub fn highlights(forces: &[ForceScore]) -> Vec<Highlight> {
             text: if spread < 0.5 {
                 "The forces are level: they all score the same.".to_owned()
             } else if spread <= LEVEL_WITHIN {
-                format!("The forces are level: all within {spread:.0} points of each other.")
+                format!(
+                    "The forces are level: all within {} points of each other.",
+                    Pts::gap(hi, lo)
+                )
             } else {
                 "No force is clear of the others by 10 points or more, so none is singled out."
                     .to_owned()
@@ -448,9 +480,9 @@ pub fn score_with(
         Band::Strained => "is under strain: it is likely costing the group energy and trust",
     };
     insights.push(format!(
-        "{} scores {:.0} out of 100 and {band}.",
+        "{} scores {} out of 100 and {band}.",
         pillar.name,
-        round1(pillar_raw)
+        Pts(round1(pillar_raw))
     ));
     // The framework's picture of a force, only where it fits: a strong force's when it stands out at the top
     // and works well, a weak force's when it stands out at the bottom under strain. (The highlights

@@ -557,7 +557,7 @@ impl<'a> Chat<'a> {
                 model: Some(w.model),
                 content: w.content,
                 citations: w.cited,
-                passages,
+                passages: w.passages,
                 error: w.error,
                 usage: w.usage,
                 trimmed: chat.trimmed,
@@ -768,8 +768,10 @@ fn markdown(v: &ConversationView) -> String {
                     "{} ({}){}",
                     i.pillar_name,
                     i.mode,
-                    i.pillar_score
-                        .map_or(String::new(), |s| format!(", {s:.0}/100"))
+                    i.pillar_score.map_or(String::new(), |s| format!(
+                        ", {}/100",
+                        crate::domain::Pts(s)
+                    ))
                 )
             })
             .collect();

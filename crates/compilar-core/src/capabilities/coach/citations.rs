@@ -1,8 +1,8 @@
 //! Citations in a model's answer: `[n]`, `[n][m]` or `[n, m]`, where each number names a passage sent with the
-//! prompt. [`Scanner`] finds them while the answer streams (a citation may arrive split over tokens);
-//! [`clean`] rewrites the finished answer so that only real citations are left, each as `[n]`.
-
-use std::collections::BTreeSet;
+//! prompt. [`clean`] rewrites the finished answer so that only real citations are left, each as `[n]`;
+//! [`Order`] renumbers them in reading order (the first passage the text cites is `[1]`, the next new one
+//! `[2]`…), and [`Settler`] streams the text exactly as it is stored, renumbered, announcing each cited passage
+//! once (a citation may arrive split over tokens).
 
 /// The longest bracket group read as a citation (`[12, 13, 14]`); anything longer is ordinary text.
 const MAX_GROUP: usize = 24;
@@ -41,51 +41,6 @@ fn group_at(text: &str, start: usize) -> Option<(usize, Vec<u32>)> {
         return None;
     }
     numbers(inner).map(|n| (start + 1 + close + 1, n))
-}
-
-/// Finds citations in a streamed answer, announcing each valid number once.
-#[derive(Debug, Default)]
-pub struct Scanner {
-    text: String,
-    /// Where scanning resumes (everything before is settled).
-    from: usize,
-    announced: BTreeSet<u32>,
-}
-
-impl Scanner {
-    /// Adds a token; returns the numbers (1..=`passages`) cited for the first time.
-    pub fn feed(&mut self, token: &str, passages: u32) -> Vec<u32> {
-        self.text.push_str(token);
-        let mut fresh = Vec::new();
-        while let Some(off) = self.text[self.from..].find('[') {
-            let start = self.from + off;
-            let tail = &self.text[start + 1..];
-            match tail.find(']') {
-                // Not closed yet and still short enough to be a citation: wait for the next token.
-                None if tail.len() <= MAX_GROUP => break,
-                // Closed at the very end: a Markdown link's `(` may still come.
-                Some(c) if c <= MAX_GROUP && tail.len() == c + 1 => break,
-                _ => {}
-            }
-            match group_at(&self.text, start) {
-                Some((end, nums)) => {
-                    for n in nums {
-                        if (1..=passages).contains(&n) && self.announced.insert(n) {
-                            fresh.push(n);
-                        }
-                    }
-                    self.from = end;
-                }
-                None => self.from = start + 1,
-            }
-        }
-        fresh
-    }
-
-    /// The answer ended: a group closed by its last character counts.
-    pub fn finish(&mut self, passages: u32) -> Vec<u32> {
-        self.feed("\n", passages)
-    }
 }
 
 /// The finished answer with every citation group rewritten to its valid numbers (`[2, 9]` → `[2]` when only
@@ -127,20 +82,112 @@ pub fn clean(text: &str, passages: u32) -> (String, Vec<u32>) {
     (out, cited)
 }
 
+/// Citations renumbered in reading order: the passage cited first becomes 1, the next one not cited before 2,
+/// and so on. Fed the text in pieces (each piece's citation groups whole), it numbers them as it would the
+/// whole text.
+#[derive(Debug, Default, Clone)]
+pub struct Order {
+    /// The prompt's numbers, in the order the text first cites them.
+    first: Vec<u32>,
+}
+
+impl Order {
+    fn reading(&mut self, n: u32) -> u32 {
+        match self.first.iter().position(|&m| m == n) {
+            Some(i) => i as u32 + 1,
+            None => {
+                self.first.push(n);
+                self.first.len() as u32
+            }
+        }
+    }
+
+    /// `cleaned` (as [`clean`] writes it) with each citation renumbered; returns it and the reading numbers
+    /// cited for the first time in it, with the prompt's number of each.
+    pub fn renumber(&mut self, cleaned: &str) -> (String, Vec<(u32, u32)>) {
+        let mut out = String::with_capacity(cleaned.len());
+        let mut fresh = Vec::new();
+        let mut i = 0;
+        while let Some(off) = cleaned[i..].find('[') {
+            let start = i + off;
+            out.push_str(&cleaned[i..start]);
+            match group_at(cleaned, start) {
+                Some((end, nums)) => {
+                    for n in nums {
+                        let known = self.first.len();
+                        let r = self.reading(n);
+                        if self.first.len() > known {
+                            fresh.push((r, n));
+                        }
+                        out.push_str(&format!("[{r}]"));
+                    }
+                    i = end;
+                }
+                None => {
+                    out.push('[');
+                    i = start + 1;
+                }
+            }
+        }
+        out.push_str(&cleaned[i..]);
+        (out, fresh)
+    }
+
+    /// The reading numbers cited: 1 to how many passages the text cites.
+    pub fn cited(&self) -> Vec<u32> {
+        (1..=self.first.len() as u32).collect()
+    }
+
+    /// The passages as the renumbered text cites them: the cited ones first, in reading order and numbered
+    /// so, then the others in their first order, numbered on.
+    pub fn passages(&self, passages: &[crate::llm::Passage]) -> Vec<crate::llm::Passage> {
+        let mut out: Vec<crate::llm::Passage> = self
+            .first
+            .iter()
+            .filter_map(|&n| passages.get(n as usize - 1).cloned())
+            .collect();
+        out.extend(
+            passages
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.first.contains(&(*i as u32 + 1)))
+                .map(|(_, p)| p.clone()),
+        );
+        for (i, p) in out.iter_mut().enumerate() {
+            p.number = i as u32 + 1;
+        }
+        out
+    }
+}
+
+/// A finished answer as it is stored: cleaned, renumbered in reading order, with its passages in that order
+/// and the numbers it cites.
+pub fn in_reading_order(
+    text: &str,
+    passages: &[crate::llm::Passage],
+) -> (String, Vec<crate::llm::Passage>, Vec<u32>) {
+    let (cleaned, _) = clean(text, passages.len() as u32);
+    let mut order = Order::default();
+    let (content, _) = order.renumber(&cleaned);
+    (content, order.passages(passages), order.cited())
+}
+
 /// An answer streamed as it will be stored: [`Settler::feed`] returns what of the text so far is settled,
 /// rewritten as [`clean`] rewrites it, and holds back only what may still change — an open `[` that may become
 /// a citation group, a group closed by the last character (a Markdown link's `(` may follow), and the spaces
 /// before them (a group with no valid number is removed with them). What it returns, joined with
-/// [`Settler::finish`], is exactly `clean(whole, passages).0`, so a reader never sees a number that the stored
-/// answer will not have.
+/// [`Settler::finish`], is exactly `clean(whole, passages).0` renumbered in reading order, so a reader never
+/// sees a number that the stored answer will not have.
 #[derive(Debug, Default)]
 pub struct Settler {
     held: String,
+    order: Order,
 }
 
 impl Settler {
-    /// Adds a token; returns the text now settled (possibly empty).
-    pub fn feed(&mut self, token: &str, passages: u32) -> String {
+    /// Adds a token; returns the text now settled (possibly empty), and the passages it cites for the first
+    /// time as (reading number, the prompt's number).
+    pub fn feed(&mut self, token: &str, passages: u32) -> (String, Vec<(u32, u32)>) {
         self.held.push_str(token);
         let mut cut = self.held.len();
         let mut from = 0;
@@ -162,13 +209,13 @@ impl Settler {
         // A group that starts in the settled part may end beyond the cut only if it is not a citation (too
         // long): `clean` reads it the same either way.
         let settled: String = self.held.drain(..cut).collect();
-        clean(&settled, passages).0
+        self.order.renumber(&clean(&settled, passages).0)
     }
 
     /// The answer ended: the rest, settled.
-    pub fn finish(&mut self, passages: u32) -> String {
+    pub fn finish(&mut self, passages: u32) -> (String, Vec<(u32, u32)>) {
         let rest = std::mem::take(&mut self.held);
-        clean(&rest, passages).0
+        self.order.renumber(&clean(&rest, passages).0)
     }
 }
 
@@ -191,42 +238,78 @@ mod tests {
             points.dedup();
             let mut s = Settler::default();
             let mut shown = String::new();
+            let mut announced = Vec::new();
             for w in points.windows(2) {
-                shown.push_str(&s.feed(&text[w[0]..w[1]], passages));
+                let (t, fresh) = s.feed(&text[w[0]..w[1]], passages);
+                shown.push_str(&t);
+                announced.extend(fresh);
             }
-            shown.push_str(&s.finish(passages));
-            proptest::prop_assert_eq!(shown, clean(&text, passages).0);
+            let (t, fresh) = s.finish(passages);
+            shown.push_str(&t);
+            announced.extend(fresh);
+            let stored = Order::default().renumber(&clean(&text, passages).0).0;
+            proptest::prop_assert_eq!(shown, stored);
+            // Each cited passage announced once, numbered 1, 2, 3… in reading order.
+            let numbers: Vec<u32> = announced.iter().map(|(r, _)| *r).collect();
+            proptest::prop_assert_eq!(numbers, (1..=announced.len() as u32).collect::<Vec<_>>());
         }
     }
 
     #[test]
-    fn citations_split_over_tokens_are_found_once_and_invented_ones_never() {
-        let mut s = Scanner::default();
+    fn citations_split_over_tokens_are_announced_once_in_reading_order() {
+        let mut s = Settler::default();
         let mut seen = Vec::new();
         for t in [
             "Speak up [",
-            "1",
+            "3",
             "]. Also [2,",
-            " 9] and [1] again",
-            " and [x] or [3](http://a) [4",
+            " 9] and [3] again",
+            " and [x] or [1](http://a) [4",
         ] {
-            seen.extend(s.feed(t, 4));
+            seen.extend(s.feed(t, 4).1);
         }
-        assert_eq!(seen, [1, 2]);
-        seen.extend(s.feed("]", 4));
-        assert_eq!(seen, [1, 2], "a link may still follow");
-        seen.extend(s.finish(4));
-        assert_eq!(seen, [1, 2, 4]);
+        assert_eq!(seen, [(1, 3), (2, 2)]);
+        seen.extend(s.feed("]", 4).1);
+        assert_eq!(seen, [(1, 3), (2, 2)], "a link may still follow");
+        let (rest, fresh) = s.finish(4);
+        seen.extend(fresh);
+        assert_eq!(seen, [(1, 3), (2, 2), (3, 4)]);
+        assert_eq!(rest, " [3]");
     }
 
     #[test]
     fn a_link_whose_bracket_closes_at_the_end_of_a_token_waits_for_the_next() {
-        let mut s = Scanner::default();
-        assert!(s.feed("see [3]", 4).is_empty());
-        assert!(s.feed("(http://x)", 4).is_empty());
-        let mut s = Scanner::default();
-        assert!(s.feed("see [3]", 4).is_empty());
-        assert_eq!(s.feed(" then", 4), [3]);
+        let mut s = Settler::default();
+        assert!(s.feed("see [3]", 4).1.is_empty());
+        assert!(s.feed("(http://x)", 4).1.is_empty());
+        let mut s = Settler::default();
+        assert!(s.feed("see [3]", 4).1.is_empty());
+        assert_eq!(s.feed(" then", 4).1, [(1, 3)]);
+    }
+
+    #[test]
+    fn citations_are_numbered_in_reading_order() {
+        let p = |n: u32| crate::llm::Passage {
+            number: n,
+            chunk_id: i64::from(n),
+            passage_id: format!("p{n}"),
+            title: String::new(),
+            text: String::new(),
+            source_title: String::new(),
+            source_kind: "builtin".into(),
+            category: String::new(),
+            force: None,
+        };
+        let passages: Vec<_> = (1..=9).map(p).collect();
+        let (t, ps, cited) = in_reading_order(
+            "A [3]. B [5][3]. C [8, 9]. D [2] and [12] and [1](x).",
+            &passages,
+        );
+        assert_eq!(t, "A [1]. B [2][1]. C [3][4]. D [5] and and [1](x).");
+        assert_eq!(cited, [1, 2, 3, 4, 5]);
+        let ids: Vec<&str> = ps.iter().map(|p| p.passage_id.as_str()).collect();
+        assert_eq!(ids, ["p3", "p5", "p8", "p9", "p2", "p1", "p4", "p6", "p7"]);
+        assert!(ps.iter().enumerate().all(|(i, p)| p.number == i as u32 + 1));
     }
 
     #[test]

@@ -106,15 +106,20 @@ pub fn before_quiz(fw: &Framework, pillar: &str) -> Vec<String> {
     ]
 }
 
-/// The offline tips on a result: the focus force's first step, what to notice, one question to ask.
+/// The offline tips on a result: what to notice, one question to ask, and the focus force's first step only
+/// when the result's own recommendations do not already give it (the results page shows them together).
 pub fn on_result(fw: &Framework, r: &Results, reflection: Option<&Passage>) -> Vec<String> {
     let focus = super::offline::focus(fw, r);
     let mut tips = Vec::new();
     if let Some((f, s)) = focus.first() {
-        tips.push(format!(
-            "First step on **{}** ({s:.0}): {}",
-            f.name, f.action
-        ));
+        if !r.recommendations.iter().any(|x| x.force == f.id) {
+            tips.push(format!(
+                "First step on **{}** ({}): {}",
+                f.name,
+                crate::domain::Pts(*s),
+                f.action
+            ));
+        }
         tips.push(format!("Notice this week: {}", f.weak));
     }
     if let Some(p) = reflection {

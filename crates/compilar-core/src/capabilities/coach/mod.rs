@@ -343,7 +343,7 @@ impl<'a> Coach<'a> {
                 model: Some(x.model),
                 content: x.content,
                 citations: x.cited,
-                passages: w.passages.clone(),
+                passages: x.passages,
                 error: x.error,
                 usage: x.usage,
                 ..base
@@ -389,7 +389,7 @@ impl<'a> Coach<'a> {
         started: Instant,
         sink: &(dyn Fn(StreamEvent) + Send + Sync),
     ) -> Result<CoachReport> {
-        let (content, cited) = citations::clean(raw, passages.len() as u32);
+        let (content, passages, cited) = citations::in_reading_order(raw, &passages);
         sink(StreamEvent::Started {
             provider: OFFLINE_PROVIDER.into(),
             provider_label: offline::OFFLINE_LABEL.into(),
@@ -574,8 +574,11 @@ impl<'a> Coach<'a> {
         let mut out = format!("# Coaching report: {pillar} ({mode})\n\n");
         let _ = writeln!(
             out,
-            "Score {:.0} out of 100 ({}), {} of {} questions answered.  ",
-            r.pillar_score, r.band_label, r.answered, r.total
+            "Score {} out of 100 ({}), {} of {} questions answered.  ",
+            crate::domain::Pts(r.pillar_score),
+            r.band_label,
+            r.answered,
+            r.total
         );
         markdown_body(&mut out, &rep);
         Ok(out)

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use crate::domain::{Band, ConfidenceLevel, Connection, ConnectionKind, Force, Framework, Results};
+use crate::domain::{
+    Band, ConfidenceLevel, Connection, ConnectionKind, Force, Framework, Pts, Results,
+};
 use crate::llm::Passage;
 
 /// The "model" the offline coach reports as (its rules' version).
@@ -57,7 +59,7 @@ pub(crate) fn names_of(names: &[&str]) -> String {
 pub(crate) fn scores_of<T>(group: &[(T, f64)]) -> String {
     let lo = group.iter().map(|x| x.1).fold(f64::MAX, f64::min);
     let hi = group.iter().map(|x| x.1).fold(f64::MIN, f64::max);
-    let (a, b) = (format!("{lo:.0}"), format!("{hi:.0}"));
+    let (a, b) = (Pts(lo).to_string(), Pts(hi).to_string());
     if a == b {
         a
     } else {
@@ -196,22 +198,23 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     out.push_str("## Where to focus\n\n");
     let _ = write!(
         out,
-        "{pillar_name} scores {:.0} out of 100 ({}).",
-        r.pillar_score,
+        "{pillar_name} scores {} out of 100 ({}).",
+        Pts(r.pillar_score),
         r.band_label.to_lowercase()
     );
     if scored.len() > 1 {
         let spread = scored[scored.len() - 1].1 - scored[0].1;
+        let apart = Pts::gap(scored[scored.len() - 1].1, scored[0].1);
         if spread < EVEN_WITHIN {
             let _ = write!(
                 out,
-                " Its forces sit close together ({spread:.0} points apart), so the pillar works much as a whole: \
+                " Its forces sit close together ({apart} points apart), so the pillar works much as a whole: \
                  a change in one is likely to show in the others."
             );
         } else {
             let _ = write!(
                 out,
-                " Its forces are {spread:.0} points apart, so the lowest of them is where effort is likely to pay \
+                " Its forces are {apart} points apart, so the lowest of them is where effort is likely to pay \
                  off most."
             );
         }
@@ -246,9 +249,10 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
         if let [(f, s)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
-                "No force is below {FOCUS_BELOW:.0}. The lowest, **{}** ({s:.0}, {}), is still the one to keep an \
+                "No force is below {FOCUS_BELOW:.0}. The lowest, **{}** ({}, {}), is still the one to keep an \
                  eye on: {}\n",
                 f.name,
+                Pts(*s),
                 band_words(*s),
                 lower_first(&f.description)
             );
@@ -263,8 +267,9 @@ pub fn report(fw: &Framework, r: &Results, passages: &[Passage]) -> String {
     for (f, s) in &focus {
         let _ = write!(
             out,
-            "**{}** ({s:.0}, {}). {} When it is weak: {}",
+            "**{}** ({}, {}). {} When it is weak: {}",
             f.name,
+            Pts(*s),
             band_words(*s),
             f.description,
             lower_first(&f.weak)
@@ -535,6 +540,25 @@ mod tests {
         r.pillar_score = scores.iter().sum::<f64>() / 4.0;
         r.highlights = crate::domain::scoring::highlights(&r.forces);
         (d, r)
+    }
+
+    /// The numbers in the words are the numbers on the page: 62.5 is 63 (as the window rounds), and a gap is
+    /// the difference of the shown scores (83.3 and 50 are 33 apart, as the page shows 83 and 50).
+    #[test]
+    fn scores_in_words_are_the_scores_shown() {
+        let (d, r) = with_scores([83.3, 50.0, 66.7, 50.0]);
+        assert_eq!(r.pillar_score, 62.5);
+        let text = report(&d.framework, &r, &[]);
+        assert!(text.contains("scores 63 out of 100"), "{text}");
+        assert!(text.contains("33 points apart"), "{text}");
+        assert!(!text.contains(" 62 "), "{text}");
+        assert_eq!(crate::domain::Pts(62.5).to_string(), "63");
+        assert_eq!(crate::domain::Pts(0.5).to_string(), "1");
+        assert_eq!(format!("{:>3}", crate::domain::Pts(7.5)), "  8");
+        assert_eq!(crate::domain::Pts::gap(83.3, 50.4).to_string(), "33");
+        let prompt = super::super::prompts::report(&d.framework, &r, &[]);
+        let user = prompt.messages[0].content.clone();
+        assert!(user.contains("Pillar score 63/100"), "{user}");
     }
 
     /// The offline coach says what the Results page says about ties: three forces at 58 and one at 50 — no

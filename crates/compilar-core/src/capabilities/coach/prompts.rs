@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::domain::{Force, Framework, Mode, Pillar, Results, Scale};
+use crate::domain::{Force, Framework, Mode, Pillar, Pts, Results, Scale};
 use crate::llm::{ChatMessage, OutputSchema, Passage, Prompt, Role};
 
 /// The version of the prompts below.
@@ -54,8 +54,9 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
         .map_or(r.mode.as_str(), |m| &m.name);
     let _ = writeln!(
         out,
-        "Pillar: {pillar} ({mode} mode). Pillar score {:.0}/100 ({}).",
-        r.pillar_score, r.band_label
+        "Pillar: {pillar} ({mode} mode). Pillar score {}/100 ({}).",
+        Pts(r.pillar_score),
+        r.band_label
     );
     let _ = writeln!(
         out,
@@ -68,8 +69,11 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
             Some(s) => {
                 let _ = writeln!(
                     out,
-                    "- {}: {s:.0}/100 ({} of {} answered)",
-                    f.name, f.answered, f.total
+                    "- {}: {}/100 ({} of {} answered)",
+                    f.name,
+                    Pts(s),
+                    f.answered,
+                    f.total
                 );
             }
             None => {
@@ -83,8 +87,8 @@ pub fn results_block(fw: &Framework, r: &Results) -> String {
         let lo = scores.iter().copied().fold(f64::MAX, f64::min);
         let _ = writeln!(
             out,
-            "Spread between the highest and lowest force: {:.0} points.",
-            hi - lo
+            "Spread between the highest and lowest force: {} points.",
+            Pts::gap(hi, lo)
         );
         // The Results page's own reading, so that the report never contradicts it on ties.
         out.push_str(
@@ -136,10 +140,10 @@ pub fn team_block(r: &crate::capabilities::teams::dto::RoundResults) -> String {
         };
         let _ = writeln!(
             out,
-            "{name}: mean {:.0}/100, standard deviation {:.0} ({}), {} people; people per band \
+            "{name}: mean {}/100, standard deviation {} ({}), {} people; people per band \
              (below 20, 20-40, 40-60, 60-80, 80+): {:?}",
-            f.mean,
-            f.sd,
+            Pts(f.mean),
+            Pts(f.sd),
             f.spread_label.to_lowercase(),
             f.n,
             f.histogram

@@ -19,9 +19,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Debug, Clone)]
 pub(crate) struct Written {
     pub status: ReportStatus,
-    /// The answer with only real citations left (see [`citations::clean`]).
+    /// The answer with only real citations left (see [`citations::clean`]), numbered in reading order.
     pub content: String,
     pub cited: Vec<u32>,
+    /// The passages, renumbered to match (see [`citations::Order::passages`]).
+    pub passages: Vec<Passage>,
     pub provider: String,
     pub provider_label: String,
     pub model: String,
@@ -57,26 +59,25 @@ pub(crate) async fn stream_cited(
     sink: &(dyn Fn(StreamEvent) + Send + Sync),
 ) -> Streamed {
     let n = passages.len() as u32;
-    let announce = |numbers: Vec<u32>| {
-        for number in numbers {
-            if let Some(p) = passages.get(number as usize - 1) {
-                sink(StreamEvent::Citation {
-                    number,
-                    passage: p.clone(),
-                });
+    // Each cited passage once, under its reading number, after the text that first cites it.
+    let announce = |fresh: Vec<(u32, u32)>| {
+        for (number, original) in fresh {
+            if let Some(p) = passages.get(original as usize - 1) {
+                let mut passage = p.clone();
+                passage.number = number;
+                sink(StreamEvent::Citation { number, passage });
             }
         }
     };
-    let scanner = Mutex::new(citations::Scanner::default());
-    // What is shown as it streams is what will be stored: a number that names no passage never appears.
+    // What is shown as it streams is what will be stored: a number that names no passage never appears, and
+    // the numbers run 1, 2, 3… in reading order.
     let settler = Mutex::new(citations::Settler::default());
     let text = Mutex::new(String::new());
     let answering: Mutex<Option<(String, String, String)>> = Mutex::new(None);
     let forward = |e: StreamEvent| match e {
         StreamEvent::Token { text: t } => {
             lock(&text).push_str(&t);
-            let fresh = lock(&scanner).feed(&t, n);
-            let settled = lock(&settler).feed(&t, n);
+            let (settled, fresh) = lock(&settler).feed(&t, n);
             if !settled.is_empty() {
                 sink(StreamEvent::Token { text: settled });
             }
@@ -96,13 +97,13 @@ pub(crate) async fn stream_cited(
         other => sink(other),
     };
     let last = llm.stream(feature, prompt, exclude, cancel, &forward).await;
-    let rest = lock(&settler).finish(n);
+    let (rest, fresh) = lock(&settler).finish(n);
     if !rest.is_empty() {
         sink(StreamEvent::Token { text: rest });
     }
-    announce(lock(&scanner).finish(n));
+    announce(fresh);
     let raw = std::mem::take(&mut *lock(&text));
-    let (content, cited) = citations::clean(&raw, n);
+    let (content, passages, cited) = citations::in_reading_order(&raw, passages);
     let ending = match &last {
         StreamEvent::Done {
             provider,
@@ -114,6 +115,7 @@ pub(crate) async fn stream_cited(
             status: ReportStatus::Complete,
             content,
             cited,
+            passages,
             provider: provider.clone(),
             provider_label: provider_label.clone(),
             model: model.clone(),
@@ -137,6 +139,7 @@ pub(crate) async fn stream_cited(
                 },
                 content,
                 cited,
+                passages,
                 provider,
                 provider_label,
                 model,

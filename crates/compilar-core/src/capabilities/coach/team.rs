@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::offline::{band_words, find, lower_first, questions, sentences, sentences_about};
 use crate::capabilities::teams::dto::{ResultFigure, RoundResults, Spread};
-use crate::domain::{Band, ConfidenceLevel, ForceScore, Framework, Results};
+use crate::domain::{Band, ConfidenceLevel, ForceScore, Framework, Pts, Results};
 use crate::llm::Passage;
 
 /// Below this a team's mean on a force makes it one to focus on (as for one person's result).
@@ -130,12 +130,12 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
         let f = p.pillar;
         let _ = writeln!(
             out,
-            "- **{}** averages {:.0} out of 100 ({}); {} (standard deviation {:.0}).",
+            "- **{}** averages {} out of 100 ({}); {} (standard deviation {}).",
             f.pillar_name,
-            f.mean,
+            Pts(f.mean),
             band_words(f.mean),
             f.spread_label.to_lowercase(),
-            f.sd
+            Pts(f.sd)
         );
     }
     out.push('\n');
@@ -190,10 +190,10 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
         if let [(f, _)] = lowest.as_slice() {
             let _ = writeln!(
                 out,
-                "No force averages below {FOCUS_BELOW:.0}. The lowest, **{}** ({:.0}, {}), is the one to keep an \
+                "No force averages below {FOCUS_BELOW:.0}. The lowest, **{}** ({}, {}), is the one to keep an \
                  eye on together.\n",
                 name(f),
-                f.mean,
+                Pts(f.mean),
                 band_words(f.mean)
             );
         } else if !lowest.is_empty() {
@@ -208,9 +208,9 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     for f in &low {
         let _ = write!(
             out,
-            "**{}** averages {:.0} ({}).",
+            "**{}** averages {} ({}).",
             name(f),
-            f.mean,
+            Pts(f.mean),
             band_words(f.mean)
         );
         if let Some(d) = def(f) {
@@ -243,27 +243,29 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
         if Spread::of(widest) == Spread::Close {
             let _ = writeln!(
                 out,
-                "Members' views sit close together on every force (no standard deviation above {widest:.0} \
-                 points), so the averages describe the team fairly.\n"
+                "Members' views sit close together on every force (no standard deviation above {} \
+                 points), so the averages describe the team fairly.\n",
+                Pts(widest)
             );
         } else {
             let _ = writeln!(
                 out,
-                "No force splits the team sharply (the widest standard deviation is {widest:.0} points), so the \
-                 averages are a fair starting point; still ask whether anyone reads them differently.\n"
+                "No force splits the team sharply (the widest standard deviation is {} points), so the \
+                 averages are a fair starting point; still ask whether anyone reads them differently.\n",
+                Pts(widest)
             );
         }
     }
     for f in &splits {
         let _ = writeln!(
             out,
-            "- **{}**: views differ widely (standard deviation {:.0}; {}). The average of {:.0} hides \
+            "- **{}**: views differ widely (standard deviation {}; {}). The average of {} hides \
              members who see this very differently; before deciding what the number means, ask what each of \
              them sees.",
             name(f),
-            f.sd,
+            Pts(f.sd),
             ends(f),
-            f.mean
+            Pts(f.mean)
         );
     }
     if !splits.is_empty() {

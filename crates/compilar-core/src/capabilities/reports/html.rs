@@ -72,12 +72,12 @@ fn chart(forces: &[(String, Option<f64>, Option<Band>)]) -> String {
         ));
         match score {
             Some(v) => s.push_str(&format!(
-                "<rect x=\"200\" y=\"{y}\" width=\"{:.1}\" height=\"20\" rx=\"4\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"12\" fill=\"#1f2937\">{:.0}</text>",
+                "<rect x=\"200\" y=\"{y}\" width=\"{:.1}\" height=\"20\" rx=\"4\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"12\" fill=\"#1f2937\">{}</text>",
                 v * 4.0,
                 colour(*band),
                 206.0 + v * 4.0,
                 y + 15,
-                v
+                crate::domain::Pts(*v)
             )),
             None => s.push_str(&format!(
                 "<text x=\"206\" y=\"{}\" font-size=\"12\" fill=\"#6b7280\">not answered</text>",
@@ -117,9 +117,9 @@ pub(crate) fn render(d: &Doc) -> String {
         b.push_str(&format!("<p class=\"caution\">{}</p>", esc(c)));
     }
     b.push_str(&format!(
-        "<p class=\"score\" style=\"color:{}\">{:.0} <span style=\"font-size:1rem\">out of 100</span></p><p><span class=\"band\">{}</span> \u{b7} {}</p>",
+        "<p class=\"score\" style=\"color:{}\">{} <span style=\"font-size:1rem\">out of 100</span></p><p><span class=\"band\">{}</span> \u{b7} {}</p>",
         colour(Some(d.band)),
-        d.score,
+        crate::domain::Pts(d.score),
         esc(&d.band_label),
         esc(&d.confidence)
     ));

@@ -182,7 +182,7 @@ impl Writer {
                     ));
                     self.layer.set_fill_color(grey(0.12));
                     self.layer.use_text(
-                        format!("{v:.0}"),
+                        crate::domain::Pts(f64::from(v)).to_string(),
                         10.0,
                         Mm(bar_x + bar_w + 3.0),
                         Mm(self.y + 1.2),
@@ -264,8 +264,13 @@ pub(crate) fn render(d: &Doc) -> Result<Vec<u8>> {
     w.room(16.0);
     w.y -= 12.0;
     w.layer.set_fill_color(rgb(Some(d.band)));
-    w.layer
-        .use_text(format!("{:.0}", d.score), 30.0, Mm(LEFT), Mm(w.y), &w.bold);
+    w.layer.use_text(
+        crate::domain::Pts(d.score).to_string(),
+        30.0,
+        Mm(LEFT),
+        Mm(w.y),
+        &w.bold,
+    );
     w.layer.set_fill_color(grey(0.12));
     w.layer.use_text(
         plain(&format!("out of 100 - {}", d.band_label)),

@@ -1062,7 +1062,7 @@ fn results_csv(t: &TeamResults) -> Result<String> {
             row.push(text(f.force_name.as_deref().unwrap_or_default()));
             row.push(f.n.to_string());
             for x in [f.mean, f.sd] {
-                row.push(format!("{x:.0}"));
+                row.push(crate::domain::Pts(x).to_string());
             }
             for i in 0..5 {
                 row.push(f.histogram.get(i).copied().unwrap_or(0).to_string());
