@@ -162,9 +162,16 @@ async fn an_export_imported_into_a_fresh_installation_gives_the_same_data_and_tw
     ] {
         assert!(folder.join(f).is_file(), "{f}");
     }
-    assert_eq!(
-        std::fs::read_dir(folder.join("reports")).unwrap().count(),
-        1
+    // Named for the result it is about, not an id.
+    let reports: Vec<String> = std::fs::read_dir(folder.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].starts_with("Group Prospects (egalitarian) \u{2013} Product team 20")
+            && reports[0].ends_with(".md"),
+        "{reports:?}"
     );
     let csv = std::fs::read_to_string(folder.join("csv/assessments.csv")).unwrap();
     assert!(

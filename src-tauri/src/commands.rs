@@ -14,6 +14,8 @@ use tauri::State;
 pub struct Core {
     app: std::sync::RwLock<Result<App, ErrorPayload>>,
     chosen: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Files the user named in a save dialog this session: the only ones "Show in folder" opens.
+    saved: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     /// An invitation link the app was opened with, until the page takes it.
     opened: std::sync::Mutex<Option<String>>,
 }
@@ -98,7 +100,26 @@ impl Shell<'_> {
             .save_file(move |picked| {
                 let _ = tx.send(picked);
             });
-        rx.await.ok().flatten().and_then(|p| p.into_path().ok())
+        let path = rx.await.ok().flatten().and_then(|p| p.into_path().ok())?;
+        self.core.remember_saved(&path);
+        Some(path)
+    }
+
+    /// Opens the folder holding a file saved this session in the system's file manager. Any other path is
+    /// refused (the page cannot have the shell open arbitrary places).
+    fn show_in_folder(&self, path: &str) -> Result<(), ErrorPayload> {
+        let path = PathBuf::from(path);
+        if !self.core.was_saved(&path) {
+            return Err(compilar_core::Error::PathNotChosen.into());
+        }
+        let folder = if path.is_dir() {
+            path.as_path()
+        } else {
+            path.parent().unwrap_or(path.as_path())
+        };
+        Ok(open::that_detached(folder).map_err(|e| {
+            compilar_core::Error::InvalidArgument(format!("The folder could not be opened: {e}"))
+        })?)
     }
 
     /// Opens the system's file picker for a backup to restore; the file picked may then be restored.
@@ -160,6 +181,7 @@ impl Shell<'_> {
             }
         };
         let Some(path) = path else { return Ok(None) };
+        self.core.remember_saved(&path);
         let req = compilar_core::api::ExportRequest {
             path: path.display().to_string(),
             format: Some(format),
@@ -254,12 +276,9 @@ impl Shell<'_> {
     /// written, or `None` when the user cancelled.
     async fn save_report(&self, assessment_id: &str) -> Result<Option<String>, ErrorPayload> {
         let app = self.core.app()?;
+        let name = app.reports().suggested_coach_name(assessment_id).await?;
         let Some(path) = self
-            .save_path(
-                "Save the coaching report",
-                "coaching-report.md",
-                ("Markdown", "md"),
-            )
+            .save_path("Save the coaching report", &name, ("Markdown", "md"))
             .await
         else {
             return Ok(None);
@@ -277,11 +296,15 @@ impl Shell<'_> {
         format: compilar_core::api::ReportFormat,
     ) -> Result<Option<compilar_core::api::ReportFile>, ErrorPayload> {
         let app = self.core.app()?;
-        let (name, filter) = match format {
-            compilar_core::api::ReportFormat::Html => ("compilar-result.html", ("HTML", "html")),
-            compilar_core::api::ReportFormat::Pdf => ("compilar-result.pdf", ("PDF", "pdf")),
+        let filter = match format {
+            compilar_core::api::ReportFormat::Html => ("HTML", "html"),
+            compilar_core::api::ReportFormat::Pdf => ("PDF", "pdf"),
         };
-        let Some(path) = self.save_path("Save the result", name, filter).await else {
+        let name = app
+            .reports()
+            .suggested_name(assessment_id, filter.1)
+            .await?;
+        let Some(path) = self.save_path("Save the result", &name, filter).await else {
             return Ok(None);
         };
         Ok(Some(
@@ -364,6 +387,7 @@ impl Core {
         Core {
             app: std::sync::RwLock::new(core),
             chosen: std::sync::Mutex::new(std::collections::HashSet::new()),
+            saved: std::sync::Mutex::new(std::collections::HashSet::new()),
             opened: std::sync::Mutex::new(None),
         }
     }
@@ -383,6 +407,29 @@ impl Core {
     }
 
     /// Paths the user picked or dropped on the window.
+    fn remember_saved(&self, path: &Path) {
+        if let Ok(mut saved) = self.saved.lock() {
+            saved.insert(path.to_path_buf());
+        }
+    }
+
+    /// Whether `path` is a file saved this session (as named in the dialog, or the same file reached another
+    /// way, as the core reports the path it wrote).
+    fn was_saved(&self, path: &Path) -> bool {
+        let Ok(saved) = self.saved.lock() else {
+            return false;
+        };
+        if saved.contains(path) {
+            return true;
+        }
+        let Ok(real) = path.canonicalize() else {
+            return false;
+        };
+        saved
+            .iter()
+            .any(|s| s.canonicalize().is_ok_and(|c| c == real))
+    }
+
     pub fn record(&self, paths: &[PathBuf]) {
         if let Ok(mut chosen) = self.chosen.lock() {
             chosen.extend(paths.iter().cloned());

@@ -217,6 +217,35 @@ pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A file name people can read and every system accepts, from the words that say what the file holds
+/// ("Group Prospects (egalitarian) – Product team 2026-12-07"): letters, digits, spaces and `()-_.,'`; anything
+/// else becomes a space; runs of spaces one; at most 80 characters; `fallback` when nothing is left.
+pub fn readable_file_name(words: &str, fallback: &str) -> String {
+    let mut out = String::new();
+    for c in words.chars() {
+        let keep = c.is_alphanumeric()
+            || matches!(c, '(' | ')' | '-' | '_' | '.' | ',' | '\'' | '\u{2013}');
+        let c = if keep && !c.is_control() { c } else { ' ' };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let mut out: String = out
+        .trim()
+        .trim_matches('.')
+        .trim()
+        .chars()
+        .take(80)
+        .collect();
+    out = out.trim_end().to_owned();
+    if out.is_empty() {
+        fallback.to_owned()
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,8 @@ export type Route =
   | { name: "home" }
   | { name: "select"; letter?: string }
   | { name: "quiz"; id: string }
-  | { name: "results"; id: string }
+  /** `fresh`: just finished in the quiz (the sidebar still says New assessment, as the steps do). */
+  | { name: "results"; id: string; fresh?: boolean }
   | { name: "history" }
   | { name: "progress" }
   | { name: "profile"; id: string }
@@ -48,18 +49,39 @@ export type AdvancedTab = "diagnostics" | "playground" | "usage";
 const afterDataChange = typeof sessionStorage !== "undefined" && sessionStorage.getItem("compilar.data-notice") !== null;
 export const nav = $state<{ route: Route }>({ route: afterDataChange ? { name: "settings" } : { name: "home" } });
 
+/** How long a page that loads before it shows its heading is waited for, to give the heading focus. */
+const HEADING_WAIT_MS = 3000;
+
 export function go(route: Route): void {
   nav.route = route;
   window.scrollTo?.(0, 0);
-  // The new page's main heading takes focus (a screen reader announces where the user is now); the
-  // heading is rendered after this tick.
+  // The new page's main heading takes focus (a screen reader announces where the user is now). It is
+  // rendered after this tick, or later when the page loads its data first (a result): watched for until it
+  // appears, unless the user has moved focus or the page meanwhile.
   setTimeout(() => {
-    const h = document.querySelector<HTMLElement>("main h1");
-    if (h) {
-      h.tabIndex = -1;
-      h.focus({ preventScroll: true });
-    }
+    if (focusHeading()) return;
+    const main = document.querySelector("main");
+    if (!main || typeof MutationObserver === "undefined") return;
+    const observer = new MutationObserver(() => {
+      if (nav.route !== route || !focusIsFree()) observer.disconnect();
+      else if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    setTimeout(() => observer.disconnect(), HEADING_WAIT_MS);
   }, 0);
+}
+
+function focusIsFree(): boolean {
+  const a = document.activeElement;
+  return a === null || a === document.body || a.closest("nav") !== null;
+}
+
+function focusHeading(): boolean {
+  const h = document.querySelector<HTMLElement>("main h1");
+  if (!h) return false;
+  h.tabIndex = -1;
+  h.focus({ preventScroll: true });
+  return true;
 }
 
 export const fw = $state<{ info: FrameworkInfo | null; error: ErrorPayload | null }>({

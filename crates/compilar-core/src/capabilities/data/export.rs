@@ -3,7 +3,7 @@
 //! coaching reports and conversations. Into a new folder or a zip archive, written under a temporary name and
 //! renamed when complete. A job: progress is reported, and it can be stopped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -298,6 +298,41 @@ impl Data<'_> {
             ids
         };
         let mut reports = 0;
+        // Each report named for its result ("Group Prospects (egalitarian) – Team 2026-12-07.md"), not its id;
+        // the same name twice gets " (2)", " (3)"…
+        let about: HashMap<&str, &Record> = snap
+            .tables
+            .get("assessments")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(|id| (id, r)))
+            .collect();
+        let mut names_used: HashSet<String> = HashSet::new();
+        let mut report_name = |id: &str| {
+            let text = |r: &Record, k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
+            let stem = about.get(id).map_or_else(
+                || safe_file_name(id),
+                |r| {
+                    crate::capabilities::reports::result_file_stem(
+                        &self.ctx.domain,
+                        &text(r, "pillar").unwrap_or_default(),
+                        &text(r, "mode").unwrap_or_default(),
+                        text(r, "group_label").as_deref(),
+                        &text(r, "completed_at")
+                            .or_else(|| text(r, "created_at"))
+                            .unwrap_or_default(),
+                    )
+                },
+            );
+            let mut name = stem.clone();
+            let mut n = 1;
+            while !names_used.insert(name.to_lowercase()) {
+                n += 1;
+                name = format!("{stem} ({n})");
+            }
+            name
+        };
         for (i, id) in with_report.iter().enumerate() {
             stopped()?;
             if i % 50 == 0 {
@@ -305,10 +340,7 @@ impl Data<'_> {
             }
             match self.ctx.coach().export_markdown(id).await {
                 Ok(md) => {
-                    files.push((
-                        format!("reports/{}.md", safe_file_name(id)),
-                        md.into_bytes(),
-                    ));
+                    files.push((format!("reports/{}.md", report_name(id)), md.into_bytes()));
                     reports += 1;
                 }
                 // The assessment of a report may itself be in the bin: no report to show then.

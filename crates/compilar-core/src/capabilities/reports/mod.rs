@@ -157,6 +157,31 @@ impl<'a> Reports<'a> {
         })
     }
 
+    /// The name a saved report is offered under: what it is about, not an id ("Group Prospects (egalitarian)
+    /// – Product team 2026-12-07.pdf"). `extension` without the dot.
+    pub async fn suggested_name(&self, assessment_id: &str, extension: &str) -> Result<String> {
+        let a = self.ctx.assessments().get(assessment_id).await?;
+        Ok(format!(
+            "{}.{extension}",
+            result_file_stem(
+                &self.ctx.domain,
+                &a.pillar,
+                &a.mode,
+                a.group_label.as_deref(),
+                a.completed_at.as_deref().unwrap_or(&a.created_at),
+            )
+        ))
+    }
+
+    /// The name a saved coaching report (Markdown) is offered under.
+    pub async fn suggested_coach_name(&self, assessment_id: &str) -> Result<String> {
+        let name = self.suggested_name(assessment_id, "md").await?;
+        Ok(format!(
+            "{} coaching report.md",
+            name.trim_end_matches(".md")
+        ))
+    }
+
     /// The report of a completed assessment, as HTML or PDF bytes.
     pub async fn render(&self, assessment_id: &str, format: ReportFormat) -> Result<Vec<u8>> {
         let doc = self.doc(assessment_id).await?;
@@ -188,4 +213,23 @@ impl<'a> Reports<'a> {
 
 fn day(at: &str) -> &str {
     at.get(..10).unwrap_or(at)
+}
+
+/// "Group Prospects (egalitarian) – Product team 2026-12-07": a result's file name without its extension.
+pub(crate) fn result_file_stem(
+    d: &crate::domain::Domain,
+    pillar: &str,
+    mode: &str,
+    group: Option<&str>,
+    at: &str,
+) -> String {
+    let name = d
+        .framework
+        .pillar(pillar)
+        .map_or(pillar, |p| p.name.as_str());
+    let about = group.map(|g| format!(" \u{2013} {g}")).unwrap_or_default();
+    crate::util::readable_file_name(
+        &format!("{name} ({mode}){about} {}", day(at)),
+        "Compilar result",
+    )
 }
