@@ -213,6 +213,7 @@ commands! {
             = |shell| shell.import_document(req, forward(on_progress)).await;
         open_external(url: String) -> () = |shell| shell.open_external(&url);
         show_in_folder(path: String) -> () = |shell| shell.show_in_folder(&path);
+        date_locale() -> String = |_shell| Ok(compilar_core::util::display_locale(sys_locale::get_locale().as_deref()));
         choose_backup_file() -> Option<String> = |shell| shell.choose_backup_file().await;
         export_data(format: compilar_core::api::ArchiveFormat, request_id: String; on_progress => compilar_core::api::ExportProgress)
             -> Option<compilar_core::api::ExportSummary>

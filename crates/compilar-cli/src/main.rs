@@ -374,6 +374,7 @@ enum ProvidersCmd {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("action").args(["restore_backup", "start_fresh"])))]
 struct RecoverArgs {
     /// Set the damaged database aside and restore the newest backup that passes SQLite's check.
     #[arg(long, conflicts_with = "start_fresh")]
@@ -382,7 +383,8 @@ struct RecoverArgs {
     #[arg(long)]
     start_fresh: bool,
     /// Also when the database passes SQLite's check: it is kept as a backup that `restore --undo` brings back.
-    #[arg(long)]
+    /// Only with `--restore-backup` or `--start-fresh`.
+    #[arg(long, requires = "action")]
     force: bool,
 }
 

@@ -1380,6 +1380,8 @@ fn recovery_never_sets_a_healthy_database_aside_unasked() {
         let e = fails(d, &["recover", how], 2, "database_healthy");
         assert!(e["error"]["message"].as_str().unwrap().contains("--force"));
     }
+    // --force alone names nothing to do: an argument error, not a silent status.
+    fails(d, &["recover", "--force"], 2, "invalid_argument");
     ok(d, &["assessment", "show", &id]);
     let done = ok(d, &["recover", "--start-fresh", "--force"]);
     assert!(done["damaged_kept_at"].is_null(), "{done}");

@@ -217,6 +217,31 @@ pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The locale the window writes dates in, as a BCP 47 tag, from the system's locale (`de_DE.UTF-8@euro`,
+/// `en-US`, `fr_CA`): a system with no regional format (`C`, `POSIX`, none) gets `en-GB` — day, month, year and
+/// a 24-hour clock, which no reader mistakes — rather than the web view's American default.
+pub fn display_locale(system: Option<&str>) -> String {
+    const NEUTRAL: &str = "en-GB";
+    let Some(raw) = system.map(str::trim).filter(|s| !s.is_empty()) else {
+        return NEUTRAL.to_owned();
+    };
+    let base = raw.split(['.', '@']).next().unwrap_or_default();
+    if base.eq_ignore_ascii_case("c") || base.eq_ignore_ascii_case("posix") {
+        return NEUTRAL.to_owned();
+    }
+    let tag = base.replace('_', "-");
+    let ok = !tag.is_empty()
+        && tag.len() <= 35
+        && tag
+            .split('-')
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok {
+        tag
+    } else {
+        NEUTRAL.to_owned()
+    }
+}
+
 /// A file name people can read and every system accepts, from the words that say what the file holds
 /// ("Group Prospects (egalitarian) – Product team 2026-12-07"): letters, digits, spaces and `()-_.,'`; anything
 /// else becomes a space; runs of spaces one; at most 80 characters; `fallback` when nothing is left.
@@ -342,5 +367,38 @@ mod tests {
             proptest::prop_assert!(!html.contains("<a "), "{:?} -> {:?} -> {}", s, out, html);
             proptest::prop_assert!(!html.contains("<img"), "{:?} -> {:?} -> {}", s, out, html);
         }
+    }
+
+    #[test]
+    fn dates_follow_the_system_locale_and_c_gets_a_neutral_one() {
+        assert_eq!(display_locale(Some("de_DE.UTF-8@euro")), "de-DE");
+        assert_eq!(display_locale(Some("en-US")), "en-US");
+        assert_eq!(display_locale(Some("fr_CA")), "fr-CA");
+        for neutral in [
+            None,
+            Some(""),
+            Some("C"),
+            Some("C.UTF-8"),
+            Some("POSIX"),
+            Some("x y;z"),
+        ] {
+            assert_eq!(display_locale(neutral), "en-GB", "{neutral:?}");
+        }
+    }
+
+    #[test]
+    fn file_names_read_well_everywhere() {
+        assert_eq!(
+            readable_file_name(
+                "Group Prospects (egalitarian) \u{2013} R&D/Ops: team 2026-12-07",
+                "x"
+            ),
+            "Group Prospects (egalitarian) \u{2013} R D Ops team 2026-12-07"
+        );
+        assert_eq!(
+            readable_file_name("../..", "Compilar result"),
+            "Compilar result"
+        );
+        assert_eq!(readable_file_name(&"a".repeat(200), "x").len(), 80);
     }
 }

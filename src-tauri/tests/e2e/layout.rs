@@ -376,6 +376,18 @@ async fn the_keyboard_alone_takes_an_assessment() {
     }
     let score = w.text("[data-testid=pillar-score]").await;
     assert_eq!(score.trim(), "50");
+    // Focus lands on the result's heading (not the page body) once it has loaded, and the sidebar still says
+    // where the person is: a new assessment, just finished.
+    until("the result's heading focused", || async {
+        (focused_testid(&w).await == "results-title").then_some(())
+    })
+    .await;
+    assert_eq!(
+        w.attr("[data-testid=nav-select]", "aria-current")
+            .await
+            .as_deref(),
+        Some("page")
+    );
     screenshot("keyboard-results").await;
     w.close().await;
 }

@@ -165,5 +165,18 @@ async fn progress_trend_compare_and_a_goal_with_a_check_in() {
         .await;
     assert!(checkins.contains("Well"), "{checkins}");
     screenshot("goal-checkin").await;
+
+    // The goal's own words can be changed in the window.
+    w.click("[data-testid=goal-edit]").await;
+    w.fill(
+        "[data-testid=goal-edit-title]",
+        "Everyone can name our next milestone",
+    )
+    .await;
+    w.click("[data-testid=goal-edit-save]").await;
+    w.until_text("[data-testid=goal] h3", |t| {
+        t == "Everyone can name our next milestone"
+    })
+    .await;
     w.close().await;
 }

@@ -122,6 +122,7 @@ export const commands = {
   importDocument: (req: ImportDocumentRequest, onProgress: (event: ImportProgress) => void): Promise<DocumentInfo> => call<DocumentInfo>("import_document", { req, onProgress: channelOf(onProgress) }),
   openExternal: (url: string): Promise<null> => call<null>("open_external", { url }),
   showInFolder: (path: string): Promise<null> => call<null>("show_in_folder", { path }),
+  dateLocale: (): Promise<string> => call<string>("date_locale"),
   chooseBackupFile: (): Promise<string | null> => call<string | null>("choose_backup_file"),
   exportData: (format: ArchiveFormat, requestId: string, onProgress: (event: ExportProgress) => void): Promise<ExportSummary | null> => call<ExportSummary | null>("export_data", { format, requestId, onProgress: channelOf(onProgress) }),
   chooseImport: (format: ArchiveFormat): Promise<string | null> => call<string | null>("choose_import", { format }),

@@ -16,12 +16,25 @@ export function formatChange(change: number): string {
   return r > 0 ? `+${r}` : r < 0 ? `\u2212${-r}` : "0";
 }
 
+/** The locale dates are written in: the system's regional format as the shell reads it at start (the web
+ * view alone follows only the language); `en-GB` on a system without one (C, POSIX). */
+let systemLocale: string | undefined;
+
+export function useDateLocale(locale: string | null | undefined): void {
+  systemLocale = locale ?? undefined;
+}
+
+/** The locale for a date: the one asked for, else the system's. */
+export function dateLocale(locale?: string): string | undefined {
+  return locale ?? systemLocale;
+}
+
 /** "25 Nov 2026, 14:03" in the user's locale and time zone. */
 export function formatDate(iso: string | null | undefined, locale?: string): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString(locale, {
+  return d.toLocaleString(dateLocale(locale), {
     day: "numeric",
     month: "short",
     year: "numeric",
@@ -48,7 +61,7 @@ export function relativeDate(iso: string | null | undefined, now: Date = new Dat
   if (days === 1) return ahead ? "tomorrow" : "yesterday";
   if (days < 7) return say(unit(days, "day"));
   if (days < 30) return say(unit(Math.round(days / 7), "week"));
-  return d.toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" });
+  return d.toLocaleDateString(dateLocale(locale), { day: "numeric", month: "short", year: "numeric" });
 }
 
 export function capitalise(s: string): string {
@@ -60,7 +73,7 @@ export function formatTime(iso: string | null | undefined, locale?: string): str
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return d.toLocaleTimeString(dateLocale(locale), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
 export const breakerLabel: Record<string, string> = {

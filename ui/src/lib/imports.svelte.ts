@@ -80,7 +80,7 @@ export async function stop(item: ImportItem): Promise<void> {
 
 /** How long rows that went well stay on screen after the last import of a batch (failed and stopped rows stay until cleared: their reason
  * must be read). */
-export const DONE_ROW_MS = 12_000;
+export const DONE_ROW_MS = 4_000;
 
 /** Once the queue is empty, the rows that went well go by themselves (a new batch started meanwhile keeps
  * them until it is over too). */

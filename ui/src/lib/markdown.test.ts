@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
-import { heaviestInline, MAX_DELIMITERS, nestingDepth, plainText, renderMarkdown } from "./markdown";
+import { heaviestInline, MAX_DELIMITERS, nestingDepth, plainText, renderMarkdown, closeOpenMarks, renderStreaming } from "./markdown";
 
 describe("renderMarkdown", () => {
   it("renders ordinary Markdown", () => {
@@ -69,5 +69,19 @@ describe("renderMarkdown never throws", () => {
     expect(html).toContain("<ul>");
     expect(html).toContain("<blockquote>");
     expect(nestingDepth("- one\n  - two")).toBe(2);
+  });
+});
+
+describe("streaming", () => {
+  it("closes an opened bold or code span in the last paragraph for now", () => {
+    expect(closeOpenMarks("Start with **Voice sa")).toBe("Start with **Voice sa**");
+    expect(closeOpenMarks("Start with **")).toBe("Start with ");
+    expect(closeOpenMarks("Done **here**. Then `co")).toBe("Done **here**. Then `co`");
+    expect(closeOpenMarks("**a** and **b**")).toBe("**a** and **b**");
+    expect(closeOpenMarks("```\n**not bold")).toBe("```\n**not bold");
+    const div = document.createElement("div");
+    div.innerHTML = renderStreaming("Start with **Voice sa");
+    expect(div.querySelector("strong")?.textContent).toBe("Voice sa");
+    expect(div.textContent).not.toContain("**");
   });
 });

@@ -104,3 +104,24 @@ export function renderMarkdown(source: string): string {
     return plainText(source);
   }
 }
+
+/** Text still being written, as it will read once its marks close: an opened `**` or `` ` `` in the last
+ * paragraph is closed for now, so "**Voice sa" shows as bold rather than with its stars. Marks inside a code
+ * span or block are left alone. */
+export function closeOpenMarks(source: string): string {
+  const fences = (source.match(/^\s*(```|~~~)/gm) ?? []).length;
+  if (fences % 2 === 1) return source; // inside a fenced block: shown as code, nothing to close
+  const start = source.lastIndexOf("\n\n") + 1;
+  const last = source.slice(start);
+  let out = source;
+  const ticks = (last.match(/`/g) ?? []).length;
+  if (ticks % 2 === 1) return `${out}\``;
+  const bold = (last.replace(/`[^`]*`/g, "").match(/\*\*/g) ?? []).length;
+  if (bold % 2 === 1) out = /\*\*\s*$/.test(out) ? out.replace(/\*\*\s*$/, "") : `${out.trimEnd()}**`;
+  return out;
+}
+
+/** A streamed answer rendered as it arrives (see [`closeOpenMarks`]). */
+export function renderStreaming(source: string): string {
+  return renderMarkdown(closeOpenMarks(source));
+}

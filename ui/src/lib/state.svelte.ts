@@ -52,7 +52,12 @@ export const nav = $state<{ route: Route }>({ route: afterDataChange ? { name: "
 /** How long a page that loads before it shows its heading is waited for, to give the heading focus. */
 const HEADING_WAIT_MS = 3000;
 
+/** Counts navigations, so a heading watched for belongs to the page still shown (`nav.route` is a state
+ * proxy: it never equals the object it was given). */
+let navigations = 0;
+
 export function go(route: Route): void {
+  const mine = ++navigations;
   nav.route = route;
   window.scrollTo?.(0, 0);
   // The new page's main heading takes focus (a screen reader announces where the user is now). It is
@@ -63,7 +68,7 @@ export function go(route: Route): void {
     const main = document.querySelector("main");
     if (!main || typeof MutationObserver === "undefined") return;
     const observer = new MutationObserver(() => {
-      if (nav.route !== route || !focusIsFree()) observer.disconnect();
+      if (navigations !== mine || !focusIsFree()) observer.disconnect();
       else if (focusHeading()) observer.disconnect();
     });
     observer.observe(main, { childList: true, subtree: true });
