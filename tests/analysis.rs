@@ -2,7 +2,7 @@
 //! (schema requested, alignments checked, a fabricated quote dropped), the limit on pasted text, the offline
 //! estimate (labelled, with evidence taken from the text), a document analysed by id, one mode or both.
 
-mod common;
+use crate::common;
 
 use common::configure;
 use common::fake_llm::*;

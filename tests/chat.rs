@@ -4,7 +4,7 @@
 //! regenerate on another provider, history trimmed to the token budget, rename, delete with undo, full-text
 //! search and export.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

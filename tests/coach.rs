@@ -2,7 +2,7 @@
 //! local servers speaking the providers' wire formats (streamed, with citations checked against the passages
 //! sent), stopped, cut off, retried on another provider, refused by the rate limit, stored and exported.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Concurrent answers to ONE assessment: every acknowledged answer is stored, none is lost.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! Your data: backups taken while the app writes, restore (checked first, undoable), refused backups that
 //! change nothing, automatic-backup settings, "delete all my data", and no secret in any copy.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! writing nothing, hostile and broken archives refused with nothing written, stopping an export, and no
 //! secret in any exported file.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Full profiles: five pillars of a mode, pillar by pillar, resumed after a restart where they stopped; and the
 //! two modes of one group compared letter by letter.
 
-mod common;
+use crate::common;
 
 use compilar_core::api::{AnswerRequest, CompareModesRequest, Stage, StartProfileRequest};
 use compilar_core::{App, AppOptions};

@@ -8,7 +8,7 @@
 //!
 //! With `CI` set, a missing `dbus-run-session` or `gnome-keyring-daemon` fails the test instead of skipping it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -31,6 +31,7 @@ fn which(cmd: &str) -> bool {
 /// Runs `test` in a child of this binary with `env`, optionally wrapped in a shell command.
 fn run_child(test: &str, wrapper: Option<&str>, env: &[(&str, &str)]) {
     let exe = std::env::current_exe().unwrap();
+    let test = &crate::test_name(module_path!(), test);
     let mut cmd = match wrapper {
         Some(w) => {
             let mut c = Command::new("sh");

@@ -2,7 +2,7 @@
 //! change), hybrid search finds what people ask for in their own words (hit@5 on a relevance set), filters are
 //! applied inside the search, and bad input gets typed errors.
 
-mod common;
+use crate::common;
 
 use compilar_core::api::{SearchMethod, SearchRequest};
 use compilar_core::App;

@@ -1,6 +1,6 @@
 //! The whole assessment lifecycle and every error code, through the facade, on a real SQLite file.
 
-mod common;
+use crate::common;
 
 use common::{create, open};
 use compilar_core::api::{AnswerRequest, CreateAssessmentRequest, ListRequest, Stage};

@@ -2,7 +2,7 @@
 //! streams, fallback order, no fallback after the first token, circuit breakers (with a fake clock), timeouts,
 //! cancellation, the rate limit, the call log, settings validation and keys that never leak.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

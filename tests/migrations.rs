@@ -1,6 +1,6 @@
 //! The migration runner on real database files: empty database, re-open, backups, atomic failure, checksums.
 
-mod common;
+use crate::common;
 
 use compilar_core::store::migrations::{apply, Migration, MIGRATIONS};
 use rusqlite::Connection;

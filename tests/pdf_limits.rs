@@ -2,7 +2,7 @@
 //!
 //! Its own test binary, one test at a time, so the process's peak memory (VmHWM, reset through
 //! `/proc/self/clear_refs` before each import) is what that import cost. The ceiling checked here is the
-//! one documented in the README.
+//! one documented in docs/performance.md.
 
 #[path = "common/pdf_bombs.rs"]
 mod bombs;
@@ -10,7 +10,7 @@ mod common;
 
 use compilar_core::api::ImportDocumentRequest;
 
-/// The most an import may add to the process's peak memory (documented in the README).
+/// The most an import may add to the process's peak memory (documented in docs/performance.md).
 const CEILING_MB: u64 = 400;
 
 fn peak_kb() -> u64 {

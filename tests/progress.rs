@@ -1,6 +1,6 @@
 //! Progress over time, comparisons and development goals, on a real database in a temp dir.
 
-mod common;
+use crate::common;
 
 use compilar_core::api::{
     AboutRequest, CheckInRequest, CloseGoalRequest, CompareRequest, Direction, GoalListRequest,

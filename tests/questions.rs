@@ -3,7 +3,7 @@
 //! tool, Ollama `format`), JSON read bare or fenced, every item checked, one retry with the reasons, the bank
 //! filling what is still missing, storage, review and removal.
 
-mod common;
+use crate::common;
 
 use common::configure;
 use common::fake_llm::*;

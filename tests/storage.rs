@@ -3,7 +3,6 @@
 //! damaged file (restore the latest automatic backup, or start fresh). The disk-full and read-only cases
 //! use a real tmpfs (mounting needs root, as in CI; elsewhere they are skipped, and in CI they must run).
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,7 +47,7 @@ async fn folder_with_data(dir: &Path) {
     let app = open(dir).await.unwrap();
     assert_eq!(count(&app).await, 1);
     drop(app);
-    // What the window's start-up check costs on this file (printed; the README quotes it).
+    // What the window's start-up check costs on this file (printed; docs/data.md quotes it).
     let started = std::time::Instant::now();
     let status = recovery::status(Some(dir)).unwrap();
     let bytes = std::fs::metadata(dir.join("compilar.db")).unwrap().len();

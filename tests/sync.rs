@@ -3,11 +3,9 @@
 //! tokens (`tests/support/supabase.rs`). Data folders are real SQLite files in temp dirs; two folders signed
 //! in to one account are two devices. With `CI` set, missing PostgreSQL or PostgREST fails these tests.
 
-#[path = "support/supabase.rs"]
-mod supabase;
+use crate::supabase;
 
-#[path = "support/devices.rs"]
-mod devices;
+use crate::devices;
 
 use std::sync::atomic::Ordering;
 

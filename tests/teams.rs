@@ -2,13 +2,11 @@
 //! the real `supabase/migrations`, the real PostgREST binary and the test auth gateway. Each person is their own
 //! data folder and account. With `CI` set, missing PostgreSQL or PostgREST fails these tests.
 
-#[path = "support/supabase.rs"]
-mod supabase;
+use crate::supabase;
 
-#[path = "support/devices.rs"]
-mod devices;
+use crate::devices;
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -530,7 +530,8 @@ impl Error {
 }
 
 /// Every error code the core can return (its own and the provider kinds of [`crate::llm::LlmErrorKind`]).
-/// The UI's `ErrorCode` type is generated from this list; a test checks it against the variants and the README.
+/// The UI's `ErrorCode` type is generated from this list; a test checks it against the variants and
+/// docs/errors.md.
 pub const ERROR_CODES: &[&str] = &[
     "unknown_pillar",
     "unknown_mode",
@@ -1008,11 +1009,11 @@ mod tests {
         let produced: std::collections::BTreeSet<&str> =
             one_of_each().iter().map(Error::code).collect();
         assert_eq!(produced, listed, "ERROR_CODES and the variants disagree");
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../../../docs/errors.md");
         for c in ERROR_CODES {
             assert!(
                 readme.contains(&format!("`{c}`")),
-                "the README does not document `{c}`"
+                "docs/errors.md does not document `{c}`"
             );
         }
     }

@@ -1,6 +1,6 @@
 //! Scoring of a PILAR assessment.
 //!
-//! The method (also in the README):
+//! The method (also in docs/architecture.md):
 //! 1. Each answer `v` on the 1–5 scale becomes an item score `(v' - 1) / 4 × 100`, where `v' = v`, or
 //!    `v' = 6 - v` for a reverse-scored item. So "strongly agree" with a positive item is 100, with a
 //!    reverse item 0.

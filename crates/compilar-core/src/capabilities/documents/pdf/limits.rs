@@ -8,7 +8,7 @@
 //! data is never needed for text, so images are emptied instead.
 //!
 //! Together these keep the decoded bytes in memory at once to one stream or one page's drawing
-//! instructions; the ceiling for a whole import is in the README (performance section), measured by
+//! instructions; the ceiling for a whole import is in docs/performance.md, measured by
 //! `tests/pdf_limits.rs`.
 
 use std::collections::{HashMap, HashSet};
