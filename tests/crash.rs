@@ -3,7 +3,6 @@
 //!
 //! The child is this same test binary, re-run with `COMPILAR_CRASH_CHILD` set.
 
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,6 @@
 //! damaged file (restore the latest automatic backup, or start fresh). The disk-full and read-only cases
 //! use a real tmpfs (mounting needs root, as in CI; elsewhere they are skipped, and in CI they must run).
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

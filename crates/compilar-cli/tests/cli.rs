@@ -1948,3 +1948,26 @@ fn command_line_runs_share_the_providers_breakers_and_retry_after() {
         "{local}"
     );
 }
+
+#[test]
+fn shell_completions_come_from_the_definitions_and_touch_no_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("never-created");
+    let out = run(&d, &["completions", "bash"]);
+    assert!(out.status.success());
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("compilar-cli") && script.contains("assessment"),
+        "{script}"
+    );
+    assert!(script.contains("--restore-backup"));
+    let v = ok(&d, &["completions", "fish"]);
+    assert_eq!(v["format"], "fish");
+    assert!(v["content"]
+        .as_str()
+        .unwrap()
+        .contains("complete -c compilar-cli"));
+    assert!(!d.exists(), "completions created the data folder");
+    let out = run(&d, &["completions", "nosuchshell"]);
+    assert_eq!(out.status.code(), Some(2));
+}
