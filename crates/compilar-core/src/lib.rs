@@ -1,11 +1,14 @@
 //! Compilar's core library. It has no dependency on Tauri.
 //!
 //! - [`domain`]: the PILAR framework, the question bank and scoring (pure, no I/O).
-//! - infrastructure: [`store`] (SQLite: writer, readers, migrations, meta), [`llm`] (providers, breakers,
-//!   chain, limiter, call log, secrets), [`embed`] (embeddings and the vector index), [`jobs`] (one registry
-//!   for long work), [`paths`], [`principal`], [`error`].
-//! - [`capabilities`]: one module per capability (assessments, ai, settings, diagnostics, knowledge,
-//!   documents), each a handle over the shared [`ctx::Ctx`] with its use cases, types and SQL.
+//! - infrastructure: [`store`] (SQLite: writer, readers, migrations, backups, the synced tables' records),
+//!   [`llm`] (providers, breakers shared through the database, chain, limiter, call log, secrets), [`embed`]
+//!   (embeddings and the vector index), [`jobs`] (one registry for long work), [`output`] (every file written
+//!   for the user), [`fields`] (one validation per person's text), [`logging`], [`paths`], [`principal`],
+//!   [`error`], [`util`].
+//! - [`capabilities`]: one module per capability — account, ai, analysis, assessments, chat, coach, data,
+//!   diagnostics, documents, full_profiles, goals, knowledge, progress, questions, reports, settings, sync,
+//!   teams — each a handle over the shared [`ctx::Ctx`] with its use cases, types and SQL.
 //! - [`App`]: the thin root every shell uses; [`api`] re-exports every request and response type.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
