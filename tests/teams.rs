@@ -1281,7 +1281,21 @@ fn no_history_lets_anyone_solve_for_one_person() {
         let (seed, tag) = &tag_of[round];
         let scores: Vec<Scores> = set
             .iter()
-            .map(|u| expected[&(*seed, tag.clone(), u.clone())])
+            .map(|u| {
+                *expected.get(&(*seed, tag.clone(), u.clone())).unwrap_or_else(|| {
+                    // What the model and the server hold for this person, to tell a model slip from a server one.
+                    let theirs: Vec<_> = expected.keys().filter(|k| k.2 == *u).collect();
+                    let held = s.sql(&format!(
+                        "select string_agg(a.round_id || ' ' || a.stage || ' ' || coalesce(a.deleted_at::text, '-'), '; ')
+                           from public.assessments a where a.owner_id = '{u}'"
+                    ));
+                    let rounds: Vec<_> = tag_of.iter().filter(|(_, v)| v.0 == *seed).collect();
+                    panic!(
+                        "round {round} (seed {seed}, {tag}) counts {u}, whose answers were {theirs:?}; the server \
+                         holds {held}; the seed's rounds {rounds:?}; set {set:?}"
+                    )
+                })
+            })
             .collect();
         for f in results.as_array().unwrap() {
             let values: Vec<f64> = match f["force"].as_str() {

@@ -8,8 +8,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use compilar_core::llm::breaker::{BreakerConfig, CircuitBreaker, Outcome};
 use compilar_core::llm::{LlmErrorKind, SystemClock};
+use compilar_core::resilience::breaker::{BreakerConfig, CircuitBreaker, Outcome};
 
 fn per_call(total: Duration, calls: u64) -> f64 {
     total.as_nanos() as f64 / calls as f64
@@ -60,7 +60,7 @@ fn main() {
     let windowed = CircuitBreaker::new(
         "bench-window",
         BreakerConfig {
-            failure_rate: Some(compilar_core::llm::breaker::FailureRate {
+            failure_rate: Some(compilar_core::resilience::breaker::FailureRate {
                 window_secs: 60,
                 min_calls: 20,
                 threshold: 0.5,

@@ -93,10 +93,7 @@ impl App {
                 llm,
                 paths,
                 principal: Principal::local(&profile),
-                auth: crate::capabilities::account::AuthState::new()?,
-                sync: crate::capabilities::sync::SyncState::new(Arc::new(
-                    crate::llm::SystemClock::new(),
-                )),
+                remote: crate::remote::RemoteState::new(Arc::new(crate::llm::SystemClock::new()))?,
                 kb_ready: tokio::sync::OnceCell::new(),
             }),
         };

@@ -10,8 +10,9 @@
 //! (detached writes), progress at most twice a second, and a heartbeat every few seconds while jobs run; rows
 //! whose heartbeat stopped (a process that crashed) are ignored and pruned.
 
+use crate::util::lock;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
@@ -134,10 +135,6 @@ pub(crate) struct Jobs {
     /// This process's id in the `jobs` table.
     process: String,
     running: Arc<Mutex<HashMap<Key, Entry>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Checks a caller-chosen job id.

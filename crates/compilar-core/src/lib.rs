@@ -1,14 +1,18 @@
 //! Compilar's core library. It has no dependency on Tauri.
 //!
 //! - [`domain`]: the PILAR framework, the question bank and scoring (pure, no I/O).
+//! - ground floor: [`error`], [`time`], [`resilience`] (circuit breakers shared through the database, the
+//!   rate limiter, the clock), [`secrets`] (the OS keychain).
 //! - infrastructure: [`store`] (SQLite: writer, readers, migrations, backups, the synced tables' records),
-//!   [`llm`] (providers, breakers shared through the database, chain, limiter, call log, secrets), [`embed`]
-//!   (embeddings and the vector index), [`jobs`] (one registry for long work), [`output`] (every file written
-//!   for the user), [`fields`] (one validation per person's text), [`logging`], [`paths`], [`principal`],
-//!   [`error`], [`util`].
+//!   [`llm`] (providers, fallback chain, call log), the connection to the sync project (`remote`: link,
+//!   session, tokens, RPC calls), [`embed`] (embeddings and the vector index), [`jobs`] (one registry for long
+//!   work), [`output`] (every file written for the user), [`fields`] (one validation per person's text),
+//!   [`validate`] (checks every capability shares), [`logging`], [`paths`], [`principal`], [`util`], and
+//!   [`ctx::Ctx`], which holds them and no capability.
 //! - [`capabilities`]: one module per capability — account, ai, analysis, assessments, chat, coach, data,
 //!   diagnostics, documents, full_profiles, goals, knowledge, progress, questions, reports, settings, sync,
-//!   teams — each a handle over the shared [`ctx::Ctx`] with its use cases, types and SQL.
+//!   teams — each a handle over the shared [`ctx::Ctx`] (declared in its own module) with its use cases, types and
+//!   SQL.
 //! - [`App`]: the thin root every shell uses; [`api`] re-exports every request and response type.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -28,8 +32,13 @@ pub mod logging;
 pub mod output;
 pub mod paths;
 pub mod principal;
+pub(crate) mod remote;
+pub mod resilience;
+pub mod secrets;
 pub mod store;
+pub mod time;
 pub mod util;
+pub mod validate;
 
 pub use app::App;
 
@@ -221,10 +230,10 @@ pub fn typescript_bindings() -> String {
         llm::Usage::decl(&cfg),
         llm::LlmErrorKind::decl(&cfg),
         llm::Timeouts::decl(&cfg),
-        llm::breaker::FailureRate::decl(&cfg),
+        resilience::breaker::FailureRate::decl(&cfg),
         llm::BreakerConfig::decl(&cfg),
         llm::BreakerState::decl(&cfg),
-        llm::breaker::FailureRecord::decl(&cfg),
+        resilience::breaker::FailureRecord::decl(&cfg),
         llm::BreakerSnapshot::decl(&cfg),
         llm::RateLimitConfig::decl(&cfg),
         llm::RateLimitState::decl(&cfg),

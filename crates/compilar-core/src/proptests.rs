@@ -8,8 +8,8 @@ use crate::capabilities::documents::chunk::{chunk, OVERLAP_CHARS, TARGET_CHARS};
 use crate::capabilities::documents::pdf::limits::decoded_len;
 use crate::capabilities::knowledge::search::{fts_expression, terms, MAX_TERMS};
 use crate::llm::providers::ollama::parse_line;
-use crate::llm::secrets::{Secrets, MIN_KEY_LEN};
 use crate::llm::types::StreamPiece;
+use crate::secrets::{Secrets, MIN_KEY_LEN};
 
 /// Text with the characters that matter to the parsers: query syntax, Markdown, quotes, newlines, non-ASCII.
 fn texty() -> impl Strategy<Value = String> {

@@ -177,7 +177,7 @@ impl LlmError {
 
     /// Classifies a transport error from reqwest.
     pub fn from_reqwest(e: &reqwest::Error, base_url: &str) -> Self {
-        if let Some(limit) = super::providers::BodyLimit::find(e) {
+        if let Some(limit) = BodyLimit::find(e) {
             limit.to_error()
         } else if e.is_timeout() {
             LlmError::new(
@@ -241,7 +241,7 @@ impl LlmError {
             LlmErrorKind::RateLimited => match retry_after {
                 Some(d) => format!(
                     "The provider is rate limiting requests; it asks to wait {}. ({detail})",
-                    crate::util::human_duration(d)
+                    crate::time::human_duration(d)
                 ),
                 None => format!("The provider is rate limiting requests. ({detail})"),
             },
@@ -307,6 +307,45 @@ fn parse_retry_after_unclamped(headers: &reqwest::header::HeaderMap) -> Option<D
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
     Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Why a reply's body was cut off (found again in the error's source chain).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BodyLimit(pub(crate) String);
+
+impl BodyLimit {
+    /// The limit that stopped `e`'s body, if one did.
+    pub fn find<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyLimit> {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = cur {
+            if let Some(limit) = err.downcast_ref::<BodyLimit>() {
+                return Some(limit);
+            }
+            cur = err.source();
+        }
+        None
+    }
+
+    pub fn to_error(&self) -> LlmError {
+        LlmError::malformed(&self.0)
+    }
+}
+
+/// A setting that fails validation: which one (its path in the settings, as the UI binds it) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Invalid {
+        Invalid {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,24 +1,21 @@
 //! The LLM layer: providers (OpenAI, Anthropic, Ollama and OpenAI-compatible local servers) behind per-provider
 //! circuit breakers, a fallback chain, the per-user AI-action limit, the call log and API keys in the keychain.
 
-pub mod breaker;
-pub mod clock;
 pub mod error;
 pub mod json;
-pub mod limiter;
 pub mod providers;
-pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod types;
 
-pub use breaker::{
-    BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Durable, Outcome, Permit,
+// The breaker, limiter, clock and keychain live on the infrastructure floor; named here too because every
+// provider call goes through them.
+pub use crate::resilience::{
+    BreakerConfig, BreakerSnapshot, BreakerState, CircuitBreaker, Clock, Durable, ManualClock,
+    Outcome, Permit, RateLimitConfig, RateLimitState, SystemClock,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use crate::secrets::{KeySource, KeychainBackend, KeychainStatus, Secrets};
 pub use error::{LlmError, LlmErrorKind};
-pub use limiter::{RateLimitConfig, RateLimitState};
-pub use secrets::{KeySource, KeychainBackend, KeychainStatus, Secrets};
 pub use service::{
     BreakerAction, ChatAnswer, ConnectionTest, Llm, LlmOptions, ProviderStatus, ProviderView,
     StreamEvent,

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::breaker::BreakerConfig;
-use super::limiter::RateLimitConfig;
+pub use super::error::Invalid;
 use super::types::ProviderKind;
+use crate::resilience::breaker::BreakerConfig;
+use crate::resilience::limiter::RateLimitConfig;
 
 /// The three provider slots the app has: two cloud providers and one local server.
 pub const PROVIDER_IDS: [&str; 3] = ["anthropic", "openai", "local"];
@@ -256,22 +257,6 @@ impl ProviderSettings {
             .map(|m| m.trim().to_owned())
             .filter(|m| !m.is_empty());
         self
-    }
-}
-
-/// A setting that fails validation: which one (its path in the settings, as the UI binds it) and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Invalid {
-        Invalid {
-            field,
-            message: message.into(),
-        }
     }
 }
 

@@ -4,10 +4,10 @@
 pub mod dto;
 
 use crate::ctx::Ctx;
-use crate::domain::truncate_for_message;
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
 use crate::llm::{ChatAnswer, ChatMessage, Feature, Prompt, Role, StreamEvent};
+use crate::validate::check_exclude;
 use dto::AskRequest;
 
 /// Longest prompt accepted from a person.
@@ -16,26 +16,16 @@ const PLAYGROUND_SYSTEM: &str = "You are the assistant inside Compilar, a deskto
 coordinate, built on the PILAR framework (Prospects, Involved, Liked, Agency, Respect). Answer clearly and briefly, \
 in Markdown.";
 
-/// Checks a list of providers to skip ("retry with another provider"): known ids, no more than there are.
-pub(crate) fn check_exclude(exclude: &[String]) -> Result<()> {
-    let ids = crate::llm::settings::PROVIDER_IDS;
-    if exclude.len() > ids.len() {
-        return Err(Error::OutOfRange(format!(
-            "At most {} providers can be skipped.",
-            ids.len()
-        )));
-    }
-    for p in exclude {
-        if !ids.contains(&p.as_str()) {
-            return Err(Error::UnknownProvider(truncate_for_message(p)));
-        }
-    }
-    Ok(())
-}
-
 #[derive(Clone, Copy)]
 pub struct Ai<'a> {
     ctx: &'a Ctx,
+}
+
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn ai(&self) -> Ai<'_> {
+        Ai::new(self)
+    }
 }
 
 impl<'a> Ai<'a> {

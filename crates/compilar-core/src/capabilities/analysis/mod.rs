@@ -95,6 +95,13 @@ fn strings(v: &Value, max: usize) -> Vec<String> {
         .collect()
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn analysis(&self) -> Analysis<'_> {
+        Analysis::new(self)
+    }
+}
+
 impl<'a> Analysis<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Analysis { ctx }
@@ -117,7 +124,7 @@ impl<'a> Analysis<'a> {
     pub async fn analyze(&self, req: AnalyzeRequest) -> Result<AnalysisReply> {
         check_id(&req.request_id, "request")?;
         let exclude = req.exclude.clone().unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let (text, truncated) = match (&req.text, &req.document_id) {
             (Some(_), Some(_)) => {
                 return Err(Error::InvalidArgument(
@@ -150,7 +157,7 @@ impl<'a> Analysis<'a> {
             ));
         }
         if let Some(m) = &req.mode {
-            crate::capabilities::assessments::check_len(m, "mode")?;
+            crate::validate::check_len(m, "mode")?;
         }
         let pillars = self.pillars(req.mode.as_deref())?;
         let job = self.ctx.jobs.start(

@@ -12,24 +12,11 @@ use crate::ctx::Ctx;
 use crate::domain::{self, truncate_for_message};
 use crate::error::{Error, Result};
 use crate::util::{now, parse_id};
+use crate::validate::check_len;
 use dto::*;
 
-/// Longest free-text identifier (pillar, mode, question id) accepted.
-const MAX_KEY_LEN: usize = 128;
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
-
-pub(crate) fn check_len(s: &str, what: &'static str) -> Result<()> {
-    if s.len() > MAX_KEY_LEN {
-        Err(Error::PayloadTooLarge {
-            what,
-            max: MAX_KEY_LEN,
-            unit: "characters",
-        })
-    } else {
-        Ok(())
-    }
-}
 
 /// A stable shuffle (Fisher–Yates with the assessment's seed), for an assessment that mixes in fresh questions.
 fn shuffle(ids: &mut [String], seed: u64) {
@@ -64,6 +51,13 @@ fn seed_of(id: &uuid::Uuid) -> u64 {
 #[derive(Clone, Copy)]
 pub struct Assessments<'a> {
     ctx: &'a Ctx,
+}
+
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn assessments(&self) -> Assessments<'_> {
+        Assessments::new(self)
+    }
 }
 
 impl<'a> Assessments<'a> {

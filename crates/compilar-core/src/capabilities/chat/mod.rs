@@ -92,6 +92,13 @@ fn answer_base(conversation: &str) -> Message {
     }
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn chat(&self) -> Chat<'_> {
+        Chat::new(self)
+    }
+}
+
 impl<'a> Chat<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Chat { ctx }
@@ -348,7 +355,7 @@ impl<'a> Chat<'a> {
             });
         }
         let exclude = req.exclude.unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let row = self.row(&req.conversation_id, true).await?;
         let cid = row.id.clone();
         let (history, count) = {
@@ -427,7 +434,7 @@ impl<'a> Chat<'a> {
         F: Fn(StreamEvent) + Send + Sync,
     {
         let exclude = req.exclude.unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let row = self.row(&req.conversation_id, true).await?;
         let cid = row.id.clone();
         let messages = {

@@ -80,6 +80,13 @@ pub(crate) fn offline_notice(error: &ErrorPayload) -> String {
     }
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn coach(&self) -> Coach<'_> {
+        Coach::new(self)
+    }
+}
+
 impl<'a> Coach<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Coach { ctx }
@@ -231,7 +238,7 @@ impl<'a> Coach<'a> {
         F: Fn(StreamEvent) + Send + Sync,
     {
         let exclude = req.exclude.unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let (id, results) = self.results(&req.assessment_id).await?;
         let fw = &self.ctx.domain.framework;
         let pillar_name = fw
@@ -453,8 +460,8 @@ impl<'a> Coach<'a> {
             S::BeforeQuiz => {
                 let (p, m) = match (&req.pillar, &req.mode) {
                     (Some(p), Some(m)) => {
-                        crate::capabilities::assessments::check_len(p, "pillar")?;
-                        crate::capabilities::assessments::check_len(m, "mode")?;
+                        crate::validate::check_len(p, "pillar")?;
+                        crate::validate::check_len(m, "mode")?;
                         self.ctx.domain.pillar_in_mode(p, m)?
                     }
                     _ => {

@@ -2,6 +2,7 @@
 //! passage is announced once (after the token that cites it), and the end (`done` or `error`) is held back so
 //! that the caller can store the answer first. Used by coaching reports and chat answers.
 
+use crate::util::lock;
 use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
@@ -10,10 +11,6 @@ use super::citations;
 use super::dto::ReportStatus;
 use crate::error::ErrorPayload;
 use crate::llm::{Feature, Llm, Passage, Prompt, StreamEvent, Usage};
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// What a model wrote: the whole answer, or the part that arrived before it was stopped or failed.
 #[derive(Debug, Clone)]

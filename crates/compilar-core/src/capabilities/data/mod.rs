@@ -53,6 +53,13 @@ pub struct Data<'a> {
     ctx: &'a Ctx,
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn data(&self) -> Data<'_> {
+        Data::new(self)
+    }
+}
+
 impl<'a> Data<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Data { ctx }

@@ -3,12 +3,12 @@
 
 pub mod dto;
 
-use crate::capabilities::assessments::check_len;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::jobs::JobInfo;
 use crate::llm::BreakerState;
 use crate::store::{meta, migrations};
+use crate::validate::check_len;
 use dto::*;
 
 /// Call-log rows the Diagnostics page shows.
@@ -17,6 +17,13 @@ const MAX_CALLS_SHOWN: u32 = 50;
 #[derive(Clone, Copy)]
 pub struct Diagnostics<'a> {
     ctx: &'a Ctx,
+}
+
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn diagnostics(&self) -> Diagnostics<'_> {
+        Diagnostics::new(self)
+    }
 }
 
 impl<'a> Diagnostics<'a> {

@@ -163,6 +163,13 @@ impl std::ops::Deref for Documents<'_> {
     }
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn documents(&self) -> Documents<'_> {
+        Documents::new(self)
+    }
+}
+
 impl<'a> Documents<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Documents { ctx }

@@ -27,6 +27,13 @@ pub struct FullProfiles<'a> {
     ctx: &'a Ctx,
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn full_profiles(&self) -> FullProfiles<'_> {
+        FullProfiles::new(self)
+    }
+}
+
 impl<'a> FullProfiles<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         FullProfiles { ctx }
@@ -34,7 +41,7 @@ impl<'a> FullProfiles<'a> {
 
     /// Starts a full profile of a mode: the profile and its first pillar's assessment, which is returned.
     pub async fn start(&self, req: StartProfileRequest) -> Result<Assessment> {
-        crate::capabilities::assessments::check_len(&req.mode, "mode")?;
+        crate::validate::check_len(&req.mode, "mode")?;
         let mode = self.ctx.domain.mode(&req.mode)?.id.clone();
         let label = group_label(req.group_label.as_deref())?;
         let note = note(req.note.as_deref())?;

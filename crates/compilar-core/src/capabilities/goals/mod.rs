@@ -83,6 +83,13 @@ pub struct Goals<'a> {
     ctx: &'a Ctx,
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn goals(&self) -> Goals<'_> {
+        Goals::new(self)
+    }
+}
+
 impl<'a> Goals<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Goals { ctx }
@@ -97,7 +104,7 @@ impl<'a> Goals<'a> {
         let (Stage::Completed, Some(results)) = (a.stage, a.results.as_ref()) else {
             return Err(Error::AssessmentNotCompleted);
         };
-        crate::capabilities::assessments::check_len(&req.force, "force")?;
+        crate::validate::check_len(&req.force, "force")?;
         let Some(force) = results.forces.iter().find(|f| f.force == req.force) else {
             return Err(Error::UnknownForce(crate::domain::truncate_for_message(
                 &req.force,
@@ -141,7 +148,7 @@ impl<'a> Goals<'a> {
         };
         let practice_ref = match (source, req.practice_ref.as_deref()) {
             (PracticeSource::Passage, Some(r)) => {
-                crate::capabilities::assessments::check_len(r, "passage id")?;
+                crate::validate::check_len(r, "passage id")?;
                 Some(r.to_owned())
             }
             (PracticeSource::Passage, None) => {
@@ -210,7 +217,7 @@ impl<'a> Goals<'a> {
     pub async fn list(&self, req: GoalListRequest) -> Result<Vec<Goal>> {
         let pillar = match &req.pillar {
             Some(p) => {
-                crate::capabilities::assessments::check_len(p, "pillar")?;
+                crate::validate::check_len(p, "pillar")?;
                 Some(self.ctx.domain.pillar(p)?.id.clone())
             }
             None => None,

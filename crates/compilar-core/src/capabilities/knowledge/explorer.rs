@@ -2,9 +2,9 @@
 
 use super::dto::{Category, PillarForces};
 use super::Knowledge;
-use crate::capabilities::assessments::check_len;
 use crate::domain::Connection;
 use crate::error::Result;
+use crate::validate::check_len;
 
 /// The kinds of passage users can filter by, with their labels (the `document` kind is the user's own).
 const CATEGORY_LABELS: [(&str, &str); 6] = [

@@ -49,6 +49,13 @@ fn opt(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn knowledge(&self) -> Knowledge<'_> {
+        Knowledge::new(self)
+    }
+}
+
 impl<'a> Knowledge<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Knowledge { ctx }

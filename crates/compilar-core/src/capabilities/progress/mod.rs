@@ -18,6 +18,13 @@ pub struct Progress<'a> {
     ctx: &'a Ctx,
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn progress(&self) -> Progress<'_> {
+        Progress::new(self)
+    }
+}
+
 impl<'a> Progress<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Progress { ctx }
@@ -29,7 +36,7 @@ impl<'a> Progress<'a> {
         let group = group_label(req.group.as_deref())?;
         let mode = match &req.mode {
             Some(m) => {
-                crate::capabilities::assessments::check_len(m, "mode")?;
+                crate::validate::check_len(m, "mode")?;
                 Some(d.mode(m)?.id.clone())
             }
             None => None,

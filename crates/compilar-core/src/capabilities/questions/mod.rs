@@ -148,6 +148,13 @@ fn items(answer: &str) -> std::result::Result<Vec<Value>, String> {
     }
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn questions(&self) -> Questions<'_> {
+        Questions::new(self)
+    }
+}
+
 impl<'a> Questions<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Questions { ctx }
@@ -185,7 +192,7 @@ impl<'a> Questions<'a> {
     pub async fn generate(&self, req: GenerateRequest) -> Result<GenerateReply> {
         check_id(&req.request_id, "request")?;
         let exclude = req.exclude.unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let count = req.count.unwrap_or(DEFAULT_COUNT);
         if !(1..=MAX_COUNT).contains(&count) {
             return Err(Error::OutOfRange(format!(
@@ -198,8 +205,8 @@ impl<'a> Questions<'a> {
                 "The difficulty is easier, standard or harder.".into(),
             ));
         }
-        crate::capabilities::assessments::check_len(&req.pillar, "pillar")?;
-        crate::capabilities::assessments::check_len(&req.mode, "mode")?;
+        crate::validate::check_len(&req.pillar, "pillar")?;
+        crate::validate::check_len(&req.mode, "mode")?;
         let d = &self.ctx.domain;
         let (pillar, mode) = d.pillar_in_mode(&req.pillar, &req.mode)?;
         let forces = d.framework.forces_of(pillar);

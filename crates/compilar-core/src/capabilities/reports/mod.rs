@@ -44,6 +44,13 @@ pub struct Reports<'a> {
     ctx: &'a Ctx,
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn reports(&self) -> Reports<'_> {
+        Reports::new(self)
+    }
+}
+
 impl<'a> Reports<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Reports { ctx }

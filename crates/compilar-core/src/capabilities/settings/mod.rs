@@ -3,10 +3,10 @@
 
 pub mod dto;
 
-use crate::capabilities::assessments::check_len;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::llm::{AiSettings, ConnectionTest};
+use crate::validate::check_len;
 use dto::*;
 
 const APPEARANCE_KEY: &str = "appearance";
@@ -14,6 +14,13 @@ const APPEARANCE_KEY: &str = "appearance";
 #[derive(Clone, Copy)]
 pub struct Settings<'a> {
     ctx: &'a Ctx,
+}
+
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn settings(&self) -> Settings<'_> {
+        Settings::new(self)
+    }
 }
 
 impl<'a> Settings<'a> {

@@ -15,7 +15,6 @@ pub mod dto;
 pub(crate) mod sql;
 pub(crate) mod wire;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -25,8 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::ctx::Ctx;
 use crate::error::{Error, ErrorPayload, Result};
 use crate::jobs::JobKind;
-use crate::llm::breaker::{BreakerConfig, CircuitBreaker, Outcome};
-use crate::llm::LlmErrorKind;
+use crate::remote::RemoteState;
 use dto::*;
 
 /// Outbox entries per push batch (an assessment with its answers is one entry).
@@ -37,13 +35,6 @@ pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Rows per pull page and table (the server also stops a page after about 4 MB of rows; `max_rows` does not
 /// apply: a page is one JSON value).
 pub const PAGE_ROWS: u32 = 5000;
-/// Tries of one request before a sync gives up for now.
-pub const ATTEMPTS: u32 = 3;
-/// The longest wait between tries that a server may ask for with `Retry-After`.
-pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
-/// The largest answer read from the project (a pull of every table, each page at most about 4 MB and one row,
-/// stays below).
-const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// A batch read from the outbox with the body of its request.
 struct Prepared {
@@ -52,23 +43,6 @@ struct Prepared {
     answer_of: std::collections::HashMap<String, String>,
     rows: u64,
     body: Value,
-}
-
-/// Sync's state in memory: the project's breaker and the one-sync-at-a-time lock.
-pub(crate) struct SyncState {
-    breaker: Arc<CircuitBreaker>,
-    running: tokio::sync::Mutex<()>,
-    busy: std::sync::atomic::AtomicBool,
-}
-
-impl SyncState {
-    pub(crate) fn new(clock: Arc<dyn crate::llm::Clock>) -> SyncState {
-        SyncState {
-            breaker: CircuitBreaker::new("sync", BreakerConfig::default(), clock),
-            running: tokio::sync::Mutex::new(()),
-            busy: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
 }
 
 /// When the background sync runs next.
@@ -83,34 +57,16 @@ pub const PULL_EVERY: Duration = Duration::from_secs(300);
 /// How often it looks for changes to push (a change waits at most this long, plus a quiet second).
 pub const LOOK_EVERY: Duration = Duration::from_secs(5);
 
-/// How one request ended.
-enum Sent {
-    Ok(Value),
-    Unauthorised,
-    /// Any other answer but 2xx: its status and body (PostgREST's `{code, message, …}`).
-    Refused {
-        status: u16,
-        body: Value,
-        retry_after_ms: Option<u64>,
-    },
-}
-
-/// Maps a refusal a caller understands (a team function's own error codes) to its error; `None`: the usual
-/// handling (transient ones retried).
-pub(crate) type Refusal = dyn Fn(u16, &Value) -> Option<Error> + Send + std::marker::Sync;
-
 /// The sync capability.
 pub struct Sync<'a> {
     ctx: &'a Ctx,
 }
 
-fn jitter(d: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|t| t.subsec_nanos())
-        .unwrap_or(0);
-    // Up to half as long again.
-    d + d.mul_f64(f64::from(nanos % 1000) / 2000.0)
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn sync(&self) -> Sync<'_> {
+        Sync::new(self)
+    }
 }
 
 impl<'a> Sync<'a> {
@@ -118,13 +74,13 @@ impl<'a> Sync<'a> {
         Sync { ctx }
     }
 
-    fn state(&self) -> &SyncState {
-        &self.ctx.sync
+    fn state(&self) -> &RemoteState {
+        &self.ctx.remote
     }
 
     /// Where syncing stands.
     pub async fn status(&self) -> Result<SyncStatus> {
-        let link = self.ctx.account().link().await?;
+        let link = self.ctx.remote().link().await?;
         let (pending, rejected) = self
             .ctx
             .store
@@ -134,7 +90,10 @@ impl<'a> Sync<'a> {
             .as_ref()
             .and_then(|l| l.last_error.as_deref())
             .and_then(|e| serde_json::from_str(e).ok());
-        let busy = self.state().busy.load(std::sync::atomic::Ordering::Relaxed);
+        let busy = self
+            .state()
+            .sync_busy
+            .load(std::sync::atomic::Ordering::Relaxed);
         let changes = |n: u64| {
             if n == 1 {
                 "1 change".to_owned()
@@ -220,7 +179,7 @@ impl<'a> Sync<'a> {
     /// last second) or a pull is due; returns how long to wait before the next look (longer after failures:
     /// 30 s doubling to 10 min, with jitter, or what the server asked for).
     pub(crate) async fn tick(&self, t: &mut Ticker) -> Duration {
-        let signed_in = match self.ctx.account().link().await {
+        let signed_in = match self.ctx.remote().link().await {
             Ok(l) => l.is_some_and(|l| l.signed_in),
             Err(_) => return PULL_EVERY,
         };
@@ -259,7 +218,9 @@ impl<'a> Sync<'a> {
                 let backoff = Duration::from_secs(30 * (1u64 << t.failures.min(5)))
                     .min(Duration::from_secs(600));
                 let asked = e.retry_after_ms().map(Duration::from_millis);
-                let wait = asked.map_or(jitter(backoff), |a| a.max(LOOK_EVERY));
+                let wait = asked.map_or(crate::remote::client::jitter(backoff), |a| {
+                    a.max(LOOK_EVERY)
+                });
                 tracing::info!(error = %e, wait_s = wait.as_secs(), "background sync failed; trying again later");
                 wait
             }
@@ -287,7 +248,7 @@ impl<'a> Sync<'a> {
         &self,
         progress: impl Fn(SyncProgress) + Send + std::marker::Sync,
     ) -> Result<SyncReport> {
-        let _one = self.state().running.lock().await;
+        let _one = self.state().sync_running.lock().await;
         // One sync at a time in this process (the lock above), so the job id is always free here.
         let job = self
             .ctx
@@ -305,7 +266,7 @@ impl<'a> Sync<'a> {
             progress(p);
         };
         self.state()
-            .busy
+            .sync_busy
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let mut report = SyncReport::default();
@@ -315,7 +276,7 @@ impl<'a> Sync<'a> {
         }
         .await;
         self.state()
-            .busy
+            .sync_busy
             .store(false, std::sync::atomic::Ordering::Relaxed);
         report.duration_ms = started.elapsed().as_millis() as u64;
         let outcome = match &r {
@@ -325,7 +286,7 @@ impl<'a> Sync<'a> {
             Err(Error::Cancelled) => return Err(Error::Cancelled),
             Err(e) => serde_json::to_string(&e.payload()).ok(),
         };
-        self.ctx.account().record_sync(outcome).await?;
+        self.ctx.remote().record_sync(outcome).await?;
         r.map(|()| {
             tracing::info!(
                 pushed = report.pushed,
@@ -348,7 +309,7 @@ impl<'a> Sync<'a> {
             return Ok(None);
         };
         let mut batch = batch;
-        let (_, link) = self.ctx.account().access_token().await?;
+        let (_, link) = self.ctx.remote().access_token().await?;
         let payload = loop {
             let who = self.ctx.principal.clone();
             let entries = batch.entries.clone();
@@ -404,8 +365,9 @@ impl<'a> Sync<'a> {
                 return Err(Error::Cancelled);
             }
             let started = Instant::now();
+            let remote = self.ctx.remote();
             let (answer, upcoming) = tokio::join!(
-                self.call("/rpc/push_changes", &cur.body),
+                remote.call("/rpc/push_changes", &cur.body),
                 self.prepare(vec![cur.batch.batch_id.clone()])
             );
             let answer = answer?;
@@ -511,7 +473,7 @@ impl<'a> Sync<'a> {
                 .await?;
             let body = serde_json::json!({ "tbls": tables, "cursors": cursors, "lim": PAGE_ROWS });
             let t0 = Instant::now();
-            let mut all = self.call("/rpc/pull_all", &body).await?;
+            let mut all = self.ctx.remote().call("/rpc/pull_all", &body).await?;
             let t1 = Instant::now();
             let mut incomplete = None;
             for (i, tbl) in tables.iter().enumerate() {
@@ -558,7 +520,7 @@ impl<'a> Sync<'a> {
         if rows.is_empty() {
             return Ok(false);
         }
-        let (_, link) = self.ctx.account().access_token().await?;
+        let (_, link) = self.ctx.remote().access_token().await?;
         let who = self.ctx.principal.clone();
         let device = link.device_id.clone();
         let n = rows.len() as u64;
@@ -581,163 +543,6 @@ impl<'a> Sync<'a> {
             total: None,
         });
         Ok(more)
-    }
-
-    /// One RPC, with the token refreshed once on 401 and transient failures retried with backoff.
-    async fn call(&self, path: &str, body: &Value) -> Result<Value> {
-        self.call_as(path, body, &|_, _| None).await
-    }
-
-    /// [`Sync::call`], where `refusal` first maps the answers its caller understands (they are not retried).
-    pub(crate) async fn call_as(
-        &self,
-        path: &str,
-        body: &Value,
-        refusal: &Refusal,
-    ) -> Result<Value> {
-        let (mut token, link) = self.ctx.account().access_token().await?;
-        let url = link.project().rest(path);
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let permit = self.state().breaker.acquire().map_err(|r| Error::SyncUnreachable {
-                message: "Sync is paused after repeated failures to reach the project; it tries again by itself."
-                    .into(),
-                retry_after_ms: r.retry_after.map(|d| d.as_millis() as u64),
-            })?;
-            let failed = match self.send(&url, &link.public_key, &token, body).await {
-                Ok(Sent::Ok(v)) => {
-                    permit.record(Outcome::Success);
-                    return Ok(v);
-                }
-                Ok(Sent::Unauthorised) => {
-                    permit.record(Outcome::Success);
-                    if refreshed {
-                        return Err(Error::SessionExpired);
-                    }
-                    refreshed = true;
-                    token = self.ctx.account().refreshed_token(&token).await?.0;
-                    continue;
-                }
-                Ok(Sent::Refused {
-                    status,
-                    body: answer,
-                    retry_after_ms,
-                }) => match refusal(status, &answer) {
-                    Some(e) => {
-                        permit.record(Outcome::Success);
-                        return Err(e);
-                    }
-                    None => refused(status, &answer, retry_after_ms),
-                },
-                Err(e) => e,
-            };
-            match failed {
-                e @ Error::SyncUnreachable { .. } => {
-                    let (kind, wait) = match &e {
-                        Error::SyncUnreachable {
-                            retry_after_ms: Some(ms),
-                            ..
-                        } => (LlmErrorKind::RateLimited, Some(Duration::from_millis(*ms))),
-                        _ => (LlmErrorKind::Network, None),
-                    };
-                    permit.record(Outcome::Failure {
-                        kind,
-                        message: e.to_string(),
-                        retry_after: wait,
-                    });
-                    if attempt >= ATTEMPTS {
-                        return Err(e);
-                    }
-                    let backoff = Duration::from_millis(500 * (1 << (attempt - 1)));
-                    let wait = wait.map_or(jitter(backoff), |w| w.min(MAX_RETRY_WAIT));
-                    tracing::info!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        "sync request failed; trying again"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                e => {
-                    permit.record(Outcome::Success);
-                    return Err(e);
-                }
-            }
-        }
-    }
-
-    async fn send(&self, url: &str, key: &str, token: &str, body: &Value) -> Result<Sent> {
-        let unreachable = |e: reqwest::Error| Error::SyncUnreachable {
-            message: if e.is_timeout() {
-                "The sync project did not answer in time.".into()
-            } else {
-                "The sync project cannot be reached.".into()
-            },
-            retry_after_ms: None,
-        };
-        let resp = self
-            .ctx
-            .auth
-            .http()
-            .post(url)
-            .header("apikey", key)
-            .bearer_auth(token)
-            .header("Accept", "application/json")
-            .json(body)
-            .timeout(Duration::from_secs(120))
-            .send()
-            .await
-            .map_err(unreachable)?;
-        let status = resp.status().as_u16();
-        let retry = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(Error::SyncRefused(
-                "the project's answer is too large".into(),
-            ));
-        }
-        let bytes = resp.bytes().await.map_err(unreachable)?;
-        if bytes.len() > MAX_BODY {
-            return Err(Error::SyncRefused(
-                "the project's answer is too large".into(),
-            ));
-        }
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(match status {
-            200..=299 => Sent::Ok(v),
-            401 => Sent::Unauthorised,
-            _ => Sent::Refused {
-                status,
-                body: v,
-                retry_after_ms: retry.map(|s| s.saturating_mul(1000)),
-            },
-        })
-    }
-}
-
-/// The usual meaning of an answer that is neither 2xx nor 401.
-fn refused(status: u16, body: &Value, retry_after_ms: Option<u64>) -> Error {
-    match status {
-        404 => Error::SyncRefused(
-            "this project has no Compilar sync tables or team functions yet (apply supabase/migrations to it)"
-                .into(),
-        ),
-        408 | 429 | 500..=599 => Error::SyncUnreachable {
-            message: if status == 429 {
-                "The sync project is limiting requests; Compilar tries again shortly.".into()
-            } else {
-                format!("The sync project had a problem (HTTP {status}); Compilar tries again shortly.")
-            },
-            retry_after_ms,
-        },
-        _ => Error::SyncRefused(format!(
-            "HTTP {status}: {}",
-            crate::capabilities::account::gotrue::reason(body)
-        )),
     }
 }
 

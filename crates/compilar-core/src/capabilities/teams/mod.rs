@@ -258,6 +258,13 @@ fn grouped(code: &str) -> String {
         .join("-")
 }
 
+impl Ctx {
+    /// This capability's handle on the context.
+    pub(crate) fn teams(&self) -> Teams<'_> {
+        Teams::new(self)
+    }
+}
+
 impl<'a> Teams<'a> {
     pub(crate) fn new(ctx: &'a Ctx) -> Self {
         Teams { ctx }
@@ -265,7 +272,7 @@ impl<'a> Teams<'a> {
 
     async fn rpc(&self, function: &str, body: Value) -> Result<Value> {
         self.ctx
-            .sync()
+            .remote()
             .call_as(&format!("/rpc/{function}"), &body, &refusal)
             .await
     }
@@ -273,7 +280,7 @@ impl<'a> Teams<'a> {
     async fn me(&self) -> Result<String> {
         Ok(self
             .ctx
-            .account()
+            .remote()
             .link()
             .await?
             .ok_or(Error::NotSignedIn)?
@@ -494,12 +501,12 @@ impl<'a> Teams<'a> {
     /// Starts a round (facilitators): one pillar of a mode, or a full profile of it.
     pub async fn start_round(&self, req: StartRoundRequest) -> Result<Round> {
         let team_id = id(&req.team_id)?;
-        crate::capabilities::assessments::check_len(&req.mode, "mode")?;
+        crate::validate::check_len(&req.mode, "mode")?;
         let d = &self.ctx.domain;
         let mode = d.mode(&req.mode)?.id.clone();
         let pillar = match req.pillar.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => {
-                crate::capabilities::assessments::check_len(p, "pillar")?;
+                crate::validate::check_len(p, "pillar")?;
                 Some(d.pillar_in_mode(p, &mode)?.0.id.clone())
             }
             None => None,
@@ -763,7 +770,7 @@ impl<'a> Teams<'a> {
     {
         use crate::capabilities::coach::{prompts, sql::Subject, team, Writing};
         let exclude = req.exclude.unwrap_or_default();
-        crate::capabilities::ai::check_exclude(&exclude)?;
+        crate::validate::check_exclude(&exclude)?;
         let team_id = id(&req.team_id)?;
         let round_id = id(&req.round_id)?;
         let rounds = self

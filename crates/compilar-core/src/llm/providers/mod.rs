@@ -12,6 +12,7 @@ pub use anthropic::AnthropicProvider;
 pub use ollama::OllamaProvider;
 pub use openai::OpenAiProvider;
 
+pub use super::error::BodyLimit;
 use super::error::{parse_retry_after, LlmError, LlmErrorKind};
 use super::types::{Completion, Prompt, ProviderKind, TokenStream};
 
@@ -99,29 +100,6 @@ pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 /// After this many bytes in a row the body lets its task check for Stop before reading on.
 const YIELD_EVERY: usize = 256 * 1024;
-
-/// Why a reply's body was cut off (found again in the error's source chain).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BodyLimit(String);
-
-impl BodyLimit {
-    /// The limit that stopped `e`'s body, if one did.
-    pub fn find<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyLimit> {
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        while let Some(err) = cur {
-            if let Some(limit) = err.downcast_ref::<BodyLimit>() {
-                return Some(limit);
-            }
-            cur = err.source();
-        }
-        None
-    }
-
-    pub fn to_error(&self) -> LlmError {
-        LlmError::malformed(&self.0)
-    }
-}
 
 /// A body stream that stops at [`MAX_REPLY_BYTES`] and, for streams, at a line longer than
 /// [`MAX_LINE_BYTES`]; it also returns to its task now and then so a Stop is seen even when the server

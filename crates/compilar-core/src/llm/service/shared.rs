@@ -4,6 +4,7 @@
 //! it never fails a call (the breaker in this process goes on alone, and a warning is logged).
 
 use super::*;
+use crate::util::lock;
 
 /// What this process last saw of a provider's row, and how far its breaker had changed then.
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,12 +67,5 @@ impl Llm {
                 tracing::warn!(provider = id, error = %e, "could not write the shared breaker state")
             }
         }
-    }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }

@@ -1,11 +1,31 @@
 //! Supabase Auth (GoTrue) over HTTP: password and refresh-token grants, logout, the current user, and the
 //! published key set. Every request carries the project's `apikey` header.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::link::Project;
-use super::Session;
 use crate::error::{Error, Result};
+
+/// A signed-in session as kept in the keychain.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub user_id: String,
+    pub email: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The largest answer read from the auth server.
 const MAX_BODY: usize = 256 * 1024;

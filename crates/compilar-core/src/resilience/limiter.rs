@@ -30,8 +30,8 @@ impl Default for RateLimitConfig {
 }
 
 impl RateLimitConfig {
-    pub fn validate(&self) -> Result<(), crate::llm::settings::Invalid> {
-        use crate::llm::settings::Invalid;
+    pub fn validate(&self) -> Result<(), crate::llm::error::Invalid> {
+        use crate::llm::error::Invalid;
         if !(1..=10_000).contains(&self.max_actions) {
             return Err(Invalid::new(
                 "rate_limit.max_actions",
@@ -109,10 +109,10 @@ impl Log {
             used: used.min(self.cfg.max_actions),
             remaining,
             next_allowed_in_ms: wait.as_millis() as u64,
-            next_allowed_at: (wait > Duration::ZERO).then(|| crate::util::time_in(wait)),
-            window_text: crate::util::human_duration(self.window()),
+            next_allowed_at: (wait > Duration::ZERO).then(|| crate::time::time_in(wait)),
+            window_text: crate::time::human_duration(self.window()),
             next_allowed_in_text: (wait > Duration::ZERO)
-                .then(|| crate::util::human_duration(wait)),
+                .then(|| crate::time::human_duration(wait)),
         }
     }
 }
@@ -173,7 +173,7 @@ impl ActionLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::clock::ManualClock;
+    use crate::resilience::clock::ManualClock;
 
     #[test]
     fn fifty_per_fifteen_minutes_sliding() {

@@ -1,6 +1,7 @@
 //! Access tokens checked on this computer: the signature against the project's published keys (cached, and
 //! fetched again when a token names a key id the cache does not hold), the audience and the expiry.
 
+use crate::util::lock;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -37,13 +38,6 @@ struct Verified {
 pub(crate) struct KeyCache {
     keys: Mutex<Option<Keys>>,
     verified: Mutex<Option<Verified>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
 }
 
 impl KeyCache {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::clock::Clock;
-use super::error::LlmErrorKind;
+use crate::llm::error::LlmErrorKind;
 
 const CLOSED: u8 = 0;
 const OPEN: u8 = 1;
@@ -106,46 +106,46 @@ impl Default for BreakerConfig {
 
 impl BreakerConfig {
     /// Checks the ranges; returns a sentence naming the first bad value.
-    pub fn validate(&self) -> Result<(), crate::llm::settings::Invalid> {
+    pub fn validate(&self) -> Result<(), crate::llm::error::Invalid> {
         if !(1..=100).contains(&self.failure_threshold) {
-            return Err(crate::llm::settings::Invalid::new(
+            return Err(crate::llm::error::Invalid::new(
                 "breaker.failure_threshold",
                 "The failure threshold must be between 1 and 100.",
             ));
         }
         if !(1..=3600).contains(&self.recovery_secs) {
-            return Err(crate::llm::settings::Invalid::new(
+            return Err(crate::llm::error::Invalid::new(
                 "breaker.recovery_secs",
                 "The recovery time must be between 1 and 3,600 seconds.",
             ));
         }
         if self.max_recovery_secs < self.recovery_secs || self.max_recovery_secs > 86_400 {
-            return Err(crate::llm::settings::Invalid::new(
+            return Err(crate::llm::error::Invalid::new(
                 "breaker.max_recovery_secs",
                 "The longest recovery time must be at least the recovery time and at most a day.",
             ));
         }
         if !(1..=20).contains(&self.half_open_trials) {
-            return Err(crate::llm::settings::Invalid::new(
+            return Err(crate::llm::error::Invalid::new(
                 "breaker.half_open_trials",
                 "The number of trial calls must be between 1 and 20.",
             ));
         }
         if let Some(r) = &self.failure_rate {
             if !(10..=3600).contains(&r.window_secs) {
-                return Err(crate::llm::settings::Invalid::new(
+                return Err(crate::llm::error::Invalid::new(
                     "breaker.failure_rate.window_secs",
                     "The failure-rate window must be between 10 and 3,600 seconds.",
                 ));
             }
             if !(1..=10_000).contains(&r.min_calls) {
-                return Err(crate::llm::settings::Invalid::new(
+                return Err(crate::llm::error::Invalid::new(
                     "breaker.failure_rate.min_calls",
                     "The failure-rate minimum must be between 1 and 10,000 calls.",
                 ));
             }
             if !(r.threshold > 0.0 && r.threshold <= 1.0) {
-                return Err(crate::llm::settings::Invalid::new(
+                return Err(crate::llm::error::Invalid::new(
                     "breaker.failure_rate.threshold",
                     "The failure-rate threshold must be above 0 and at most 1.",
                 ));
@@ -511,7 +511,7 @@ impl CircuitBreaker {
             recent.pop_front();
         }
         recent.push_back(FailureRecord {
-            at: crate::util::now(),
+            at: crate::time::now(),
             code: code.to_owned(),
             message: message.to_owned(),
         });
@@ -564,7 +564,7 @@ impl CircuitBreaker {
         let mut open_ms = backoff.min(u64::from(cfg.max_recovery_secs) * 1000);
         if let Some(ra) = retry_after {
             // The provider knows best, within a day.
-            open_ms = ms(ra).clamp(1, ms(super::error::MAX_RETRY_AFTER));
+            open_ms = ms(ra).clamp(1, ms(crate::llm::error::MAX_RETRY_AFTER));
         }
         // The deadline goes in before the state flips, so nobody sees "open" with a stale deadline.
         self.open_until_ms
@@ -661,7 +661,7 @@ impl CircuitBreaker {
                 self.trial_permits.store(0, Ordering::Release);
             }
             BreakerState::Open | BreakerState::HalfOpen => {
-                let wait = d.open_for.min(super::error::MAX_RETRY_AFTER);
+                let wait = d.open_for.min(crate::llm::error::MAX_RETRY_AFTER);
                 self.open_until_ms
                     .store(self.now_ms().saturating_add(ms(wait)), Ordering::Release);
                 self.trial_permits.store(0, Ordering::Release);
@@ -703,8 +703,8 @@ impl CircuitBreaker {
             consecutive_failures: self.consecutive.load(Ordering::Acquire),
             failure_threshold: cfg.failure_threshold,
             next_trial_in_ms: next.map(ms),
-            next_trial_at: next.map(crate::util::time_in),
-            next_trial_in_text: next.map(crate::util::human_duration),
+            next_trial_at: next.map(crate::time::time_in),
+            next_trial_in_text: next.map(crate::time::human_duration),
             trial_permits_left: if state == BreakerState::HalfOpen {
                 self.trial_permits.load(Ordering::Acquire)
             } else {
@@ -792,7 +792,7 @@ impl Drop for Permit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::clock::ManualClock;
+    use crate::resilience::clock::ManualClock;
 
     fn breaker(cfg: BreakerConfig) -> (Arc<CircuitBreaker>, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new());

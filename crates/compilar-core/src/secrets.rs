@@ -6,14 +6,15 @@
 //! in memory so that every model call does not go to the keychain; [`Secrets::scrub`] removes any known key
 //! from text (provider error messages sometimes echo part of the key).
 
+use crate::util::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::types::ProviderKind;
 use crate::error::{Error, Result};
+use crate::llm::types::ProviderKind;
 
 /// The keychain "service" under which keys are stored (one entry per provider id). Development builds use
 /// their own, so a build from source never reads or overwrites the keys of an installed Compilar.
@@ -67,13 +68,6 @@ pub struct Secrets {
     /// Overrides from the environment, by provider kind.
     env: HashMap<ProviderKind, String>,
     status: Mutex<Option<KeychainStatus>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
 }
 
 fn backend_name(b: KeychainBackend) -> &'static str {
