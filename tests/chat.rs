@@ -419,10 +419,26 @@ async fn conversations_are_renamed_deleted_with_undo_searched_and_exported() {
         .await
         .unwrap();
     assert_eq!(renamed.title, "Planning meetings");
+    // The bound is the synced table's (the registry's), the same on every device and on the server.
+    let most = compilar_core::store::records::CONVERSATION_TITLE;
+    let longest = chat
+        .rename(RenameRequest {
+            conversation_id: c.id.clone(),
+            title: "x".repeat(most),
+        })
+        .await
+        .unwrap();
+    assert_eq!(longest.title.chars().count(), most);
+    chat.rename(RenameRequest {
+        conversation_id: c.id.clone(),
+        title: "Planning meetings".into(),
+    })
+    .await
+    .unwrap();
     let e = chat
         .rename(RenameRequest {
             conversation_id: c.id.clone(),
-            title: "x".repeat(121),
+            title: "x".repeat(most + 1),
         })
         .await
         .unwrap_err();

@@ -12,6 +12,7 @@ mod analysis;
 mod chat;
 mod coach;
 mod concurrency;
+mod contract;
 mod crash;
 mod data;
 mod export;

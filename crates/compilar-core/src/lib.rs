@@ -330,6 +330,7 @@ pub fn typescript_bindings() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&store::records::limits_typescript());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

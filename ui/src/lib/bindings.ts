@@ -1872,3 +1872,15 @@ offline?: boolean,
  * Providers to skip ("retry with another provider").
  */
 exclude?: Array<string>, };
+
+/** The most characters a person may type in each text column of the synced tables (from records.rs). */
+export const LIMITS = {
+  full_profiles: { group_label: 80, note: 2000 },
+  assessments: { pillar: 128, group_label: 80, note: 2000 },
+  generated_questions: { pillar: 128, force: 128, text: 400, provider: 128, model: 128 },
+  coach_reports: { provider: 128, provider_label: 128, model: 128, content: 1000000, notice: 4000 },
+  goals: { pillar: 128, force: 128, group_label: 80, title: 200, practice: 2000, practice_ref: 128, review_on: 10, closed_reason: 500 },
+  goal_checkins: { note: 1000 },
+  conversations: { title: 200 },
+  messages: { content: 1000000, provider: 128, provider_label: 128, model: 128, notice: 4000 },
+} as const;

@@ -181,13 +181,10 @@ pub(crate) fn link(
             rusqlite::params![who.owner(), at],
         )?;
         for t in records::TABLES {
-            let only_shared = if t.name == "conversations" {
-                " AND synced = 1"
-            } else if t.name == "messages" {
-                " AND conversation_id IN (SELECT id FROM conversations WHERE synced = 1)"
-            } else {
-                ""
-            };
+            let only_shared = t
+                .shared_only
+                .map(|w| format!(" AND {w}"))
+                .unwrap_or_default();
             c.execute(
                 &format!(
                     "INSERT OR IGNORE INTO outbox (tbl, row_id, queued_at)

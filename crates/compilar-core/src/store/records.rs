@@ -1,6 +1,9 @@
-//! The owned, synced tables row by row, as JSON records: what an export writes and an import reads (and
-//! what sync will push and pull). Each table is described once ([`TABLES`]): its columns, their kind and
-//! bounds. Reading turns a row into a JSON object (JSON columns as JSON, not as strings); checking a record
+//! The owned, synced tables row by row, as JSON records: what an export writes and an import reads, and
+//! what sync pushes and pulls. This is the one registry of the synced tables ([`TABLES`]): each is described
+//! once, with its columns, their kind and bounds, which rows go to the account when a folder is first linked
+//! and whether "Delete all my data" removes it. The pull order ([`pull_order`]), the delete list
+//! ([`deleted_with_my_data`]), the account link's seeding and the window's text limits ([`limits_typescript`])
+//! are derived from it, and a contract test holds it against SQLite's schema and the server's. Reading turns a row into a JSON object (JSON columns as JSON, not as strings); checking a record
 //! refuses unknown columns, missing ones, wrong types and values over their bounds, before anything is
 //! written. The owner is never part of a record: it is the principal who exports or imports.
 
@@ -63,6 +66,34 @@ const fn opt(name: &'static str, kind: Kind) -> Col {
 pub struct Table {
     pub name: &'static str,
     pub cols: &'static [Col],
+    /// Which rows go to the account when this folder is first linked, as a condition on the table's columns
+    /// (`None`: every row of the person's).
+    pub shared_only: Option<&'static str>,
+    /// Removed by "Delete all my data".
+    pub delete_with_my_data: bool,
+}
+
+/// A table with every row shared and deleted with the person's data.
+const fn table(name: &'static str, cols: &'static [Col]) -> Table {
+    Table {
+        name,
+        cols,
+        shared_only: None,
+        delete_with_my_data: true,
+    }
+}
+
+impl Table {
+    /// The longest text column `name` holds, in characters (`None`: not a text column of this table).
+    pub fn max_chars(&self, name: &str) -> Option<usize> {
+        self.cols
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| match c.kind {
+                Kind::Text(n) | Kind::Line(n) | Kind::Prose(n) => Some(n),
+                _ => None,
+            })
+    }
 }
 
 const MODES: &[&str] = &["egalitarian", "hierarchical"];
@@ -70,9 +101,24 @@ const ENDINGS: &[&str] = &["complete", "stopped", "error"];
 const KEY: usize = 128;
 const BIG: usize = 1_000_000;
 
-pub const ASSESSMENTS: Table = Table {
-    name: "assessments",
-    cols: &[
+/// A group label (assessments, full profiles, goals).
+pub const GROUP_LABEL: usize = 80;
+/// A note about an assessment or a full profile.
+pub const NOTE: usize = 2_000;
+/// A goal's title.
+pub const GOAL_TITLE: usize = 200;
+/// A goal's practice.
+pub const GOAL_PRACTICE: usize = 2_000;
+/// Why a goal was closed.
+pub const GOAL_CLOSED_REASON: usize = 500;
+/// A check-in's note.
+pub const CHECKIN_NOTE: usize = 1_000;
+/// A conversation's name.
+pub const CONVERSATION_TITLE: usize = 200;
+
+pub const ASSESSMENTS: Table = table(
+    "assessments",
+    &[
         col("id", Kind::Id),
         col("pillar", Kind::Text(KEY)),
         col("mode", Kind::Enum(MODES)),
@@ -83,8 +129,8 @@ pub const ASSESSMENTS: Table = Table {
         col("total", Kind::Int(10_000)),
         opt("results", Kind::Json(BIG)),
         col("bank_version", Kind::Int(1_000_000)),
-        opt("group_label", Kind::Line(80)),
-        opt("note", Kind::Prose(2_000)),
+        opt("group_label", Kind::Line(GROUP_LABEL)),
+        opt("note", Kind::Prose(NOTE)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("completed_at", Kind::Time),
@@ -92,24 +138,24 @@ pub const ASSESSMENTS: Table = Table {
         opt("profile_id", Kind::Id),
         opt("round_id", Kind::Id),
     ],
-};
+);
 
-pub const FULL_PROFILES: Table = Table {
-    name: "full_profiles",
-    cols: &[
+pub const FULL_PROFILES: Table = table(
+    "full_profiles",
+    &[
         col("id", Kind::Id),
         col("mode", Kind::Enum(MODES)),
-        opt("group_label", Kind::Line(80)),
-        opt("note", Kind::Prose(2_000)),
+        opt("group_label", Kind::Line(GROUP_LABEL)),
+        opt("note", Kind::Prose(NOTE)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
     ],
-};
+);
 
-pub const GENERATED_QUESTIONS: Table = Table {
-    name: "generated_questions",
-    cols: &[
+pub const GENERATED_QUESTIONS: Table = table(
+    "generated_questions",
+    &[
         col("id", Kind::Id),
         col("pillar", Kind::Text(KEY)),
         col("mode", Kind::Enum(MODES)),
@@ -122,11 +168,11 @@ pub const GENERATED_QUESTIONS: Table = Table {
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
     ],
-};
+);
 
-pub const COACH_REPORTS: Table = Table {
-    name: "coach_reports",
-    cols: &[
+pub const COACH_REPORTS: Table = table(
+    "coach_reports",
+    &[
         col("id", Kind::Id),
         col("assessment_id", Kind::Id),
         col("status", Kind::Enum(ENDINGS)),
@@ -146,20 +192,20 @@ pub const COACH_REPORTS: Table = Table {
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
     ],
-};
+);
 
-pub const GOALS: Table = Table {
-    name: "goals",
-    cols: &[
+pub const GOALS: Table = table(
+    "goals",
+    &[
         col("id", Kind::Id),
         col("assessment_id", Kind::Id),
         col("pillar", Kind::Text(KEY)),
         col("mode", Kind::Enum(MODES)),
         col("force", Kind::Text(KEY)),
-        opt("group_label", Kind::Line(80)),
+        opt("group_label", Kind::Line(GROUP_LABEL)),
         // (Prose: titles from before lines were enforced may hold line breaks.)
-        col("title", Kind::Prose(200)),
-        col("practice", Kind::Prose(2_000)),
+        col("title", Kind::Prose(GOAL_TITLE)),
+        col("practice", Kind::Prose(GOAL_PRACTICE)),
         col(
             "practice_source",
             Kind::Enum(&["recommendation", "passage", "report", "own"]),
@@ -168,66 +214,74 @@ pub const GOALS: Table = Table {
         opt("baseline", Kind::Score),
         col("review_on", Kind::Text(10)),
         col("status", Kind::Enum(&["active", "done", "dropped"])),
-        opt("closed_reason", Kind::Prose(500)),
+        opt("closed_reason", Kind::Prose(GOAL_CLOSED_REASON)),
         opt("closed_at", Kind::Time),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
     ],
-};
+);
 
-pub const GOAL_CHECKINS: Table = Table {
-    name: "goal_checkins",
-    cols: &[
+pub const GOAL_CHECKINS: Table = table(
+    "goal_checkins",
+    &[
         col("id", Kind::Id),
         col("goal_id", Kind::Id),
         col("rating", Kind::Int(5)),
-        opt("note", Kind::Prose(1_000)),
+        opt("note", Kind::Prose(CHECKIN_NOTE)),
         col("created_at", Kind::Time),
         col("updated_at", Kind::Time),
         opt("deleted_at", Kind::Time),
     ],
-};
+);
 
+/// Only conversations the person chose to sync go to the account (a conversation is private by default).
 pub const CONVERSATIONS: Table = Table {
-    name: "conversations",
-    cols: &[
-        col("id", Kind::Id),
-        col("title", Kind::Line(200)),
-        col("context", Kind::Json(4_000)),
-        col("created_at", Kind::Time),
-        col("updated_at", Kind::Time),
-        opt("deleted_at", Kind::Time),
-    ],
+    shared_only: Some("synced = 1"),
+    ..table(
+        "conversations",
+        &[
+            col("id", Kind::Id),
+            col("title", Kind::Line(CONVERSATION_TITLE)),
+            col("context", Kind::Json(4_000)),
+            col("created_at", Kind::Time),
+            col("updated_at", Kind::Time),
+            opt("deleted_at", Kind::Time),
+        ],
+    )
 };
 
+/// The messages of the conversations that sync.
 pub const MESSAGES: Table = Table {
-    name: "messages",
-    cols: &[
-        col("id", Kind::Id),
-        col("conversation_id", Kind::Id),
-        col("seq", Kind::Int(1_000_000)),
-        col("role", Kind::Enum(&["user", "assistant"])),
-        col("content", Kind::Text(BIG)),
-        col("status", Kind::Enum(ENDINGS)),
-        opt("writer", Kind::Enum(&["model", "knowledge"])),
-        opt("provider", Kind::Text(KEY)),
-        opt("provider_label", Kind::Text(KEY)),
-        opt("model", Kind::Text(KEY)),
-        col("passages", Kind::Json(BIG)),
-        col("citations", Kind::Json(64_000)),
-        opt("notice", Kind::Text(4_000)),
-        opt("error", Kind::Json(16_000)),
-        col("tokens_in", Kind::Int(i64::MAX)),
-        col("tokens_out", Kind::Int(i64::MAX)),
-        col("trimmed", Kind::Int(1_000_000)),
-        col("created_at", Kind::Time),
-        col("updated_at", Kind::Time),
-        opt("deleted_at", Kind::Time),
-    ],
+    shared_only: Some("conversation_id IN (SELECT id FROM conversations WHERE synced = 1)"),
+    ..table(
+        "messages",
+        &[
+            col("id", Kind::Id),
+            col("conversation_id", Kind::Id),
+            col("seq", Kind::Int(1_000_000)),
+            col("role", Kind::Enum(&["user", "assistant"])),
+            col("content", Kind::Text(BIG)),
+            col("status", Kind::Enum(ENDINGS)),
+            opt("writer", Kind::Enum(&["model", "knowledge"])),
+            opt("provider", Kind::Text(KEY)),
+            opt("provider_label", Kind::Text(KEY)),
+            opt("model", Kind::Text(KEY)),
+            col("passages", Kind::Json(BIG)),
+            col("citations", Kind::Json(64_000)),
+            opt("notice", Kind::Text(4_000)),
+            opt("error", Kind::Json(16_000)),
+            col("tokens_in", Kind::Int(i64::MAX)),
+            col("tokens_out", Kind::Int(i64::MAX)),
+            col("trimmed", Kind::Int(1_000_000)),
+            col("created_at", Kind::Time),
+            col("updated_at", Kind::Time),
+            opt("deleted_at", Kind::Time),
+        ],
+    )
 };
 
-/// Every synced table, parents before children (the order an import writes them in).
+/// Every synced table, parents before children (the order an import writes them in and a pull reads them).
 pub const TABLES: &[&Table] = &[
     &FULL_PROFILES,
     &ASSESSMENTS,
@@ -238,6 +292,52 @@ pub const TABLES: &[&Table] = &[
     &CONVERSATIONS,
     &MESSAGES,
 ];
+
+/// The tables a pull reads, parents before children: every synced table, with the server's `answers` (an
+/// assessment's answers, one server row per question) right after the table whose answers they are.
+pub fn pull_order() -> &'static [&'static str] {
+    static ORDER: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut out = Vec::new();
+        for t in TABLES {
+            out.push(t.name);
+            if t.cols.iter().any(|c| matches!(c.kind, Kind::Answers)) {
+                out.push("answers");
+            }
+        }
+        out
+    });
+    &ORDER
+}
+
+/// The synced tables "Delete all my data" empties, children before parents.
+pub fn deleted_with_my_data() -> impl Iterator<Item = &'static Table> {
+    TABLES
+        .iter()
+        .rev()
+        .copied()
+        .filter(|t| t.delete_with_my_data)
+}
+
+/// The window's text limits, as TypeScript: `LIMITS.<table>.<column>` is the most characters a person may
+/// type there (every text column of every synced table).
+pub fn limits_typescript() -> String {
+    let mut out = String::from(
+        "/** The most characters a person may type in each text column of the synced tables (from records.rs). */\n\
+         export const LIMITS = {\n",
+    );
+    for t in TABLES {
+        let cols: Vec<String> = t
+            .cols
+            .iter()
+            .filter_map(|c| t.max_chars(c.name).map(|n| format!("{}: {n}", c.name)))
+            .collect();
+        if !cols.is_empty() {
+            out.push_str(&format!("  {}: {{ {} }},\n", t.name, cols.join(", ")));
+        }
+    }
+    out.push_str("} as const;\n");
+    out
+}
 
 /// A record: column → value.
 pub type Record = Map<String, Value>;

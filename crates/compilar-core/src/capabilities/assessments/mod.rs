@@ -28,8 +28,8 @@ fn shuffle(ids: &mut [String], seed: u64) {
 }
 
 /// Longest group label and note.
-pub const MAX_GROUP_LABEL: usize = 80;
-pub const MAX_NOTE: usize = 2_000;
+pub const MAX_GROUP_LABEL: usize = crate::store::records::GROUP_LABEL;
+pub const MAX_NOTE: usize = crate::store::records::NOTE;
 
 /// A group label as stored (see [`crate::fields::line`]): one space between words, 1–80 characters; empty →
 /// none.

@@ -245,19 +245,12 @@ impl<'a> Data<'a> {
                     count("goals")?,
                     count("conversations")?,
                 );
-                for t in [
-                    "goal_checkins",
-                    "goals",
-                    "coach_reports",
-                    "team_reports",
-                    "messages",
-                    "conversations",
-                    "generated_questions",
-                    "assessments",
-                    "full_profiles",
-                    "llm_calls",
-                ] {
+                // This computer's own tables first (they refer to the synced ones), then every synced table.
+                for t in ["team_reports", "llm_calls"] {
                     c.execute(&format!("DELETE FROM {t}"), [])?;
+                }
+                for t in crate::store::records::deleted_with_my_data() {
+                    c.execute(&format!("DELETE FROM {}", t.name), [])?;
                 }
                 // The teams' open rounds kept for Home while offline (round titles and messages).
                 c.execute(

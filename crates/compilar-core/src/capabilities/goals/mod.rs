@@ -11,14 +11,15 @@ use crate::capabilities::assessments::dto::Stage;
 use crate::capabilities::assessments::sql::HistoryRow;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::store::records;
 use crate::util::{new_id, now, parse_id};
 use dto::*;
 
-/// Longest title, practice, check-in note and closing reason.
-pub const MAX_TITLE: usize = 200;
-pub const MAX_PRACTICE: usize = 2_000;
-pub const MAX_CHECKIN_NOTE: usize = 1_000;
-pub const MAX_REASON: usize = 500;
+/// Longest title, practice, check-in note and closing reason (the synced tables' bounds, described once).
+pub const MAX_TITLE: usize = records::GOAL_TITLE;
+pub const MAX_PRACTICE: usize = records::GOAL_PRACTICE;
+pub const MAX_CHECKIN_NOTE: usize = records::CHECKIN_NOTE;
+pub const MAX_REASON: usize = records::GOAL_CLOSED_REASON;
 /// Live goals one person may have, and check-ins one goal may have.
 pub const MAX_GOALS: u32 = 500;
 pub const MAX_CHECKINS: u32 = 1_000;

@@ -448,14 +448,15 @@ impl<'a> Sync<'a> {
         cancel: &CancellationToken,
     ) -> Result<()> {
         let mut done = 0u64;
-        let all_tables = sql::PULL_TABLES.len();
+        let order = crate::store::records::pull_order();
+        let all_tables = order.len();
         let mut upto = all_tables;
         loop {
             // Stopped between rounds: every page applied so far is kept with its cursor.
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let tables = &sql::PULL_TABLES[..upto];
+            let tables = &order[..upto];
             let cursors = self
                 .ctx
                 .store

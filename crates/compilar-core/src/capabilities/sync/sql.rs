@@ -12,19 +12,6 @@ use crate::principal::Principal;
 use crate::store::records::{self, Table};
 use crate::util::{new_id, now};
 
-/// The tables a pull reads, parents before children (the server's names).
-pub(crate) const PULL_TABLES: &[&str] = &[
-    "full_profiles",
-    "assessments",
-    "answers",
-    "generated_questions",
-    "coach_reports",
-    "goals",
-    "goal_checkins",
-    "conversations",
-    "messages",
-];
-
 pub(crate) fn table(name: &str) -> Option<&'static Table> {
     records::TABLES.iter().copied().find(|t| t.name == name)
 }
