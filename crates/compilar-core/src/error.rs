@@ -10,74 +10,157 @@ use ts_rs::TS;
 /// Result alias used across the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Every error the core can return.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
+/// Declares the error type once: each variant with its message (`#[error]`), its stable code, whose it is to
+/// fix (`caller`: asked differently it works, exit 2 on the command line; `system`: everything else), and the
+/// two columns of docs/errors.md (when it happens; whether trying again helps). The enum, [`Error::code`],
+/// [`Error::is_caller_error`], [`error_codes`] and docs/errors.md all come from this one list.
+macro_rules! declare_errors {
+    (
+        $(
+            $(#[$meta:meta])*
+            $variant:ident
+            $( ( $( $(#[$tmeta:meta])* $tty:ty ),* $(,)? ) )?
+            $( { $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* $(,)? } )?
+            => $code:literal, $whose:ident, $when:literal, $retry:literal;
+        )*
+    ) => {
+        /// Every error the core can return (each declared once, with its code, in `declare_errors!`).
+        #[derive(Debug, thiserror::Error)]
+        pub enum Error {
+            $(
+                $(#[$meta])*
+                $variant
+                $( ( $( $(#[$tmeta])* $tty ),* ) )?
+                $( { $( $(#[$fmeta])* $field : $fty ),* } )?,
+            )*
+        }
+
+        impl Error {
+            /// This variant's declaration: its code (empty for [`Error::Llm`], whose code is its kind's) and
+            /// whether it is the caller's to fix.
+            fn declared(&self) -> (&'static str, bool) {
+                match self {
+                    $( Error::$variant { .. } => ($code, declare_errors!(@caller $whose)), )*
+                }
+            }
+        }
+
+        /// Every declared code with whether it is the caller's to fix and its two documentation columns, in
+        /// declaration order (the provider kinds' codes are [`crate::llm::LlmErrorKind::ALL`]'s).
+        pub const DECLARED: &[Declared] = &[
+            $( Declared { code: $code, caller: declare_errors!(@caller $whose), when: $when, retry: $retry }, )*
+        ];
+    };
+    (@caller caller) => { true };
+    (@caller system) => { false };
+}
+
+/// One declared error code, as docs/errors.md lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared {
+    pub code: &'static str,
+    /// The caller can fix it by asking differently (the command line exits with 2).
+    pub caller: bool,
+    /// When it happens.
+    pub when: &'static str,
+    /// Whether trying again helps.
+    pub retry: &'static str,
+}
+
+// Every error the core can return: each variant with its stable code, whether it is the caller's to fix,
+// and what docs/errors.md says of it (when it happens, whether trying again helps).
+declare_errors! {
     #[error("Unknown pillar \u{201c}{0}\u{201d}. Choose one of the ten PILAR pillars.")]
-    UnknownPillar(String),
+    UnknownPillar(String)
+        => "unknown_pillar", caller, "a pillar id that is not one of the ten", "no";
     #[error("Unknown mode \u{201c}{0}\u{201d}. The modes are \u{201c}egalitarian\u{201d} and \u{201c}hierarchical\u{201d}.")]
-    UnknownMode(String),
+    UnknownMode(String)
+        => "unknown_mode", caller, "a mode other than `egalitarian` / `hierarchical`", "no";
     #[error("The pillar {pillar} belongs to the {pillar_mode} mode, not to the {mode} mode.")]
     PillarModeMismatch {
         pillar: String,
         pillar_mode: String,
         mode: String,
-    },
+    }
+        => "pillar_mode_mismatch", caller, "the pillar belongs to the other mode", "no";
     #[error("Unknown question \u{201c}{0}\u{201d}.")]
-    UnknownQuestion(String),
+    UnknownQuestion(String)
+        => "unknown_question", caller, "a question id not in the bank", "no";
     #[error("The question \u{201c}{0}\u{201d} is not part of this assessment.")]
-    QuestionNotInAssessment(String),
+    QuestionNotInAssessment(String)
+        => "question_not_in_assessment", caller, "a bank question that this assessment did not serve", "no";
     #[error("Complete the assessment first: this needs its results.")]
-    AssessmentNotCompleted,
+    AssessmentNotCompleted
+        => "assessment_not_completed", caller, "a coaching report, a goal or a result report asked for an assessment still in the quiz", "no";
     #[error("This assessment has no coaching report yet.")]
-    ReportNotFound,
+    ReportNotFound
+        => "report_not_found", caller, "exporting the coaching report of an assessment that has none yet", "no";
     #[error("No conversation with id {0} exists.")]
-    ConversationNotFound(String),
+    ConversationNotFound(String)
+        => "conversation_not_found", caller, "no conversation with that id (for this profile)", "no";
     #[error("This conversation has been deleted. Restore it to continue it.")]
-    ConversationDeleted,
+    ConversationDeleted
+        => "conversation_deleted", caller, "writing to a conversation that is in the bin", "no";
     #[error("There is no question in this conversation to answer again.")]
-    NothingToRegenerate,
+    NothingToRegenerate
+        => "nothing_to_regenerate", caller, "regenerating in a conversation with no question yet", "no";
     #[error("No fresh question with id {0} exists.")]
-    QuestionNotFound(String),
+    QuestionNotFound(String)
+        => "question_not_found", caller, "removing a fresh question that does not exist (or was removed)", "no";
     #[error("No assessment with id {0} exists.")]
-    AssessmentNotFound(String),
+    AssessmentNotFound(String)
+        => "assessment_not_found", caller, "no assessment with that id (for this profile)", "no";
     #[error("\u{201c}{0}\u{201d} is not a valid id.")]
-    InvalidId(String),
+    InvalidId(String)
+        => "invalid_id", caller, "an id that is not a UUID", "no";
     #[error("The answer {value} is off the scale: answers go from {min} to {max}.")]
-    ValueOutOfRange { value: i64, min: i64, max: i64 },
+    ValueOutOfRange { value: i64, min: i64, max: i64 }
+        => "value_out_of_range", caller, "an answer off the 1–5 scale", "no";
     #[error("This assessment is already completed; its answers can no longer change.")]
-    AssessmentCompleted,
+    AssessmentCompleted
+        => "assessment_completed", caller, "answering or completing a completed assessment", "no";
     #[error("This assessment has been deleted. Restore it to work on it again.")]
-    AssessmentDeleted,
+    AssessmentDeleted
+        => "assessment_deleted", caller, "working on an assessment in the bin", "no";
     #[error("This assessment is not deleted, so there is nothing to restore.")]
-    NotDeleted,
+    NotDeleted
+        => "not_deleted", caller, "restoring an assessment that is not deleted", "no";
     #[error("Answer at least one question before completing the assessment.")]
-    NoAnswers,
+    NoAnswers
+        => "no_answers", caller, "completing with no answer given", "no";
     #[error("The {what} is too large: at most {max} {unit}.")]
     PayloadTooLarge {
         what: &'static str,
         max: usize,
         unit: &'static str,
-    },
+    }
+        => "payload_too_large", caller, "an input over its limit (ids, queries, prompts, files)", "no";
     /// A shell could not read the arguments it was given (wrong JSON shape, missing field).
     #[error("{0}")]
-    InvalidArgument(String),
+    InvalidArgument(String)
+        => "invalid_argument", caller, "a shell could not read its arguments (wrong JSON shape)", "no";
     /// Something that must not be empty was (a prompt, a search query, an API key).
     #[error("{0}")]
-    EmptyInput(String),
+    EmptyInput(String)
+        => "empty_input", caller, "an empty prompt, search query or API key", "no";
     /// A number outside the range it may take (page size, result count, similarity threshold).
     #[error("{0}")]
-    OutOfRange(String),
+    OutOfRange(String)
+        => "out_of_range", caller, "a number outside its range (page size, result count, similarity, providers to skip)", "no";
     /// A caller-chosen job id (stream, import) that is empty or too long.
     #[error("The {what} id must be 1 to 64 characters.")]
-    InvalidJobId { what: &'static str },
+    InvalidJobId { what: &'static str }
+        => "invalid_job_id", caller, "a stream or import id that is empty or over 64 characters", "no";
     /// A job with this id (or the one job of its kind) is already running.
     #[error("{0}")]
-    AlreadyRunning(String),
+    AlreadyRunning(String)
+        => "already_running", caller, "a stream or import with that id, or a model switch, is already running", "no";
     #[error("Unknown force \u{201c}{0}\u{201d}.")]
-    UnknownForce(String),
+    UnknownForce(String)
+        => "unknown_force", caller, "a force id that is not one of the twenty", "no";
     #[error("Unknown category \u{201c}{given}\u{201d}. The categories are {known}.")]
-    UnknownCategory { given: String, known: String },
+    UnknownCategory { given: String, known: String }
+        => "unknown_category", caller, "a knowledge category that does not exist", "no";
     /// Provider or AI settings that fail validation.
     #[error("{message}")]
     InvalidSettings {
@@ -87,186 +170,248 @@ pub enum Error {
         field: Option<String>,
         /// The provider whose settings they are.
         settings_of: Option<String>,
-    },
+    }
+        => "invalid_settings", caller, "provider or AI settings that fail validation", "no";
     /// An API key that cannot be stored (whitespace or control characters inside).
     #[error("{0}")]
-    InvalidApiKey(String),
+    InvalidApiKey(String)
+        => "invalid_api_key", caller, "an API key with spaces or control characters", "no";
     #[error("{0} does not offer embeddings.")]
-    EmbeddingsUnsupported(String),
+    EmbeddingsUnsupported(String)
+        => "embeddings_unsupported", caller, "a provider without embeddings (Anthropic) asked for them", "no";
     #[error("Unknown embedding model \u{201c}{0}\u{201d}.")]
-    UnknownEmbeddingModel(String),
+    UnknownEmbeddingModel(String)
+        => "unknown_embedding_model", caller, "an embedding model id that is not offered", "no";
     /// The model exists but cannot embed now (its provider is off or has no key); the message says why.
     #[error("{0}")]
-    EmbeddingModelUnavailable(String),
+    EmbeddingModelUnavailable(String)
+        => "embedding_model_unavailable", caller, "the model's provider is off or has no key", "no";
     /// The active search model changed while an import was embedding with the old one.
     #[error("The search model changed during the import; import the file again.")]
-    SearchModelChanged,
+    SearchModelChanged
+        => "search_model_changed", system, "the search model changed while an import was embedding", "yes";
     /// The window asked to import a file the user did not choose in the file picker or drop on it.
     #[error("Compilar imports only files you choose in the file picker or drop on the window.")]
-    PathNotChosen,
+    PathNotChosen
+        => "path_not_chosen", caller, "the window asked to import a file the user did not pick in the file picker or drop on it", "no";
     /// A file the user chose could not be read (missing, a folder, no permission).
     #[error("The file could not be read: {reason}")]
-    DocumentUnreadable { reason: String },
+    DocumentUnreadable { reason: String }
+        => "document_unreadable", caller, "the chosen file is missing, a folder, or not readable", "no";
     #[error("The PILAR data shipped with the app is invalid: {0}")]
-    FrameworkInvalid(String),
+    FrameworkInvalid(String)
+        => "framework_invalid", system, "the shipped PILAR data failed validation (a build problem)", "no";
     #[error("The database is busy; please try again.")]
-    DatabaseBusy,
+    DatabaseBusy
+        => "database_busy", system, "another writer held the database past the 5 s busy timeout", "yes";
     #[error("The local database could not complete the operation.")]
-    Database(#[source] rusqlite::Error),
+    Database(#[source] rusqlite::Error)
+        => "database_error", system, "SQLite failed (details in the log)", "no";
     /// No space left where the data lives. Retryable once space is freed; nothing saved before is lost.
     #[error("The disk is full: Compilar could not save to {folder}. Free some space and try again; nothing saved before was lost.")]
-    DiskFull { folder: String },
+    DiskFull { folder: String }
+        => "disk_full", system, "no space left where the data lives (the folder is named); also when a virtual table (the search index) reports it as a plain error — a 64 KB probe beside the database tells", "yes, once space is freed";
     /// The data folder (or the database in it) cannot be written: permissions, a read-only disk.
     #[error("Compilar cannot write to its data folder {folder} ({detail}). Make the folder writable, or start Compilar with another one (--data-dir or COMPILAR_DATA_DIR).")]
-    FolderNotWritable { folder: String, detail: String },
+    FolderNotWritable { folder: String, detail: String }
+        => "data_folder_not_writable", system, "the data folder or database cannot be written: permissions, a read-only disk (the folder is named)", "no";
     /// Recovery was asked to restore a backup and none passes SQLite's check.
     #[error("No usable backup in {folder} ({found} found, none passes SQLite's check). Set the damaged database aside and start fresh instead.")]
-    NoUsableBackup { folder: String, found: usize },
+    NoUsableBackup { folder: String, found: usize }
+        => "no_usable_backup", system, "recovery was asked to restore a backup and none passes SQLite's check", "no";
     /// The database file is not a database, or its pages are damaged. The recovery keeps the file.
     #[error("The database {file} is damaged ({detail}). Restore the latest automatic backup, or set the damaged file aside and start with an empty database; the damaged file is kept either way.")]
-    DatabaseDamaged { file: String, detail: String },
+    DatabaseDamaged { file: String, detail: String }
+        => "database_damaged", system, "the database is not an SQLite file or its pages are damaged (the file is named; the window offers recovery, the CLI `recover`); any command that meets damage says so — an error SQLite does not name (sqlite-vec's) is checked with SQLite's quick check — and `doctor` says \"damaged\" and exits 1", "no";
     #[error("A migration of the local database failed: {0}")]
-    Migration(String),
+    Migration(String)
+        => "migration_failed", system, "a migration failed, a checksum differs, or a newer release wrote the database", "no";
     #[error("The data folder could not be used: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[from] std::io::Error)
+        => "io_error", system, "the data folder could not be used", "yes";
     #[error("Something went wrong inside Compilar.")]
-    Internal(String),
+    Internal(String)
+        => "internal", system, "a bug (details in the log)", "no";
     #[error("{provider}: {}", .error.message)]
     Llm {
         provider: String,
         error: crate::llm::LlmError,
-    },
+    }
+        => "", system, "", "";
     #[error("{message}")]
     CircuitOpen {
         message: String,
         retry_after_ms: Option<u64>,
-    },
+    }
+        => "circuit_open", system, "the provider's breaker is open", "when it will half-open";
     #[error("You have used all {max} AI actions allowed per {window}. Try again in {wait}.")]
     RateLimited {
         max: u32,
         window: String,
         wait: String,
         retry_after_ms: u64,
-    },
+    }
+        => "rate_limited", system, "the AI-action limit is used up", "yes";
     #[error("No AI provider is set up. Add an API key for Anthropic or OpenAI in Settings, or turn on a local model (for example Ollama). Everything else in Compilar works without one.")]
-    NoProvider,
+    NoProvider
+        => "no_provider", system, "no AI provider is set up", "no";
     #[error("No provider could answer. {summary}")]
-    AllProvidersFailed { summary: String, retryable: bool },
+    AllProvidersFailed { summary: String, retryable: bool }
+        => "all_providers_failed", system, "every provider in the chain failed", "if any failure was";
     #[error("{0}")]
-    KeychainUnavailable(String),
+    KeychainUnavailable(String)
+        => "keychain_unavailable", system, "the OS keychain cannot be reached", "no";
     #[error("Unknown provider \u{201c}{0}\u{201d}.")]
-    UnknownProvider(String),
+    UnknownProvider(String)
+        => "unknown_provider", caller, "a provider id that does not exist", "no";
     #[error(
         "Compilar can import Markdown (.md), plain text (.txt) and PDF (.pdf) files, not \u{201c}{0}\u{201d}."
     )]
-    UnsupportedDocument(String),
+    UnsupportedDocument(String)
+        => "unsupported_document", caller, "a file type other than Markdown, text or PDF", "no";
     /// The hint says why, when there is more to say (a PDF of scanned pages has no text layer).
     #[error("The document has no text to import.{hint}")]
-    DocumentEmpty { hint: &'static str },
+    DocumentEmpty { hint: &'static str }
+        => "document_empty", caller, "a document with no text (a scanned PDF without a text layer)", "no";
     #[error("The document could not be read as text: {0}")]
-    DocumentUndecodable(String),
+    DocumentUndecodable(String)
+        => "document_undecodable", caller, "binary, non-UTF-8, damaged or password-protected content", "no";
     /// A PDF that unpacks past what one import may use (a decompression bomb, or a drawing rather than text).
     #[error(
         "This PDF {0}. Compilar refuses it to keep memory in bounds; import its text, or split it."
     )]
-    DocumentExpandsTooFar(String),
+    DocumentExpandsTooFar(String)
+        => "document_expands_too_far", caller, "a PDF that unpacks past the limits (a stream over 32 MB, only pages over 3 MB or all pages together over 128 MB of drawing instructions, more than 5,000 pages, forms drawing themselves or nested over 12 deep, more than 20 MB of text)", "no";
     #[error("Stopped.")]
-    Cancelled,
+    Cancelled
+        => "cancelled", system, "the user stopped the work", "no";
     #[error("No document with id {0} exists.")]
-    DocumentNotFound(String),
+    DocumentNotFound(String)
+        => "document_not_found", caller, "no document with that id", "no";
     #[error("No knowledge passage with id {0} exists (its document may have been removed).")]
-    PassageNotFound(String),
+    PassageNotFound(String)
+        => "passage_not_found", caller, "no knowledge passage with that id (its document was removed)", "no";
     #[error("No full profile with id {0} exists.")]
-    ProfileNotFound(String),
+    ProfileNotFound(String)
+        => "profile_not_found", caller, "no full profile with that id (for this profile)", "no";
     #[error("All five pillars of this full profile are completed.")]
-    ProfileComplete,
+    ProfileComplete
+        => "profile_complete", caller, "asking for the next pillar of a full profile whose five pillars are completed", "no";
     /// An export archive or folder that cannot be imported: malformed, truncated, wrong types, paths that
     /// escape it, records that break a rule. Nothing was written.
     #[error("This export cannot be imported: {0}. Nothing was changed.")]
-    ArchiveInvalid(String),
+    ArchiveInvalid(String)
+        => "archive_invalid", caller, "importing an export that is malformed, truncated, of the wrong types, with paths that escape it or records that break a rule (nothing is written)", "no";
     #[error("This export is too large to import: {0}. Nothing was changed.")]
-    ArchiveTooLarge(String),
+    ArchiveTooLarge(String)
+        => "archive_too_large", caller, "an export over the import limits (1 GB archive, 512 MB per entry, 100,000 entries, 200,000 records per table)", "no";
     #[error("This export was written by a newer release of Compilar (format version {0}); update Compilar to import it. Nothing was changed.")]
-    ArchiveNewer(u32),
+    ArchiveNewer(u32)
+        => "archive_newer_version", caller, "importing an export whose format version is newer than this release's", "no";
     #[error("{0} already exists; choose a new name or an empty folder for the export (a zip archive is replaced only when you confirm: --force).")]
-    ExportTargetExists(String),
+    ExportTargetExists(String)
+        => "export_target_exists", caller, "exporting to a zip archive that exists (without `--force`) or a folder that is not empty", "no";
     /// A file Compilar was asked to write inside the data folder it manages (the database, its backups, logs).
     #[error("Compilar does not write {path}: it is inside its data folder {folder}, which holds your database and backups. Choose a place outside it.")]
-    OutputInDataFolder { path: String, folder: String },
+    OutputInDataFolder { path: String, folder: String }
+        => "output_in_data_folder", caller, "writing a report, export, backup, saved conversation or team file inside the data folder (the database, its `-wal`/`-shm`, the backups, the logs); nothing is written", "no";
     /// A file Compilar was asked to write already exists, and replacing it was not confirmed.
     #[error("{0} already exists. Choose another name, or confirm replacing it (--force).")]
-    OutputExists(String),
+    OutputExists(String)
+        => "output_exists", caller, "writing over an existing file without confirming it (`--force` on the command line; the save dialog asks in the window)", "no";
     /// The folder of a file Compilar was asked to write does not exist.
     #[error("The folder {0} does not exist. Create it, or choose another place.")]
-    OutputFolderMissing(String),
+    OutputFolderMissing(String)
+        => "output_folder_missing", caller, "writing a file into a folder that does not exist (the message names it)", "no";
     /// Recovery asked to replace a database that passes SQLite's check, without confirming it.
     #[error("The database {0} passes SQLite's check: there is nothing to recover. To replace it anyway, confirm it (--force); it is then kept as a backup that `restore --undo` brings back.")]
-    DatabaseHealthy(String),
+    DatabaseHealthy(String)
+        => "database_healthy", caller, "`recover --start-fresh` or `recover --restore-backup` on a database that passes SQLite's check, without `--force` (with it, the database is kept as a backup that `restore --undo` brings back)", "no";
     /// Two assessments that cannot be compared: not completed, another pillar or mode, or the same one twice.
     #[error("{0}")]
-    NotComparable(String),
+    NotComparable(String)
+        => "not_comparable", caller, "comparing assessments that are not both completed, of one pillar and mode, and different", "no";
     #[error("No goal with id {0} exists.")]
-    GoalNotFound(String),
+    GoalNotFound(String)
+        => "goal_not_found", caller, "no development goal with that id (for this profile)", "no";
     /// A check-in or change to a goal already marked done or dropped.
     #[error("This goal is already {0}; reopen it to add check-ins or change it.")]
-    GoalClosed(String),
+    GoalClosed(String)
+        => "goal_closed", caller, "a check-in or change to a goal already done or dropped", "no";
     /// A backup that restore refuses before replacing anything: damaged, not Compilar's, or from a newer release.
     #[error("This backup cannot be restored: {0}. Your current data was not changed.")]
-    BackupUnusable(String),
+    BackupUnusable(String)
+        => "backup_unusable", caller, "restoring a backup that is damaged, not a Compilar database, or written by a newer release (nothing is replaced)", "no";
     #[error("There is no restore to undo.")]
-    NothingToUndo,
+    NothingToUndo
+        => "nothing_to_undo", caller, "undoing a restore when the database set aside by one is gone", "no";
     /// "Delete all my data" without the exact confirmation typed.
     #[error("Type {0} exactly to confirm; nothing was deleted.")]
-    ConfirmationMismatch(String),
+    ConfirmationMismatch(String)
+        => "confirmation_mismatch", caller, "\"delete all my data\" without the confirmation typed exactly", "no";
     /// Syncing needs a signed-in account.
     #[error("Sign in to your team's Compilar project first (Account).")]
-    NotSignedIn,
+    NotSignedIn
+        => "not_signed_in", caller, "syncing (or checking the token) with no account signed in here", "no";
     #[error("Sign-in failed: {0}.")]
-    SignInFailed(String),
+    SignInFailed(String)
+        => "sign_in_failed", caller, "the project refused the email and password (its reason is in the message)", "no";
     /// The session ended (a refused refresh token, a revoked session): sign in again. Local work stays queued.
     #[error("Your sign-in has ended. Sign in again to keep syncing; nothing on this computer was lost and your changes wait to be sent.")]
-    SessionExpired,
+    SessionExpired
+        => "session_expired", system, "the sign-in ended (a refused refresh token, a revoked session): sign in again; queued changes stay", "no";
     /// The sync project cannot be reached or is overloaded; Compilar tries again later.
     #[error("{message}")]
     SyncUnreachable {
         message: String,
         retry_after_ms: Option<u64>,
-    },
+    }
+        => "sync_unreachable", system, "the sync project cannot be reached, answers 5xx or 429, or its breaker is open", "yes (`retry_after_ms` when known)";
     /// The project answered, but not as a Compilar sync project does (no sync schema, a bad answer).
     #[error("The sync project refused the request: {0}.")]
-    SyncRefused(String),
+    SyncRefused(String)
+        => "sync_refused", system, "the project answered but not as a Compilar sync project does (no sync schema, an answer too large)", "no";
     #[error("This data folder syncs with {linked}. Sign in as that account, or use another data folder for another account.")]
-    AccountMismatch { linked: String },
+    AccountMismatch { linked: String }
+        => "account_mismatch", caller, "signing in as another account in a data folder already linked to one", "no";
     #[error("This computer already has {assessments} assessments ({total} items in all). Signing in adds them to the account; confirm to go on.")]
-    LocalDataNeedsConsent { assessments: u32, total: u64 },
+    LocalDataNeedsConsent { assessments: u32, total: u64 }
+        => "local_data_needs_consent", caller, "signing in the first time with data on this computer, without `adopt_local` (say yes first)", "no";
     /// A team, round, member or invitation that does not exist for this account (or it is not in that team).
     #[error("{0}")]
-    TeamNotFound(String),
+    TeamNotFound(String)
+        => "team_not_found", caller, "a team, round, member or invitation that is not there for this account (or it is not in that team)", "no";
     /// Something only a team's facilitators may do.
     #[error("Only a facilitator of this team can do that.")]
-    NotFacilitator,
+    NotFacilitator
+        => "not_facilitator", caller, "something only a team's facilitators may do (start a round, invite, remove, change roles)", "no";
     /// Leaving or demoting the team's last facilitator.
     #[error("{0}")]
-    LastFacilitator(String),
+    LastFacilitator(String)
+        => "last_facilitator", caller, "leaving or demoting a team's last facilitator", "no";
     /// A join code that is wrong, used up, expired or revoked (the server does not say which).
     #[error("That invitation code does not work: it may be mistyped, used up, expired or revoked. Ask the team's facilitator for a new one.")]
-    InviteInvalid,
+    InviteInvalid
+        => "invite_invalid", caller, "a join code that is wrong, used up, expired or revoked (the server does not say which)", "no";
     /// Too many wrong join codes in a short time.
     #[error("Too many wrong invitation codes in the last few minutes. Wait ten minutes, then try again.")]
-    TooManyTries,
+    TooManyTries
+        => "too_many_tries", caller, "ten wrong join codes in ten minutes; wait, then try again", "yes, after 10 min";
     /// A team's limit reached (open invitations, open rounds).
     #[error("{0}")]
-    TeamLimit(String),
+    TeamLimit(String)
+        => "team_limit", caller, "a team's limit reached (50 open invitations, 20 open rounds)", "no";
     /// A round's team results are not shown (below the threshold, or held back), so there is nothing to
     /// write a team report on.
     #[error("There are no team results to write about yet: {0}.")]
-    TeamResultsHidden(String),
+    TeamResultsHidden(String)
+        => "team_results_hidden", caller, "a team coaching report asked for a round whose results are not shown yet (\"3 of 5 needed\")", "no";
 }
 
 /// The error as the UI sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 pub struct ErrorPayload {
-    /// Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
+    /// Stable machine code, e.g. `unknown_pillar` (one of [`error_codes`]).
     #[ts(type = "ErrorCode")]
     pub code: String,
     /// A sentence for a person.
@@ -291,94 +436,8 @@ impl Error {
     /// Stable machine code. Never change an existing code: the UI and tests match on it.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::UnknownPillar(_) => "unknown_pillar",
-            Error::UnknownMode(_) => "unknown_mode",
-            Error::PillarModeMismatch { .. } => "pillar_mode_mismatch",
-            Error::UnknownQuestion(_) => "unknown_question",
-            Error::QuestionNotInAssessment(_) => "question_not_in_assessment",
-            Error::AssessmentNotFound(_) => "assessment_not_found",
-            Error::AssessmentNotCompleted => "assessment_not_completed",
-            Error::ReportNotFound => "report_not_found",
-            Error::ConversationNotFound(_) => "conversation_not_found",
-            Error::ConversationDeleted => "conversation_deleted",
-            Error::NothingToRegenerate => "nothing_to_regenerate",
-            Error::QuestionNotFound(_) => "question_not_found",
-            Error::InvalidId(_) => "invalid_id",
-            Error::ValueOutOfRange { .. } => "value_out_of_range",
-            Error::AssessmentCompleted => "assessment_completed",
-            Error::AssessmentDeleted => "assessment_deleted",
-            Error::NotDeleted => "not_deleted",
-            Error::NoAnswers => "no_answers",
-            Error::PayloadTooLarge { .. } => "payload_too_large",
-            Error::InvalidArgument(_) => "invalid_argument",
-            Error::EmptyInput(_) => "empty_input",
-            Error::OutOfRange(_) => "out_of_range",
-            Error::InvalidJobId { .. } => "invalid_job_id",
-            Error::AlreadyRunning(_) => "already_running",
-            Error::UnknownForce(_) => "unknown_force",
-            Error::UnknownCategory { .. } => "unknown_category",
-            Error::InvalidSettings { .. } => "invalid_settings",
-            Error::InvalidApiKey(_) => "invalid_api_key",
-            Error::EmbeddingsUnsupported(_) => "embeddings_unsupported",
-            Error::UnknownEmbeddingModel(_) => "unknown_embedding_model",
-            Error::EmbeddingModelUnavailable(_) => "embedding_model_unavailable",
-            Error::SearchModelChanged => "search_model_changed",
-            Error::DocumentUnreadable { .. } => "document_unreadable",
-            Error::FrameworkInvalid(_) => "framework_invalid",
-            Error::DatabaseBusy => "database_busy",
-            Error::Database(_) => "database_error",
-            Error::DiskFull { .. } => "disk_full",
-            Error::FolderNotWritable { .. } => "data_folder_not_writable",
-            Error::DatabaseDamaged { .. } => "database_damaged",
-            Error::NoUsableBackup { .. } => "no_usable_backup",
-            Error::Migration(_) => "migration_failed",
-            Error::Io(_) => "io_error",
-            Error::Internal(_) => "internal",
             Error::Llm { error, .. } => error.kind.code(),
-            Error::CircuitOpen { .. } => "circuit_open",
-            Error::RateLimited { .. } => "rate_limited",
-            Error::NoProvider => "no_provider",
-            Error::AllProvidersFailed { .. } => "all_providers_failed",
-            Error::KeychainUnavailable(_) => "keychain_unavailable",
-            Error::UnknownProvider(_) => "unknown_provider",
-            Error::UnsupportedDocument(_) => "unsupported_document",
-            Error::DocumentEmpty { .. } => "document_empty",
-            Error::DocumentUndecodable(_) => "document_undecodable",
-            Error::DocumentExpandsTooFar(_) => "document_expands_too_far",
-            Error::Cancelled => "cancelled",
-            Error::DocumentNotFound(_) => "document_not_found",
-            Error::PassageNotFound(_) => "passage_not_found",
-            Error::PathNotChosen => "path_not_chosen",
-            Error::ProfileNotFound(_) => "profile_not_found",
-            Error::ProfileComplete => "profile_complete",
-            Error::ArchiveInvalid(_) => "archive_invalid",
-            Error::ArchiveTooLarge(_) => "archive_too_large",
-            Error::ArchiveNewer(_) => "archive_newer_version",
-            Error::ExportTargetExists(_) => "export_target_exists",
-            Error::OutputInDataFolder { .. } => "output_in_data_folder",
-            Error::OutputExists(_) => "output_exists",
-            Error::OutputFolderMissing(_) => "output_folder_missing",
-            Error::DatabaseHealthy(_) => "database_healthy",
-            Error::NotComparable(_) => "not_comparable",
-            Error::GoalNotFound(_) => "goal_not_found",
-            Error::GoalClosed(_) => "goal_closed",
-            Error::BackupUnusable(_) => "backup_unusable",
-            Error::NothingToUndo => "nothing_to_undo",
-            Error::ConfirmationMismatch(_) => "confirmation_mismatch",
-            Error::NotSignedIn => "not_signed_in",
-            Error::SignInFailed(_) => "sign_in_failed",
-            Error::SessionExpired => "session_expired",
-            Error::SyncUnreachable { .. } => "sync_unreachable",
-            Error::SyncRefused(_) => "sync_refused",
-            Error::AccountMismatch { .. } => "account_mismatch",
-            Error::LocalDataNeedsConsent { .. } => "local_data_needs_consent",
-            Error::TeamNotFound(_) => "team_not_found",
-            Error::NotFacilitator => "not_facilitator",
-            Error::LastFacilitator(_) => "last_facilitator",
-            Error::InviteInvalid => "invite_invalid",
-            Error::TooManyTries => "too_many_tries",
-            Error::TeamLimit(_) => "team_limit",
-            Error::TeamResultsHidden(_) => "team_results_hidden",
+            other => other.declared().0,
         }
     }
 
@@ -402,76 +461,7 @@ impl Error {
     /// Whether the caller can fix it by asking differently: bad input, an unknown id, the wrong stage. Shells
     /// use it to tell their caller (the command-line tool exits with 2 for these, 1 for other failures).
     pub fn is_caller_error(&self) -> bool {
-        matches!(
-            self,
-            Error::UnknownPillar(_)
-                | Error::UnknownMode(_)
-                | Error::PillarModeMismatch { .. }
-                | Error::UnknownQuestion(_)
-                | Error::QuestionNotInAssessment(_)
-                | Error::AssessmentNotFound(_)
-                | Error::AssessmentNotCompleted
-                | Error::ReportNotFound
-                | Error::ConversationNotFound(_)
-                | Error::ConversationDeleted
-                | Error::NothingToRegenerate
-                | Error::QuestionNotFound(_)
-                | Error::InvalidId(_)
-                | Error::ValueOutOfRange { .. }
-                | Error::AssessmentCompleted
-                | Error::AssessmentDeleted
-                | Error::NotDeleted
-                | Error::NoAnswers
-                | Error::PayloadTooLarge { .. }
-                | Error::InvalidArgument(_)
-                | Error::EmptyInput(_)
-                | Error::OutOfRange(_)
-                | Error::InvalidJobId { .. }
-                | Error::AlreadyRunning(_)
-                | Error::UnknownForce(_)
-                | Error::UnknownCategory { .. }
-                | Error::InvalidSettings { .. }
-                | Error::InvalidApiKey(_)
-                | Error::EmbeddingsUnsupported(_)
-                | Error::UnknownEmbeddingModel(_)
-                | Error::EmbeddingModelUnavailable(_)
-                | Error::DocumentUnreadable { .. }
-                | Error::UnknownProvider(_)
-                | Error::UnsupportedDocument(_)
-                | Error::DocumentEmpty { .. }
-                | Error::DocumentUndecodable(_)
-                | Error::DocumentExpandsTooFar(_)
-                | Error::DocumentNotFound(_)
-                | Error::PassageNotFound(_)
-                | Error::PathNotChosen
-                | Error::ProfileNotFound(_)
-                | Error::ProfileComplete
-                | Error::ArchiveInvalid(_)
-                | Error::ArchiveTooLarge(_)
-                | Error::ArchiveNewer(_)
-                | Error::ExportTargetExists(_)
-                | Error::OutputInDataFolder { .. }
-                | Error::OutputExists(_)
-                | Error::OutputFolderMissing(_)
-                | Error::DatabaseHealthy(_)
-                | Error::NotComparable(_)
-                | Error::GoalNotFound(_)
-                | Error::GoalClosed(_)
-                | Error::BackupUnusable(_)
-                | Error::NothingToUndo
-                | Error::ConfirmationMismatch(_)
-                | Error::NotSignedIn
-                | Error::SignInFailed(_)
-                | Error::AccountMismatch { .. }
-                | Error::LocalDataNeedsConsent { .. }
-                | Error::TeamNotFound(_)
-                | Error::NotFacilitator
-                | Error::LastFacilitator(_)
-                | Error::InviteInvalid
-                | Error::TooManyTries
-                | Error::TeamLimit(_)
-                | Error::TeamResultsHidden(_)
-        )
+        self.declared().1
     }
 
     /// The UI form of the error. Internal details stay in the logs.
@@ -529,114 +519,71 @@ impl Error {
     }
 }
 
-/// Every error code the core can return (its own and the provider kinds of [`crate::llm::LlmErrorKind`]).
-/// The UI's `ErrorCode` type is generated from this list; a test checks it against the variants and
-/// docs/errors.md.
-pub const ERROR_CODES: &[&str] = &[
-    "unknown_pillar",
-    "unknown_mode",
-    "pillar_mode_mismatch",
-    "unknown_question",
-    "question_not_in_assessment",
-    "assessment_not_found",
-    "assessment_not_completed",
-    "report_not_found",
-    "profile_not_found",
-    "profile_complete",
-    "archive_invalid",
-    "archive_too_large",
-    "archive_newer_version",
-    "export_target_exists",
-    "output_in_data_folder",
-    "output_exists",
-    "output_folder_missing",
-    "database_healthy",
-    "not_comparable",
-    "goal_not_found",
-    "goal_closed",
-    "backup_unusable",
-    "nothing_to_undo",
-    "confirmation_mismatch",
-    "conversation_not_found",
-    "conversation_deleted",
-    "nothing_to_regenerate",
-    "question_not_found",
-    "invalid_id",
-    "value_out_of_range",
-    "assessment_completed",
-    "assessment_deleted",
-    "not_deleted",
-    "no_answers",
-    "payload_too_large",
-    "invalid_argument",
-    "empty_input",
-    "out_of_range",
-    "invalid_job_id",
-    "already_running",
-    "unknown_force",
-    "unknown_category",
-    "invalid_settings",
-    "invalid_api_key",
-    "embeddings_unsupported",
-    "unknown_embedding_model",
-    "embedding_model_unavailable",
-    "search_model_changed",
-    "document_unreadable",
-    "framework_invalid",
-    "database_busy",
-    "database_error",
-    "disk_full",
-    "data_folder_not_writable",
-    "database_damaged",
-    "no_usable_backup",
-    "migration_failed",
-    "io_error",
-    "internal",
-    "circuit_open",
-    "rate_limited",
-    "no_provider",
-    "all_providers_failed",
-    "keychain_unavailable",
-    "unknown_provider",
-    "unsupported_document",
-    "document_empty",
-    "document_undecodable",
-    "document_expands_too_far",
-    "cancelled",
-    "document_not_found",
-    "passage_not_found",
-    "path_not_chosen",
-    "provider_rate_limited",
-    "provider_auth",
-    "context_too_long",
-    "model_not_found",
-    "provider_timeout",
-    "provider_server_error",
-    "provider_unreachable",
-    "provider_malformed_response",
-    "provider_bad_request",
-    "provider_unsupported",
-    "provider_not_configured",
-    "not_signed_in",
-    "sign_in_failed",
-    "session_expired",
-    "sync_unreachable",
-    "sync_refused",
-    "account_mismatch",
-    "local_data_needs_consent",
-    "team_not_found",
-    "not_facilitator",
-    "last_facilitator",
-    "invite_invalid",
-    "too_many_tries",
-    "team_limit",
-    "team_results_hidden",
-];
+/// Every error code the core can return: its own, declared above, and the provider kinds of
+/// [`crate::llm::LlmErrorKind`], each once. The UI's `ErrorCode` type and docs/errors.md are generated from it.
+pub fn error_codes() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = DECLARED
+        .iter()
+        .map(|d| d.code)
+        .filter(|c| !c.is_empty())
+        .collect();
+    for k in crate::llm::LlmErrorKind::ALL {
+        if !out.contains(&k.code()) {
+            out.push(k.code());
+        }
+    }
+    out
+}
+
+/// docs/errors.md: the stable codes with when each happens and whether trying again helps, from the
+/// declarations (`UPDATE_BINDINGS=1 cargo test -p compilar-core` writes it; a test checks it is current).
+pub fn errors_markdown() -> String {
+    let mut out = String::from(ERRORS_DOC_HEAD);
+    let row = |out: &mut String, code: &str, when: &str, retry: &str, caller: bool| {
+        out.push_str(&format!(
+            "| `{code}` | {when} | {retry} | {} |\n",
+            if caller {
+                "the caller's (exit 2)"
+            } else {
+                "—"
+            }
+        ));
+    };
+    for d in DECLARED.iter().filter(|d| !d.code.is_empty()) {
+        row(&mut out, d.code, d.when, d.retry, d.caller);
+    }
+    for k in crate::llm::LlmErrorKind::ALL {
+        if !DECLARED.iter().any(|d| d.code == k.code()) {
+            let (when, retry) = k.doc();
+            row(&mut out, k.code(), when, retry, false);
+        }
+    }
+    out
+}
+
+const ERRORS_DOC_HEAD: &str = "\
+<!-- Generated from crates/compilar-core/src/error.rs (declare_errors!) and llm/error.rs: do not edit; run
+     `UPDATE_BINDINGS=1 cargo test -p compilar-core bindings` after changing an error. -->
+# Error codes
+
+[← README](../README.md) · Every error the core returns has one stable code; shells and the UI branch on the \
+code, never on the words.
+
+Every failure reaches a shell as `{code, message, retryable}`, plus `retry_after_ms` when the core knows how
+long to wait (an open breaker, the AI-action limit, a provider's `Retry-After`) and `provider` when a provider is
+concerned. The CLI prints the same object under `\"error\"` with `--json`, and exits with 2 for an error that is
+the caller's to fix, 1 for any other. Codes never change once released; the UI gets them as the generated
+`ErrorCode` union. Each code is declared once, with its variant, in `declare_errors!` (error.rs); this page is
+generated from that declaration.
+
+| code | when | retryable | whose to fix |
+|---|---|---|---|
+";
 
 /// The TypeScript union of every error code.
 pub fn error_code_ts() -> String {
     let mut s = String::from("type ErrorCode =");
-    for c in ERROR_CODES {
+    for c in error_codes() {
         s.push_str("\n  | \"");
         s.push_str(c);
         s.push('"');

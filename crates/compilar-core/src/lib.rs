@@ -87,7 +87,7 @@ pub mod recovery {
         }
     }
 }
-pub use error::{Error, ErrorPayload, Result, ERROR_CODES};
+pub use error::{error_codes, Error, ErrorPayload, Result};
 pub use paths::{AppOptions, Paths, DATA_DIR_ENV, DATA_FOLDER_NAME, IDENTIFIER};
 /// For shells that generate TypeScript from the core's types.
 pub use ts_rs;

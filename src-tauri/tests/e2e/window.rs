@@ -331,7 +331,8 @@ async fn session(port: u16, args: &[&str]) -> Client {
     let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
     // tauri-driver drops a request while the native WebKitWebDriver it starts is not listening yet (seen when
     // it is started through dbus-run-session, where the keyring starts first; on a slow machine three tries
-    // 0.7 s apart were not enough): up to eight tries, a second apart.
+    // 0.7 s apart were not enough, and on a 2-core machine busy compiling eight a second apart were not either):
+    // up to thirty tries, a second apart.
     for attempt in 1.. {
         let r = ClientBuilder::rustls()
             .unwrap()
@@ -340,7 +341,7 @@ async fn session(port: u16, args: &[&str]) -> Client {
             .await;
         match r {
             Ok(c) => return c,
-            Err(e) if attempt < 8 => {
+            Err(e) if attempt < 30 => {
                 eprintln!("WebDriver session, attempt {attempt}: {e}; trying again");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

@@ -7,29 +7,13 @@ export type ErrorCode =
   | "pillar_mode_mismatch"
   | "unknown_question"
   | "question_not_in_assessment"
-  | "assessment_not_found"
   | "assessment_not_completed"
   | "report_not_found"
-  | "profile_not_found"
-  | "profile_complete"
-  | "archive_invalid"
-  | "archive_too_large"
-  | "archive_newer_version"
-  | "export_target_exists"
-  | "output_in_data_folder"
-  | "output_exists"
-  | "output_folder_missing"
-  | "database_healthy"
-  | "not_comparable"
-  | "goal_not_found"
-  | "goal_closed"
-  | "backup_unusable"
-  | "nothing_to_undo"
-  | "confirmation_mismatch"
   | "conversation_not_found"
   | "conversation_deleted"
   | "nothing_to_regenerate"
   | "question_not_found"
+  | "assessment_not_found"
   | "invalid_id"
   | "value_out_of_range"
   | "assessment_completed"
@@ -50,14 +34,15 @@ export type ErrorCode =
   | "unknown_embedding_model"
   | "embedding_model_unavailable"
   | "search_model_changed"
+  | "path_not_chosen"
   | "document_unreadable"
   | "framework_invalid"
   | "database_busy"
   | "database_error"
   | "disk_full"
   | "data_folder_not_writable"
-  | "database_damaged"
   | "no_usable_backup"
+  | "database_damaged"
   | "migration_failed"
   | "io_error"
   | "internal"
@@ -74,18 +59,22 @@ export type ErrorCode =
   | "cancelled"
   | "document_not_found"
   | "passage_not_found"
-  | "path_not_chosen"
-  | "provider_rate_limited"
-  | "provider_auth"
-  | "context_too_long"
-  | "model_not_found"
-  | "provider_timeout"
-  | "provider_server_error"
-  | "provider_unreachable"
-  | "provider_malformed_response"
-  | "provider_bad_request"
-  | "provider_unsupported"
-  | "provider_not_configured"
+  | "profile_not_found"
+  | "profile_complete"
+  | "archive_invalid"
+  | "archive_too_large"
+  | "archive_newer_version"
+  | "export_target_exists"
+  | "output_in_data_folder"
+  | "output_exists"
+  | "output_folder_missing"
+  | "database_healthy"
+  | "not_comparable"
+  | "goal_not_found"
+  | "goal_closed"
+  | "backup_unusable"
+  | "nothing_to_undo"
+  | "confirmation_mismatch"
   | "not_signed_in"
   | "sign_in_failed"
   | "session_expired"
@@ -99,11 +88,22 @@ export type ErrorCode =
   | "invite_invalid"
   | "too_many_tries"
   | "team_limit"
-  | "team_results_hidden";
+  | "team_results_hidden"
+  | "provider_rate_limited"
+  | "provider_auth"
+  | "context_too_long"
+  | "model_not_found"
+  | "provider_timeout"
+  | "provider_server_error"
+  | "provider_unreachable"
+  | "provider_malformed_response"
+  | "provider_bad_request"
+  | "provider_unsupported"
+  | "provider_not_configured";
 
 export type ErrorPayload = { 
 /**
- * Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
+ * Stable machine code, e.g. `unknown_pillar` (one of [`error_codes`]).
  */
 code: ErrorCode, 
 /**
@@ -1221,7 +1221,7 @@ source_kind: string, category: string, force: string | null, };
 
 export type StreamEvent = { "event": "started", provider: string, provider_label: string, model: string, fallback_from: Array<string>, } | { "event": "token", text: string, } | { "event": "citation", number: number, passage: Passage, } | { "event": "done", provider: string, provider_label: string, model: string, usage: Usage, latency_ms: number, ttft_ms: number, } | { "event": "error", after_first_token: boolean, 
 /**
- * Stable machine code, e.g. `unknown_pillar` (one of [`ERROR_CODES`]).
+ * Stable machine code, e.g. `unknown_pillar` (one of [`error_codes`]).
  */
 code: ErrorCode, 
 /**

@@ -39,6 +39,43 @@ pub enum LlmErrorKind {
 }
 
 impl LlmErrorKind {
+    /// Every kind, in the order docs/errors.md lists them.
+    pub const ALL: [LlmErrorKind; 12] = [
+        LlmErrorKind::RateLimited,
+        LlmErrorKind::Auth,
+        LlmErrorKind::ContextTooLong,
+        LlmErrorKind::ModelNotFound,
+        LlmErrorKind::Timeout,
+        LlmErrorKind::Server,
+        LlmErrorKind::Network,
+        LlmErrorKind::Malformed,
+        LlmErrorKind::BadRequest,
+        LlmErrorKind::Cancelled,
+        LlmErrorKind::Unsupported,
+        LlmErrorKind::NotConfigured,
+    ];
+
+    /// What docs/errors.md says of this kind: when it happens, whether trying again helps.
+    pub fn doc(self) -> (&'static str, &'static str) {
+        match self {
+            LlmErrorKind::RateLimited => ("the provider answered 429", "yes"),
+            LlmErrorKind::Auth => ("the provider rejected the key", "no"),
+            LlmErrorKind::ContextTooLong => ("the prompt does not fit the model's context", "no"),
+            LlmErrorKind::ModelNotFound => ("the model does not exist there (or is not pulled)", "no"),
+            LlmErrorKind::Timeout => ("no answer or first token in time, or a stalled stream", "yes"),
+            LlmErrorKind::Server => ("5xx or an `error` event", "yes"),
+            LlmErrorKind::Network => ("connection refused, reset, DNS, or a stream cut", "yes"),
+            LlmErrorKind::Malformed => (
+                "a reply off the documented format, or embeddings of the wrong size, count or with NaN",
+                "yes",
+            ),
+            LlmErrorKind::BadRequest => ("the provider rejected the request (400)", "no"),
+            LlmErrorKind::Cancelled => ("the user stopped the work", "no"),
+            LlmErrorKind::Unsupported => ("the provider cannot do this", "no"),
+            LlmErrorKind::NotConfigured => ("the provider needs a key it does not have", "no"),
+        }
+    }
+
     /// Stable machine code (also the error code the UI sees).
     pub fn code(self) -> &'static str {
         match self {
