@@ -3,6 +3,7 @@
 //! tokens (`tests/support/supabase.rs`). Data folders are real SQLite files in temp dirs; two folders signed
 //! in to one account are two devices. With `CI` set, missing PostgreSQL or PostgREST fails these tests.
 
+use compilar_core::api::{SyncState, TokenStatus};
 use crate::supabase;
 
 use crate::devices;
@@ -59,7 +60,7 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
         .unwrap();
     assert!(st.signed_in && st.linked);
     assert_eq!(st.user_id.as_deref(), Some(user.as_str()));
-    assert_eq!(st.token.state, "valid");
+    assert_eq!(st.token.state, TokenStatus::Valid);
     assert_eq!(st.token.verified.as_deref(), Some("local"));
     assert_eq!(s.gateway.count("jwks"), 1, "the key set is fetched once");
 
@@ -100,7 +101,7 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
         .unwrap();
     assert_eq!(
         d.app.account().status().await.unwrap().token.state,
-        "refresh_soon"
+        TokenStatus::RefreshSoon
     );
     s.gateway.ttl.store(3600, Ordering::Relaxed);
     let refreshes = s.gateway.count("token:refresh_token");
@@ -114,7 +115,7 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
         1,
         "one refresh for both"
     );
-    assert_eq!(d.app.account().status().await.unwrap().token.state, "valid");
+    assert_eq!(d.app.account().status().await.unwrap().token.state, TokenStatus::Valid);
 
     // The project rotates its signing key: the unknown key id makes the app fetch the key set once more.
     s.gateway.publish_second.store(true, Ordering::Relaxed);
@@ -142,7 +143,7 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
     let st = d.app.account().status().await.unwrap();
     assert!(!st.signed_in && st.session_ended && st.linked);
     let sync = d.app.sync().status().await.unwrap();
-    assert_eq!(sync.state, "signed_out");
+    assert_eq!(sync.state, SyncState::SignedOut);
     assert_eq!(sync.pending, 1);
     assert_eq!(d.app.assessments().get(&a.id).await.unwrap().answered, 1);
     d.app
@@ -172,7 +173,7 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
 
     // Signing out revokes the session and keeps the data readable (the sync state, read just before and
     // kept in memory, follows at once).
-    assert_eq!(d.app.sync().status().await.unwrap().state, "synced");
+    assert_eq!(d.app.sync().status().await.unwrap().state, SyncState::Synced);
     let st = d.app.account().sign_out().await.unwrap();
     assert!(!st.signed_in && !st.session_ended);
     assert_eq!(s.gateway.count("logout"), 1);
@@ -212,7 +213,7 @@ async fn two_devices_merge_per_question_and_the_later_edit_wins() {
     assert_eq!(s.sql("select count(*) from assessments"), "1");
     assert_eq!(s.sql("select count(*) from answers"), "2");
     assert_eq!(s.sql("select count(*) from profiles"), "1");
-    assert_eq!(laptop.app.sync().status().await.unwrap().state, "synced");
+    assert_eq!(laptop.app.sync().status().await.unwrap().state, SyncState::Synced);
 
     // The phone starts empty and gets everything.
     phone
@@ -368,7 +369,7 @@ async fn a_lost_answer_is_resent_as_a_duplicate_and_a_down_server_only_delays() 
     assert_eq!(e.code(), "sync_unreachable");
     assert!(e.retryable());
     let st = d.app.sync().status().await.unwrap();
-    assert_eq!((st.state.as_str(), st.pending), ("offline", 1), "{st:?}");
+    assert_eq!((st.state, st.pending), (SyncState::Offline, 1), "{st:?}");
     // The server asked to wait (Retry-After: 1): the breaker holds calls back until then.
     assert_eq!(e.retry_after_ms(), Some(1000));
     s.gateway.down.store(false, Ordering::Relaxed);
@@ -384,7 +385,7 @@ async fn a_lost_answer_is_resent_as_a_duplicate_and_a_down_server_only_delays() 
     .await;
     d.app.sync().sync_now().await.unwrap();
     let st = d.app.sync().status().await.unwrap();
-    assert_eq!((st.state.as_str(), st.pending), ("synced", 0));
+    assert_eq!((st.state, st.pending), (SyncState::Synced, 0));
     assert_eq!(
         s.sql(&format!(
             "select count(*) from answers where assessment_id = '{}'",
@@ -506,8 +507,8 @@ async fn rows_the_server_refuses_are_listed_and_do_not_block_the_rest() {
     }
     let st = bo.app.sync().status().await.unwrap();
     assert_eq!(
-        (st.pending, st.rejected, st.state.as_str()),
-        (0, 0, "synced")
+        (st.pending, st.rejected, st.state),
+        (0, 0, SyncState::Synced)
     );
     let e = bo
         .app
@@ -588,7 +589,7 @@ async fn sign_in_input_past_its_bounds_is_refused_before_any_request() {
     }
     let st = d.app.account().status().await.unwrap();
     assert!(!st.linked && !st.signed_in);
-    assert_eq!(d.app.sync().status().await.unwrap().state, "off");
+    assert_eq!(d.app.sync().status().await.unwrap().state, SyncState::Off);
 }
 
 /// "Delete all my data" deletes this computer's copy only, as its words say: the synced copy stays on the

@@ -176,7 +176,7 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
         .set_role(RoleRequest {
             team_id: team.id.clone(),
             user_id: me,
-            role: "member".into(),
+            role: compilar_core::api::TeamRole::Member,
         })
         .await
         .unwrap_err();
@@ -214,7 +214,7 @@ async fn a_round_shows_how_many_are_needed_then_the_results_and_never_one_member
         round_id: round.id.clone(),
     };
     let r = teams.round_results(rr.clone()).await.unwrap();
-    assert_eq!(r.state, "below_threshold");
+    assert_eq!(r.state, compilar_core::api::RoundState::BelowThreshold);
     assert_eq!(r.label, "3 of 5 needed");
     assert!(r.figures.is_empty());
     // Nothing to write a team report on yet: refused, nothing kept.

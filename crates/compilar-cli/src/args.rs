@@ -150,6 +150,9 @@ pub(crate) enum Command {
     /// Shell completions for bash, zsh, fish, elvish or PowerShell, generated from these definitions: for
     /// example `compilar-cli completions bash > ~/.local/share/bash-completion/completions/compilar-cli`.
     Completions { shell: clap_complete::Shell },
+    /// The manual page (roff), generated from these definitions: for example
+    /// `compilar-cli man > ~/.local/share/man/man1/compilar-cli.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -249,8 +252,11 @@ pub(crate) enum TeamCmd {
     Role {
         team: String,
         user: String,
-        #[arg(value_parser = ["facilitator", "member"])]
-        role: String,
+        #[arg(value_parser = clap::builder::TypedValueParser::try_map(
+            clap::builder::PossibleValuesParser::new(["facilitator", "member"]),
+            |s| s.parse::<compilar_core::api::TeamRole>(),
+        ))]
+        role: compilar_core::api::TeamRole,
     },
     /// Share your results for this team's rounds (on), or stop sharing them (off).
     Consent {

@@ -63,8 +63,8 @@ fn main() -> ExitCode {
     let json = cli.json;
     // The same log as the window's, in the data folder's `logs/` (`compilar-cli.<date>.log`; the level from
     // COMPILAR_LOG), never on stderr. A folder that cannot hold it does not stop the command.
-    // Completions touch no data folder, not even its log.
-    let logs = !matches!(cli.command, Command::Completions { .. });
+    // Completions and the manual page touch no data folder, not even its log.
+    let logs = !matches!(cli.command, Command::Completions { .. } | Command::Man);
     let _log = compilar_core::Paths::resolve(cli.data_dir.as_deref())
         .ok()
         .filter(|_| logs)

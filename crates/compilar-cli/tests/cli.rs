@@ -733,4 +733,11 @@ fn shell_completions_come_from_the_definitions_and_touch_no_data_folder() {
     assert!(!d.exists(), "completions created the data folder");
     let out = run(&d, &["completions", "nosuchshell"]);
     assert_eq!(out.status.code(), Some(2));
+    // The manual page, from the same definitions.
+    let out = run(&d, &["man"]);
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    assert!(page.contains("compilar\\-cli") && page.contains("assessment"), "{page}");
+    assert!(!d.exists(), "the manual page created the data folder");
 }

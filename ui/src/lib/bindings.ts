@@ -1542,11 +1542,9 @@ total: number,
  */
 linked_email: string | null, };
 
-export type TokenState = { 
-/**
- * "valid", "refresh_soon" (under a minute left: the next use refreshes it), "expired", "none".
- */
-state: string, expires_in_s: number | null, 
+export type TokenStatus = "valid" | "refresh_soon" | "expired" | "none";
+
+export type TokenState = { state: TokenStatus, expires_in_s: number | null, 
 /**
  * How the signature was checked: "local" (the project's published keys), "server" (a project with a
  * shared secret: asked once per token) or null (not checked yet).
@@ -1575,11 +1573,9 @@ linked: boolean, email: string | null, user_id: string | null, project_url: stri
  */
 session_ended: boolean, token: TokenState, };
 
-export type SyncStatus = { 
-/**
- * "off" (never signed in here), "signed_out", "synced", "pending", "syncing", "offline", "error".
- */
-state: string, 
+export type SyncState = "off" | "signed_out" | "synced" | "pending" | "syncing" | "offline" | "error";
+
+export type SyncStatus = { state: SyncState, 
 /**
  * The state in words, e.g. "3 changes waiting", "Offline: will try again in 2 min".
  */
@@ -1637,6 +1633,8 @@ code: string, reason: string, at: string, };
 
 export type RejectedRequest = { table: string, row_id: string, };
 
+export type TeamRole = "facilitator" | "member";
+
 export type Team = { id: string, name: string, description: string | null, 
 /**
  * Team results stay hidden until this many consenting members answered (never fewer than 3).
@@ -1645,11 +1643,7 @@ min_responses: number,
 /**
  * Deleted by a facilitator: shown so members are told; their own data stays theirs.
  */
-deleted: boolean, 
-/**
- * "facilitator" or "member".
- */
-role: string, 
+deleted: boolean, role: TeamRole, 
 /**
  * Whether this person's results for the team's rounds count in its team results.
  */
@@ -1715,15 +1709,11 @@ code: string, };
 
 export type MemberRequest = { team_id: string, user_id: string, };
 
-export type RoleRequest = { team_id: string, user_id: string, 
-/**
- * "facilitator" or "member".
- */
-role: string, };
+export type RoleRequest = { team_id: string, user_id: string, role: TeamRole, };
 
 export type ConsentRequest = { team_id: string, consent: boolean, };
 
-export type Member = { user_id: string, email: string | null, role: string, joined_at: string, 
+export type Member = { user_id: string, email: string | null, role: TeamRole, joined_at: string, 
 /**
  * Whether they share their results with the team: shown to facilitators and to the member themself,
  * `null` to other members.
@@ -1831,6 +1821,8 @@ mine: number | null, };
 
 export type Spread = "close" | "some" | "wide";
 
+export type RoundState = "below_threshold" | "shown" | "shown_earlier" | "held_back";
+
 export type RoundResults = { round_id: string, 
 /**
  * The round's number within its team.
@@ -1839,13 +1831,7 @@ number: number,
 /**
  * "Round 3 · Group Prospects · 7 Dec": the round told apart from the team's others.
  */
-round_label: string, 
-/**
- * "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
- * "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's
- * answers can be worked out by comparing). "held_back": no figures (a counted member withdrew).
- */
-state: string, 
+round_label: string, state: RoundState, 
 /**
  * The state in words ("3 of 5 needed").
  */

@@ -47,6 +47,14 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         clap_complete::generate(*shell, &mut Cli::command(), "compilar-cli", &mut script);
         return out.content(&shell.to_string(), &String::from_utf8_lossy(&script));
     }
+    if let Command::Man = &cli.command {
+        use clap::CommandFactory;
+        let mut page = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut page)
+            .map_err(compilar_core::Error::Io)?;
+        return out.content("roff", &String::from_utf8_lossy(&page));
+    }
     // Recovery works on a folder whose database cannot be opened.
     if let Command::Recover(r) = &cli.command {
         let dir = cli.data_dir.as_deref();
@@ -274,6 +282,6 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             }
             Ok(())
         }
-        Command::Recover(_) | Command::Completions { .. } => Ok(()),
+        Command::Recover(_) | Command::Completions { .. } | Command::Man => Ok(()),
     }
 }

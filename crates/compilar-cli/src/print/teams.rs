@@ -1,6 +1,7 @@
 //! The sync account, sync, teams, invitations, members and rounds.
 
 use super::*;
+use compilar_core::api::TokenStatus;
 
 pub fn account(a: &compilar_core::api::AccountStatus) -> String {
     let mut s = String::new();
@@ -29,11 +30,11 @@ pub fn account(a: &compilar_core::api::AccountStatus) -> String {
         let _ = writeln!(s, "This device   {d}");
     }
     let t = &a.token;
-    let state = match t.state.as_str() {
-        "valid" => "valid",
-        "refresh_soon" => "valid, refreshed at the next use",
-        "expired" => "expired, refreshed at the next use",
-        _ => "none",
+    let state = match t.state {
+        TokenStatus::Valid => "valid",
+        TokenStatus::RefreshSoon => "valid, refreshed at the next use",
+        TokenStatus::Expired => "expired, refreshed at the next use",
+        TokenStatus::None => "none",
     };
     let _ = writeln!(
         s,
@@ -148,7 +149,7 @@ pub fn team(t: &compilar_core::api::Team) -> String {
         "{}{}  ({})\n    id {}\n    {} {}, {} open {}; results shown from {} responses\n    {}\n",
         t.name,
         if t.deleted { " [deleted]" } else { "" },
-        t.role,
+        t.role.as_str(),
         t.id,
         t.members,
         if t.members == 1 { "member" } else { "members" },
@@ -226,7 +227,7 @@ pub fn members(list: &[compilar_core::api::Member]) -> String {
             "{}{}  {}  {}{}",
             m.email.as_deref().unwrap_or("(no email)"),
             if m.me { " (you)" } else { "" },
-            m.role,
+            m.role.as_str(),
             match m.consent {
                 Some(true) => "shares results",
                 Some(false) => "does not share results",

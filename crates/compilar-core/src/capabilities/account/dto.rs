@@ -42,11 +42,23 @@ pub struct LocalData {
     pub linked_email: Option<String>,
 }
 
+/// Where the sign-in token stands in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStatus {
+    Valid,
+    /// Under a minute left: the next use refreshes it.
+    RefreshSoon,
+    /// Expired: the next use refreshes it.
+    Expired,
+    /// No session.
+    None,
+}
+
 /// Where the sign-in token stands, checked on this computer.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct TokenState {
-    /// "valid", "refresh_soon" (under a minute left: the next use refreshes it), "expired", "none".
-    pub state: String,
+    pub state: TokenStatus,
     #[ts(type = "number | null")]
     pub expires_in_s: Option<i64>,
     /// How the signature was checked: "local" (the project's published keys), "server" (a project with a

@@ -153,12 +153,11 @@ impl<'a> Account<'a> {
         let (key_set_age_s, key_ids) = st.keys.describe();
         let token = TokenState {
             state: match &session {
-                None => "none",
-                Some(s) if s.expires_at <= now_s() => "expired",
-                Some(s) if s.expires_at - now_s() < REFRESH_MARGIN_S => "refresh_soon",
-                Some(_) => "valid",
-            }
-            .to_owned(),
+                None => TokenStatus::None,
+                Some(s) if s.expires_at <= now_s() => TokenStatus::Expired,
+                Some(s) if s.expires_at - now_s() < REFRESH_MARGIN_S => TokenStatus::RefreshSoon,
+                Some(_) => TokenStatus::Valid,
+            },
             expires_in_s: session.as_ref().map(|s| s.expires_at - now_s()),
             verified: session
                 .as_ref()

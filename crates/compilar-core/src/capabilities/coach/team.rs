@@ -422,7 +422,7 @@ mod tests {
             round_id: "r".into(),
             number: 2,
             round_label: "Round 2 \u{b7} Group Prospects".into(),
-            state: "shown".into(),
+            state: crate::capabilities::teams::dto::RoundState::Shown,
             label: "6 responses".into(),
             responses: 7,
             members: 9,

@@ -5,11 +5,27 @@ use ts_rs::TS;
 
 use crate::error::ErrorPayload;
 
+/// Where syncing stands in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Never signed in here.
+    Off,
+    SignedOut,
+    Synced,
+    /// Changes wait to be pushed.
+    Pending,
+    Syncing,
+    /// The project cannot be reached; Compilar tries again by itself.
+    Offline,
+    /// The last sync failed for another reason (see `last_error`).
+    Error,
+}
+
 /// Where syncing stands, for the sidebar and the Account page.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SyncStatus {
-    /// "off" (never signed in here), "signed_out", "synced", "pending", "syncing", "offline", "error".
-    pub state: String,
+    pub state: SyncState,
     /// The state in words, e.g. "3 changes waiting", "Offline: will try again in 2 min".
     pub label: String,
     /// Changes waiting to be pushed.

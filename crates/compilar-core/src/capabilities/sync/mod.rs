@@ -102,32 +102,32 @@ impl<'a> Sync<'a> {
             }
         };
         let (state, label) = match &link {
-            None => ("off", "Sync is off".to_owned()),
+            None => (SyncState::Off, "Sync is off".to_owned()),
             Some(l) if !l.signed_in => (
-                "signed_out",
+                SyncState::SignedOut,
                 if pending > 0 {
                     format!("Signed out: {} wait to sync", changes(pending))
                 } else {
                     "Signed out".to_owned()
                 },
             ),
-            Some(_) if busy => ("syncing", "Syncing…".to_owned()),
+            Some(_) if busy => (SyncState::Syncing, "Syncing…".to_owned()),
             Some(_) => match &last_error {
                 Some(e) if e.code == "sync_unreachable" => (
-                    "offline",
+                    SyncState::Offline,
                     if pending > 0 {
                         format!("Offline: {} waiting", changes(pending))
                     } else {
                         "Offline".to_owned()
                     },
                 ),
-                Some(e) => ("error", format!("Not syncing: {}", e.message)),
-                None if pending > 0 => ("pending", format!("{} waiting", changes(pending))),
-                None => ("synced", "Synced".to_owned()),
+                Some(e) => (SyncState::Error, format!("Not syncing: {}", e.message)),
+                None if pending > 0 => (SyncState::Pending, format!("{} waiting", changes(pending))),
+                None => (SyncState::Synced, "Synced".to_owned()),
             },
         };
         Ok(SyncStatus {
-            state: state.to_owned(),
+            state,
             label,
             pending,
             rejected,
@@ -393,41 +393,32 @@ impl<'a> Sync<'a> {
 
     /// After the server answered a batch: its counts in the report, refused rows listed, the outbox cleared.
     async fn finish(&self, cur: &Prepared, answer: &Value, report: &mut SyncReport) -> Result<()> {
+        let answer: wire::PushAnswer = serde_json::from_value(answer.clone())
+            .map_err(|e| Error::SyncRefused(format!("a push answer that is not one: {e}")))?;
         let refused: Vec<sql::Refused> = answer
-            .get("rejected")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| {
-                        let table = r.get("table")?.as_str()?.to_owned();
-                        let id = r.get("id")?.as_str()?.to_owned();
-                        let (table, row_id) = match cur.answer_of.get(&id) {
-                            Some(a) if table == "answers" => ("assessments".to_owned(), a.clone()),
-                            _ => (table, id),
-                        };
-                        let code = r
-                            .get("code")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?")
-                            .to_owned();
-                        let reason = refusal_words(&code, r.get("message").and_then(Value::as_str));
-                        Some(sql::Refused {
-                            table,
-                            row_id,
-                            code,
-                            reason,
-                        })
-                    })
-                    .collect()
+            .rejected
+            .into_iter()
+            .map(|r| {
+                let (table, row_id) = match cur.answer_of.get(&r.id) {
+                    Some(a) if r.table == "answers" => ("assessments".to_owned(), a.clone()),
+                    _ => (r.table, r.id),
+                };
+                let code = r.code.unwrap_or_else(|| "?".to_owned());
+                let reason = refusal_words(&code, r.message.as_deref());
+                sql::Refused {
+                    table,
+                    row_id,
+                    code,
+                    reason,
+                }
             })
-            .unwrap_or_default();
-        let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
-        report.pushed += n("applied");
-        report.ignored += n("ignored");
+            .collect();
+        report.pushed += answer.applied;
+        report.ignored += answer.ignored;
         report.rejected += refused.len() as u64;
         report.batches += 1;
         if cur.batch.resent {
-            tracing::info!(batch = %cur.batch.batch_id, status = ?answer.get("status"), "a batch sent again");
+            tracing::info!(batch = %cur.batch.batch_id, status = ?answer.status, "a batch sent again");
         }
         let id = cur.batch.batch_id.clone();
         self.ctx

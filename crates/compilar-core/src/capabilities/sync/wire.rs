@@ -2,6 +2,7 @@
 //! (`updated_at` is the server's `client_updated_at`, the writer's device travels with the row), JSON columns
 //! as JSON, and an assessment's answers as one server row per question.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::store::records::{Kind, Record, Table};
@@ -243,4 +244,38 @@ mod tests {
             "a"
         ));
     }
+}
+
+/// The server's answer to one pushed batch (`push_changes`): how many rows it took and ignored (it had them
+/// newer), the rows it refused, and whether this batch was new or a repeat of one it already applied (then the
+/// counts are the first answer's).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PushAnswer {
+    #[serde(default)]
+    pub status: PushStatus,
+    #[serde(default)]
+    pub applied: u64,
+    #[serde(default)]
+    pub ignored: u64,
+    #[serde(default)]
+    pub rejected: Vec<RefusedRow>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PushStatus {
+    #[default]
+    Applied,
+    Duplicate,
+}
+
+/// One row the server refused, with PostgreSQL's error code and message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RefusedRow {
+    pub table: String,
+    pub id: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
 }

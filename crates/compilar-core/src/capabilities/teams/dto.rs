@@ -3,6 +3,67 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// A person's role in a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    /// Invites, starts and closes rounds, manages members; sees only what every member sees of results.
+    Facilitator,
+    Member,
+}
+
+impl TeamRole {
+    /// The role as the server and the command line name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamRole::Facilitator => "facilitator",
+            TeamRole::Member => "member",
+        }
+    }
+}
+
+impl std::str::FromStr for TeamRole {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<TeamRole, Self::Err> {
+        match s {
+            "facilitator" => Ok(TeamRole::Facilitator),
+            "member" => Ok(TeamRole::Member),
+            other => Err(crate::error::Error::InvalidArgument(format!(
+                "A role is facilitator or member, not \u{201c}{}\u{201d}.",
+                crate::domain::truncate_for_message(other)
+            ))),
+        }
+    }
+}
+
+/// What a round's results show, under the server's anonymity rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundState {
+    /// Fewer than the team's threshold answered: no figures.
+    BelowThreshold,
+    /// Figures over every response.
+    Shown,
+    /// The figures of an earlier, smaller set: newer responses are held back so nobody's answers can be worked
+    /// out by comparing.
+    ShownEarlier,
+    /// No figures: a counted member withdrew, and no earlier set leaves them out.
+    HeldBack,
+}
+
+impl RoundState {
+    /// The state as the server and the CSV export name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::BelowThreshold => "below_threshold",
+            RoundState::Shown => "shown",
+            RoundState::ShownEarlier => "shown_earlier",
+            RoundState::HeldBack => "held_back",
+        }
+    }
+}
+
 /// A team the signed-in person is in.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Team {
@@ -13,8 +74,7 @@ pub struct Team {
     pub min_responses: u32,
     /// Deleted by a facilitator: shown so members are told; their own data stays theirs.
     pub deleted: bool,
-    /// "facilitator" or "member".
-    pub role: String,
+    pub role: TeamRole,
     /// Whether this person's results for the team's rounds count in its team results.
     pub consent: bool,
     pub members: u32,
@@ -119,8 +179,7 @@ pub struct MemberRequest {
 pub struct RoleRequest {
     pub team_id: String,
     pub user_id: String,
-    /// "facilitator" or "member".
-    pub role: String,
+    pub role: TeamRole,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -134,7 +193,7 @@ pub struct ConsentRequest {
 pub struct Member {
     pub user_id: String,
     pub email: Option<String>,
-    pub role: String,
+    pub role: TeamRole,
     pub joined_at: String,
     /// Whether they share their results with the team: shown to facilitators and to the member themself,
     /// `null` to other members.
@@ -284,10 +343,7 @@ pub struct RoundResults {
     pub number: u32,
     /// "Round 3 · Group Prospects · 7 Dec": the round told apart from the team's others.
     pub round_label: String,
-    /// "below_threshold": fewer than `needed` responses, no figures. "shown": figures over every response.
-    /// "shown_earlier": the figures of an earlier, smaller set (newer responses are held back so nobody's
-    /// answers can be worked out by comparing). "held_back": no figures (a counted member withdrew).
-    pub state: String,
+    pub state: RoundState,
     /// The state in words ("3 of 5 needed").
     pub label: String,
     pub responses: u32,

@@ -294,9 +294,9 @@ impl Teams<'_> {
                 histogram: f.histogram,
             })
             .collect();
-        let label = match r.state.as_str() {
-            "below_threshold" => format!("{} of {} needed", r.responses, r.needed),
-            "shown" => format!(
+        let label = match r.state {
+            RoundState::BelowThreshold => format!("{} of {} needed", r.responses, r.needed),
+            RoundState::Shown => format!(
                 "{} {}",
                 r.responses,
                 if r.responses == 1 {
@@ -305,14 +305,14 @@ impl Teams<'_> {
                     "responses"
                 }
             ),
-            "shown_earlier" => {
+            RoundState::ShownEarlier => {
                 let counted = r.counted.unwrap_or(0);
                 format!(
                     "Showing {counted} responses; {} newer held back until enough more keep everyone anonymous",
                     r.responses.saturating_sub(counted)
                 )
             }
-            _ => "Held back to keep everyone anonymous: the results return when enough new responses arrive"
+            RoundState::HeldBack => "Held back to keep everyone anonymous: the results return when enough new responses arrive"
                 .to_owned(),
         };
         RoundResults {
@@ -374,7 +374,7 @@ pub(super) fn results_csv(t: &TeamResults) -> Result<String> {
             text(r.created_at.as_deref().unwrap_or_default()),
             text(&r.title),
             text(&r.mode),
-            text(&r.state),
+            r.state.as_str().to_owned(),
             r.responses.to_string(),
             r.counted.map(|n| n.to_string()).unwrap_or_default(),
             r.needed.to_string(),

@@ -12,7 +12,7 @@ fn the_team_csv_runs_no_formula() {
             round_id: hostile.into(),
             number: 1,
             round_label: hostile.into(),
-            state: "+shown".into(),
+            state: RoundState::Shown,
             label: hostile.into(),
             responses: 5,
             members: 6,

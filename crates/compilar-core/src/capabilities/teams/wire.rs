@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::dto::{RoundState, TeamRole};
 use crate::domain::truncate_for_message;
 use crate::error::{Error, Result};
 use crate::util::parse_id;
@@ -43,7 +44,7 @@ pub(super) struct RawResults {
     pub(super) round: String,
     #[serde(default)]
     pub(super) number: u32,
-    pub(super) state: String,
+    pub(super) state: RoundState,
     pub(super) responses: u32,
     pub(super) members: u32,
     pub(super) needed: u32,
@@ -59,7 +60,7 @@ pub(super) struct RawResults {
 pub(super) struct RawMember {
     pub(super) user_id: String,
     pub(super) email: Option<String>,
-    pub(super) role: String,
+    pub(super) role: TeamRole,
     pub(super) joined_at: String,
     pub(super) consent: Option<bool>,
 }
