@@ -3,8 +3,8 @@
 //! tokens (`tests/support/supabase.rs`). Data folders are real SQLite files in temp dirs; two folders signed
 //! in to one account are two devices. With `CI` set, missing PostgreSQL or PostgREST fails these tests.
 
-use compilar_core::api::{SyncState, TokenStatus};
 use crate::supabase;
+use compilar_core::api::{SyncState, TokenStatus};
 
 use crate::devices;
 
@@ -115,7 +115,10 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
         1,
         "one refresh for both"
     );
-    assert_eq!(d.app.account().status().await.unwrap().token.state, TokenStatus::Valid);
+    assert_eq!(
+        d.app.account().status().await.unwrap().token.state,
+        TokenStatus::Valid
+    );
 
     // The project rotates its signing key: the unknown key id makes the app fetch the key set once more.
     s.gateway.publish_second.store(true, Ordering::Relaxed);
@@ -173,7 +176,10 @@ async fn sign_in_checks_tokens_locally_refreshes_once_and_survives_an_ended_sess
 
     // Signing out revokes the session and keeps the data readable (the sync state, read just before and
     // kept in memory, follows at once).
-    assert_eq!(d.app.sync().status().await.unwrap().state, SyncState::Synced);
+    assert_eq!(
+        d.app.sync().status().await.unwrap().state,
+        SyncState::Synced
+    );
     let st = d.app.account().sign_out().await.unwrap();
     assert!(!st.signed_in && !st.session_ended);
     assert_eq!(s.gateway.count("logout"), 1);
@@ -213,7 +219,10 @@ async fn two_devices_merge_per_question_and_the_later_edit_wins() {
     assert_eq!(s.sql("select count(*) from assessments"), "1");
     assert_eq!(s.sql("select count(*) from answers"), "2");
     assert_eq!(s.sql("select count(*) from profiles"), "1");
-    assert_eq!(laptop.app.sync().status().await.unwrap().state, SyncState::Synced);
+    assert_eq!(
+        laptop.app.sync().status().await.unwrap().state,
+        SyncState::Synced
+    );
 
     // The phone starts empty and gets everything.
     phone

@@ -738,6 +738,9 @@ fn shell_completions_come_from_the_definitions_and_touch_no_data_folder() {
     assert!(out.status.success());
     let page = String::from_utf8_lossy(&out.stdout);
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
-    assert!(page.contains("compilar\\-cli") && page.contains("assessment"), "{page}");
+    assert!(
+        page.contains("compilar\\-cli") && page.contains("assessment"),
+        "{page}"
+    );
     assert!(!d.exists(), "the manual page created the data folder");
 }

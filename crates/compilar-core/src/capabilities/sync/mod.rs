@@ -122,7 +122,9 @@ impl<'a> Sync<'a> {
                     },
                 ),
                 Some(e) => (SyncState::Error, format!("Not syncing: {}", e.message)),
-                None if pending > 0 => (SyncState::Pending, format!("{} waiting", changes(pending))),
+                None if pending > 0 => {
+                    (SyncState::Pending, format!("{} waiting", changes(pending)))
+                }
                 None => (SyncState::Synced, "Synced".to_owned()),
             },
         };
