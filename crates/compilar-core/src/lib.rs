@@ -9,6 +9,7 @@
 //!   work), [`output`] (every file written for the user), [`fields`] (one validation per person's text),
 //!   [`validate`] (checks every capability shares), [`logging`], [`paths`], [`principal`], [`util`], and
 //!   [`ctx::Ctx`], which holds them and no capability.
+//! - [`writing`]: the prompts, citations and offline writer's helpers the coaching capabilities share.
 //! - [`capabilities`]: one module per capability — account, ai, analysis, assessments, chat, coach, data,
 //!   diagnostics, documents, full_profiles, goals, knowledge, progress, questions, reports, settings, sync,
 //!   teams — each a handle over the shared [`ctx::Ctx`] (declared in its own module) with its use cases, types and
@@ -39,6 +40,7 @@ pub mod store;
 pub mod time;
 pub mod util;
 pub mod validate;
+pub mod writing;
 
 pub use app::App;
 

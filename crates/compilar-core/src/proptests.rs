@@ -188,7 +188,7 @@ proptest! {
         cuts in proptest::collection::vec(1usize..8, 0..40),
         passages in 0u32..8,
     ) {
-        use crate::capabilities::coach::citations::{clean, Settler};
+        use crate::writing::citations::{clean, Settler};
         let text: String = parts.concat();
         let (cleaned, cited) = clean(&text, passages);
         prop_assert!(cited.iter().all(|n| (1..=passages).contains(n)));

@@ -8,8 +8,8 @@ pub mod server_data;
 pub use framework::{Connection, ConnectionKind, Force, Framework, Letter, Mode, Pillar};
 pub use questions::{is_fresh_id, Question, QuestionBank, Scale, FRESH_PREFIX};
 pub use scoring::{
-    score, score_with, Band, ConfidenceLevel, ForceScore, Highlight, HighlightKind, Pts,
-    Recommendation, Results,
+    score, score_with, shown_change, Band, ConfidenceLevel, ForceScore, Highlight, HighlightKind,
+    Pts, Recommendation, Results,
 };
 
 use crate::error::{Error, Result};

@@ -169,6 +169,13 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The change from `before` to `after` as people read it: scores are shown in whole points (the window, the
+/// reports, the command line), so a change is the difference of the two shown values — "40 → 56" is +16, never
+/// the +17 the unrounded scores would give.
+pub fn shown_change(after: f64, before: f64) -> f64 {
+    after.round() - before.round()
+}
+
 /// A score as people read it: whole points, halves up (62.5 is 63), exactly as the window, the reports and
 /// the command line show it. Every sentence that names a score or a gap between scores writes it through
 /// this (`{:.0}` would round 62.5 to 62, to the even number, and contradict the page).

@@ -8,14 +8,14 @@ pub mod dto;
 
 use serde_json::{json, Value};
 
-use crate::capabilities::coach::offline::split_sentences;
-use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
 use crate::domain::{Force, Pillar};
 use crate::embed::{cosine, LocalEmbedder};
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
 use crate::llm::{Feature, OutputSchema, Prompt};
+use crate::writing::offline::split_sentences;
+use crate::writing::prompts;
 use dto::*;
 
 /// The longest text analysed: a pasted text over it is refused; a document is cut to it (and the reply says so).

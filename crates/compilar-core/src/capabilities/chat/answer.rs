@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::dto::*;
 use crate::capabilities::coach::dto::ReportStatus;
-use crate::capabilities::coach::{offline, offline_notice, passage, prompts, stream};
+use crate::capabilities::coach::{offline_notice, passage, stream};
 use crate::capabilities::knowledge::dto::{SearchHit, SearchRequest};
 use crate::capabilities::knowledge::search as fts;
 use crate::domain::Results;
@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::jobs::JobKind;
 use crate::llm::{ChatMessage, Feature, Passage, Role, StreamEvent, Usage};
 use crate::util::{new_id, now};
+use crate::writing::{offline, prompts};
 
 use super::{
     sql, title_from, Chat, DEFAULT_TITLE, KNOWLEDGE_LABEL, KNOWLEDGE_MODEL, KNOWLEDGE_PROVIDER,

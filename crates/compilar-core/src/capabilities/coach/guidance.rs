@@ -109,7 +109,7 @@ pub fn before_quiz(fw: &Framework, pillar: &str) -> Vec<String> {
 /// The offline tips on a result: what to notice, one question to ask, and the focus force's first step only
 /// when the result's own recommendations do not already give it (the results page shows them together).
 pub fn on_result(fw: &Framework, r: &Results, reflection: Option<&Passage>) -> Vec<String> {
-    let focus = super::offline::focus(fw, r);
+    let focus = crate::writing::offline::focus(fw, r);
     let mut tips = Vec::new();
     if let Some((f, s)) = focus.first() {
         if !r.recommendations.iter().any(|x| x.force == f.id) {
@@ -123,7 +123,7 @@ pub fn on_result(fw: &Framework, r: &Results, reflection: Option<&Passage>) -> V
         tips.push(format!("Notice this week: {}", f.weak));
     }
     if let Some(p) = reflection {
-        if let Some(q) = super::offline::split_sentences(&p.text)
+        if let Some(q) = crate::writing::offline::split_sentences(&p.text)
             .into_iter()
             .find(|s| s.ends_with('?'))
         {

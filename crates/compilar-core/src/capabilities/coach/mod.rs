@@ -5,17 +5,16 @@
 //! Prompts live in [`prompts`] (versioned), the rules-based coach in [`offline`], citation handling in
 //! [`citations`], the SQL in [`sql`] and the types in [`dto`].
 
-pub mod citations;
 pub mod dto;
 pub mod guidance;
-pub mod offline;
-pub mod prompts;
 pub mod sql;
 pub(crate) mod stream;
-pub mod team;
 
 use std::fmt::Write as _;
 use std::time::Instant;
+
+// The writing engine, named here too: `coach::prompts` and friends were its home before.
+pub use crate::writing::{citations, offline, prompts};
 
 use crate::capabilities::knowledge::dto::{SearchHit, SearchRequest};
 use crate::ctx::Ctx;

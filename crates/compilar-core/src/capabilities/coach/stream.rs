@@ -7,10 +7,10 @@ use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
 
-use super::citations;
 use super::dto::ReportStatus;
 use crate::error::ErrorPayload;
 use crate::llm::{Feature, Llm, Passage, Prompt, StreamEvent, Usage};
+use crate::writing::citations;
 
 /// What a model wrote: the whole answer, or the part that arrived before it was stopped or failed.
 #[derive(Debug, Clone)]

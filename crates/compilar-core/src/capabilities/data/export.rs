@@ -367,7 +367,7 @@ impl Data<'_> {
             let md = self
                 .ctx
                 .chat()
-                .export(id, crate::api::ExportFormat::Markdown)
+                .export(id, crate::capabilities::chat::dto::ExportFormat::Markdown)
                 .await?;
             files.push((
                 format!("conversations/{}.md", safe_file_name(id)),

@@ -285,9 +285,9 @@ impl<'a> Goals<'a> {
                         completed_at: at.clone(),
                         before,
                         after,
-                        change: before.zip(after).map(|(b, a)| {
-                            crate::capabilities::progress::compute::shown_change(a, b)
-                        }),
+                        change: before
+                            .zip(after)
+                            .map(|(b, a)| crate::domain::shown_change(a, b)),
                     })
                 }));
             }
@@ -534,7 +534,7 @@ fn outcome_after(history: &[HistoryRow]) -> impl Fn(&sql::GoalRow) -> Option<Goa
             change: g
                 .baseline
                 .zip(after)
-                .map(|(b, a)| crate::capabilities::progress::compute::shown_change(a, b)),
+                .map(|(b, a)| crate::domain::shown_change(a, b)),
         })
     }
 }

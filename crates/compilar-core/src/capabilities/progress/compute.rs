@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::dto::*;
 use crate::capabilities::assessments::sql::HistoryRow;
+pub(crate) use crate::domain::shown_change;
 use crate::domain::{Band, ConfidenceLevel, Domain, Results};
 
 /// A move smaller than this many points counts as steady. One answer moved by one step on a force of three
@@ -17,13 +18,6 @@ pub const MAX_MILESTONES: usize = 100;
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
-}
-
-/// The change from `before` to `after` as people read it: scores are shown in whole points (the window, the
-/// reports, the command line), so a change is the difference of the two shown values — "40 → 56" is +16, never
-/// the +17 the unrounded scores would give.
-pub(crate) fn shown_change(after: f64, before: f64) -> f64 {
-    after.round() - before.round()
 }
 
 pub(crate) fn direction(change: Option<f64>) -> Direction {

@@ -13,13 +13,13 @@ pub mod sql;
 
 use serde_json::{json, Value};
 
-use crate::capabilities::coach::prompts;
 use crate::ctx::Ctx;
 use crate::embed::{cosine, LocalEmbedder};
 use crate::error::{Error, Result};
 use crate::jobs::{check_id, JobKind};
 use crate::llm::{ChatMessage, Feature, OutputSchema, Prompt, Role};
 use crate::util::{new_id, now, parse_id};
+use crate::writing::prompts;
 use dto::*;
 
 /// Default and largest number asked for at once.

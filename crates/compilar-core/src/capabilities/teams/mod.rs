@@ -13,6 +13,7 @@
 
 pub mod dto;
 mod invites;
+pub mod offline_report;
 mod results;
 mod rounds;
 mod wire;

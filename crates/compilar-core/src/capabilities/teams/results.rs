@@ -86,7 +86,9 @@ impl Teams<'_> {
     where
         F: Fn(crate::llm::StreamEvent) + Send + Sync,
     {
-        use crate::capabilities::coach::{prompts, sql::Subject, team, Writing};
+        use super::offline_report as team;
+        use crate::capabilities::coach::{sql::Subject, Writing};
+        use crate::writing::prompts;
         let exclude = req.exclude.unwrap_or_default();
         crate::validate::check_exclude(&exclude)?;
         let team_id = id(&req.team_id)?;

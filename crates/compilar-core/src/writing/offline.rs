@@ -556,7 +556,7 @@ mod tests {
         assert_eq!(crate::domain::Pts(0.5).to_string(), "1");
         assert_eq!(format!("{:>3}", crate::domain::Pts(7.5)), "  8");
         assert_eq!(crate::domain::Pts::gap(83.3, 50.4).to_string(), "33");
-        let prompt = super::super::prompts::report(&d.framework, &r, &[]);
+        let prompt = crate::writing::prompts::report(&d.framework, &r, &[]);
         let user = prompt.messages[0].content.clone();
         assert!(user.contains("Pillar score 63/100"), "{user}");
     }

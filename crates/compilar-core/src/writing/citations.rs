@@ -20,7 +20,8 @@ fn numbers(inner: &str) -> Option<Vec<u32>> {
         .into_iter()
         .map(|p| {
             if p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) {
-                p.parse().ok()
+                // Passages are numbered from 1: "[0]" or "[00]" is text, not a citation.
+                p.parse().ok().filter(|n| *n > 0)
             } else {
                 None
             }
@@ -47,8 +48,20 @@ fn group_at(text: &str, start: usize) -> Option<(usize, Vec<u32>)> {
 /// two passages exist), groups with none removed (with the space before them), and the numbers cited in order of
 /// first appearance.
 pub fn clean(text: &str, passages: u32) -> (String, Vec<u32>) {
-    let mut out = String::with_capacity(text.len());
     let mut cited: Vec<u32> = Vec::new();
+    let out = rewrite(text, passages, |n| {
+        if !cited.contains(&n) {
+            cited.push(n);
+        }
+        n
+    });
+    (out, cited)
+}
+
+/// [`clean`]'s pass over `text`, writing each valid number as `[write(n)]`. One pass: a group that only
+/// appears once an invalid one is removed (`[[9]1]` → `[1]`) is never read as a citation by a second look.
+fn rewrite(text: &str, passages: u32, mut write: impl FnMut(u32) -> u32) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(off) = text[i..].find('[') {
         let start = i + off;
@@ -64,10 +77,7 @@ pub fn clean(text: &str, passages: u32) -> (String, Vec<u32>) {
                     out.truncate(trimmed);
                 } else {
                     for n in valid {
-                        out.push_str(&format!("[{n}]"));
-                        if !cited.contains(&n) {
-                            cited.push(n);
-                        }
+                        out.push_str(&format!("[{}]", write(n)));
                     }
                 }
                 i = end;
@@ -79,7 +89,7 @@ pub fn clean(text: &str, passages: u32) -> (String, Vec<u32>) {
         }
     }
     out.push_str(&text[i..]);
-    (out, cited)
+    out
 }
 
 /// Citations renumbered in reading order: the passage cited first becomes 1, the next one not cited before 2,
@@ -102,34 +112,18 @@ impl Order {
         }
     }
 
-    /// `cleaned` (as [`clean`] writes it) with each citation renumbered; returns it and the reading numbers
-    /// cited for the first time in it, with the prompt's number of each.
-    pub fn renumber(&mut self, cleaned: &str) -> (String, Vec<(u32, u32)>) {
-        let mut out = String::with_capacity(cleaned.len());
+    /// `text` cleaned as [`clean`] cleans it, each citation renumbered in reading order; returns it and the
+    /// reading numbers cited for the first time in it, with the prompt's number of each.
+    pub fn clean_renumber(&mut self, text: &str, passages: u32) -> (String, Vec<(u32, u32)>) {
         let mut fresh = Vec::new();
-        let mut i = 0;
-        while let Some(off) = cleaned[i..].find('[') {
-            let start = i + off;
-            out.push_str(&cleaned[i..start]);
-            match group_at(cleaned, start) {
-                Some((end, nums)) => {
-                    for n in nums {
-                        let known = self.first.len();
-                        let r = self.reading(n);
-                        if self.first.len() > known {
-                            fresh.push((r, n));
-                        }
-                        out.push_str(&format!("[{r}]"));
-                    }
-                    i = end;
-                }
-                None => {
-                    out.push('[');
-                    i = start + 1;
-                }
+        let out = rewrite(text, passages, |n| {
+            let known = self.first.len();
+            let r = self.reading(n);
+            if self.first.len() > known {
+                fresh.push((r, n));
             }
-        }
-        out.push_str(&cleaned[i..]);
+            r
+        });
         (out, fresh)
     }
 
@@ -166,9 +160,8 @@ pub fn in_reading_order(
     text: &str,
     passages: &[crate::llm::Passage],
 ) -> (String, Vec<crate::llm::Passage>, Vec<u32>) {
-    let (cleaned, _) = clean(text, passages.len() as u32);
     let mut order = Order::default();
-    let (content, _) = order.renumber(&cleaned);
+    let (content, _) = order.clean_renumber(text, passages.len() as u32);
     (content, order.passages(passages), order.cited())
 }
 
@@ -209,19 +202,33 @@ impl Settler {
         // A group that starts in the settled part may end beyond the cut only if it is not a citation (too
         // long): `clean` reads it the same either way.
         let settled: String = self.held.drain(..cut).collect();
-        self.order.renumber(&clean(&settled, passages).0)
+        self.order.clean_renumber(&settled, passages)
     }
 
     /// The answer ended: the rest, settled.
     pub fn finish(&mut self, passages: u32) -> (String, Vec<(u32, u32)>) {
         let rest = std::mem::take(&mut self.held);
-        self.order.renumber(&clean(&rest, passages).0)
+        self.order.clean_renumber(&rest, passages)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Removing an invalid group never makes a citation out of what is left around it (found by the property
+    /// below: "a[[2]00]" with no passages was stored as "a[1]", a citation of nothing, and streamed as "a[00]").
+    #[test]
+    fn a_removed_group_leaves_text_not_a_citation() {
+        assert_eq!(Order::default().clean_renumber("a[[2]00]", 0).0, "a[00]");
+        assert_eq!(clean("a[[2]00]", 0).0, "a[00]");
+        let (text, fresh) = Order::default().clean_renumber("x [[9]1] y [1]", 1);
+        assert_eq!(text, "x [1] y [1]");
+        assert_eq!(fresh, vec![(1, 1)]);
+        // What is left reads "[1]" but was never a group: it is text, and cites nothing.
+        let (stored, cited) = clean("x [[9]1] y", 1);
+        assert_eq!((stored.as_str(), cited), ("x [1] y", vec![]));
+    }
 
     proptest::proptest! {
         /// Whatever the answer and however it is cut into tokens, what the settler streams is what is stored.
@@ -247,7 +254,7 @@ mod tests {
             let (t, fresh) = s.finish(passages);
             shown.push_str(&t);
             announced.extend(fresh);
-            let stored = Order::default().renumber(&clean(&text, passages).0).0;
+            let stored = Order::default().clean_renumber(&text, passages).0;
             proptest::prop_assert_eq!(shown, stored);
             // Each cited passage announced once, numbered 1, 2, 3… in reading order.
             let numbers: Vec<u32> = announced.iter().map(|(r, _)| *r).collect();

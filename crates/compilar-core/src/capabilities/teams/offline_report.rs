@@ -5,10 +5,12 @@
 
 use std::fmt::Write as _;
 
-use super::offline::{band_words, find, lower_first, questions, sentences, sentences_about};
-use crate::capabilities::teams::dto::{ResultFigure, RoundResults, Spread};
+use super::dto::{ResultFigure, RoundResults, Spread};
 use crate::domain::{Band, ConfidenceLevel, ForceScore, Framework, Pts, Results};
 use crate::llm::Passage;
+use crate::writing::offline::{
+    band_words, find, lower_first, questions, sentences, sentences_about,
+};
 
 /// Below this a team's mean on a force makes it one to focus on (as for one person's result).
 const FOCUS_BELOW: f64 = 60.0;
@@ -159,7 +161,7 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     out.push_str("## Where to focus together\n\n");
     // Ties named together, as one person's Results page groups them; all level: no one force to start with.
     let means: Vec<(&ResultFigure, f64)> = forces.iter().map(|f| (*f, f.mean)).collect();
-    let (lowest, _) = super::offline::end_group(&means, false);
+    let (lowest, _) = crate::writing::offline::end_group(&means, false);
     let level = means.len() > 1 && lowest.len() == means.len();
     let bold = |group: &[(&ResultFigure, f64)]| {
         let names: Vec<String> = group
@@ -167,14 +169,14 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
             .map(|(f, _)| format!("**{}**", name(f)))
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        super::offline::names_of(&names)
+        crate::writing::offline::names_of(&names)
     };
     let low: Vec<&ResultFigure> = lowest
         .iter()
         .map(|(f, _)| *f)
         .filter(|f| f.mean < FOCUS_BELOW)
         .collect();
-    let at = super::offline::scores_of(&lowest);
+    let at = crate::writing::offline::scores_of(&lowest);
     if level {
         let _ = writeln!(
             out,
@@ -273,9 +275,9 @@ pub fn report(fw: &Framework, r: &RoundResults, passages: &[Passage]) -> String 
     }
 
     out.push_str("## What the team can build on\n\n");
-    let (top, stands) = super::offline::end_group(&means, true);
+    let (top, stands) = crate::writing::offline::end_group(&means, true);
     let inner = top.iter().map(|x| x.1).fold(f64::MAX, f64::min);
-    let at = super::offline::scores_of(&top);
+    let at = crate::writing::offline::scores_of(&top);
     let are = if top.len() > 1 { "are" } else { "is" };
     if means.len() < 2 {
         out.push_str("Only one force was scored, so there is nothing to compare it with yet.\n\n");
